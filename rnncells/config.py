@@ -1,0 +1,192 @@
+"""One plain dataclass per concept, loaded from and written to TOML.
+
+A run directory stores the resolved configs as ``config.toml`` (one table per concept), so a run can be
+repeated from that file alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+VARIANTS = ("control", "interval", "transposed")
+REPRESENTATIONS = ("pitch", "pitch_duration")
+CELLS = ("lstm", "gru", "rnn", "ugrnn", "nas")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the field and the fix."""
+
+
+@dataclass
+class DatasetConfig:
+    """How a source corpus becomes the study's dataset variants (REFERENCE §1)."""
+
+    source: str = "music21:essenFolksong/kinder0"
+    representation: str = "pitch"
+    variants: list[str] = field(default_factory=lambda: list(VARIANTS))
+    track: str | None = None
+    min_notes: int = 12
+    min_duration: int = 1
+    max_duration: int = 16
+    transpose_rule: str = "floor"
+    train_ratio: float = 0.8
+    validation_ratio: float = 0.1
+    test_ratio: float = 0.1
+    seed: int = 0
+    strict: bool = False
+
+    def validate(self) -> None:
+        if self.representation not in REPRESENTATIONS:
+            raise ConfigError(f"representation {self.representation!r}: use one of {', '.join(REPRESENTATIONS)}")
+        for variant in self.variants:
+            if variant not in VARIANTS:
+                raise ConfigError(f"variant {variant!r}: use one of {', '.join(VARIANTS)}")
+        if self.transpose_rule not in ("floor", "ceil"):
+            raise ConfigError(f"transpose_rule {self.transpose_rule!r}: use 'floor' (the study's data) or 'ceil'")
+        ratios = (self.train_ratio, self.validation_ratio, self.test_ratio)
+        if min(ratios) < 0 or abs(sum(ratios) - 1.0) > 1e-9 or self.train_ratio <= 0:
+            raise ConfigError(f"split ratios {ratios} must be >= 0, train > 0, and add up to 1")
+        if self.min_notes < 2:
+            raise ConfigError(f"min_notes {self.min_notes}: a song needs at least 2 notes")
+
+
+@dataclass
+class ModelConfig:
+    """Embedding -> ``layers`` stacked recurrent cells of ``units`` -> dense logits (REFERENCE §2)."""
+
+    cell: str = "lstm"
+    layers: int = 1
+    units: int = 128
+    embedding_dim: int | None = None
+    dropout: float = 0.0
+    max_layers: int = 5
+
+    def validate(self) -> None:
+        if self.cell not in CELLS:
+            raise ConfigError(f"unknown cell {self.cell!r}: use one of {', '.join(CELLS)}")
+        if not 1 <= self.layers <= self.max_layers:
+            raise ConfigError(
+                f"layers {self.layers} is outside 1-{self.max_layers}; pass --allow-deep to go beyond 5"
+            )
+        if self.units < 1:
+            raise ConfigError(f"units {self.units} must be at least 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout {self.dropout} must be in [0, 1)")
+
+
+@dataclass
+class TrainConfig:
+    """The study's training recipe (REFERENCE §2); ``mode`` is 'stateful' (the study's stream) or 'per_song'."""
+
+    variant: str = "control"
+    epochs: int = 10
+    batch_size: int = 50
+    seq_length: int = 50
+    learning_rate: float = 0.002
+    lr_decay: float = 0.97
+    clip_norm: float = 5.0
+    mode: str = "stateful"
+    seed: int = 0
+    checkpoint_every_steps: int = 0
+    keep_checkpoints: int = 5
+
+    def validate(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ConfigError(f"variant {self.variant!r}: use one of {', '.join(VARIANTS)}")
+        if self.mode not in ("stateful", "per_song"):
+            raise ConfigError(f"mode {self.mode!r}: use 'stateful' or 'per_song'")
+        for name in ("epochs", "batch_size", "seq_length"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning_rate {self.learning_rate} must be positive")
+
+
+@dataclass
+class GenerateConfig:
+    """Sampling settings (REFERENCE §3) and the producer's options."""
+
+    n_songs: int = 100
+    length: int = 30
+    primer: str = ""
+    sampling: str = "roulette"
+    temperature: float = 1.0
+    top_k: int = 5
+    seed: int = 0
+    bpm: float | None = None
+    program: int = 0
+    bars: int | None = None
+    key: str | None = None
+    octave: int | None = None
+
+    def validate(self) -> None:
+        if self.sampling not in ("roulette", "max", "topk"):
+            raise ConfigError(f"sampling {self.sampling!r}: use roulette, max or topk")
+        if self.n_songs < 1 or self.length < 0:
+            raise ConfigError("n_songs must be >= 1 and length >= 0")
+        if self.temperature <= 0:
+            raise ConfigError(f"temperature {self.temperature} must be positive")
+        if not 0 <= self.program <= 127:
+            raise ConfigError(f"program {self.program}: General MIDI programs are 0-127")
+
+
+T = TypeVar("T")
+
+
+def from_dict(cls: type[T], values: dict[str, Any], where: str = "") -> T:
+    """Build ``cls`` from a mapping, refusing keys it does not have (typos fail loudly)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ConfigError(f"{where or cls.__name__}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+    obj = cls(**values)
+    validate = getattr(obj, "validate", None)
+    if validate:
+        validate()
+    return obj
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file, turning syntax errors into a one-line :class:`ConfigError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML ({error})") from None
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def to_toml(tables: dict[str, Any]) -> str:
+    """Write ``{table name: dataclass or dict}`` as TOML; ``None`` values are left out (TOML has no null)."""
+    lines: list[str] = []
+    for name, table in tables.items():
+        values = dataclasses.asdict(table) if dataclasses.is_dataclass(table) else dict(table)
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {_toml_value(val)}" for key, val in values.items() if val is not None]
+        lines.append("")
+    return "\n".join(lines)
