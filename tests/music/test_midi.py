@@ -1,0 +1,141 @@
+"""Reading melodies from MIDI: quantisation, metadata, melody-part choice, skyline, bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import pytest
+
+from rnncells.music.melody import Note, interval_name, note_name, pitch_from_name
+from rnncells.music.midi import MidiReadError, artist_and_title, read_midi, write_midi
+
+
+def make_midi(path: Path, tracks: list[list[tuple]], *, tpq: int = 480, midi_type: int = 1,
+              bpm: float | None = 128.0, key: str | None = "Am", names: list[str] | None = None) -> Path:
+    """Write a MIDI file; each track is a list of (start_tick, end_tick, pitch, channel)."""
+    midi = mido.MidiFile(type=midi_type, ticks_per_beat=tpq)
+    for number, notes in enumerate(tracks):
+        track = mido.MidiTrack()
+        if names and names[number]:
+            track.append(mido.MetaMessage("track_name", name=names[number], time=0))
+        if number == 0 and bpm:
+            track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm), time=0))
+            track.append(mido.MetaMessage("time_signature", numerator=3, denominator=4, time=0))
+        if number == 0 and key:
+            track.append(mido.MetaMessage("key_signature", key=key, time=0))
+        events = []
+        for start, end, pitch, channel in notes:
+            events.append((start, 1, pitch, channel))
+            events.append((end, 0, pitch, channel))
+        now = 0
+        for tick, on, pitch, channel in sorted(events, key=lambda e: (e[0], e[1])):
+            kind = "note_on" if on else "note_off"
+            track.append(mido.Message(kind, note=pitch, velocity=80 if on else 0, channel=channel, time=tick - now))
+            now = tick
+        midi.tracks.append(track)
+    midi.save(path)
+    return path
+
+
+def line(pitches: list[int], step: int = 120, channel: int = 0, start: int = 0) -> list[tuple]:
+    return [(start + i * step, start + (i + 1) * step, p, channel) for i, p in enumerate(pitches)]
+
+
+def test_quantises_to_sixteenths_and_keeps_metadata(tmp_path):
+    path = make_midi(tmp_path / "Some Artist - Some Title.mid", [line([60, 62, 64], step=240)], tpq=480)
+    melody = read_midi(path)
+    assert melody.notes == [Note(0, 60, 2), Note(2, 62, 2), Note(4, 64, 2)]
+    assert (melody.artist, melody.title) == ("Some Artist", "Some Title")
+    assert melody.bpm == 128.0 and melody.time_signature == "3/4" and melody.key_signature == "Am"
+
+
+def test_other_ticks_per_quarter(tmp_path):
+    path = make_midi(tmp_path / "a.mid", [line([60, 61, 62, 63], step=24)], tpq=96, midi_type=0, bpm=None, key=None)
+    melody = read_midi(path)
+    assert melody.notes == [Note(0, 60, 1), Note(1, 61, 1), Note(2, 62, 1), Note(3, 63, 1)]
+    assert melody.bpm is None and melody.key_signature is None
+
+
+def test_names_with_en_dash_and_two_separators():
+    assert artist_and_title("Ariana Grande ft. The Weeknd – Love Me Harder.mid") == (
+        "Ariana Grande ft. The Weeknd", "Love Me Harder")
+    assert artist_and_title("Mark Dreamer - Adventures - 1.mid") == ("Mark Dreamer", "Adventures - 1")
+    assert artist_and_title("untitled.mid") == (None, "untitled")
+
+
+def test_melody_track_by_name_and_by_option(tmp_path):
+    bass, lead, pad = line([36, 38, 40, 41]), line([72, 74, 76, 77]), line([60, 64, 67, 72])
+    path = make_midi(tmp_path / "multi.mid", [bass, lead, pad], names=["Bass", "Lead Synth", "Pad"])
+    melody = read_midi(path)
+    assert melody.pitches == [72, 74, 76, 77] and "named like a melody" in melody.track
+    chosen = read_midi(path, track="bass")
+    assert chosen.pitches == [36, 38, 40, 41] and "--track 'bass'" in chosen.track
+    with pytest.raises(MidiReadError, match="no track named like 'strings'"):
+        read_midi(path, track="strings")
+
+
+def test_skyline_of_unnamed_tracks_never_uses_drums(tmp_path):
+    low, high = line([48, 50, 52, 53]), line([67, 55, 69, 71])
+    drums = line([100, 100, 100, 100], channel=9)
+    path = make_midi(tmp_path / "poly.mid", [low, high, drums], names=["", "", "Drums"])
+    melody = read_midi(path)
+    assert melody.pitches == [67, 55, 69, 71]
+    assert melody.track.startswith("skyline")
+
+
+def test_overlaps_keep_the_highest(tmp_path):
+    notes = [(0, 240, 60, 0), (0, 240, 72, 0),          # octave chord -> 72
+             (240, 720, 64, 0), (360, 480, 62, 0),      # lower note under a sounding note -> dropped
+             (720, 960, 65, 0), (840, 1080, 67, 0)]     # higher note starts: the earlier one is cut
+    melody = read_midi(make_midi(tmp_path / "o.mid", [notes]))
+    assert [(n.onset, n.pitch, n.duration) for n in melody.notes] == [
+        (0, 72, 2), (2, 64, 4), (6, 65, 1), (7, 67, 2)]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"", "empty"), (b"RIFF\x00\x00\x00\x04WAVE", "not MIDI"), (None, "truncated"), ("drums", "drums only"),
+     ("nonotes", "no notes")],
+)
+def test_bad_files_raise_with_a_reason(tmp_path, content, reason):
+    path = tmp_path / "bad.mid"
+    if content is None:
+        good = make_midi(tmp_path / "good.mid", [line(list(range(60, 80)))]).read_bytes()
+        path.write_bytes(good[: len(good) - 30])
+    elif content == "drums":
+        make_midi(path, [line([36, 38, 36, 38], channel=9)])
+    elif content == "nonotes":
+        make_midi(path, [[]])
+    else:
+        path.write_bytes(content)
+    with pytest.raises(MidiReadError) as caught:
+        read_midi(path)
+    assert caught.value.reason == reason
+    assert str(path) in str(caught.value)
+
+
+def test_write_then_read_round_trip(tmp_path):
+    notes = [Note(0, 60, 4), Note(4, 67, 2), Note(6, 65, 2), Note(12, 64, 4)]
+    path = write_midi(tmp_path / "out.mid", notes, bpm=140, program=81)
+    melody = read_midi(path)
+    assert melody.notes == notes and melody.bpm == 140.0
+    programs = [m.program for m in mido.MidiFile(path).tracks[0] if m.type == "program_change"]
+    assert programs == [81]
+
+
+def test_every_edm_file_reads(edm_dir):
+    melodies = [read_midi(path) for path in sorted(edm_dir.glob("*.mid"))]
+    assert len(melodies) == 212
+    assert sum(len(m.notes) for m in melodies) == 9957  # 9961 notes, 4 removed as chord/duplicate overlaps
+    pitches = {p for m in melodies for p in m.pitches}
+    assert (min(pitches), max(pitches), len(pitches)) == (50, 102, 47)
+    assert sum(m.bpm is None for m in melodies) == 3
+    assert all(m.artist and m.title for m in melodies)
+    assert all(all(b.onset >= a.onset + a.duration for a, b in zip(m.notes, m.notes[1:])) for m in melodies)
+
+
+def test_note_and_interval_names():
+    assert [note_name(p) for p in (60, 61, 21, 127)] == ["C4", "C#4", "A0", "G9"]
+    assert all(pitch_from_name(note_name(p)) == p for p in range(128))
+    assert [interval_name(i) for i in (0, 4, -12, 14, -7)] == ["P1", "+M3", "-P8", "+M2+P8", "-P5"]
