@@ -148,7 +148,9 @@ def from_dict(cls: type[T], values: dict[str, Any], where: str = "") -> T:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - names)
     if unknown:
-        raise ConfigError(f"{where or cls.__name__}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+        raise ConfigError(
+            f"{where or cls.__name__}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
+        )
     obj = cls(**values)
     validate = getattr(obj, "validate", None)
     if validate:
@@ -190,3 +192,15 @@ def to_toml(tables: dict[str, Any]) -> str:
         lines += [f"{key} = {_toml_value(val)}" for key, val in values.items() if val is not None]
         lines.append("")
     return "\n".join(lines)
+
+
+def resolve_train_configs(values: dict[str, Any]) -> tuple[ModelConfig, TrainConfig]:
+    """ModelConfig and TrainConfig from one flat mapping of option names (command line or grid)."""
+    model_keys = {f.name for f in dataclasses.fields(ModelConfig)}
+    train_keys = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = set(values) - model_keys - train_keys
+    if unknown:
+        raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+    model = from_dict(ModelConfig, {k: v for k, v in values.items() if k in model_keys})
+    train = from_dict(TrainConfig, {k: v for k, v in values.items() if k in train_keys})
+    return model, train

@@ -13,6 +13,7 @@ Pairs that touch a token outside the vocabulary (a validation token never seen i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,23 +42,30 @@ class Windows:
         return int(self.inputs.shape[0])
 
 
-def load_variant(dataset_dir: str | Path, variant: str) -> tuple[dict, list[dict]]:
-    """The manifest and song rows of one variant folder of a dataset."""
-    folder = Path(dataset_dir) / variant
-    manifest_path = folder / "manifest.json"
+def check_variant(dataset_dir: str | Path, variant: str) -> Path:
+    """The manifest path of a dataset's variant; a one-line error naming what exists if it is missing."""
+    manifest_path = Path(dataset_dir) / variant / "manifest.json"
     if not manifest_path.is_file():
         present = sorted(p.parent.name for p in Path(dataset_dir).glob("*/manifest.json"))
+        if not present:
+            raise FileNotFoundError(f"{dataset_dir}: not a dataset folder; build one with `rnncells dataset build`")
         raise FileNotFoundError(
-            f"{dataset_dir}: no {variant!r} variant (has: {', '.join(present) or 'none'}); "
+            f"{dataset_dir}: no {variant!r} variant (has: {', '.join(present)}); "
             f"build it with `rnncells dataset build --variants {variant}`"
         )
-    import json
+    return manifest_path
 
+
+def load_variant(dataset_dir: str | Path, variant: str) -> tuple[dict, list[dict]]:
+    """The manifest and song rows of one variant folder of a dataset."""
+    manifest_path = check_variant(dataset_dir, variant)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return manifest, read_jsonl(folder / "songs.jsonl")
+    return manifest, read_jsonl(manifest_path.parent / "songs.jsonl")
 
 
-def song_pairs(token_lists: Sequence[Sequence], vocabulary: Vocabulary) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+def song_pairs(
+    token_lists: Sequence[Sequence], vocabulary: Vocabulary
+) -> tuple[list[np.ndarray], list[np.ndarray], int]:
     """Per song, the index arrays of x = song[:-1] and y = song[1:], without pairs touching unseen tokens."""
     xs, ys, dropped = [], [], 0
     for tokens in token_lists:

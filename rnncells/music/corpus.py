@@ -86,7 +86,9 @@ def music21_corpus_files(source: str) -> list[Path]:
     in_folder = sorted(p for p in paths if folder and folder in p.parent.parts)
     if not in_folder:
         known = sorted({p.parent.name for p in paths if p.parent.name != "corpus"})
-        raise SourceError(f"unknown music21 corpus {folder!r}; try music21:essenFolksong (known: {', '.join(known[:12])} ...)")
+        raise SourceError(
+            f"unknown music21 corpus {folder!r}; try music21:essenFolksong (known: {', '.join(known[:12])} ...)"
+        )
     if not stem:
         return in_folder
     chosen = [p for p in in_folder if p.stem == Path(stem).stem]
