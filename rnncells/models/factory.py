@@ -1,0 +1,96 @@
+"""Build the study's model from a :class:`~rnncells.config.ModelConfig` (REFERENCE §2).
+
+tokens → Embedding → (Dropout) → ``layers`` × recurrent layer of ``units`` → Dense logits over the vocabulary.
+The model outputs logits (no softmax); train it with ``SparseCategoricalCrossentropy(from_logits=True)``.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from rnncells.config import CELLS, ConfigError, ModelConfig
+from rnncells.models.cells import NASCell, UGRNNCell
+
+
+def make_recurrent_layer(cell: str, units: int, *, stateful: bool = False, name: str | None = None) -> keras.layers.RNN:
+    """One recurrent layer of ``units`` for ``cell`` (one of ``CELLS``), returning the whole sequence."""
+    common = {"return_sequences": True, "stateful": stateful, "name": name}
+    # Keras' PyTorch fast path for LSTM/GRU reads the state variables that the layer then overwrites in place,
+    # which breaks back-propagation in stateful training; the generic loop copies the state first.
+    fast_path = False if stateful and keras.backend.backend() == "torch" else "auto"
+    if cell == "lstm":
+        return keras.layers.LSTM(units, use_cudnn=fast_path, **common)
+    if cell == "gru":
+        return keras.layers.GRU(units, use_cudnn=fast_path, **common)
+    if cell == "rnn":
+        return keras.layers.SimpleRNN(units, activation="tanh", **common)
+    if cell == "ugrnn":
+        return keras.layers.RNN(UGRNNCell(units), **common)
+    if cell == "nas":
+        return keras.layers.RNN(NASCell(units), **common)
+    raise ConfigError(f"unknown cell {cell!r}: use one of {', '.join(CELLS)}")
+
+
+def build_model(
+    config: ModelConfig, vocab_size: int, *, batch_size: int | None = None, stateful: bool = False
+) -> keras.Model:
+    """Build (not compile) the embedding → recurrent stack → logits model that ``config`` describes.
+
+    The input is ``(batch, time)`` integer token indices with any sequence length; the output is
+    ``(batch, time, vocab_size)`` logits. A ``stateful`` model carries each layer's state from one call to the
+    next (the study's truncated back-propagation through time), so it needs a fixed ``batch_size``.
+    Layers are named ``embedding``, ``dropout``, ``<cell>_1`` … ``<cell>_<layers>`` and ``logits``.
+    """
+    config.validate()
+    if vocab_size < 1:
+        raise ConfigError(f"vocab_size {vocab_size} must be at least 1: build the dataset's vocabulary first")
+    if batch_size is not None and batch_size < 1:
+        raise ConfigError(f"batch_size {batch_size} must be at least 1 (or None for any batch size)")
+    if stateful and batch_size is None:
+        raise ConfigError("a stateful model needs a fixed batch_size: pass batch_size=<the training batch size>")
+
+    tokens = keras.Input(shape=(None,), batch_size=batch_size, dtype="int32", name="tokens")
+    x = keras.layers.Embedding(vocab_size, config.embedding_dim or config.units, name="embedding")(tokens)
+    if config.dropout > 0:
+        x = keras.layers.Dropout(config.dropout, name="dropout")(x)
+    for depth in range(1, config.layers + 1):
+        x = make_recurrent_layer(config.cell, config.units, stateful=stateful, name=f"{config.cell}_{depth}")(x)
+    logits = keras.layers.Dense(vocab_size, name="logits")(x)
+    return keras.Model(tokens, logits, name=f"{config.cell}_{config.layers}x{config.units}")
+
+
+def recurrent_layers(model: keras.Model) -> list[keras.layers.RNN]:
+    """The model's recurrent layers, input side first."""
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
+
+
+def reset_states(model: keras.Model) -> None:
+    """Set every recurrent layer's carried state back to zeros (a no-op for layers that are not stateful)."""
+    for layer in recurrent_layers(model):
+        layer.reset_state()
+
+
+def track_carried_state(model: keras.Model) -> None:
+    """Make a stateful model's carried recurrent state part of its non-trainable variables.
+
+    Keras 3 creates the state variables of a stateful RNN untracked. TensorFlow and PyTorch train steps read and
+    write them anyway, but JAX's functional train step threads only tracked variables, so there ``fit`` and
+    ``train_on_batch`` would start every batch from zeros. Call this on a training model only: the tracked
+    state then counts among its weights, so copy weights with :func:`copy_trainable_weights` and save
+    checkpoints from a model built without it.
+    """
+    for layer in recurrent_layers(model):
+        if not layer.stateful or layer.states is None:
+            continue
+        layer._tracker.unlock()
+        for variable in layer.states:
+            if not any(variable is known for known in layer.non_trainable_variables):
+                layer._track_variable(variable)
+        layer._tracker.lock()
+
+
+def copy_trainable_weights(source: keras.Model, target: keras.Model) -> None:
+    """Copy every trainable weight from ``source`` to ``target`` (same architecture; any batch size or state)."""
+    pairs = list(zip(source.trainable_weights, target.trainable_weights, strict=True))
+    for from_variable, to_variable in pairs:
+        to_variable.assign(from_variable)
