@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,18 @@ def edm_dir() -> Path:
     if not EDM_DIR.is_dir():
         pytest.skip(f"{EDM_DIR} not found: put the shared folder beside the checkout or set RNNCELLS_SHARED")
     return EDM_DIR
+
+
+@pytest.fixture(scope="session")
+def small_dataset(edm_dir, tmp_path_factory) -> Path:
+    """The three variants of 40 EDM melodies (70% train, 30% validation)."""
+    from rnncells.config import DatasetConfig
+    from rnncells.data.build import build_dataset
+
+    folder = tmp_path_factory.mktemp("edm40")
+    for path in sorted(edm_dir.glob("*.mid"))[:40]:
+        shutil.copy(path, folder / path.name)
+    out = tmp_path_factory.mktemp("dataset") / "edm40"
+    build_dataset(DatasetConfig(source=str(folder), train_ratio=0.7, validation_ratio=0.3, test_ratio=0.0), out,
+                  progress=False)
+    return out

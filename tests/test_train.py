@@ -1,0 +1,139 @@
+"""Training: every cell learns, the run folder is complete, runs resume and are reproducible."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from rnncells.config import CELLS, ModelConfig, TrainConfig
+from rnncells.train import RunError, load_run, train
+
+SMALL = {"batch_size": 8, "seq_length": 16, "learning_rate": 0.01}
+
+
+def read_metrics(run: Path) -> list[dict]:
+    with open(run / "metrics.csv") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_every_cell_learns(small_dataset, tmp_path, cell):
+    run = train(small_dataset, tmp_path / cell, ModelConfig(cell=cell, layers=2, units=32),
+                TrainConfig(epochs=4, **SMALL), progress=False)
+    rows = read_metrics(run)
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
+    assert float(rows[-1]["val_loss"]) < float(rows[0]["val_loss"])
+    assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
+    for row in rows:
+        assert float(row["perplexity"]) == pytest.approx(np.exp(float(row["loss"])), rel=1e-5)
+        assert 0 <= float(row["val_accuracy"]) <= 1
+
+
+def test_run_folder_holds_everything(small_dataset, tmp_path):
+    run = train(small_dataset, tmp_path / "run", ModelConfig(cell="gru", layers=1, units=16),
+                TrainConfig(variant="interval", epochs=2, checkpoint_every_steps=3, keep_checkpoints=2, **SMALL),
+                progress=False)
+    loaded = load_run(run)
+    assert loaded.model_name == "interval-gru-1-u16" and loaded.train_config.variant == "interval"
+    info = json.loads((run / "run.json").read_text())
+    assert {"python", "keras", "backend", "numpy", "rnncells"} <= set(info["versions"]) and info["seed"] == 0
+    manifest = json.loads((small_dataset / "interval" / "manifest.json").read_text())
+    assert info["dataset_hash"] == manifest["content_hash"]
+    assert [list(v) if isinstance(v, tuple) else v for v in loaded.vocabulary.values] == manifest["vocabulary"]
+    rows = read_metrics(run)
+    assert float(rows[1]["learning_rate"]) == pytest.approx(0.01 * 0.97)
+    checkpoints = sorted(p.name for p in (run / "checkpoints").iterdir())
+    assert "best.keras" in checkpoints and "last.keras" in checkpoints
+    steps = [name for name in checkpoints if name.startswith("step-")]
+    assert len(steps) == 2 and all("-loss-" in name for name in steps)
+    assert list((run / "tensorboard" / "train").glob("events.out.tfevents.*"))
+    assert list((run / "tensorboard" / "validation").glob("events.out.tfevents.*"))
+
+
+def test_projector_files_load_in_tensorboards_projector(small_dataset, tmp_path):
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
+
+    run = train(small_dataset, tmp_path / "run", ModelConfig(cell="lstm", units=16), TrainConfig(epochs=1, **SMALL),
+                progress=False)
+    folder = run / "projector"
+    config = text_format.Parse((folder / "projector_config.pbtxt").read_text(), ProjectorConfig())
+    embedding = config.embeddings[0]
+    vectors = np.loadtxt(folder / embedding.tensor_path, delimiter="\t")
+    labels = (folder / embedding.metadata_path).read_text().splitlines()
+    vocabulary = load_run(run).vocabulary
+    assert vectors.shape == (len(vocabulary), 16) and labels == vocabulary.labels()
+    assert labels[0] == "C#4" or labels[0][0] in "ABCDEFG"
+    weights = keras.saving.load_model(run / "checkpoints" / "last.keras").get_layer("embedding").get_weights()[0]
+    np.testing.assert_allclose(vectors, weights, rtol=1e-4, atol=1e-5)
+    neighbours = (folder / "neighbours.txt").read_text().splitlines()
+    assert len(neighbours) == 2 + len(labels) and "cosine" in neighbours[1]
+
+
+def test_same_seed_same_weights_and_resume_equals_unbroken(small_dataset, tmp_path):
+    model = ModelConfig(cell="lstm", layers=2, units=16)
+    unbroken = train(small_dataset, tmp_path / "a", model, TrainConfig(epochs=3, seed=7, **SMALL), progress=False)
+    again = train(small_dataset, tmp_path / "b", model, TrainConfig(epochs=3, seed=7, **SMALL), progress=False)
+    first = train(small_dataset, tmp_path / "c", model, TrainConfig(epochs=1, seed=7, **SMALL), progress=False)
+    resumed = train(small_dataset, first, model, TrainConfig(epochs=3, seed=7, **SMALL), progress=False)
+    other = train(small_dataset, tmp_path / "d", model, TrainConfig(epochs=1, seed=8, **SMALL), progress=False)
+
+    def weights(run: Path, name: str = "last.keras") -> list[np.ndarray]:
+        return keras.saving.load_model(run / "checkpoints" / name).get_weights()
+
+    for a, b, c in zip(weights(unbroken), weights(again), weights(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)
+    assert [r["loss"] for r in read_metrics(resumed)] == pytest.approx([r["loss"] for r in read_metrics(unbroken)])
+    assert not all(np.array_equal(a, b) for a, b in zip(weights(first), weights(other)))
+
+
+def test_another_run_in_the_same_folder_is_refused(small_dataset, tmp_path):
+    run = train(small_dataset, tmp_path / "run", ModelConfig(cell="rnn", units=8), TrainConfig(epochs=1, **SMALL),
+                progress=False)
+    with pytest.raises(RunError, match=r"model.cell differ"):
+        train(small_dataset, run, ModelConfig(cell="gru", units=8), TrainConfig(epochs=2, **SMALL), progress=False)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine")
+    with pytest.raises(RunError, match="not empty"):
+        train(small_dataset, tmp_path / "busy", ModelConfig(units=8), TrainConfig(epochs=1, **SMALL), progress=False)
+
+
+def test_per_song_mode_trains(small_dataset, tmp_path):
+    run = train(small_dataset, tmp_path / "run", ModelConfig(cell="gru", units=16),
+                TrainConfig(variant="transposed", epochs=2, mode="per_song", **SMALL), progress=False)
+    rows = read_metrics(run)
+    assert float(rows[1]["val_loss"]) < float(rows[0]["val_loss"])
+
+
+def test_killed_training_resumes_from_its_last_epoch(small_dataset, tmp_path):
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "rnncells.cli", "train", "--dataset", str(small_dataset), "--out", str(out),
+               "--units", "16", "--batch-size", "8", "--seq-length", "16", "--epochs", "40", "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    while time.time() < deadline and process.poll() is None:
+        state = out / "state.json"
+        if state.is_file() and json.loads(state.read_text())["epochs_done"] >= 2:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = json.loads((out / "state.json").read_text())["epochs_done"]
+    assert 2 <= done < 40
+    command[command.index("40")] = str(done + 2)
+    finished = subprocess.run(command, capture_output=True, text=True, env={**os.environ}, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    epochs = [int(r["epoch"]) for r in read_metrics(out)]
+    assert epochs == list(range(1, done + 3))
+    assert not list(out.rglob("*.tmp"))
