@@ -1,0 +1,442 @@
+"""The study's LaTeX tables (REFERENCE §4 "Tables emitted") from an evaluation folder, and a PDF of them.
+
+``write_tables`` reads what ``rnncells.evaluate.evaluate_song_sets`` wrote (summary.csv, best_songs.csv,
+representative_songs.csv, evaluation.json) and writes one ``.tex`` per table (pandas ``Styler.to_latex``,
+booktabs rules, ``\\multirow`` blocks) plus ``tables.tex``, a standalone document that ``\\input``'s them all.
+A paper that ``\\input``'s a single table needs the packages booktabs, multirow and adjustbox.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from rnncells.config import CELLS, VARIANTS
+from rnncells.files import write_text_atomic
+
+DATASET_MODEL = "dataset"
+METRIC_LABELS = {"cmm": "m1 (CMM)", "lm": "m2 (LM)", "centr": "m3 (CENTR)"}
+SHORT_LABELS = {"cmm": "m1", "lm": "m2", "centr": "m3"}
+PM = r"$\pm$"
+MISSING = "--"
+INSTALL_HINT = "apt-get install texlive-latex-recommended texlive-latex-extra"
+
+# REFERENCE §11, pitch-only study: (mean, std) per metric, variant and cell; 4874 MuseScore training songs.
+PUBLISHED_PITCH_STUDY = {
+    "cmm": {
+        "control": {"LSTM": (2.14, 0.60), "NAS": (1.90, 0.49), "UGRNN": (2.11, 0.50)},
+        "interval": {"LSTM": (2.99, 1.08), "NAS": (2.44, 1.00), "UGRNN": (2.42, 0.74)},
+        "DB12": {"LSTM": (2.49, 0.59), "NAS": (4.28, 2.71), "UGRNN": (1.66, 0.40)},
+    },
+    "lm": {
+        "control": {"LSTM": (1.47, 0.46), "NAS": (1.77, 0.65), "UGRNN": (1.51, 0.46)},
+        "interval": {"LSTM": (2.37, 1.56), "NAS": (1.59, 0.75), "UGRNN": (1.66, 0.84)},
+        "DB12": {"LSTM": (1.57, 0.64), "NAS": (2.56, 1.11), "UGRNN": (2.40, 0.65)},
+    },
+    "centr": {
+        "control": {"LSTM": (0.20, 0.08), "NAS": (0.22, 0.09), "UGRNN": (0.21, 0.09)},
+        "interval": {"LSTM": (0.16, 0.08), "NAS": (0.16, 0.09), "UGRNN": (0.17, 0.12)},
+        "DB12": {"LSTM": (0.16, 0.08), "NAS": (0.25, 0.26), "UGRNN": (0.23, 0.09)},
+    },
+}
+PUBLISHED_BASELINE = {"cmm": (2.42, 0.98), "lm": (1.67, 0.86), "centr": (0.20, 0.12)}
+
+
+class TablesError(RuntimeError):
+    """Tables cannot be written or compiled; the message names the file and the fix."""
+
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def escape_latex(text: object) -> str:
+    """``text`` with LaTeX's special characters escaped, for labels, captions and song names."""
+    return "".join(_LATEX_SPECIALS.get(char, char) for char in str(text))
+
+
+def _number(value: float, decimals: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    return f"{value:.{decimals}f}"
+
+
+def _mean_std(mean: float, std: float, decimals: int = 3) -> str:
+    return f"{_number(mean, decimals)} {PM} {_number(std, decimals)}"
+
+
+def _order(values: list[str], preferred: tuple[str, ...]) -> list[str]:
+    known = [v for v in preferred if v in values]
+    return known + sorted(v for v in set(values) if v not in preferred)
+
+
+@dataclass
+class _Layout:
+    """Where each model sits: rows are variants (and depths, when a cell has several), groups are cells."""
+
+    rows: list[tuple[str, ...]]
+    row_names: list[str]
+    row_of: dict[str, tuple[str, ...]]
+    groups: list[str]
+    group_of: dict[str, str]
+    depth_groups: set[str]
+    note: str
+
+
+def _models(summary: pd.DataFrame) -> pd.DataFrame:
+    models = summary.loc[summary["model_name"] != DATASET_MODEL, ["model_name", "variant", "cell", "layers"]]
+    models = models.drop_duplicates("model_name").copy()
+    models["layers"] = models["layers"].astype(int)
+    variant_rank = {v: i for i, v in enumerate(_order(list(models["variant"]), VARIANTS))}
+    cell_rank = {c: i for i, c in enumerate(_order(list(models["cell"]), CELLS))}
+    models["_v"] = models["variant"].map(variant_rank)
+    models["_c"] = models["cell"].map(cell_rank)
+    return models.sort_values(["_v", "_c", "layers", "model_name"]).reset_index(drop=True)
+
+
+def _layout(models: pd.DataFrame) -> _Layout:
+    cells = list(dict.fromkeys(models.sort_values("_c")["cell"]))
+    stacked = bool(models.groupby(["variant", "cell"]).size().gt(1).any())
+    rows: list[tuple[str, ...]] = []
+    row_of, group_of, depth_groups = {}, {}, set()
+    if stacked:
+        # Several depths of one cell per variant: one row per (variant, depth), one column group per cell.
+        labels = models["layers"].astype(str)
+        if models.assign(depth=labels).duplicated(["variant", "cell", "depth"]).any():
+            labels = models["model_name"]
+        for model, label in zip(models.itertuples(), labels, strict=True):
+            row_of[model.model_name] = (model.variant, label)
+            group_of[model.model_name] = escape_latex(model.cell.upper())
+        row_names = ["variant", "layers"]
+        groups = [escape_latex(cell.upper()) for cell in cells]
+        note = "rows: dataset variant and number of layers; column groups: cell"
+    else:
+        row_names = ["variant"]
+        groups = []
+        for cell in cells:
+            depths = sorted(set(models.loc[models["cell"] == cell, "layers"]))
+            group = escape_latex(f"{cell.upper()}-{depths[0]}" if len(depths) == 1 else cell.upper())
+            if len(depths) > 1:
+                depth_groups.add(group)
+            groups.append(group)
+            for model in models[models["cell"] == cell].itertuples():
+                row_of[model.model_name] = (model.variant,)
+                group_of[model.model_name] = group
+        note = "rows: dataset variant; column groups: cell, its number of layers after the dash"
+        if depth_groups:
+            note += " or in the column L"
+    for model in models.sort_values(["_v", "layers", "_c"]).itertuples():
+        if row_of[model.model_name] not in rows:
+            rows.append(row_of[model.model_name])
+    return _Layout(rows, row_names, row_of, groups, group_of, depth_groups, note)
+
+
+def _index(keys: list[tuple[str, ...]], names: list[str]) -> pd.Index:
+    escaped = [tuple(escape_latex(part) for part in key) for key in keys]
+    if len(names) == 1:
+        return pd.Index([key[0] for key in escaped], name=names[0])
+    return pd.MultiIndex.from_tuples(escaped, names=names)
+
+
+def _grid(
+    layout: _Layout,
+    models: pd.DataFrame,
+    subs: list[str],
+    cells: dict[str, dict[str, str]],
+    row_prefix: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """A frame with layout rows, column groups x ``subs`` (plus L where depths vary) and the given cells."""
+    columns = []
+    for group in layout.groups:
+        columns += ([(group, "L")] if group in layout.depth_groups else []) + [(group, sub) for sub in subs]
+    frame = pd.DataFrame(MISSING, index=range(len(layout.rows)), columns=pd.MultiIndex.from_tuples(columns))
+    for model in models.itertuples():
+        position = layout.rows.index(layout.row_of[model.model_name])
+        group = layout.group_of[model.model_name]
+        if group in layout.depth_groups:
+            frame.loc[position, (group, "L")] = str(model.layers)
+        for sub in subs:
+            frame.loc[position, (group, sub)] = cells[model.model_name][sub]
+    names = ["metric"] * bool(row_prefix) + layout.row_names
+    frame.index = _index([row_prefix + row for row in layout.rows], names)
+    if len(subs) == 1 and not layout.depth_groups:
+        frame.columns = [group for group, _ in columns]
+    return frame
+
+
+def _to_latex(frame: pd.DataFrame, caption: str, label: str) -> str:
+    """Styler.to_latex with booktabs rules, \\midrule between multirow blocks, index names in the corner."""
+    n_index = frame.index.nlevels
+    styler = frame.style.hide(axis="index", names=True)
+    numeric = re.compile(rf"(-?\d+(\.\d+)?|{MISSING})( {re.escape(PM)} (-?\d+(\.\d+)?|{MISSING}))?")
+    aligns = ["r" if all(numeric.fullmatch(str(v)) for v in frame[c]) else "l" for c in frame.columns]
+    blocks = n_index > 1 and bool(pd.Series(frame.index.get_level_values(0)).duplicated().any())
+    latex = styler.to_latex(
+        hrules=True,
+        column_format="l" * n_index + "".join(aligns),
+        multirow_align="c",
+        multicol_align="c",
+        clines="skip-last;data" if blocks else None,
+        caption=caption,
+        label=label,
+        position="htbp",
+        position_float="centering",
+        environment="table",
+    )
+    lines = latex.splitlines()
+    # booktabs does not space \cline well: separate multirow blocks with \midrule, none before \bottomrule.
+    cleaned = []
+    for number, line in enumerate(lines):
+        if re.fullmatch(r"\\cline\{\d+-\d+\}", line.strip()):
+            if lines[number + 1].strip() != r"\bottomrule":
+                cleaned.append(r"\midrule")
+            continue
+        cleaned.append(line)
+    lines = cleaned
+    header_end = lines.index(r"\midrule")
+    names = [str(name) if name else "" for name in frame.index.names]
+    lines[header_end - 1] = " & ".join(names + [lines[header_end - 1].split(" & ", n_index)[-1]])
+    if isinstance(frame.columns, pd.MultiIndex):
+        top = lines.index(r"\toprule")
+        rules, start = [], n_index + 1
+        groups = frame.columns.get_level_values(0)
+        for group in dict.fromkeys(groups):
+            width = int((groups == group).sum())
+            rules.append(rf"\cmidrule(lr){{{start}-{start + width - 1}}}")
+            start += width
+        lines.insert(top + 2, " ".join(rules))
+    text = "\n".join(lines) + "\n"
+    # Shrink (never enlarge) a table too wide or too tall for the page: a full grid of 75 models still fits.
+    fit = "\\begin{adjustbox}{max totalsize={\\linewidth}{0.85\\textheight}}\n"
+    text = text.replace(r"\begin{tabular}", fit + r"\begin{tabular}")
+    return text.replace(r"\end{tabular}", "\\end{tabular}\n\\end{adjustbox}")
+
+
+def _read_evaluation(eval_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    hint = "a folder written by rnncells.evaluate.evaluate_song_sets (`rnncells evaluate`)"
+    if not eval_dir.is_dir():
+        raise TablesError(f"{eval_dir}: no such folder; expected {hint}")
+    frames = []
+    for name in ("summary.csv", "best_songs.csv", "representative_songs.csv"):
+        if not (eval_dir / name).is_file():
+            raise TablesError(f"{eval_dir}: no {name}; expected {hint}")
+        frames.append(pd.read_csv(eval_dir / name, keep_default_na=False, na_values={"layers": [""]}))
+    evaluation_path = eval_dir / "evaluation.json"
+    evaluation = json.loads(evaluation_path.read_text(encoding="utf-8")) if evaluation_path.is_file() else {}
+    summary, best, representative = frames
+    if summary.loc[summary["model_name"] != DATASET_MODEL].empty:
+        raise TablesError(f"{eval_dir / 'summary.csv'}: no generated models in it; expected {hint}")
+    return summary, best, representative, evaluation
+
+
+def _stat(summary: pd.DataFrame, model_name: str, metric: str, stat: str) -> float:
+    row = summary[(summary["model_name"] == model_name) & (summary["metric"] == metric)]
+    return float(row[stat].iloc[0])
+
+
+def _songs_per_model(summary: pd.DataFrame, models: pd.DataFrame) -> str:
+    counts = sorted(set(summary.loc[summary["model_name"].isin(models["model_name"]), "n"].astype(int)))
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+
+
+def _stat_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout, stat: str, what: str) -> str:
+    cells = {
+        model: {SHORT_LABELS[m]: _number(_stat(summary, model, m, stat)) for m in SHORT_LABELS}
+        for model in models["model_name"]
+    }
+    frame = _grid(layout, models, list(SHORT_LABELS.values()), cells)
+    caption = (
+        f"{what} of the tonality metrics m1 = CMM, m2 = LM and m3 = CENTR over the "
+        f"{_songs_per_model(summary, models)} songs of each model ({layout.note})."
+    )
+    return _to_latex(frame, caption, f"tab:{stat}")
+
+
+def _mean_std_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout) -> str:
+    parts = []
+    for metric, metric_label in METRIC_LABELS.items():
+        cells = {
+            name: {"mean": _mean_std(*(_stat(summary, name, metric, stat) for stat in ("mean", "std")))}
+            for name in models["model_name"]
+        }
+        parts.append(_grid(layout, models, ["mean"], cells, row_prefix=(metric_label,)))
+    frame = pd.concat(parts)
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame.columns = pd.MultiIndex.from_tuples(
+            [(group, sub if sub == "L" else rf"mean {PM} std") for group, sub in frame.columns]
+        )
+    caption = (
+        f"Mean {PM} standard deviation (sample) of each tonality metric over the "
+        f"{_songs_per_model(summary, models)} songs of each model ({layout.note})."
+    )
+    return _to_latex(frame, caption, "tab:mean-std")
+
+
+def _model_label(row: pd.Series) -> str:
+    if row["model_name"] == DATASET_MODEL:
+        return "training set"
+    return f"{str(row['cell']).upper()}-{int(row['layers'])}"
+
+
+def _song_table(songs: pd.DataFrame, models: pd.DataFrame, extra: list[str], caption: str, label: str) -> str:
+    order = list(models["model_name"]) + [DATASET_MODEL]
+    present = set(songs["model_name"])
+    songs = songs.set_index("model_name").loc[[name for name in order if name in present]].reset_index()
+    keys = [(str(row["variant"]), _model_label(row)) for _, row in songs.iterrows()]
+    frame = pd.DataFrame(
+        {
+            "song": [escape_latex(song) for song in songs["song_id"]],
+            **{SHORT_LABELS[m]: [_number(v) for v in songs[m]] for m in SHORT_LABELS},
+            **{column: [_number(v) for v in songs[column]] for column in extra},
+        }
+    )
+    frame.index = _index(keys, ["variant", "model"])
+    lines = _to_latex(frame, caption, label).splitlines()
+    # The training set is the reference, not one more model: set it apart (once, if no block rule is there).
+    for number, line in enumerate(lines):
+        if line.startswith("dataset & training set") and lines[number - 1] != r"\midrule":
+            lines.insert(number, r"\midrule")
+            break
+    return "\n".join(lines) + "\n"
+
+
+def _baseline_table(summary: pd.DataFrame) -> str:
+    baseline = summary[summary["model_name"] == DATASET_MODEL].set_index("metric")
+    labels = {**METRIC_LABELS, "general": "general"}
+    frame = pd.DataFrame(
+        {
+            "n": [str(int(baseline.loc[m, "n"])) for m in labels],
+            **{
+                stat: [_number(float(baseline.loc[m, stat])) for m in labels]
+                for stat in ("mean", "variance", "std", "min", "max")
+            },
+        },
+        index=pd.Index(list(labels.values()), name="metric"),
+    )
+    caption = (
+        f"Dataset baseline: the tonality metrics of the {int(baseline.loc['cmm', 'n'])} training songs "
+        "(control variant), scored like the generated songs; variance and std are sample estimates "
+        "(ddof = 1)."
+    )
+    return _to_latex(frame, caption, "tab:baseline")
+
+
+def _published_table() -> str:
+    keys, rows = [], []
+    for metric, variants in PUBLISHED_PITCH_STUDY.items():
+        for variant, cells in variants.items():
+            keys.append((METRIC_LABELS[metric], variant))
+            rows.append({cell: _mean_std(*cells[cell], decimals=2) for cell in ("LSTM", "NAS", "UGRNN")})
+    frame = pd.DataFrame(rows)
+    frame.index = _index(keys, ["metric", "variant"])
+    baseline = ", ".join(
+        f"{SHORT_LABELS[m]} {_mean_std(*PUBLISHED_BASELINE[m], decimals=2)}" for m in PUBLISHED_BASELINE
+    )
+    caption = (
+        "Published, another corpus (MuseScore), not our EDM data: the pitch-only study's mean " + PM + " std "
+        "over 100 songs per model, trained on 4874 MuseScore songs (DB12 = transposed to 12 keys), "
+        f"music\\_geometry\\_eval 2.0, span 12. Its dataset baseline: {baseline}."
+    )
+    return _to_latex(frame, caption, "tab:published")
+
+
+def _document(inputs: list[str], evaluation: dict, n_models: int) -> str:
+    settings = evaluation.get("settings", {})
+    described = ", ".join(f"{key} = {value}" for key, value in settings.items()) or "not recorded"
+    body = "\n".join(rf"\input{{{name}}}" for name in inputs)
+    return (
+        "\\documentclass{article}\n"
+        "\\usepackage[margin=2cm]{geometry}\n"
+        "\\usepackage{booktabs}\n"
+        "\\usepackage{multirow}\n"
+        "\\usepackage{adjustbox}\n"
+        "\\usepackage{caption}\n"
+        "\\captionsetup[table]{position=above, skip=6pt, font=small}\n"
+        "\\begin{document}\n"
+        "\\section*{Tonality of the generated melodies}\n"
+        f"Tables for {n_models} models; metric settings: {escape_latex(described)}. "
+        "m1 = CMM (conjunct melodic motion, lower is smoother), m2 = LM (limited macroharmony, 1 is best), "
+        "m3 = CENTR (centricity).\n\n"
+        f"{body}\n"
+        "\\end{document}\n"
+    )
+
+
+def write_tables(eval_dir: Path, out_dir: Path, *, published: bool = True) -> list[Path]:
+    """Write the study's tables, one ``.tex`` each, and ``tables.tex`` (a standalone document); return paths.
+
+    Tables: mean, variance, std (rows = variants, column groups = cells), mean ± std with a multirow block per
+    metric, best songs, most representative songs, the dataset baseline (when the evaluation has one) and,
+    with ``published``, REFERENCE §11's published anchors (another corpus).
+    """
+    eval_dir, out_dir = Path(eval_dir), Path(out_dir)
+    summary, best, representative, evaluation = _read_evaluation(eval_dir)
+    models = _models(summary)
+    layout = _layout(models)
+    n = _songs_per_model(summary, models)
+    tables = {
+        "table_mean": _stat_table(summary, models, layout, "mean", "Mean"),
+        "table_variance": _stat_table(summary, models, layout, "variance", "Variance (sample)"),
+        "table_std": _stat_table(summary, models, layout, "std", "Standard deviation (sample)"),
+        "table_mean_std": _mean_std_table(summary, models, layout),
+        "table_best_songs": _song_table(
+            best,
+            models,
+            ["general"],
+            f"Best song of each model: the lowest general tonality (m1 + m2 + m3) among its {n} songs.",
+            "tab:best-songs",
+        ),
+        "table_representative_songs": _song_table(
+            representative,
+            models,
+            ["distance"],
+            "Most representative song of each model: the song nearest (Euclidean) to the model's mean "
+            "(m1, m2, m3) point; distance = its distance to that point.",
+            "tab:representative-songs",
+        ),
+    }
+    if (summary["model_name"] == DATASET_MODEL).any():
+        tables["table_baseline"] = _baseline_table(summary)
+    if published:
+        tables["table_published"] = _published_table()
+    paths = [write_text_atomic(out_dir / f"{name}.tex", text) for name, text in tables.items()]
+    paths.append(write_text_atomic(out_dir / "tables.tex", _document(list(tables), evaluation, len(models))))
+    return paths
+
+
+def compile_pdf(tex_path: Path) -> Path:
+    """Run ``pdflatex -interaction=nonstopmode -halt-on-error`` twice in the file's folder; return the PDF."""
+    tex_path = Path(tex_path)
+    if shutil.which("pdflatex") is None:
+        raise TablesError(f"pdflatex not found (needed for {tex_path}): {INSTALL_HINT}")
+    if not tex_path.is_file():
+        raise TablesError(f"{tex_path}: no such file; expected a LaTeX document such as tables.tex")
+    command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
+    for _ in range(2):  # the second pass resolves references
+        result = subprocess.run(
+            command, cwd=tex_path.parent, capture_output=True, text=True, errors="replace", check=False
+        )
+        if result.returncode != 0:
+            errors = [line for line in result.stdout.splitlines() if line.startswith("!")]
+            reason = errors[0] if errors else f"exit status {result.returncode}"
+            hint = f"; {INSTALL_HINT}" if "not found" in reason else ""
+            log = tex_path.with_suffix(".log")
+            raise TablesError(f"pdflatex failed on {tex_path}: {reason}{hint} (see {log})")
+    return tex_path.with_suffix(".pdf")
