@@ -134,6 +134,172 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_generate(commands) -> None:
+    parser = commands.add_parser(
+        "generate",
+        help="generate songs (MIDI + songs.jsonl) from a trained run",
+        description="Sample songs from a run: all songs together in one batched, stateful loop (REFERENCE §3). "
+        "Pitch runs take --primer \"60 62 64 62\", interval runs the base note then intervals \"60 2 2 -2\", "
+        "pitch_duration runs value:duration pairs \"62:8 64:4\". Producers: --key/--octave/--bars/--bpm/--program.",
+    )
+    parser.add_argument("--run", required=True, type=Path, help="run folder from `rnncells train`")
+    parser.add_argument("--out", required=True, type=Path, help="folder for song_NNN.mid, songs.jsonl, generation.json")
+    parser.add_argument("--n-songs", type=int, default=100, help="songs to generate (default 100)")
+    parser.add_argument("--length", type=int, default=30, help="tokens to sample after the primer (default 30)")
+    parser.add_argument("--primer", default="", help="primer tokens (default: the study's primer for the run)")
+    parser.add_argument("--sampling", default="roulette", choices=["roulette", "max", "topk"],
+                        help="roulette: draw from the softmax; max: argmax; topk: draw among the k likeliest")
+    parser.add_argument("--temperature", type=float, default=1.0, help="randomness of roulette/topk (default 1.0)")
+    parser.add_argument("--top-k", type=int, default=5, help="k for --sampling topk (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    parser.add_argument("--checkpoint", default="best", help="best, last, or a .keras file of the run")
+    parser.add_argument("--bpm", type=float, help="tempo of the MIDI files (default: the dataset's median)")
+    parser.add_argument("--program", type=int, default=0, help="General MIDI program 0-127 (default 0, piano)")
+    parser.add_argument("--bars", type=int, help="make every song exactly this many 4/4 bars (16 steps a bar)")
+    parser.add_argument("--key", help="start on this key's tonic (C, F#, Bb, ...) and keep pitches in its range")
+    parser.add_argument("--octave", type=int, default=0, help="octave of --key from the middle octave (default 0)")
+    parser.add_argument("--note-steps", type=int, default=2, help="16ths per note for pitch-only runs (default 2)")
+    parser.add_argument("--name", help="label of this song set in evaluations (default: the run's model name)")
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from rnncells.config import GenerateConfig
+
+    config = GenerateConfig(
+        n_songs=args.n_songs, length=args.length, primer=args.primer, sampling=args.sampling,
+        temperature=args.temperature, top_k=args.top_k, seed=args.seed, bpm=args.bpm, program=args.program,
+        bars=args.bars, key=args.key, octave=args.octave if args.key else None,
+    )
+    config.validate()
+    if args.key:
+        from rnncells.music.melody import key_to_pitch_class
+
+        key_to_pitch_class(args.key)
+    if not (args.run / "run.json").is_file():
+        raise FileNotFoundError(f"{args.run}: not a run folder (no run.json); train one with `rnncells train`")
+    from rnncells.generate import generate
+
+    out = generate(args.run, args.out, config, checkpoint=args.checkpoint, note_steps=args.note_steps,
+                   name=args.name)
+    print(f"{config.n_songs} songs -> {out} (song_000.mid ..., songs.jsonl, generation.json)")
+    return 0
+
+
+def _add_evaluate(commands) -> None:
+    parser = commands.add_parser(
+        "evaluate",
+        help="score generated song sets with the tonality metrics, against the dataset baseline",
+        description="Per-song CMM, LM, CENTR and general tonality (REFERENCE §4), per-model statistics, best and "
+        "most representative songs, Mann-Whitney tests between models (Holm-corrected), Yang & Lerch feature "
+        "comparison with the training set, and box plots (figures/).",
+    )
+    parser.add_argument("song_dirs", nargs="+", type=Path, help="folders written by `rnncells generate`")
+    parser.add_argument("--dataset", type=Path, help="dataset folder: its training songs are the baseline")
+    parser.add_argument("--out", required=True, type=Path, help="evaluation folder to write")
+    parser.add_argument("--mode", default="paper", choices=["paper", "corrected"],
+                        help="paper: music_geometry_eval exactly; corrected: pitch classes, [5, 8], centricity")
+    parser.add_argument("--span", type=int, default=12, help="window length of LM and CENTR (default 12)")
+    parser.add_argument("--rhythm", action="store_true", help="rhythm-aware LM and CENTR on the 16th grid")
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from rnncells.evaluate import evaluate_song_sets
+    from rnncells.report.figures import box_plots
+
+    out = evaluate_song_sets(args.song_dirs, args.dataset, args.out, mode=args.mode, span=args.span,
+                             rhythm=args.rhythm)
+    figures = box_plots(out / "songs.csv", out / "figures")
+    print(f"evaluation -> {out} (songs.csv, summary.csv, best_songs.csv, representative_songs.csv, tests.csv)")
+    print(f"box plots  -> {out / 'figures'} ({len(figures)} files); tables: `rnncells tables {out} --out DIR`")
+    return 0
+
+
+def _add_tables(commands) -> None:
+    parser = commands.add_parser(
+        "tables",
+        help="write the study's LaTeX tables from an evaluation (and compile them with pdflatex)",
+        description="Mean, variance, std, mean ± std (multirow per metric), best and most representative songs, "
+        "dataset baseline and the published anchors, one .tex each plus tables.tex; compiled to tables.pdf "
+        "when pdflatex is installed.",
+    )
+    parser.add_argument("eval_dir", type=Path, help="folder written by `rnncells evaluate`")
+    parser.add_argument("--out", required=True, type=Path, help="folder for the .tex files and tables.pdf")
+    parser.add_argument("--no-published", action="store_true", help="leave out the published anchors table")
+    parser.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
+
+
+def run_tables(args: argparse.Namespace) -> int:
+    import shutil
+
+    from rnncells.report.tables import compile_pdf, write_tables
+
+    paths = write_tables(args.eval_dir, args.out, published=not args.no_published)
+    print(f"{len(paths)} .tex files -> {args.out}")
+    if not args.no_pdf:
+        if shutil.which("pdflatex") is None:
+            print("pdflatex not found, no PDF: apt-get install texlive-latex-recommended texlive-latex-extra")
+        else:
+            print(f"PDF -> {compile_pdf(args.out / 'tables.tex')}")
+    return 0
+
+
+def _add_render(commands) -> None:
+    parser = commands.add_parser("render", help="render a MIDI song to WAV (FluidSynth) and/or a piano roll",
+                                 description="Listen to or look at a song: --wav renders audio through FluidSynth "
+                                 "with a General MIDI soundfont; --png draws a piano roll (PNG and PDF).")
+    parser.add_argument("midi", type=Path, help="a .mid file")
+    parser.add_argument("--wav", action="store_true", help="write SONG.wav next to it (or --out)")
+    parser.add_argument("--png", action="store_true", help="write a piano roll SONG.png/.pdf")
+    parser.add_argument("--out", type=Path, help="output path without suffix (default: next to the MIDI file)")
+    parser.add_argument("--soundfont", type=Path, help="a .sf2 file (default: Debian's General MIDI soundfont)")
+
+
+def run_render(args: argparse.Namespace) -> int:
+    if not (args.wav or args.png):
+        raise ValueError("nothing to do: add --wav (audio) and/or --png (piano roll)")
+    from rnncells.music.midi import read_midi
+
+    stem = args.out or args.midi.with_suffix("")
+    melody = read_midi(args.midi)
+    if args.wav:
+        from rnncells.report.audio import render_wav
+
+        print(f"audio -> {render_wav(args.midi, stem.with_suffix('.wav'), soundfont=args.soundfont)}")
+    if args.png:
+        from rnncells.report.figures import piano_roll
+
+        paths = piano_roll(melody.pitches, melody.durations, stem, title=args.midi.stem, bpm=melody.bpm)
+        print(f"piano roll -> {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def _add_plot(commands) -> None:
+    parser = commands.add_parser("plot", help="learning curves of runs, or the metric-vs-span plot of a song",
+                                 description="curves: train/validation curves from runs' metrics.csv; span: LM "
+                                 "and CENTR of one song for windows 5-29 (REFERENCE §5).")
+    sub = parser.add_subparsers(dest="what", required=True)
+    curves = sub.add_parser("curves", help="learning curves of one or more runs")
+    curves.add_argument("runs", nargs="+", type=Path, help="run folders")
+    curves.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
+    curves.add_argument("--metric", default="loss", choices=["loss", "accuracy", "perplexity"])
+    span = sub.add_parser("span", help="LM and CENTR of one song against the window size")
+    span.add_argument("midi", type=Path, help="a .mid file")
+    span.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    from rnncells.report.figures import learning_curves, span_plot
+
+    if args.what == "curves":
+        paths = learning_curves(args.runs, args.out, metric=args.metric)
+    else:
+        from rnncells.music.midi import read_midi
+
+        paths = span_plot(read_midi(args.midi).pitches, args.out, title=args.midi.stem)
+    print("figure -> " + ", ".join(str(p) for p in paths))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rnncells",
@@ -143,10 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_dataset(commands)
     _add_train(commands)
+    _add_generate(commands)
+    _add_evaluate(commands)
+    _add_tables(commands)
+    _add_render(commands)
+    _add_plot(commands)
     return parser
 
 
-HANDLERS = {"dataset": run_dataset, "train": run_train}
+HANDLERS = {"dataset": run_dataset, "train": run_train, "generate": run_generate, "evaluate": run_evaluate,
+            "tables": run_tables, "render": run_render, "plot": run_plot}
 
 
 def quiet_tensorflow() -> None:
