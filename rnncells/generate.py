@@ -6,8 +6,9 @@ a draw among the k likeliest). The output contains the primer.
 
 Primers. Pitch runs take pitches (``"60 62 64 62"``); interval runs take the base note, then intervals
 (``"60 2 2 -2"``); ``pitch_duration`` runs take ``value:duration`` pairs (``"62:8 64:4 65:4"``, interval:
-``"62 2:8 1:4"``). Without a primer the study's primers are used; with ``key`` (and ``octave``, counted from the
-middle octave C4-B4) the primer is that key's tonic, and the songs are kept in that key's range (see below).
+``"62 2:8 1:4"``). Without a primer the study's primers are used (moved to the nearest octave or key the model
+knows, see :func:`study_primer`; generation.json records the primer used); with ``key`` (and ``octave``, counted
+from the middle octave C4-B4) the primer is that key's tonic, and the songs are kept in that key's range (see below).
 
 Decoding. Interval songs are summed from their base note; a note that would leave MIDI 0-127 is moved by whole
 octaves back inside and the melody continues from there. Pitch-only songs give every note ``note_steps`` 16ths.
@@ -92,6 +93,26 @@ def keyed_primer(run: Run, key: str, octave: int) -> tuple[int | None, list[Toke
     return (tonic, [first]) if run.info["variant"] == "interval" else (None, [first])
 
 
+def study_primer(run: Run) -> tuple[int | None, list[Token]]:
+    """The study's primer for the run's variant, moved to the nearest transposition the model knows.
+
+    Pitch tokens are shifted by whole octaves first, then by semitones (nearest first); an interval primer keeps
+    its intervals and moves only its base note. A corpus without the study's notes (EDM has no D4) still gets the
+    study's melodic shape.
+    """
+    variant, representation = run.info["variant"], run.info["representation"]
+    family = "interval" if variant == "interval" else "other"
+    base, tokens = parse_primer(STUDY_PRIMERS[(representation, family)], variant, representation)
+    if variant == "interval" or all(t in run.vocabulary for t in tokens):
+        return base, tokens
+    shifts = [12 * k for k in (1, -1, 2, -2, 3, -3)] + [s for k in range(1, 12) for s in (k, -k)]
+    for shift in shifts:
+        moved = [(t[0] + shift, t[1]) if isinstance(t, tuple) else t + shift for t in tokens]
+        if all(t in run.vocabulary for t in moved):
+            return base, moved
+    return base, tokens  # nothing fits: encoding below names the unknown token
+
+
 def sample(logits: np.ndarray, config: GenerateConfig, rng: np.random.Generator) -> np.ndarray:
     """One token index per row of ``logits`` (n, vocab) by the configured rule."""
     if config.sampling == "max":
@@ -174,10 +195,10 @@ def generate(run_dir: str | Path, out_dir: str | Path, config: GenerateConfig, c
     variant, representation = run.info["variant"], run.info["representation"]
     if config.key:
         base, primer_tokens = keyed_primer(run, config.key, config.octave or 0)
+    elif config.primer:
+        base, primer_tokens = parse_primer(config.primer, variant, representation)
     else:
-        family = "interval" if variant == "interval" else "other"
-        text = config.primer or STUDY_PRIMERS[(representation, family)]
-        base, primer_tokens = parse_primer(text, variant, representation)
+        base, primer_tokens = study_primer(run)
     try:
         primer = run.vocabulary.encode(primer_tokens)
     except UnknownTokenError as error:
@@ -220,6 +241,8 @@ def generate(run_dir: str | Path, out_dir: str | Path, config: GenerateConfig, c
         "layers": run.info["layers"],
         "units": run.info.get("units"), "representation": representation, "run": str(run.path.resolve()),
         "dataset": run.info["dataset"], "checkpoint": str(run.checkpoint(checkpoint).name), "bpm": bpm,
-        "note_steps": note_steps, "config": asdict(config),
+        "note_steps": note_steps, "primer": {"base_note": base, "tokens": [list(t) if isinstance(t, tuple) else t
+                                                                          for t in primer_tokens]},
+        "config": asdict(config),
     })
     return out_dir

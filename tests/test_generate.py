@@ -118,3 +118,16 @@ def test_sampling_rules_follow_the_softmax():
 
 def test_fit_to_bars_cuts_the_last_note():
     assert fit_to_bars([60, 62, 64], [10, 10, 10], 1) == ([60, 62], [10, 6])
+
+
+def test_default_primer_is_the_study_primer_moved_into_the_vocabulary(runs, tmp_path):
+    import json
+
+    out = generate(runs["control"], tmp_path / "d", GenerateConfig(n_songs=2, length=5))
+    record = json.loads((out / "generation.json").read_text())
+    used = record["primer"]["tokens"]
+    assert [b - a for a, b in zip(used, used[1:])] == [2, 2, -2]
+    assert read_jsonl(out / "songs.jsonl")[0]["pitches"][:4] == used
+    interval = json.loads((generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=1, length=5))
+                           / "generation.json").read_text())
+    assert interval["primer"] == {"base_note": 60, "tokens": [2, 2, -2]}

@@ -50,7 +50,7 @@ def test_train_generate_evaluate_tables_render(small_dataset, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["train", "--dataset", "{dataset}", "--cell", "transformer", "--out", "{tmp}/r"], "unknown cell 'transformer'"),
+        (["train", "--dataset", "{dataset}", "--cell", "transformer", "--out", "{tmp}/r"], "unknown cell"),
         (["train", "--dataset", "{dataset}", "--layers", "6", "--out", "{tmp}/r"], "--allow-deep"),
         (["train", "--dataset", "{tmp}", "--out", "{tmp}/r"], "not a dataset folder"),
         (["generate", "--run", "{tmp}", "--out", "{tmp}/g"], "not a run folder"),
