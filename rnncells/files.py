@@ -33,6 +33,17 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], suffix: str = 
     return path
 
 
+def remove_stale_temp_files(folder: str | Path) -> list[Path]:
+    """Delete the hidden temp files a killed writer left below ``folder`` (``.NAME.XXXX<suffix>``)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    stale = [p for p in folder.rglob(".*") if p.is_file() and p.name.count(".") >= 3]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

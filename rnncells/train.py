@@ -37,7 +37,7 @@ import numpy as np
 from rnncells.config import DatasetConfig, ModelConfig, TrainConfig, from_dict, read_toml, to_toml
 from rnncells.data.vocab import Vocabulary
 from rnncells.data.windows import Windows, load_variant, per_song_windows, study_windows
-from rnncells.files import write_atomic, write_json_atomic, write_text_atomic
+from rnncells.files import remove_stale_temp_files, write_atomic, write_json_atomic, write_text_atomic
 from rnncells.models.factory import build_model, copy_trainable_weights, reset_states, track_carried_state
 
 METRIC_COLUMNS = ("epoch", "step", "loss", "accuracy", "perplexity", "val_loss", "val_accuracy", "val_perplexity",
@@ -262,6 +262,7 @@ def train(dataset_dir: str | Path, out_dir: str | Path, model: ModelConfig, trai
     vocabulary = Vocabulary(manifest["vocabulary"], train.variant)
     windows = _windows(rows, vocabulary, train)
     validation = _validation_windows(rows, vocabulary)
+    remove_stale_temp_files(out_dir)
     state = _check_same_run(out_dir, model, train, manifest["content_hash"])
     epochs_done = state["epochs_done"] if state else 0
     if epochs_done >= train.epochs:
