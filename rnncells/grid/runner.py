@@ -322,9 +322,9 @@ def run_grid(grid: GridConfig, out: str | Path | None = None, jobs: int = 1, ret
     runs = plan_runs(grid)
     results = train_runs(runs, paths, jobs=jobs, retries=retries, progress=progress)
     failed = [name for name, entry in results.items() if entry["status"] != "done"]
-    if failed:
-        _say(progress, f"{len(failed)} run(s) failed and are left out: {', '.join(failed)} "
-                       f"(logs in {paths.logs}; `rnncells grid run` again retries them)")
+    if failed:  # said even when quiet: a result folder with missing runs must not pass unnoticed
+        print(f"{len(failed)} run(s) failed and are left out: {', '.join(failed)} "
+              f"(logs in {paths.logs}; `rnncells grid run` again retries them)", file=sys.stderr)
     return finish_grid(grid, runs, paths, generate_all=generate_all, progress=progress)
 
 

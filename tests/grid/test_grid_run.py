@@ -1,0 +1,140 @@
+"""The grid: planning, a whole local run, failures listed, and a grid killed part-way that resumes to the same end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rnncells.config import ConfigError, load_grid
+from rnncells.grid.plan import plan_runs
+from rnncells.grid.runner import grid_toml
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tiny_grid(folder: Path, source: Path, extra: str = "", cells: str = '["lstm", "gru"]') -> Path:
+    path = folder / "tiny.toml"
+    path.write_text(f"""
+name = "tiny"
+[dataset]
+source = "{source}"
+variants = ["control", "interval"]
+train_ratio = 0.7
+validation_ratio = 0.3
+test_ratio = 0.0
+[axes]
+cell = {cells}
+layers = [1]
+{extra}
+[epochs]
+control = 3
+interval = 3
+[model]
+units = 16
+[train]
+batch_size = 8
+seq_length = 16
+learning_rate = 0.01
+[generate]
+n_songs = 10
+length = 20
+""")
+    return path
+
+
+@pytest.fixture(scope="module")
+def edm40(small_dataset) -> Path:
+    """The folder of 40 EDM files behind the ``small_dataset`` fixture."""
+    return Path(json.loads((small_dataset / "dataset.json").read_text())["source"])
+
+
+def grid(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rnncells.cli", "grid", *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=timeout)
+
+
+def test_shipped_grids_plan_the_study():
+    paper = plan_runs(load_grid(REPO / "configs" / "paper.toml"))
+    assert len(paper) == 45 and {r.model.cell for r in paper} == {"lstm", "gru", "rnn"}
+    assert {r.train.epochs for r in paper if r.train.variant == "transposed"} == {50}
+    assert {r.train.epochs for r in paper if r.train.variant != "transposed"} == {300}
+    assert {r.model.cell for r in plan_runs(load_grid(REPO / "configs" / "paper-nas-ugrnn.toml"))} == {
+        "lstm", "nas", "ugrnn"}
+    rhythm = plan_runs(load_grid(REPO / "configs" / "paper-rhythm.toml"))
+    assert len(rhythm) == 30 and sorted({r.model.units for r in rhythm}) == [128, 256, 512, 1024, 2048]
+    assert rhythm[0].name == "control-lstm-1-units128" and rhythm[0].model.embedding_dim == 256
+    quick = load_grid(REPO / "configs" / "quick.toml", source="somewhere/else")
+    assert quick.dataset.source == "somewhere/else" and len(plan_runs(quick)) == 12
+
+
+def test_grid_file_round_trips_and_bad_axes_are_refused(tmp_path):
+    quick = load_grid(REPO / "configs" / "quick.toml")
+    (tmp_path / "again.toml").write_text(grid_toml(quick))
+    again = load_grid(tmp_path / "again.toml")
+    assert [r.name for r in plan_runs(again)] == [r.name for r in plan_runs(quick)]
+    assert again.dataset == quick.dataset and again.generate == quick.generate
+    (tmp_path / "bad.toml").write_text('[axes]\nwidth = [1, 2]\n')
+    with pytest.raises(ConfigError, match="axis 'width' is not a model or training field"):
+        load_grid(tmp_path / "bad.toml")
+
+
+def test_failing_run_is_listed_and_the_grid_goes_on(edm40, tmp_path):
+    config = tiny_grid(tmp_path, edm40, extra="seq_length = [16, 100000]", cells='["gru"]')
+    result = grid("run", str(config), "--out", str(tmp_path / "out"), "--quiet", "--retries", "0")
+    assert result.returncode == 0, result.stderr
+    assert "failed and are left out" in result.stderr and "seq-length" not in result.stdout
+    status = grid("status", str(config), "--out", str(tmp_path / "out"))
+    failed = [line for line in status.stdout.splitlines() if " failed " in line]
+    assert len(failed) == 2 and all("token pairs are fewer than one batch" in line for line in failed)
+    selection = json.loads((tmp_path / "out" / "selection.json").read_text())
+    assert all(entry["selected"].endswith("seqlength16") for entry in selection.values())
+
+
+def read_summary(folder: Path) -> dict:
+    with open(folder / "evaluation" / "summary.csv") as handle:
+        return {(row["model_name"], row["metric"]): float(row["mean"]) for row in csv.DictReader(handle)}
+
+
+def outputs(folder: Path) -> set[str]:
+    skip = ("logs", "registry", "tensorboard")
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")
+            if p.is_file() and not any(part in skip for part in p.relative_to(folder).parts)}
+
+
+def test_killed_grid_resumes_to_the_same_results(edm40, tmp_path):
+    config = tiny_grid(tmp_path, edm40)
+    unbroken = tmp_path / "unbroken"
+    assert grid("run", str(config), "--out", str(unbroken), "--quiet").returncode == 0
+
+    broken = tmp_path / "broken"
+    command = [sys.executable, "-m", "rnncells.cli", "grid", "run", str(config), "--out", str(broken), "--quiet"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.time() + 300
+    second_run_state = broken / "runs" / "control-gru-1" / "state.json"
+    while time.time() < deadline and process.poll() is None and not second_run_state.is_file():
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the grid and its trainer die at once, as in a crash
+    process.wait()
+    assert second_run_state.is_file() and not (broken / "index.html").exists()
+
+    status = grid("status", str(config), "--out", str(broken))
+    assert "interrupted" in status.stdout or "pending" in status.stdout
+    resumed = grid("run", str(config), "--out", str(broken), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "index:" in resumed.stdout and (broken / "tables" / "tables.tex").is_file()
+    assert outputs(broken) == outputs(unbroken)
+    first, second = read_summary(unbroken), read_summary(broken)
+    assert first.keys() == second.keys()
+    for key, value in first.items():
+        assert second[key] == pytest.approx(value, rel=1e-6), key
+    epochs = [int(row["epoch"]) for row in csv.DictReader(open(broken / "runs" / "control-gru-1" / "metrics.csv"))]
+    assert epochs == [1, 2, 3]
