@@ -193,7 +193,8 @@ def _add_evaluate(commands) -> None:
         "most representative songs, Mann-Whitney tests between models (Holm-corrected), Yang & Lerch feature "
         "comparison with the training set, and box plots (figures/).",
     )
-    parser.add_argument("song_dirs", nargs="+", type=Path, help="folders written by `rnncells generate`")
+    parser.add_argument("song_dirs", nargs="*", type=Path,
+                        help="folders written by `rnncells generate` (none: the dataset baseline alone)")
     parser.add_argument("--dataset", type=Path, help="dataset folder: its training songs are the baseline")
     parser.add_argument("--out", required=True, type=Path, help="evaluation folder to write")
     parser.add_argument("--mode", default="paper", choices=["paper", "corrected"],
@@ -378,6 +379,22 @@ def run_grid_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_local_slurm(commands) -> None:
+    parser = commands.add_parser(
+        "local-slurm", help="bring a one-node Slurm cluster up or down on this machine (to try `grid slurm`)",
+        description="Start munged (if none runs), slurmctld and slurmd with a minimal slurm.conf kept in FOLDER, "
+        "on localhost only; `down` stops only the daemons it started. Needs root and "
+        "`apt-get install -y slurm-wlm munge`.")
+    parser.add_argument("action", choices=["up", "down", "status"])
+    parser.add_argument("folder", type=Path, help="a short path for the cluster's files, e.g. /tmp/slurm")
+
+
+def run_local_slurm(args: argparse.Namespace) -> int:
+    from rnncells.grid.local_slurm import main as local_slurm
+
+    return local_slurm([args.action, str(args.folder)])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rnncells",
@@ -393,11 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render(commands)
     _add_plot(commands)
     _add_grid(commands)
+    _add_local_slurm(commands)
     return parser
 
 
 HANDLERS = {"dataset": run_dataset, "train": run_train, "generate": run_generate, "evaluate": run_evaluate,
-            "tables": run_tables, "render": run_render, "plot": run_plot, "grid": run_grid_command}
+            "tables": run_tables, "render": run_render, "plot": run_plot, "grid": run_grid_command,
+            "local-slurm": run_local_slurm}
 
 
 def quiet_tensorflow() -> None:

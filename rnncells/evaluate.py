@@ -350,8 +350,8 @@ def evaluate_song_sets(
     ``evaluation.json`` last.
     """
     song_dirs = [Path(d) for d in song_dirs]
-    if not song_dirs:
-        raise EvaluationError(f"no song sets given: pass at least one folder holding {SONG_SET_HINT}")
+    if not song_dirs and dataset_dir is None:
+        raise EvaluationError(f"nothing to evaluate: pass a dataset (baseline only) or folders holding {SONG_SET_HINT}")
     sets = [load_song_set(d, rhythm=rhythm) for d in song_dirs]
     seen: dict[str, Path] = {}
     for song_set in sets:

@@ -1,0 +1,14 @@
+# Shared settings of the paper scripts (sourced by each; not run on its own).
+# SOURCE: your corpus (a folder of monophonic .mid files, or music21:essenFolksong).
+# CONFIG: the grid file (configs/paper.toml; configs/paper-nas-ugrnn.toml for the study's own cells).
+# WORK:   where everything goes.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SOURCE="${SOURCE:-music21:essenFolksong}"
+CONFIG="${CONFIG:-configs/paper.toml}"
+WORK="${WORK:-results/paper}"
+JOBS="${JOBS:-1}"
+RNNCELLS="${RNNCELLS:-rnncells}"
+selected_runs() {  # the run chosen per (variant, cell), one per line, from the grid's selection.json
+  python3 -c 'import json,sys; print("\n".join(v["selected"] for v in json.load(open(sys.argv[1])).values() if v["selected"]))' "$WORK/selection.json"
+}

@@ -1,0 +1,78 @@
+"""A grid as Slurm jobs: one array task per training run, then one dependent job that finishes the grid.
+
+``rnncells grid slurm CONFIG`` builds the dataset (quick, on the login node), writes
+``slurm/<grid>/train.sbatch`` (task i runs ``rnncells train`` for run i; ``%K`` throttles how many run at once)
+and ``slurm/<grid>/finish.sbatch`` (``rnncells grid finish``: selection, generation, evaluation, tables), and with
+``--submit`` submits both, the second with ``afterok`` on the array. A failed task can be resubmitted alone
+(``--resubmit I``); the trainer resumes it from its last epoch.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnncells.config import GridConfig
+from rnncells.files import write_text_atomic
+from rnncells.grid.plan import plan_runs
+from rnncells.grid.runner import grid_paths, grid_toml, prepare_dataset, train_command
+from rnncells.grid.slurm import resubmit_task, submit, write_dependent_job, write_job_array
+
+
+@dataclass
+class SlurmOptions:
+    """Resources and environment of the jobs."""
+
+    partition: str | None = None
+    time: str = "2-00:00:00"
+    mem: str = "8G"
+    gpus: int = 0
+    cpus: int = 1
+    throttle: int | None = None
+    setup: str = ""
+
+
+@dataclass
+class SlurmJobs:
+    """The scripts written, and the job ids when submitted."""
+
+    train_script: Path
+    finish_script: Path
+    commands: list[str]
+    train_job: str | None = None
+    finish_job: str | None = None
+
+
+def write_grid_jobs(grid: GridConfig, config_path: Path, out: str | Path | None, slurm_dir: Path,
+                    options: SlurmOptions, progress: bool = True) -> SlurmJobs:
+    """Build the dataset and write the array and finishing scripts for ``grid``."""
+    paths = grid_paths(grid, out)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    resolved = write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
+    prepare_dataset(grid, paths, progress)
+    runs = plan_runs(grid)
+    commands = [shlex.join(train_command(run, paths)) for run in runs]
+    folder = slurm_dir / grid.name
+    common = {"partition": options.partition, "time": options.time, "mem": options.mem, "gpus": options.gpus,
+              "cpus": options.cpus, "setup": options.setup, "log_dir": paths.root.resolve() / "logs"}
+    train_script = write_job_array(folder, "train", commands, throttle=options.throttle, **common)
+    finish = shlex.join([sys.executable, "-m", "rnncells.cli", "grid", "finish", str(resolved.resolve()),
+                         "--out", str(paths.root.resolve())])
+    finish_script = write_dependent_job(folder, "finish", finish, **{**common, "gpus": 0})
+    return SlurmJobs(train_script, finish_script, commands)
+
+
+def submit_grid_jobs(jobs: SlurmJobs, env: dict | None = None) -> SlurmJobs:
+    """Submit the array, then the finishing job with ``afterok`` on it."""
+    jobs.train_job = submit(jobs.train_script, env=env)
+    jobs.finish_job = submit(jobs.finish_script, dependency=jobs.train_job, env=env)
+    return jobs
+
+
+def resubmit_run(jobs: SlurmJobs, index: int, env: dict | None = None) -> str:
+    """Submit array task ``index`` again, alone."""
+    if not 0 <= index < len(jobs.commands):
+        raise ValueError(f"--resubmit {index}: the array has tasks 0-{len(jobs.commands) - 1}")
+    return resubmit_task(jobs.train_script, index, env=env)
