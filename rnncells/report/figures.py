@@ -133,17 +133,21 @@ def _model_order_key(info: dict) -> tuple:
     )
 
 
+def _read_checked_csv(path: Path, columns: tuple[str, ...], missing_hint: str) -> pd.DataFrame:
+    """Read a CSV the figures need; a missing file or column is a one-line FigureError."""
+    if not path.is_file():
+        raise FigureError(f"{path}: {missing_hint}")
+    table = pd.read_csv(path)
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise FigureError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
+    return table
+
+
 def read_songs_csv(songs_csv: Path) -> pd.DataFrame:
     """Read an evaluation's songs.csv, checking that the columns the figures need are there."""
     songs_csv = Path(songs_csv)
-    if not songs_csv.is_file():
-        raise FigureError(f"{songs_csv}: no such songs.csv; run `rnncells evaluate` first")
-    table = pd.read_csv(songs_csv)
-    missing = [column for column in SONGS_COLUMNS if column not in table.columns]
-    if missing:
-        raise FigureError(
-            f"{songs_csv}: missing column(s) {', '.join(missing)}; expected {', '.join(SONGS_COLUMNS)}"
-        )
+    table = _read_checked_csv(songs_csv, SONGS_COLUMNS, "no such songs.csv; run `rnncells evaluate` first")
     if table.empty:
         raise FigureError(f"{songs_csv}: no rows; evaluate at least one model or the dataset")
     return table
@@ -280,16 +284,8 @@ def run_label(run_dir: Path) -> str:
 
 def read_metrics_csv(run_dir: Path) -> pd.DataFrame:
     """Read RUN/metrics.csv, checking its columns."""
-    path = Path(run_dir) / "metrics.csv"
-    if not path.is_file():
-        raise FigureError(f"{path}: no metrics.csv; is {run_dir} a run directory that has trained an epoch?")
-    table = pd.read_csv(path)
-    missing = [column for column in METRICS_COLUMNS if column not in table.columns]
-    if missing:
-        raise FigureError(
-            f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(METRICS_COLUMNS)}"
-        )
-    return table
+    return _read_checked_csv(Path(run_dir) / "metrics.csv", METRICS_COLUMNS,
+                             f"no metrics.csv; is {run_dir} a run directory that has trained an epoch?")
 
 
 def learning_curves_figure(run_dirs: list[Path], metric: str = "loss") -> Figure:
