@@ -395,6 +395,27 @@ def run_local_slurm(args: argparse.Namespace) -> int:
     return local_slurm([args.action, str(args.folder)])
 
 
+def _add_studio(commands) -> None:
+    parser = commands.add_parser(
+        "studio",
+        help="serve the melody studio web page (generate, listen, download MIDI)",
+        description="Serve the melody studio (Streamlit) on HOST:PORT: pick a trained run, key, octave, BPM, "
+        "bars, randomness, instrument and number of melodies; see the piano rolls, play the audio (FluidSynth) "
+        "and download the MIDI files. Ctrl-C stops it.",
+    )
+    parser.add_argument("--runs", type=Path, help="folder searched for trained runs (run.json); "
+                        "default: the model shipped in results/models")
+    parser.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: "
+                        "this machine only; 0.0.0.0 for every network interface)")
+
+
+def run_studio(args: argparse.Namespace) -> int:
+    from rnncells.studio.server import SHIPPED_RUNS, serve
+
+    return serve(args.runs or SHIPPED_RUNS, port=args.port, host=args.host)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rnncells",
@@ -411,12 +432,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plot(commands)
     _add_grid(commands)
     _add_local_slurm(commands)
+    _add_studio(commands)
     return parser
 
 
 HANDLERS = {"dataset": run_dataset, "train": run_train, "generate": run_generate, "evaluate": run_evaluate,
             "tables": run_tables, "render": run_render, "plot": run_plot, "grid": run_grid_command,
-            "local-slurm": run_local_slurm}
+            "local-slurm": run_local_slurm, "studio": run_studio}
 
 
 def quiet_tensorflow() -> None:

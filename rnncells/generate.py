@@ -77,7 +77,8 @@ def _int(text: str, what: str) -> int:
 
 
 def keyed_primer(run: Run, key: str, octave: int) -> tuple[int | None, list[Token]]:
-    """A one-note primer on the key's tonic (interval runs: the tonic, then the vocabulary's unison or nearest)."""
+    """A one-note primer on the key's tonic (or its pitch class in the nearest octave the model knows);
+    interval runs: the tonic as base note, then the vocabulary's unison or nearest interval."""
     tonic = 60 + key_to_pitch_class(key) + 12 * octave
     if not 0 <= tonic <= 127:
         raise ConfigError(f"key {key} at octave {octave:+d} gives pitch {tonic}, outside MIDI 0-127")
@@ -85,9 +86,11 @@ def keyed_primer(run: Run, key: str, octave: int) -> tuple[int | None, list[Toke
     pairs = run.info["representation"] == "pitch_duration"
     wanted = 0 if run.info["variant"] == "interval" else tonic
 
-    def closeness(token: Token) -> tuple[int, int]:
+    def closeness(token: Token) -> tuple[bool, int, int]:
+        # the tonic itself, else the same pitch class in the nearest octave, else the nearest note
         value, duration = token if pairs else (token, 4)
-        return abs(value - wanted), abs(duration - 4)
+        other_class = run.info["variant"] != "interval" and (value - wanted) % 12 != 0
+        return other_class, abs(value - wanted), abs(duration - 4)
 
     first = min(values, key=closeness)
     return (tonic, [first]) if run.info["variant"] == "interval" else (None, [first])

@@ -1,0 +1,1 @@
+"""The melody studio: a web page for producers (app.py) and its server (server.py)."""

@@ -1,0 +1,309 @@
+"""The melody studio: its pieces in-process, then the real page in Debian's headless Chromium (Playwright).
+
+The browser tests start the server on a free port of 127.0.0.1 with the model shipped in ``results/models``,
+drive the page like a producer and parse back what it serves. They need ``/usr/bin/chromium``
+(``apt-get install chromium``) and the ``playwright`` package; no browser is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import shutil
+import socket
+import sys
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import mido
+import pytest
+from PIL import Image
+
+from rnncells.generate import generate
+from rnncells.studio import app, server
+from tests.report.test_audio import installed as audio_installed
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED_RUN = REPO / "results" / "models" / "edm-control-lstm-2"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMEOUT_MS = 30_000
+GENERATE_TIMEOUT_MS = 90_000  # the first request imports Keras in the server
+
+
+
+def browser_missing() -> str:
+    """Why the browser tests cannot run here ("" when they can)."""
+    if not CHROMIUM.is_file():
+        return f"no {CHROMIUM}: apt-get install chromium"
+    if importlib.util.find_spec("playwright") is None:
+        return "no playwright package: pip install playwright (it drives Debian's chromium, no download)"
+    return ""
+
+
+needs_browser = pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "browser found")
+
+
+def midi_facts(data: bytes) -> dict:
+    """Tempo (BPM), programs, pitches, first onset and length in 16th steps of a one-melody MIDI file."""
+    midi = mido.MidiFile(file=io.BytesIO(data))
+    tempos, programs, pitches, onsets, ends = [], [], [], [], []
+    for track in midi.tracks:
+        tick = 0
+        for message in track:
+            tick += message.time
+            if message.type == "set_tempo":
+                tempos.append(mido.tempo2bpm(message.tempo))
+            elif message.type == "program_change":
+                programs.append(message.program)
+            elif message.type == "note_on" and message.velocity > 0:
+                pitches.append(message.note)
+                onsets.append(tick)
+            elif message.type in ("note_off", "note_on"):
+                ends.append(tick)
+    step = midi.ticks_per_beat // 4
+    return {"bpm": tempos, "programs": programs, "pitches": pitches, "first_onset": min(onsets) / step,
+            "steps": max(ends) / step}
+
+
+# ----------------------------------------------------------------------------------------------------
+# In-process: the run list, the labels, the server command, page = command line
+
+
+def test_find_runs_lists_the_shipped_model_with_its_lowest_validation_loss(tmp_path):
+    runs, problems = app.find_runs(SHIPPED_RUN.parent)
+    assert problems == []
+    [run] = [r for r in runs if r.path == SHIPPED_RUN]
+    rows = [line.split(",") for line in (SHIPPED_RUN / "metrics.csv").read_text().splitlines()[1:]]
+    val_losses = {int(row[0]): float(row[5]) for row in rows}
+    best_epoch = min(val_losses, key=val_losses.get)
+    assert (run.variant, run.cell, run.layers, run.units) == ("control", "lstm", 2, 128)
+    assert (run.best_val_loss, run.best_epoch, run.epochs) == (val_losses[best_epoch], best_epoch, len(rows))
+    loss = f"{val_losses[best_epoch]:.3f}"
+    assert run.label == f"edm-control-lstm-2 · control · LSTM · depth 2 · val loss {loss}"
+
+    (tmp_path / "a" / "nested").mkdir(parents=True)
+    shutil.copytree(SHIPPED_RUN, tmp_path / "a" / "nested" / "copy", ignore=shutil.ignore_patterns("*.keras"))
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "run.json").write_text("{not json")
+    runs, problems = app.find_runs(tmp_path)
+    assert [r.name for r in runs] == ["a/nested/copy"]
+    assert len(problems) == 1 and "bad" in problems[0] and "JSONDecodeError" in problems[0]
+    assert app.find_runs(tmp_path / "missing") == ([], [])
+
+
+def test_program_labels_and_runs_folder(monkeypatch, tmp_path):
+    assert len(app.GM_PROGRAMS) == 128
+    assert app.program_label(0) == "0 Acoustic Grand Piano"
+    assert app.program_label(81) == "81 Lead 2 (sawtooth)"
+    assert app.program_label(127) == "127 Gunshot"
+    monkeypatch.delenv(app.RUNS_ENV, raising=False)
+    assert app.runs_folder([]) == REPO / "results" / "models"
+    monkeypatch.setenv(app.RUNS_ENV, str(tmp_path))
+    assert app.runs_folder([]) == tmp_path
+    assert app.runs_folder(["--runs", "elsewhere"]) == Path("elsewhere")
+
+
+def test_server_command_and_refusals(tmp_path):
+    command = server.studio_command(tmp_path, 8600, "127.0.0.1")
+    assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(server.APP)]
+    assert command[-3:] == ["--", "--runs", str(tmp_path)]
+    assert command[command.index("--server.port") + 1] == "8600"
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--client.showErrorDetails") + 1] == "none"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(server.StudioError, match=f"127.0.0.1:{port}.*another --port"):
+            server.start(tmp_path, port)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(server.StudioError, match="is a file"):
+        server.start(tmp_path / "file", free_port())
+
+
+def test_page_writes_what_the_command_line_writes(tmp_path):
+    request = app.Request(SHIPPED_RUN, "D#", 1, 124.0, 4, 0.9, 33, 2, seed=11)
+    batch = app.make_melodies(request, with_audio=False)
+    cli = generate(SHIPPED_RUN, tmp_path / "cli", request.generate_config())
+    assert [m.midi for m in batch.melodies] == [(cli / f"song_{i:03d}.mid").read_bytes() for i in range(2)]
+    tonic = 60 + 3 + 12
+    for melody in batch.melodies:
+        facts = midi_facts(melody.midi)
+        assert facts["programs"] == [33] and round(facts["bpm"][0]) == 124
+        assert facts["steps"] == 4 * 16 == sum(melody.durations)
+        assert all(tonic <= p < tonic + 24 for p in facts["pitches"])
+        assert melody.piano_roll_png[:8] == b"\x89PNG\r\n\x1a\n" and melody.wav is None
+    with zipfile.ZipFile(io.BytesIO(batch.zip_bytes())) as archive:
+        assert archive.namelist() == [batch.file_name(m) for m in batch.melodies]
+        assert archive.namelist()[0] == "control-lstm-2_Dsharp+1_124bpm_4bars_1.mid"
+
+
+# ----------------------------------------------------------------------------------------------------
+# In the browser
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_studio(runs_dir: Path, log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The studio on a free port of 127.0.0.1 (its URL), always stopped afterwards; its log is printed."""
+    port = free_port()
+    with open(log_path, "w") as log:
+        process = server.start(runs_dir, port, log=log, env=env)
+        try:
+            yield server.wait_until_ready(process, port, timeout_s=60)
+        finally:
+            server.stop(process)
+            print(log_path.read_text()[-3000:])
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Debian's Chromium, headless, with a fresh profile."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_ARGS, accept_downloads=True, viewport={"width": 1400, "height": 1000},
+            timeout=TIMEOUT_MS)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield page
+    finally:
+        page.close()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick the option containing ``option`` in the selectbox labelled ``label`` (typed in: long lists only
+    render the options in view)."""
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option").filter(has_text=option).first.click()
+
+
+def download(page, button_name: str) -> tuple[str, bytes]:
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.get_by_role("button", name=button_name).first.click()
+    return info.value.suggested_filename, Path(info.value.path()).read_bytes()
+
+
+@needs_browser
+def test_generate_in_the_browser(page, tmp_path):
+    from playwright.sync_api import expect
+
+    with running_studio(SHIPPED_RUN.parent, tmp_path / "studio.log") as url:
+        page.goto(url)
+        choose(page, "Model", "edm-control-lstm-2")
+        page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="F#", exact=True).click()
+        page.get_by_role("radiogroup", name="Octave").get_by_role("radio", name="-1", exact=True).click()
+        page.get_by_role("radiogroup", name="Bars").get_by_role("radio", name="4", exact=True).click()
+        page.get_by_role("spinbutton", name="BPM").fill("140")
+        page.get_by_role("spinbutton", name="Melodies").fill("2")
+        page.get_by_role("spinbutton", name="Seed").fill("7")
+        slider = page.get_by_role("slider")
+        slider.focus()
+        for _ in range(4):
+            slider.press("ArrowLeft")  # 1.0 -> 0.8 in steps of 0.05
+        choose(page, "Instrument (General MIDI program)", "80 Lead 1 (square)")
+        page.get_by_role("button", name="Generate").click()
+
+        rolls = page.locator("[data-testid='stImage'] img")
+        expect(rolls).to_have_count(2, timeout=GENERATE_TIMEOUT_MS)
+        summary = ("F# (notes F#3–F5) · 140 BPM · 4 bars (6.9 s) · 80 Lead 1 (square) · temperature 0.8 · "
+                   "seed 7")
+        expect(page.get_by_text(summary)).to_be_visible()
+        page.screenshot(path=str(tmp_path / "studio.png"))
+
+        for roll in rolls.all():
+            assert roll.evaluate("image => image.complete && image.naturalWidth") > 0  # decoded by Chromium
+            png = page.request.get(roll.get_attribute("src")).body()
+            image = Image.open(io.BytesIO(png))
+            assert image.format == "PNG" and image.width >= 500 and 250 <= image.height <= image.width
+
+        players = page.locator("audio")
+        if audio_installed():
+            expect(players).to_have_count(2)
+            for player in players.all():
+                answer = page.request.get(player.get_attribute("src"))
+                wav = answer.body()
+                assert "wav" in answer.headers["content-type"]
+                assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE" and len(wav) > 44_100  # ~7 s of sound
+        else:
+            expect(page.get_by_text("apt-get install fluidsynth timgm6mb-soundfont")).to_be_visible()
+
+        name, midi = download(page, "MIDI")
+        assert name == "control-lstm-2_Fsharp-1_140bpm_4bars_1.mid"
+        facts = midi_facts(midi)
+        tonic = 60 + 6 - 12
+        assert round(facts["bpm"][0]) == 140 and facts["programs"] == [80]
+        assert facts["first_onset"] == 0 and facts["steps"] == 4 * 16
+        assert facts["pitches"] and all(tonic <= p < tonic + 24 for p in facts["pitches"])
+        config = app.Request(SHIPPED_RUN, "F#", -1, 140.0, 4, 0.8, 80, 2, 7).generate_config()
+        assert midi == (generate(SHIPPED_RUN, tmp_path / "cli", config) / "song_000.mid").read_bytes()
+
+        name, archive_bytes = download(page, "Download all (zip)")
+        with zipfile.ZipFile(io.BytesIO(archive_bytes)) as archive:
+            assert name == "control-lstm-2.zip" and len(archive.namelist()) == 2
+            assert archive.read(archive.namelist()[0]) == midi
+            assert midi_facts(archive.read(archive.namelist()[1]))["steps"] == 64
+        assert "Traceback" not in page.content()
+
+
+@needs_browser
+def test_readable_messages_in_the_browser(page, tmp_path):
+    """No model, a damaged checkpoint and no FluidSynth each give one readable line and no traceback."""
+    from playwright.sync_api import expect
+
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    without_fluidsynth = dict(os.environ, PATH=str(Path(sys.executable).parent))
+    with running_studio(runs, tmp_path / "studio.log", env=without_fluidsynth) as url:
+        page.goto(url)
+        expect(page.get_by_text("No model found")).to_be_visible()
+        expect(page.locator("code", has_text="rnncells train --dataset")).to_be_visible()
+        assert "Traceback" not in page.content()
+
+        shutil.copytree(SHIPPED_RUN, runs / "good")
+        shutil.copytree(SHIPPED_RUN, runs / "broken")
+        (runs / "broken" / "checkpoints" / "best.keras").write_bytes(b"not a Keras file")
+        page.reload()
+        choose(page, "Model", "broken")
+        expect(page.locator("code", has_text=str(runs / "broken"))).to_be_visible()
+        page.get_by_role("button", name="Generate").click()
+        expect(page.get_by_text("cannot load the checkpoint")).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
+        expect(page.get_by_text("best.keras").first).to_be_visible()
+        assert "Traceback" not in page.content()
+
+        choose(page, "Model", "good")
+        expect(page.locator("code", has_text=str(runs / "good"))).to_be_visible()
+        page.get_by_role("button", name="Generate").click()
+        expect(page.get_by_text("No audio preview: fluidsynth not found")).to_be_visible(
+            timeout=GENERATE_TIMEOUT_MS)
+        expect(page.get_by_text("apt-get install fluidsynth timgm6mb-soundfont")).to_be_visible()
+        expect(page.locator("[data-testid='stImage'] img")).to_have_count(3)  # the default: 3 melodies
+        expect(page.locator("audio")).to_have_count(0)
+        _, midi = download(page, "MIDI")
+        facts = midi_facts(midi)
+        assert facts["steps"] == 8 * 16 and round(facts["bpm"][0]) == 128 and facts["programs"] == [81]
+        assert all(60 <= p < 84 for p in facts["pitches"])  # key C, octave 0: [C4, C6)
+        assert "Traceback" not in page.content()
