@@ -228,7 +228,7 @@ def test_without_dataset_and_other_modes(tmp_path):
     (tmp_path / "plain").mkdir()
     (tmp_path / "plain" / "comparison.csv").write_text("from an earlier run\n")
     out = evaluate_song_sets([folder], None, tmp_path / "plain")
-    assert not (out / "comparison.csv").exists()
+    assert pd.read_csv(out / "comparison.csv").empty  # no model to compare with the training set
     assert set(pd.read_csv(out / "songs.csv")["model_name"]) == {"control-lstm-3"}
     assert pd.read_csv(out / "tests.csv").empty
     assert json.loads((out / "evaluation.json").read_text())["dataset"] is None
@@ -262,7 +262,7 @@ def test_bad_inputs_raise_one_line_errors_naming_the_folder(tmp_path):
     message = _one_line_error(lambda: evaluate_song_sets([empty_set], None, tmp_path / "out"))
     assert str(empty_set / "songs.jsonl") in message and "no songs" in message
 
-    assert "at least one folder" in _one_line_error(lambda: evaluate_song_sets([], None, tmp_path / "out"))
+    assert "nothing to evaluate" in _one_line_error(lambda: evaluate_song_sets([], None, tmp_path / "out"))
 
     good = write_song_set(tmp_path, "interval-gru-1", 1, songs=3)
     message = _one_line_error(lambda: evaluate_song_sets([good, good], None, tmp_path / "out"))
@@ -276,3 +276,11 @@ def test_bad_inputs_raise_one_line_errors_naming_the_folder(tmp_path):
     message = _one_line_error(lambda: evaluate_song_sets([short], None, tmp_path / "out"))
     assert str(short / "songs.jsonl") in message and "at least 2 notes" in message
     assert not (tmp_path / "out").exists()
+
+
+def test_dataset_alone_gives_the_baseline(tmp_path):
+    dataset = write_dataset(tmp_path)
+    out = evaluate_song_sets([], dataset, tmp_path / "baseline")
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["model_name"]) == {"dataset"} and set(summary["n"]) == {24}
+    assert pd.read_csv(out / "comparison.csv").empty  # no model to compare with the training set
