@@ -94,6 +94,8 @@ def _rows_for_song(index: int, melody: Melody, split: str, config: DatasetConfig
         "title": melody.title,
         "split": split,
         "bpm": melody.bpm,
+        "time_signature": melody.time_signature,
+        "key_signature": melody.key_signature,
     }
     pitches, durations = melody.pitches, melody.durations
     if variant != "transposed":

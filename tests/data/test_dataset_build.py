@@ -32,6 +32,10 @@ def test_counts_match_the_measured_corpus(edm_dataset):
     assert sum(len(r["tokens"]) for r in interval_rows) == 9957 - 212
     assert sum(len(r["tokens"]) for r in transposed_rows) == 12 * 9957
     assert control["format_version"] == 1 and control["content_hash"].startswith("sha256:")
+    flash = next(r for r in control_rows if r["source"] == "ATB - Flash X.mid")
+    assert (flash["artist"], flash["title"], flash["bpm"]) == ("ATB", "Flash X", 128.0)
+    assert (flash["time_signature"], flash["key_signature"]) == ("4/4", "E")
+    assert sum(r["key_signature"] is None for r in control_rows) == 3
     assert control["vocabulary"] == sorted(control["vocabulary"])
     train_tokens = {t for r in control_rows if r["split"] == "train" for t in r["tokens"]}
     assert set(control["vocabulary"]) == train_tokens
