@@ -34,7 +34,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], suffix: str = 
 
 
 def remove_stale_temp_files(folder: str | Path) -> list[Path]:
-    """Delete the hidden temp files a killed writer left below ``folder`` (``.NAME.XXXX<suffix>``)."""
+    """Delete the hidden temp files a killed writer left below ``folder`` (``.NAME.<random><suffix>``)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
