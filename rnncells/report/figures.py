@@ -99,14 +99,17 @@ def _output_stem(out_path: Path) -> Path:
     return out_path.with_suffix("") if out_path.suffix.lower() in (".png", ".pdf") else out_path
 
 
+FIT_LEGENDS = {"bbox_inches": "tight", "pad_inches": 0.2}  # legends sit outside the axes: keep them in the file
+
+
 def save_figure(figure: Figure, out_path: Path) -> list[Path]:
     """Save ``figure`` atomically as ``<out_path>.png`` and ``.pdf`` (a .png/.pdf suffix is dropped)."""
     stem = _output_stem(out_path)
     paths = []
     with _style():  # the PDF font embedding is read at save time
         for fmt, options in (
-            ("png", {"dpi": PNG_DPI, "metadata": {"Software": None}}),
-            ("pdf", {"metadata": {"CreationDate": None}}),  # no timestamp: same figure, same bytes
+            ("png", {"dpi": PNG_DPI, "metadata": {"Software": None}, **FIT_LEGENDS}),
+            ("pdf", {"metadata": {"CreationDate": None}, **FIT_LEGENDS}),  # no timestamp: same figure, same bytes
         ):
             path = stem.parent / f"{stem.name}.{fmt}"
             write_atomic(
