@@ -38,8 +38,10 @@ def main() -> None:
         config = DatasetConfig(source=args.essen, variants=["control"])
         cold, songs = timed_build(config, tmp_path / "essen-cold")
         warm, _ = timed_build(config, tmp_path / "essen-warm")
-        print(f"{args.essen}: cold {cold:.2f} s, cached {warm:.3f} s for {songs} songs "
-              f"(cache speed-up {cold / warm:.0f}x)")
+        print(
+            f"{args.essen}: cold {cold:.2f} s, cached {warm:.3f} s for {songs} songs "
+            f"(cache speed-up {cold / warm:.0f}x)"
+        )
 
 
 if __name__ == "__main__":

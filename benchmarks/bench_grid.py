@@ -18,8 +18,24 @@ REPO = Path(__file__).resolve().parents[1]
 
 def timed_grid(config: Path, out: Path, jobs: int) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rnncells.cli", "grid", "run", str(config), "--out", str(out),
-                    "--jobs", str(jobs), "--quiet"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rnncells.cli",
+            "grid",
+            "run",
+            str(config),
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--quiet",
+        ],
+        check=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 

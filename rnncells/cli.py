@@ -24,26 +24,39 @@ def _add_dataset(commands) -> None:
         "transposed (12 keys) variants with their vocabularies. Unreadable files are skipped and listed in "
         "report.txt (use --strict to fail instead).",
     )
-    build.add_argument("--source", required=True,
-                       help="a folder of .mid files, or music21:essenFolksong[/FILE] "
-                       "(e.g. music21:essenFolksong/kinder0)")
+    build.add_argument(
+        "--source",
+        required=True,
+        help="a folder of .mid files, or music21:essenFolksong[/FILE] (e.g. music21:essenFolksong/kinder0)",
+    )
     build.add_argument("--out", required=True, type=Path, help="dataset folder to write")
-    build.add_argument("--representation", choices=["pitch", "pitch_duration"], default="pitch",
-                       help="tokens are pitches (first study) or (value, duration) pairs (rhythm study)")
+    build.add_argument(
+        "--representation",
+        choices=["pitch", "pitch_duration"],
+        default="pitch",
+        help="tokens are pitches (first study) or (value, duration) pairs (rhythm study)",
+    )
     build.add_argument("--variants", default="control,interval,transposed", help="comma-separated variants to build")
     build.add_argument("--track", help="melody track: case-insensitive part of a track or instrument name")
     build.add_argument("--min-notes", type=int, default=12, help="drop songs with fewer notes (default 12)")
     build.add_argument("--min-duration", type=int, default=1, help="pitch_duration: drop songs with shorter notes")
     build.add_argument("--max-duration", type=int, default=16, help="pitch_duration: drop songs with longer notes")
-    build.add_argument("--transpose-rule", choices=["floor", "ceil"], default="floor",
-                       help="split of spare keys: floor = the study's data (default), ceil = its stated intent")
+    build.add_argument(
+        "--transpose-rule",
+        choices=["floor", "ceil"],
+        default="floor",
+        help="split of spare keys: floor = the study's data (default), ceil = its stated intent",
+    )
     build.add_argument("--split", default="0.8,0.1,0.1", help="train,validation,test ratios (default 0.8,0.1,0.1)")
     build.add_argument("--seed", type=int, default=0, help="seed of the song split")
     build.add_argument("--strict", action="store_true", help="fail instead of skipping bad files")
     build.add_argument("--jobs", type=int, default=None, help="processes for music21 parsing (default: all cores)")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
-    info = sub.add_parser("info", help="summarise a built dataset",
-                          description="Songs, tokens, vocabulary size, pitch range, duration histogram, splits.")
+    info = sub.add_parser(
+        "info",
+        help="summarise a built dataset",
+        description="Songs, tokens, vocabulary size, pitch range, duration histogram, splits.",
+    )
     info.add_argument("path", type=Path, help="a dataset folder or one of its variant folders")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
 
@@ -65,11 +78,19 @@ def run_dataset(args: argparse.Namespace) -> int:
     except ValueError:
         raise ConfigError(f"--split {args.split!r}: give ratios like 0.8,0.1,0.1") from None
     config = DatasetConfig(
-        source=args.source, representation=args.representation,
-        variants=[v.strip() for v in args.variants.split(",") if v.strip()], track=args.track,
-        min_notes=args.min_notes, min_duration=args.min_duration, max_duration=args.max_duration,
-        transpose_rule=args.transpose_rule, train_ratio=ratios[0], validation_ratio=ratios[1],
-        test_ratio=ratios[2], seed=args.seed, strict=args.strict,
+        source=args.source,
+        representation=args.representation,
+        variants=[v.strip() for v in args.variants.split(",") if v.strip()],
+        track=args.track,
+        min_notes=args.min_notes,
+        min_duration=args.min_duration,
+        max_duration=args.max_duration,
+        transpose_rule=args.transpose_rule,
+        train_ratio=ratios[0],
+        validation_ratio=ratios[1],
+        test_ratio=ratios[2],
+        seed=args.seed,
+        strict=args.strict,
     )
     report = build_dataset(config, args.out, jobs=args.jobs, progress=not args.quiet)
     for variant, info in report.variants.items():
@@ -100,13 +121,24 @@ def _add_train(commands) -> None:
     parser.add_argument("--learning-rate", type=float, default=0.002, help="initial Adam rate (default 0.002)")
     parser.add_argument("--lr-decay", type=float, default=0.97, help="rate multiplier per epoch (default 0.97)")
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout after the embedding (default off)")
-    parser.add_argument("--mode", default="stateful", choices=["stateful", "per_song"],
-                        help="stateful: the study's stream with carried state; per_song: padded song chunks")
-    parser.add_argument("--checkpoint-every", type=int, default=0,
-                        help="also save a checkpoint every N steps, loss in its name (cost-function validation)")
+    parser.add_argument(
+        "--mode",
+        default="stateful",
+        choices=["stateful", "per_song"],
+        help="stateful: the study's stream with carried state; per_song: padded song chunks",
+    )
+    parser.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=0,
+        help="also save a checkpoint every N steps, loss in its name (cost-function validation)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (weights, shuffling)")
-    parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"],
-                        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)")
+    parser.add_argument(
+        "--backend",
+        choices=["tensorflow", "jax", "torch"],
+        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -116,19 +148,32 @@ def run_train(args: argparse.Namespace) -> int:
     from rnncells.config import resolve_train_configs
     from rnncells.data.windows import check_variant
 
-    model, train_config = resolve_train_configs({
-        "cell": args.cell, "layers": args.layers, "units": args.units, "dropout": args.dropout,
-        "max_layers": max(args.layers, 5) if args.allow_deep else 5,
-        "variant": args.variant, "epochs": args.epochs, "batch_size": args.batch_size,
-        "seq_length": args.seq_length, "learning_rate": args.learning_rate, "lr_decay": args.lr_decay,
-        "mode": args.mode, "seed": args.seed, "checkpoint_every_steps": args.checkpoint_every,
-    })
+    model, train_config = resolve_train_configs(
+        {
+            "cell": args.cell,
+            "layers": args.layers,
+            "units": args.units,
+            "dropout": args.dropout,
+            "max_layers": max(args.layers, 5) if args.allow_deep else 5,
+            "variant": args.variant,
+            "epochs": args.epochs,
+            "batch_size": args.batch_size,
+            "seq_length": args.seq_length,
+            "learning_rate": args.learning_rate,
+            "lr_decay": args.lr_decay,
+            "mode": args.mode,
+            "seed": args.seed,
+            "checkpoint_every_steps": args.checkpoint_every,
+        }
+    )
     check_variant(args.dataset, train_config.variant)
     from rnncells.train import train
 
     run_dir = train(args.dataset, args.out, model, train_config, progress=not args.quiet)
-    print(f"run: {run_dir}  (metrics.csv, checkpoints/best.keras, projector/; "
-          f"tensorboard --logdir {run_dir / 'tensorboard'})")
+    print(
+        f"run: {run_dir}  (metrics.csv, checkpoints/best.keras, projector/; "
+        f"tensorboard --logdir {run_dir / 'tensorboard'})"
+    )
     last = (run_dir / "metrics.csv").read_text().strip().splitlines()[-1].split(",")
     print(f"epoch {last[0]}: loss {last[2]}, accuracy {last[3]}, val_loss {last[5]}, val_perplexity {last[7]}")
     return 0
@@ -139,16 +184,20 @@ def _add_generate(commands) -> None:
         "generate",
         help="generate songs (MIDI + songs.jsonl) from a trained run",
         description="Sample songs from a run: all songs together in one batched, stateful loop (REFERENCE §3). "
-        "Pitch runs take --primer \"60 62 64 62\", interval runs the base note then intervals \"60 2 2 -2\", "
-        "pitch_duration runs value:duration pairs \"62:8 64:4\". Producers: --key/--octave/--bars/--bpm/--program.",
+        'Pitch runs take --primer "60 62 64 62", interval runs the base note then intervals "60 2 2 -2", '
+        'pitch_duration runs value:duration pairs "62:8 64:4". Producers: --key/--octave/--bars/--bpm/--program.',
     )
     parser.add_argument("--run", required=True, type=Path, help="run folder from `rnncells train`")
     parser.add_argument("--out", required=True, type=Path, help="folder for song_NNN.mid, songs.jsonl, generation.json")
     parser.add_argument("--n-songs", type=int, default=100, help="songs to generate (default 100)")
     parser.add_argument("--length", type=int, default=30, help="tokens to sample after the primer (default 30)")
     parser.add_argument("--primer", default="", help="primer tokens (default: the study's primer for the run)")
-    parser.add_argument("--sampling", default="roulette", choices=["roulette", "max", "topk"],
-                        help="roulette: draw from the softmax; max: argmax; topk: draw among the k likeliest")
+    parser.add_argument(
+        "--sampling",
+        default="roulette",
+        choices=["roulette", "max", "topk"],
+        help="roulette: draw from the softmax; max: argmax; topk: draw among the k likeliest",
+    )
     parser.add_argument("--temperature", type=float, default=1.0, help="randomness of roulette/topk (default 1.0)")
     parser.add_argument("--top-k", type=int, default=5, help="k for --sampling topk (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
@@ -166,9 +215,18 @@ def run_generate(args: argparse.Namespace) -> int:
     from rnncells.config import GenerateConfig
 
     config = GenerateConfig(
-        n_songs=args.n_songs, length=args.length, primer=args.primer, sampling=args.sampling,
-        temperature=args.temperature, top_k=args.top_k, seed=args.seed, bpm=args.bpm, program=args.program,
-        bars=args.bars, key=args.key, octave=args.octave if args.key else None,
+        n_songs=args.n_songs,
+        length=args.length,
+        primer=args.primer,
+        sampling=args.sampling,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        seed=args.seed,
+        bpm=args.bpm,
+        program=args.program,
+        bars=args.bars,
+        key=args.key,
+        octave=args.octave if args.key else None,
     )
     config.validate()
     if args.key:
@@ -179,8 +237,7 @@ def run_generate(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"{args.run}: not a run folder (no run.json); train one with `rnncells train`")
     from rnncells.generate import generate
 
-    out = generate(args.run, args.out, config, checkpoint=args.checkpoint, note_steps=args.note_steps,
-                   name=args.name)
+    out = generate(args.run, args.out, config, checkpoint=args.checkpoint, note_steps=args.note_steps, name=args.name)
     print(f"{config.n_songs} songs -> {out} (song_000.mid ..., songs.jsonl, generation.json)")
     return 0
 
@@ -193,12 +250,20 @@ def _add_evaluate(commands) -> None:
         "most representative songs, Mann-Whitney tests between models (Holm-corrected), Yang & Lerch feature "
         "comparison with the training set, and box plots (figures/).",
     )
-    parser.add_argument("song_dirs", nargs="*", type=Path,
-                        help="folders written by `rnncells generate` (none: the dataset baseline alone)")
+    parser.add_argument(
+        "song_dirs",
+        nargs="*",
+        type=Path,
+        help="folders written by `rnncells generate` (none: the dataset baseline alone)",
+    )
     parser.add_argument("--dataset", type=Path, help="dataset folder: its training songs are the baseline")
     parser.add_argument("--out", required=True, type=Path, help="evaluation folder to write")
-    parser.add_argument("--mode", default="paper", choices=["paper", "corrected"],
-                        help="paper: music_geometry_eval exactly; corrected: pitch classes, [5, 8], centricity")
+    parser.add_argument(
+        "--mode",
+        default="paper",
+        choices=["paper", "corrected"],
+        help="paper: music_geometry_eval exactly; corrected: pitch classes, [5, 8], centricity",
+    )
     parser.add_argument("--span", type=int, default=12, help="window length of LM and CENTR (default 12)")
     parser.add_argument("--rhythm", action="store_true", help="rhythm-aware LM and CENTR on the 16th grid")
 
@@ -207,8 +272,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from rnncells.evaluate import evaluate_song_sets
     from rnncells.report.figures import box_plots
 
-    out = evaluate_song_sets(args.song_dirs, args.dataset, args.out, mode=args.mode, span=args.span,
-                             rhythm=args.rhythm)
+    out = evaluate_song_sets(args.song_dirs, args.dataset, args.out, mode=args.mode, span=args.span, rhythm=args.rhythm)
     figures = box_plots(out / "songs.csv", out / "figures")
     print(f"evaluation -> {out} (songs.csv, summary.csv, best_songs.csv, representative_songs.csv, tests.csv)")
     print(f"box plots  -> {out / 'figures'} ({len(figures)} files); tables: `rnncells tables {out} --out DIR`")
@@ -245,9 +309,12 @@ def run_tables(args: argparse.Namespace) -> int:
 
 
 def _add_render(commands) -> None:
-    parser = commands.add_parser("render", help="render a MIDI song to WAV (FluidSynth) and/or a piano roll",
-                                 description="Listen to or look at a song: --wav renders audio through FluidSynth "
-                                 "with a General MIDI soundfont; --png draws a piano roll (PNG and PDF).")
+    parser = commands.add_parser(
+        "render",
+        help="render a MIDI song to WAV (FluidSynth) and/or a piano roll",
+        description="Listen to or look at a song: --wav renders audio through FluidSynth "
+        "with a General MIDI soundfont; --png draws a piano roll (PNG and PDF).",
+    )
     parser.add_argument("midi", type=Path, help="a .mid file")
     parser.add_argument("--wav", action="store_true", help="write SONG.wav next to it (or --out)")
     parser.add_argument("--png", action="store_true", help="write a piano roll SONG.png/.pdf")
@@ -275,9 +342,12 @@ def run_render(args: argparse.Namespace) -> int:
 
 
 def _add_plot(commands) -> None:
-    parser = commands.add_parser("plot", help="learning curves of runs, or the metric-vs-span plot of a song",
-                                 description="curves: train/validation curves from runs' metrics.csv; span: LM "
-                                 "and CENTR of one song for windows 5-29 (REFERENCE §5).")
+    parser = commands.add_parser(
+        "plot",
+        help="learning curves of runs, or the metric-vs-span plot of a song",
+        description="curves: train/validation curves from runs' metrics.csv; span: LM "
+        "and CENTR of one song for windows 5-29 (REFERENCE §5).",
+    )
     sub = parser.add_subparsers(dest="what", required=True)
     curves = sub.add_parser("curves", help="learning curves of one or more runs")
     curves.add_argument("runs", nargs="+", type=Path, help="run folders")
@@ -314,9 +384,12 @@ def _add_grid(commands) -> None:
     run = sub.add_parser("run", help="run the grid here", description="Run every step of the grid on this machine.")
     status = sub.add_parser("status", help="print the run table (status, epochs, best validation loss)")
     finish = sub.add_parser("finish", help="selection, generation, evaluation and tables from finished runs")
-    slurm = sub.add_parser("slurm", help="write (and --submit) a Slurm job array and a dependent finishing job",
-                           description="Build the dataset, write slurm/<grid>/train.sbatch (one array task per run) "
-                           "and finish.sbatch (afterok on the array: selection, generation, evaluation, tables).")
+    slurm = sub.add_parser(
+        "slurm",
+        help="write (and --submit) a Slurm job array and a dependent finishing job",
+        description="Build the dataset, write slurm/<grid>/train.sbatch (one array task per run) "
+        "and finish.sbatch (afterok on the array: selection, generation, evaluation, tables).",
+    )
     for each in (run, status, finish, slurm):
         each.add_argument("config", type=Path, help="grid file, e.g. configs/quick.toml")
         each.add_argument("--source", help="corpus to use instead of the grid file's [dataset] source")
@@ -334,8 +407,9 @@ def _add_grid(commands) -> None:
     slurm.add_argument("--gpus", type=int, default=0, help="GPUs per training task (--gres=gpu:N)")
     slurm.add_argument("--cpus", type=int, default=1, help="CPUs per task")
     slurm.add_argument("--throttle", type=int, help="at most this many training tasks at once (%%K)")
-    slurm.add_argument("--setup", default="",
-                       help="shell line run first in every job, e.g. 'source .venv/bin/activate'")
+    slurm.add_argument(
+        "--setup", default="", help="shell line run first in every job, e.g. 'source .venv/bin/activate'"
+    )
     slurm.add_argument("--resubmit", type=int, metavar="I", help="submit array task I again, alone")
 
 
@@ -351,8 +425,15 @@ def run_grid_command(args: argparse.Namespace) -> int:
     if args.action == "slurm":
         from rnncells.grid.submit import SlurmOptions, resubmit_run, submit_grid_jobs, write_grid_jobs
 
-        options = SlurmOptions(partition=args.partition, time=args.time, mem=args.mem, gpus=args.gpus,
-                               cpus=args.cpus, throttle=args.throttle, setup=args.setup)
+        options = SlurmOptions(
+            partition=args.partition,
+            time=args.time,
+            mem=args.mem,
+            gpus=args.gpus,
+            cpus=args.cpus,
+            throttle=args.throttle,
+            setup=args.setup,
+        )
         jobs = write_grid_jobs(grid, args.config, args.out, args.slurm_dir, options)
         print(f"{len(jobs.commands)} training tasks -> {jobs.train_script}\nfinishing job -> {jobs.finish_script}")
         if args.resubmit is not None:
@@ -367,11 +448,13 @@ def run_grid_command(args: argparse.Namespace) -> int:
     from rnncells.grid.runner import finish_grid, grid_paths, run_grid
 
     if args.action == "finish":
-        index = finish_grid(grid, plan_runs(grid), grid_paths(grid, args.out), generate_all=args.all_models,
-                            progress=not args.quiet)
+        index = finish_grid(
+            grid, plan_runs(grid), grid_paths(grid, args.out), generate_all=args.all_models, progress=not args.quiet
+        )
     else:
-        index = run_grid(grid, args.out, jobs=args.jobs, retries=args.retries, generate_all=args.all_models,
-                         progress=not args.quiet)
+        index = run_grid(
+            grid, args.out, jobs=args.jobs, retries=args.retries, generate_all=args.all_models, progress=not args.quiet
+        )
     root = index.parent
     print(f"tables:  {root / 'tables'} (tables.tex, tables.pdf)")
     print(f"figures: {root / 'figures'}")
@@ -381,10 +464,12 @@ def run_grid_command(args: argparse.Namespace) -> int:
 
 def _add_local_slurm(commands) -> None:
     parser = commands.add_parser(
-        "local-slurm", help="bring a one-node Slurm cluster up or down on this machine (to try `grid slurm`)",
+        "local-slurm",
+        help="bring a one-node Slurm cluster up or down on this machine (to try `grid slurm`)",
         description="Start munged (if none runs), slurmctld and slurmd with a minimal slurm.conf kept in FOLDER, "
         "on localhost only; `down` stops only the daemons it started. Needs root and "
-        "`apt-get install -y slurm-wlm munge`.")
+        "`apt-get install -y slurm-wlm munge`.",
+    )
     parser.add_argument("action", choices=["up", "down", "status"])
     parser.add_argument("folder", type=Path, help="a short path for the cluster's files, e.g. /tmp/slurm")
 
@@ -403,11 +488,17 @@ def _add_studio(commands) -> None:
         "bars, randomness, instrument and number of melodies; see the piano rolls, play the audio (FluidSynth) "
         "and download the MIDI files. Ctrl-C stops it.",
     )
-    parser.add_argument("--runs", type=Path, help="folder searched for trained runs (run.json); "
-                        "default: the model shipped in results/models")
+    parser.add_argument(
+        "--runs",
+        type=Path,
+        help="folder searched for trained runs (run.json); default: the model shipped in results/models",
+    )
     parser.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: "
-                        "this machine only; 0.0.0.0 for every network interface)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network interface)",
+    )
 
 
 def run_studio(args: argparse.Namespace) -> int:
@@ -436,9 +527,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-HANDLERS = {"dataset": run_dataset, "train": run_train, "generate": run_generate, "evaluate": run_evaluate,
-            "tables": run_tables, "render": run_render, "plot": run_plot, "grid": run_grid_command,
-            "local-slurm": run_local_slurm, "studio": run_studio}
+HANDLERS = {
+    "dataset": run_dataset,
+    "train": run_train,
+    "generate": run_generate,
+    "evaluate": run_evaluate,
+    "tables": run_tables,
+    "render": run_render,
+    "plot": run_plot,
+    "grid": run_grid_command,
+    "local-slurm": run_local_slurm,
+    "studio": run_studio,
+}
 
 
 def quiet_tensorflow() -> None:

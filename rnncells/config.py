@@ -75,9 +75,7 @@ class ModelConfig:
         if self.cell not in CELLS:
             raise ConfigError(f"unknown cell {self.cell!r}: use one of {', '.join(CELLS)}")
         if not 1 <= self.layers <= self.max_layers:
-            raise ConfigError(
-                f"layers {self.layers} is outside 1-{self.max_layers}; pass --allow-deep to go beyond 5"
-            )
+            raise ConfigError(f"layers {self.layers} is outside 1-{self.max_layers}; pass --allow-deep to go beyond 5")
         if self.units < 1:
             raise ConfigError(f"units {self.units} must be at least 1")
         if not 0.0 <= self.dropout < 1.0:

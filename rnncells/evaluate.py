@@ -195,8 +195,12 @@ def describe(values: np.ndarray) -> dict[str, float]:
 
 def _model_columns(group: pd.DataFrame) -> dict[str, Any]:
     first = group.iloc[0]
-    return {"model_name": first["model_name"], "variant": first["variant"], "cell": first["cell"],
-            "layers": first["layers"]}
+    return {
+        "model_name": first["model_name"],
+        "variant": first["variant"],
+        "cell": first["cell"],
+        "layers": first["layers"],
+    }
 
 
 def _models(songs: pd.DataFrame) -> list[pd.DataFrame]:
@@ -280,8 +284,20 @@ def _mann_whitney(a: np.ndarray, others: list[np.ndarray]) -> list[tuple[float, 
 
 def pairwise_tests(songs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Two-sided Mann-Whitney U between every pair of models per metric, Holm-corrected within a metric."""
-    columns = ["metric", "model_a", "model_b", "n_a", "n_b", "median_a", "median_b", "u_statistic",
-               "p_value", "p_holm", "rank_biserial", "significant"]
+    columns = [
+        "metric",
+        "model_a",
+        "model_b",
+        "n_a",
+        "n_b",
+        "median_a",
+        "median_b",
+        "u_statistic",
+        "p_value",
+        "p_holm",
+        "rank_biserial",
+        "significant",
+    ]
     groups = dict(list(songs.groupby("model_name", sort=False)))
     frames = []
     for metric in METRICS:
@@ -292,11 +308,20 @@ def pairwise_tests(songs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
             a, later = values[name_a], names[first + 1 :]
             for name_b, (u, p) in zip(later, _mann_whitney(a, [values[n] for n in later]), strict=True):
                 b = values[name_b]
-                rows.append({
-                    "metric": metric, "model_a": name_a, "model_b": name_b, "n_a": len(a), "n_b": len(b),
-                    "median_a": float(np.median(a)), "median_b": float(np.median(b)),
-                    "u_statistic": u, "p_value": p, "rank_biserial": rank_biserial(u, len(a), len(b)),
-                })
+                rows.append(
+                    {
+                        "metric": metric,
+                        "model_a": name_a,
+                        "model_b": name_b,
+                        "n_a": len(a),
+                        "n_b": len(b),
+                        "median_a": float(np.median(a)),
+                        "median_b": float(np.median(b)),
+                        "u_statistic": u,
+                        "p_value": p,
+                        "rank_biserial": rank_biserial(u, len(a), len(b)),
+                    }
+                )
         if rows:
             frame = pd.DataFrame(rows)
             frame["p_holm"] = holm(frame["p_value"].to_numpy())
@@ -307,20 +332,23 @@ def pairwise_tests(songs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def compare_with_dataset(
-    sets: list[SongSet], features: dict[str, list[dict]], reference: list[dict]
-) -> pd.DataFrame:
+def compare_with_dataset(sets: list[SongSet], features: dict[str, list[dict]], reference: list[dict]) -> pd.DataFrame:
     """Yang & Lerch: each model's distribution features against the training set's (overlap, KL)."""
     rows = []
     for song_set in sets:
         compared = metrics.compare_feature_sets(features[song_set.model_name], reference)
         for feature, values in compared.items():
-            rows.append({
-                "model_name": song_set.model_name, "variant": song_set.variant, "cell": song_set.cell,
-                "layers": song_set.layers, "feature": feature,
-                "overlapped_area": float(values["overlapped_area"]),
-                "kl_divergence": float(values["kl_divergence"]),
-            })
+            rows.append(
+                {
+                    "model_name": song_set.model_name,
+                    "variant": song_set.variant,
+                    "cell": song_set.cell,
+                    "layers": song_set.layers,
+                    "feature": feature,
+                    "overlapped_area": float(values["overlapped_area"]),
+                    "kl_divergence": float(values["kl_divergence"]),
+                }
+            )
     columns = ["model_name", "variant", "cell", "layers", "feature", "overlapped_area", "kl_divergence"]
     return _with_int_layers(pd.DataFrame(rows, columns=columns))
 
@@ -389,29 +417,44 @@ def evaluate_song_sets(
         (out_dir / "comparison.csv").unlink(missing_ok=True)  # a stale one from an earlier run with a dataset
 
     feature_columns = [c for c in songs.columns if c not in ID_COLUMNS and c not in METRICS]
-    write_json_atomic(out_dir / "evaluation.json", {
-        "format_version": 1,
-        "inputs": [
-            {"path": str(s.source), "model_name": s.model_name, "variant": s.variant, "cell": s.cell,
-             "layers": s.layers, "units": s.info.get("units"), "songs": len(s.pitches),
-             "generation": s.info.get("config", {})}
-            for s in sets
-        ],
-        "dataset": None if baseline is None else {
-            "path": str(baseline.source), "songs_file": "control/songs.jsonl", "split": "train",
-            "songs": len(baseline.pitches), "model_name": DATASET_MODEL,
+    write_json_atomic(
+        out_dir / "evaluation.json",
+        {
+            "format_version": 1,
+            "inputs": [
+                {
+                    "path": str(s.source),
+                    "model_name": s.model_name,
+                    "variant": s.variant,
+                    "cell": s.cell,
+                    "layers": s.layers,
+                    "units": s.info.get("units"),
+                    "songs": len(s.pitches),
+                    "generation": s.info.get("config", {}),
+                }
+                for s in sets
+            ],
+            "dataset": None
+            if baseline is None
+            else {
+                "path": str(baseline.source),
+                "songs_file": "control/songs.jsonl",
+                "split": "train",
+                "songs": len(baseline.pitches),
+                "model_name": DATASET_MODEL,
+            },
+            "settings": {"mode": mode, "span": span, "rhythm": rhythm},
+            "metrics": list(METRICS),
+            "feature_columns": feature_columns,
+            "statistics": {
+                "variance_std": "sample (ddof=1), as scipy.stats.describe and scipy.stats.tstd",
+                "test": "scipy.stats.mannwhitneyu, two-sided, every pair of models (dataset included) per metric",
+                "effect_size": EFFECT_SIZE,
+                "correction": "Holm-Bonferroni over all comparisons of one metric; significant = p_holm < 0.05",
+                "representative": "song nearest (Euclidean) to the model's mean (cmm, lm, centr) point",
+                "best": "song with the lowest general tonality (cmm + lm + centr)",
+            },
+            "files": sorted(tables) + ["evaluation.json"],
         },
-        "settings": {"mode": mode, "span": span, "rhythm": rhythm},
-        "metrics": list(METRICS),
-        "feature_columns": feature_columns,
-        "statistics": {
-            "variance_std": "sample (ddof=1), as scipy.stats.describe and scipy.stats.tstd",
-            "test": "scipy.stats.mannwhitneyu, two-sided, every pair of models (dataset included) per metric",
-            "effect_size": EFFECT_SIZE,
-            "correction": "Holm-Bonferroni over all comparisons of one metric; significant = p_holm < 0.05",
-            "representative": "song nearest (Euclidean) to the model's mean (cmm, lm, centr) point",
-            "best": "song with the lowest general tonality (cmm + lm + centr)",
-        },
-        "files": sorted(tables) + ["evaluation.json"],
-    })
+    )
     return out_dir

@@ -47,14 +47,14 @@ def parse_primer(text: str, variant: str, representation: str) -> tuple[int | No
     """``(base_note, tokens)`` from primer text (module docstring); base_note is None unless interval."""
     items = text.replace(",", ":").split()
     if not items:
-        raise ConfigError("empty primer: give tokens such as --primer \"60 62 64 62\"")
+        raise ConfigError('empty primer: give tokens such as --primer "60 62 64 62"')
     base = None
     if variant == "interval":
         base, items = _int(items[0], "base note"), items[1:]
         if not 0 <= base <= 127:
             raise ConfigError(f"primer base note {base} is outside MIDI 0-127")
         if not items:
-            raise ConfigError("an interval primer needs a base note and at least one interval, e.g. \"60 2 2 -2\"")
+            raise ConfigError('an interval primer needs a base note and at least one interval, e.g. "60 2 2 -2"')
     tokens: list[Token] = []
     for item in items:
         if representation == "pitch_duration":
@@ -132,8 +132,9 @@ def sample(logits: np.ndarray, config: GenerateConfig, rng: np.random.Generator)
     return np.minimum((probabilities.cumsum(axis=-1) < draws).sum(axis=-1), probabilities.shape[-1] - 1)
 
 
-def sample_tokens(model: keras.Model, primer: list[int], n_steps: int, config: GenerateConfig,
-                  rng: np.random.Generator) -> np.ndarray:
+def sample_tokens(
+    model: keras.Model, primer: list[int], n_steps: int, config: GenerateConfig, rng: np.random.Generator
+) -> np.ndarray:
     """Prime a stateful model (batch = songs) and sample ``n_steps`` indices per song; returns (n, len+steps)."""
     n_songs = config.n_songs
     reset_states(model)
@@ -149,8 +150,9 @@ def sample_tokens(model: keras.Model, primer: list[int], n_steps: int, config: G
     return np.concatenate(produced, axis=1)
 
 
-def decode(tokens: list[Token], base_note: int | None, variant: str, representation: str,
-           note_steps: int) -> tuple[list[int], list[int]]:
+def decode(
+    tokens: list[Token], base_note: int | None, variant: str, representation: str, note_steps: int
+) -> tuple[list[int], list[int]]:
     """Pitches and durations of a token list (module docstring for the interval rule)."""
     values = [t[0] for t in tokens] if representation == "pitch_duration" else list(tokens)
     durations = [t[1] for t in tokens] if representation == "pitch_duration" else [note_steps] * len(tokens)
@@ -187,8 +189,14 @@ def fold_into_key_range(pitches: list[int], tonic: int) -> list[int]:
     return [tonic + (p - tonic) % KEY_RANGE if not tonic <= p < tonic + KEY_RANGE else p for p in pitches]
 
 
-def generate(run_dir: str | Path, out_dir: str | Path, config: GenerateConfig, checkpoint: str = "best",
-             note_steps: int = 2, name: str | None = None) -> Path:
+def generate(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    config: GenerateConfig,
+    checkpoint: str = "best",
+    note_steps: int = 2,
+    name: str | None = None,
+) -> Path:
     """Generate ``config.n_songs`` songs from a run into ``out_dir`` (MIDI files, songs.jsonl, generation.json).
 
     ``name`` labels the song set in evaluations (default: the run's model name, e.g. ``control-lstm-3``).
@@ -205,8 +213,9 @@ def generate(run_dir: str | Path, out_dir: str | Path, config: GenerateConfig, c
     try:
         primer = run.vocabulary.encode(primer_tokens)
     except UnknownTokenError as error:
-        raise ConfigError(f"primer: {error} of {run.path}; use tokens the model knows "
-                          f"(see {run.path / 'vocabulary.json'})") from None
+        raise ConfigError(
+            f"primer: {error} of {run.path}; use tokens the model knows (see {run.path / 'vocabulary.json'})"
+        ) from None
 
     n_steps = config.length
     if config.bars:
@@ -234,18 +243,38 @@ def generate(run_dir: str | Path, out_dir: str | Path, config: GenerateConfig, c
         for pitch, duration in zip(pitches, durations):
             notes.append(Note(onset, pitch, max(duration, 1)))
             onset += max(duration, 1)
-        write_midi(out_dir / f"song_{index:03d}.mid", notes, bpm=bpm, program=config.program,
-                   name=f"{run.model_name} song {index}")
-        rows.append({"index": index, "pitches": pitches, "durations": durations,
-                     "tokens": [list(t) if isinstance(t, tuple) else t for t in tokens]})
+        write_midi(
+            out_dir / f"song_{index:03d}.mid",
+            notes,
+            bpm=bpm,
+            program=config.program,
+            name=f"{run.model_name} song {index}",
+        )
+        rows.append(
+            {
+                "index": index,
+                "pitches": pitches,
+                "durations": durations,
+                "tokens": [list(t) if isinstance(t, tuple) else t for t in tokens],
+            }
+        )
     write_jsonl_atomic(out_dir / "songs.jsonl", rows)
-    write_json_atomic(out_dir / "generation.json", {
-        "model_name": name or run.model_name, "variant": variant, "cell": run.info["cell"],
-        "layers": run.info["layers"],
-        "units": run.info.get("units"), "representation": representation, "run": str(run.path.resolve()),
-        "dataset": run.info["dataset"], "checkpoint": str(run.checkpoint(checkpoint).name), "bpm": bpm,
-        "note_steps": note_steps, "primer": {"base_note": base, "tokens": [list(t) if isinstance(t, tuple) else t
-                                                                          for t in primer_tokens]},
-        "config": asdict(config),
-    })
+    write_json_atomic(
+        out_dir / "generation.json",
+        {
+            "model_name": name or run.model_name,
+            "variant": variant,
+            "cell": run.info["cell"],
+            "layers": run.info["layers"],
+            "units": run.info.get("units"),
+            "representation": representation,
+            "run": str(run.path.resolve()),
+            "dataset": run.info["dataset"],
+            "checkpoint": str(run.checkpoint(checkpoint).name),
+            "bpm": bpm,
+            "note_steps": note_steps,
+            "primer": {"base_note": base, "tokens": [list(t) if isinstance(t, tuple) else t for t in primer_tokens]},
+            "config": asdict(config),
+        },
+    )
     return out_dir

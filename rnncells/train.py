@@ -40,8 +40,18 @@ from rnncells.data.windows import Windows, load_variant, per_song_windows, study
 from rnncells.files import remove_stale_temp_files, write_atomic, write_json_atomic, write_text_atomic
 from rnncells.models.factory import build_model, copy_trainable_weights, reset_states, track_carried_state
 
-METRIC_COLUMNS = ("epoch", "step", "loss", "accuracy", "perplexity", "val_loss", "val_accuracy", "val_perplexity",
-                  "learning_rate", "seconds")
+METRIC_COLUMNS = (
+    "epoch",
+    "step",
+    "loss",
+    "accuracy",
+    "perplexity",
+    "val_loss",
+    "val_accuracy",
+    "val_perplexity",
+    "learning_rate",
+    "seconds",
+)
 
 
 class RunError(ValueError):
@@ -66,7 +76,7 @@ class Run:
         """``best`` (falls back to ``last``), ``last``, or a path to a specific ``.keras`` file."""
         folder = self.path / "checkpoints"
         if which in ("best", "last"):
-            for name in ((f"{which}.keras", "last.keras") if which == "best" else ("last.keras",)):
+            for name in (f"{which}.keras", "last.keras") if which == "best" else ("last.keras",):
                 if (folder / name).is_file():
                     return folder / name
             raise RunError(f"{self.path}: no checkpoint yet; train it with `rnncells train --out {self.path}`")
@@ -94,8 +104,12 @@ def model_name(variant: str, model: ModelConfig) -> str:
 
 def versions() -> dict:
     """Python, Keras, backend and library versions, for the run record."""
-    found = {"python": platform.python_version(), "keras": keras.__version__, "backend": keras.backend.backend(),
-             "numpy": np.__version__}
+    found = {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": np.__version__,
+    }
     for module in ("tensorflow", "jax", "torch"):
         try:
             found[module] = __import__(module).__version__
@@ -115,8 +129,13 @@ def load_run(path: str | Path) -> Run:
     tables = read_toml(path / "config.toml")
     info = json.loads((path / "run.json").read_text(encoding="utf-8"))
     vocabulary_file = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
-    return Run(path, info, from_dict(ModelConfig, tables["model"]), from_dict(TrainConfig, tables["train"]),
-               Vocabulary(vocabulary_file["values"], info["variant"]))
+    return Run(
+        path,
+        info,
+        from_dict(ModelConfig, tables["model"]),
+        from_dict(TrainConfig, tables["train"]),
+        Vocabulary(vocabulary_file["values"], info["variant"]),
+    )
 
 
 def _check_same_run(out_dir: Path, model: ModelConfig, train: TrainConfig, dataset_hash: str) -> dict | None:
@@ -128,8 +147,9 @@ def _check_same_run(out_dir: Path, model: ModelConfig, train: TrainConfig, datas
     earlier = load_run(out_dir)
     info = earlier.info
     changed = [f"model.{k}" for k, v in asdict(model).items() if asdict(earlier.model_config)[k] != v]
-    changed += [f"train.{k}" for k, v in asdict(train).items()
-                if k != "epochs" and asdict(earlier.train_config)[k] != v]
+    changed += [
+        f"train.{k}" for k, v in asdict(train).items() if k != "epochs" and asdict(earlier.train_config)[k] != v
+    ]
     if info.get("dataset_hash") != dataset_hash:
         changed.append("dataset")
     if changed:
@@ -187,8 +207,11 @@ class _Scalars:
         if self.writers is None:
             return
         for name, prefix in (("train", ""), ("validation", "val_")):
-            tags = [self.Summary.Value(tag=tag, simple_value=float(values[prefix + tag]))
-                    for tag in ("loss", "accuracy", "perplexity") if not math.isnan(values[prefix + tag])]
+            tags = [
+                self.Summary.Value(tag=tag, simple_value=float(values[prefix + tag]))
+                for tag in ("loss", "accuracy", "perplexity")
+                if not math.isnan(values[prefix + tag])
+            ]
             if name == "train":
                 tags.append(self.Summary.Value(tag="learning_rate", simple_value=float(values["learning_rate"])))
             event = self.Event(wall_time=time.time(), step=step, summary=self.Summary(value=tags))
@@ -239,7 +262,7 @@ def _truncate_metrics(path: Path, epochs_done: int) -> None:
 
 
 def _keep_newest_step_checkpoints(folder: Path, keep: int) -> None:
-    for old in sorted(folder.glob("step-*.keras"))[:-keep or None]:
+    for old in sorted(folder.glob("step-*.keras"))[: -keep or None]:
         old.unlink(missing_ok=True)
 
 
@@ -252,8 +275,9 @@ def compile_model(model: keras.Model, train: TrainConfig) -> None:
     )
 
 
-def train(dataset_dir: str | Path, out_dir: str | Path, model: ModelConfig, train: TrainConfig,
-          progress: bool = True) -> Path:
+def train(
+    dataset_dir: str | Path, out_dir: str | Path, model: ModelConfig, train: TrainConfig, progress: bool = True
+) -> Path:
     """Train (or continue training) one run into ``out_dir``; returns the run folder."""
     model.validate()
     train.validate()
@@ -289,16 +313,24 @@ def train(dataset_dir: str | Path, out_dir: str | Path, model: ModelConfig, trai
     scalars = _Scalars(out_dir / "tensorboard")
     from tqdm import tqdm
 
-    bar = tqdm(total=(train.epochs - epochs_done) * windows.n_windows, disable=not progress, unit="step",
-               desc=model_name(train.variant, model), leave=False)
+    bar = tqdm(
+        total=(train.epochs - epochs_done) * windows.n_windows,
+        disable=not progress,
+        unit="step",
+        desc=model_name(train.variant, model),
+        leave=False,
+    )
     try:
         for epoch in range(epochs_done, train.epochs):
             started = time.perf_counter()
-            learning_rate = train.learning_rate * train.lr_decay ** epoch
+            learning_rate = train.learning_rate * train.lr_decay**epoch
             network.optimizer.learning_rate.assign(learning_rate)
             reset_states(network)
-            order = (np.arange(windows.n_windows) if stateful
-                     else np.random.default_rng([train.seed, epoch]).permutation(windows.n_windows))
+            order = (
+                np.arange(windows.n_windows)
+                if stateful
+                else np.random.default_rng([train.seed, epoch]).permutation(windows.n_windows)
+            )
             loss_sum = correct_sum = count = 0.0
             for k in order:
                 inputs, targets = windows.inputs[k], windows.targets[k]
@@ -320,11 +352,18 @@ def train(dataset_dir: str | Path, out_dir: str | Path, model: ModelConfig, trai
             loss, accuracy = loss_sum / count, correct_sum / count
             copy_trainable_weights(network, twin)
             val_loss, val_accuracy = masked_scores(twin, validation) if validation else (math.nan, math.nan)
-            row = {"epoch": epoch + 1, "step": step, "loss": round(loss, 6), "accuracy": round(accuracy, 6),
-                   "perplexity": round(math.exp(loss), 6), "val_loss": round(val_loss, 6),
-                   "val_accuracy": round(val_accuracy, 6),
-                   "val_perplexity": round(math.exp(val_loss), 6) if validation else math.nan,
-                   "learning_rate": round(learning_rate, 10), "seconds": round(time.perf_counter() - started, 3)}
+            row = {
+                "epoch": epoch + 1,
+                "step": step,
+                "loss": round(loss, 6),
+                "accuracy": round(accuracy, 6),
+                "perplexity": round(math.exp(loss), 6),
+                "val_loss": round(val_loss, 6),
+                "val_accuracy": round(val_accuracy, 6),
+                "val_perplexity": round(math.exp(val_loss), 6) if validation else math.nan,
+                "learning_rate": round(learning_rate, 10),
+                "seconds": round(time.perf_counter() - started, 3),
+            }
             _save_model(twin, checkpoints / "last.keras")
             score = val_loss if validation else loss
             if score < best:
@@ -346,16 +385,29 @@ def _config_toml(manifest: dict, model: ModelConfig, train: TrainConfig) -> str:
     return to_toml({"dataset": dataset, "model": model, "train": train})
 
 
-def _write_run_files(out_dir: Path, dataset_dir: Path, manifest: dict, vocabulary: Vocabulary, model: ModelConfig,
-                     train: TrainConfig) -> None:
-    write_json_atomic(out_dir / "vocabulary.json", {"variant": train.variant, "values": vocabulary.to_json(),
-                                                    "labels": vocabulary.labels()})
-    write_json_atomic(out_dir / "run.json", {
-        "model_name": model_name(train.variant, model), "variant": train.variant, "cell": model.cell,
-        "layers": model.layers, "units": model.units, "representation": manifest["representation"],
-        "dataset": str(dataset_dir.resolve()), "dataset_hash": manifest["content_hash"],
-        "bpm": _median_bpm(dataset_dir, train.variant), "seed": train.seed, "versions": versions(),
-    })
+def _write_run_files(
+    out_dir: Path, dataset_dir: Path, manifest: dict, vocabulary: Vocabulary, model: ModelConfig, train: TrainConfig
+) -> None:
+    write_json_atomic(
+        out_dir / "vocabulary.json",
+        {"variant": train.variant, "values": vocabulary.to_json(), "labels": vocabulary.labels()},
+    )
+    write_json_atomic(
+        out_dir / "run.json",
+        {
+            "model_name": model_name(train.variant, model),
+            "variant": train.variant,
+            "cell": model.cell,
+            "layers": model.layers,
+            "units": model.units,
+            "representation": manifest["representation"],
+            "dataset": str(dataset_dir.resolve()),
+            "dataset_hash": manifest["content_hash"],
+            "bpm": _median_bpm(dataset_dir, train.variant),
+            "seed": train.seed,
+            "versions": versions(),
+        },
+    )
 
 
 def _median_bpm(dataset_dir: Path, variant: str) -> float | None:
@@ -373,21 +425,26 @@ def export_projector(model: keras.Model, vocabulary: Vocabulary, folder: Path, n
     labels = vocabulary.labels()
     write_text_atomic(folder / "vectors.tsv", "".join("\t".join(f"{x:.6g}" for x in row) + "\n" for row in vectors))
     write_text_atomic(folder / "metadata.tsv", "".join(label + "\n" for label in labels))
-    write_text_atomic(folder / "projector_config.pbtxt", (
-        "embeddings {\n  tensor_name: \"embedding\"\n  tensor_path: \"vectors.tsv\"\n"
-        "  metadata_path: \"metadata.tsv\"\n}\n"))
+    write_text_atomic(
+        folder / "projector_config.pbtxt",
+        (
+            'embeddings {\n  tensor_name: "embedding"\n  tensor_path: "vectors.tsv"\n'
+            '  metadata_path: "metadata.tsv"\n}\n'
+        ),
+    )
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     cosine = (vectors / np.where(norms == 0, 1, norms)) @ (vectors / np.where(norms == 0, 1, norms)).T
     euclidean = np.linalg.norm(vectors[:, None, :] - vectors[None, :, :], axis=-1)
     np.fill_diagonal(cosine, -np.inf)
     np.fill_diagonal(euclidean, np.inf)
     count = min(neighbours, len(labels) - 1)
-    lines = [f"# nearest {count} neighbours of each token's embedding",
-             "token\tby cosine similarity\tby euclidean distance"]
+    lines = [
+        f"# nearest {count} neighbours of each token's embedding",
+        "token\tby cosine similarity\tby euclidean distance",
+    ]
     for i, label in enumerate(labels):
         by_cosine = ", ".join(f"{labels[j]} ({cosine[i, j]:.3f})" for j in np.argsort(-cosine[i])[:count])
         by_distance = ", ".join(f"{labels[j]} ({euclidean[i, j]:.3f})" for j in np.argsort(euclidean[i])[:count])
         lines.append(f"{label}\t{by_cosine}\t{by_distance}")
     write_text_atomic(folder / "neighbours.txt", "\n".join(lines) + "\n")
     return folder
-

@@ -34,6 +34,7 @@ def small_dataset(edm_dir, tmp_path_factory) -> Path:
     for path in sorted(edm_dir.glob("*.mid"))[:40]:
         shutil.copy(path, folder / path.name)
     out = tmp_path_factory.mktemp("dataset") / "edm40"
-    build_dataset(DatasetConfig(source=str(folder), train_ratio=0.7, validation_ratio=0.3, test_ratio=0.0), out,
-                  progress=False)
+    build_dataset(
+        DatasetConfig(source=str(folder), train_ratio=0.7, validation_ratio=0.3, test_ratio=0.0), out, progress=False
+    )
     return out

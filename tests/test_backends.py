@@ -21,7 +21,11 @@ def test_model_training_and_generation_tests_pass_on_jax():
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *BACKEND_TESTS],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1500,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
     )
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
     assert result.returncode == 0, f"JAX run failed: {summary}\n{result.stdout[-4000:]}"

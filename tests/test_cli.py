@@ -11,8 +11,9 @@ from tests.data.test_dataset_build import broken_folder
 
 
 def rnncells(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rnncells.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "rnncells.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def test_help_explains_every_command():
@@ -37,8 +38,11 @@ def test_dataset_build_and_info(tmp_path):
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path):
-    for args in (["--source", str(tmp_path / "missing")], ["--source", "music21:nothing"],
-                 ["--source", str(tmp_path), "--split", "a,b"]):
+    for args in (
+        ["--source", str(tmp_path / "missing")],
+        ["--source", "music21:nothing"],
+        ["--source", str(tmp_path), "--split", "a,b"],
+    ):
         result = rnncells("dataset", "build", *args, "--out", str(tmp_path / "o"), "--quiet")
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()

@@ -34,15 +34,25 @@ def write_song_set(root: Path, name: str, step: int, songs: int = 20, seed: int 
     variant, cell, layers = name.split("-")
     folder = root / name
     folder.mkdir(parents=True)
-    generation = {"model_name": name, "variant": variant, "cell": cell, "layers": int(layers), "units": 32,
-                  "representation": "pitch", "run": f"runs/{name}", "dataset": "data", "config": {"n": 30}}
+    generation = {
+        "model_name": name,
+        "variant": variant,
+        "cell": cell,
+        "layers": int(layers),
+        "units": 32,
+        "representation": "pitch",
+        "run": f"runs/{name}",
+        "dataset": "data",
+        "config": {"n": 30},
+    }
     (folder / "generation.json").write_text(json.dumps(generation))
     rng = np.random.default_rng(seed + step)
     rows = []
     for index in range(songs):
         pitches = random_walk(rng, 34, step)
-        rows.append({"index": index, "pitches": pitches, "durations": rng.integers(1, 5, 34).tolist(),
-                     "tokens": pitches})
+        rows.append(
+            {"index": index, "pitches": pitches, "durations": rng.integers(1, 5, 34).tolist(), "tokens": pitches}
+        )
     (folder / "songs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
     return folder
 
@@ -53,10 +63,22 @@ def write_dataset(root: Path, train: int = 24, other: int = 6) -> Path:
     for song in range(train + other):
         pitches = random_walk(rng, 40, 2)
         split = "train" if song < train else ("test" if song % 2 else "validation")
-        rows.append({"id": f"{song:05d}_{song}", "song": song, "source": f"song_{song}.mid", "artist": None,
-                     "title": None, "split": split,
-                     "transposition": 0, "base_note": None, "tokens": pitches, "pitches": pitches,
-                     "durations": rng.integers(1, 5, 40).tolist(), "bpm": None})
+        rows.append(
+            {
+                "id": f"{song:05d}_{song}",
+                "song": song,
+                "source": f"song_{song}.mid",
+                "artist": None,
+                "title": None,
+                "split": split,
+                "transposition": 0,
+                "base_note": None,
+                "tokens": pitches,
+                "pitches": pitches,
+                "durations": rng.integers(1, 5, 40).tolist(),
+                "bpm": None,
+            }
+        )
     (root / "dataset" / "control").mkdir(parents=True)
     (root / "dataset" / "control" / "songs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return root / "dataset"
@@ -74,9 +96,14 @@ def evaluation(tmp_path_factory) -> dict:
     }
     train = [json.loads(line) for line in (dataset / "control" / "songs.jsonl").read_text().splitlines()]
     songs_by_model["dataset"] = [row for row in train if row["split"] == "train"]
-    return {"out": out, "raw": songs_by_model,
-            **{name: pd.read_csv(out / f"{name}.csv") for name in
-               ("songs", "summary", "best_songs", "representative_songs", "tests", "comparison")}}
+    return {
+        "out": out,
+        "raw": songs_by_model,
+        **{
+            name: pd.read_csv(out / f"{name}.csv")
+            for name in ("songs", "summary", "best_songs", "representative_songs", "tests", "comparison")
+        },
+    }
 
 
 def test_writes_every_file_listed_in_evaluation_json(evaluation):
@@ -184,8 +211,9 @@ def test_pairwise_tests_mann_whitney_effect_size_and_holm(evaluation):
             assert row["rank_biserial"] == pytest.approx(2 * expected.statistic / (len(a) * len(b)) - 1)
             assert row["significant"] == (row["p_holm"] < 0.05)
     # Steps of 1 against steps of 7: clearly different CMM, a tiny p and the smooth model scoring lower.
-    smooth_vs_jumpy = tests[(tests["metric"] == "cmm") & (tests["model_a"] == "control-lstm-1")
-                            & (tests["model_b"] == "interval-gru-2")].iloc[0]
+    smooth_vs_jumpy = tests[
+        (tests["metric"] == "cmm") & (tests["model_a"] == "control-lstm-1") & (tests["model_b"] == "interval-gru-2")
+    ].iloc[0]
     assert smooth_vs_jumpy["p_holm"] < 1e-5 and smooth_vs_jumpy["significant"]
     assert smooth_vs_jumpy["rank_biserial"] == -1.0
 
@@ -193,11 +221,19 @@ def test_pairwise_tests_mann_whitney_effect_size_and_holm(evaluation):
 def test_pairwise_tests_small_and_tied_samples_match_scipy_pair_by_pair():
     rng = np.random.default_rng(3)
     sizes = {"a": 5, "b": 5, "c": 12, "d": 12, "e": 7}
-    songs = pd.DataFrame([
-        {"model_name": name, "cmm": float(rng.integers(0, 4)), "lm": rng.normal(), "centr": rng.normal(),
-         "general": rng.normal()}
-        for name, size in sizes.items() for _ in range(size)
-    ])
+    songs = pd.DataFrame(
+        [
+            {
+                "model_name": name,
+                "cmm": float(rng.integers(0, 4)),
+                "lm": rng.normal(),
+                "centr": rng.normal(),
+                "general": rng.normal(),
+            }
+            for name, size in sizes.items()
+            for _ in range(size)
+        ]
+    )
     tests = pairwise_tests(songs)
     assert len(tests) == len(METRICS) * 10
     for _, row in tests.iterrows():

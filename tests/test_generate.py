@@ -19,8 +19,13 @@ def runs(small_dataset, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("runs")
     made = {}
     for variant in ("control", "interval"):
-        made[variant] = train(small_dataset, folder / variant, ModelConfig(cell="lstm", layers=2, units=32),
-                              TrainConfig(variant=variant, epochs=3, **SMALL), progress=False)
+        made[variant] = train(
+            small_dataset,
+            folder / variant,
+            ModelConfig(cell="lstm", layers=2, units=32),
+            TrainConfig(variant=variant, epochs=3, **SMALL),
+            progress=False,
+        )
     return made
 
 
@@ -28,15 +33,17 @@ def known_primer(run, count: int = 4) -> str:
     import json
 
     values = json.loads((run / "vocabulary.json").read_text())["values"]
-    return " ".join(str(v) for v in values[len(values) // 2: len(values) // 2 + count])
+    return " ".join(str(v) for v in values[len(values) // 2 : len(values) // 2 + count])
 
 
 def test_batched_generation_equals_one_song_at_a_time(runs, tmp_path):
     primer = known_primer(runs["control"])
     config = GenerateConfig(n_songs=6, length=20, primer=primer, sampling="max")
     batched = read_jsonl(generate(runs["control"], tmp_path / "batch", config) / "songs.jsonl")
-    single = read_jsonl(generate(runs["control"], tmp_path / "one", GenerateConfig(
-        n_songs=1, length=20, primer=primer, sampling="max")) / "songs.jsonl")
+    single = read_jsonl(
+        generate(runs["control"], tmp_path / "one", GenerateConfig(n_songs=1, length=20, primer=primer, sampling="max"))
+        / "songs.jsonl"
+    )
     assert all(song["pitches"] == single[0]["pitches"] for song in batched)
     assert single[0]["pitches"][:4] == [int(v) for v in primer.split()]
     assert len(single[0]["pitches"]) == 4 + 20
@@ -51,8 +58,11 @@ def test_roulette_is_seeded_and_songs_differ(runs, tmp_path):
 
 
 def test_midi_files_hold_the_songs(runs, tmp_path):
-    out = generate(runs["control"], tmp_path / "g", GenerateConfig(n_songs=3, length=10,
-                                                                   primer=known_primer(runs["control"]), bpm=132))
+    out = generate(
+        runs["control"],
+        tmp_path / "g",
+        GenerateConfig(n_songs=3, length=10, primer=known_primer(runs["control"]), bpm=132),
+    )
     rows = read_jsonl(out / "songs.jsonl")
     for row in rows:
         melody = read_midi(out / f"song_{row['index']:03d}.mid")
@@ -82,8 +92,9 @@ def test_decoding_keeps_pitches_inside_midi_range():
 
 
 def test_producer_options_bars_key_tempo_program(runs, tmp_path):
-    out = generate(runs["control"], tmp_path / "p", GenerateConfig(n_songs=3, bars=4, bpm=128, key="F#", octave=1,
-                                                                   program=81))
+    out = generate(
+        runs["control"], tmp_path / "p", GenerateConfig(n_songs=3, bars=4, bpm=128, key="F#", octave=1, program=81)
+    )
     for index in range(3):
         midi = mido.MidiFile(out / f"song_{index:03d}.mid")
         messages = list(midi.tracks[0])
@@ -128,6 +139,9 @@ def test_default_primer_is_the_study_primer_moved_into_the_vocabulary(runs, tmp_
     used = record["primer"]["tokens"]
     assert [b - a for a, b in zip(used, used[1:])] == [2, 2, -2]
     assert read_jsonl(out / "songs.jsonl")[0]["pitches"][:4] == used
-    interval = json.loads((generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=1, length=5))
-                           / "generation.json").read_text())
+    interval = json.loads(
+        (
+            generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=1, length=5)) / "generation.json"
+        ).read_text()
+    )
     assert interval["primer"] == {"base_note": 60, "tokens": [2, 2, -2]}

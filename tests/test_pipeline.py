@@ -13,15 +13,47 @@ from tests.test_cli import rnncells
 
 def test_train_generate_evaluate_tables_render(small_dataset, tmp_path):
     run = tmp_path / "run"
-    trained = rnncells("train", "--dataset", str(small_dataset), "--variant", "transposed", "--cell", "gru",
-                       "--layers", "2", "--units", "32", "--batch-size", "16", "--seq-length", "16", "--epochs", "2",
-                       "--out", str(run), "--quiet")
+    trained = rnncells(
+        "train",
+        "--dataset",
+        str(small_dataset),
+        "--variant",
+        "transposed",
+        "--cell",
+        "gru",
+        "--layers",
+        "2",
+        "--units",
+        "32",
+        "--batch-size",
+        "16",
+        "--seq-length",
+        "16",
+        "--epochs",
+        "2",
+        "--out",
+        str(run),
+        "--quiet",
+    )
     assert trained.returncode == 0, trained.stderr
     assert "epoch 2:" in trained.stdout and (run / "checkpoints" / "best.keras").is_file()
 
     songs = tmp_path / "songs"
-    generated = rnncells("generate", "--run", str(run), "--out", str(songs), "--n-songs", "20", "--length", "30",
-                         "--primer", "72 74 76 74", "--seed", "1")
+    generated = rnncells(
+        "generate",
+        "--run",
+        str(run),
+        "--out",
+        str(songs),
+        "--n-songs",
+        "20",
+        "--length",
+        "30",
+        "--primer",
+        "72 74 76 74",
+        "--seed",
+        "1",
+    )
     assert generated.returncode == 0, generated.stderr
     assert len(list(songs.glob("song_*.mid"))) == 20
     assert json.loads((songs / "generation.json").read_text())["model_name"] == "transposed-gru-2-u32"

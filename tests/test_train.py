@@ -28,8 +28,13 @@ def read_metrics(run: Path) -> list[dict]:
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_every_cell_learns(small_dataset, tmp_path, cell):
-    run = train(small_dataset, tmp_path / cell, ModelConfig(cell=cell, layers=2, units=32),
-                TrainConfig(epochs=4, **SMALL), progress=False)
+    run = train(
+        small_dataset,
+        tmp_path / cell,
+        ModelConfig(cell=cell, layers=2, units=32),
+        TrainConfig(epochs=4, **SMALL),
+        progress=False,
+    )
     rows = read_metrics(run)
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
     assert float(rows[-1]["val_loss"]) < float(rows[0]["val_loss"])
@@ -40,9 +45,13 @@ def test_every_cell_learns(small_dataset, tmp_path, cell):
 
 
 def test_run_folder_holds_everything(small_dataset, tmp_path):
-    run = train(small_dataset, tmp_path / "run", ModelConfig(cell="gru", layers=1, units=16),
-                TrainConfig(variant="interval", epochs=2, checkpoint_every_steps=3, keep_checkpoints=2, **SMALL),
-                progress=False)
+    run = train(
+        small_dataset,
+        tmp_path / "run",
+        ModelConfig(cell="gru", layers=1, units=16),
+        TrainConfig(variant="interval", epochs=2, checkpoint_every_steps=3, keep_checkpoints=2, **SMALL),
+        progress=False,
+    )
     loaded = load_run(run)
     assert loaded.model_name == "interval-gru-1-u16" and loaded.train_config.variant == "interval"
     info = json.loads((run / "run.json").read_text())
@@ -64,8 +73,13 @@ def test_projector_files_load_in_tensorboards_projector(small_dataset, tmp_path)
     from google.protobuf import text_format
     from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 
-    run = train(small_dataset, tmp_path / "run", ModelConfig(cell="lstm", units=16), TrainConfig(epochs=1, **SMALL),
-                progress=False)
+    run = train(
+        small_dataset,
+        tmp_path / "run",
+        ModelConfig(cell="lstm", units=16),
+        TrainConfig(epochs=1, **SMALL),
+        progress=False,
+    )
     folder = run / "projector"
     config = text_format.Parse((folder / "projector_config.pbtxt").read_text(), ProjectorConfig())
     embedding = config.embeddings[0]
@@ -99,8 +113,13 @@ def test_same_seed_same_weights_and_resume_equals_unbroken(small_dataset, tmp_pa
 
 
 def test_another_run_in_the_same_folder_is_refused(small_dataset, tmp_path):
-    run = train(small_dataset, tmp_path / "run", ModelConfig(cell="rnn", units=8), TrainConfig(epochs=1, **SMALL),
-                progress=False)
+    run = train(
+        small_dataset,
+        tmp_path / "run",
+        ModelConfig(cell="rnn", units=8),
+        TrainConfig(epochs=1, **SMALL),
+        progress=False,
+    )
     with pytest.raises(RunError, match=r"model.cell differ"):
         train(small_dataset, run, ModelConfig(cell="gru", units=8), TrainConfig(epochs=2, **SMALL), progress=False)
     (tmp_path / "busy").mkdir()
@@ -110,16 +129,38 @@ def test_another_run_in_the_same_folder_is_refused(small_dataset, tmp_path):
 
 
 def test_per_song_mode_trains(small_dataset, tmp_path):
-    run = train(small_dataset, tmp_path / "run", ModelConfig(cell="gru", units=16),
-                TrainConfig(variant="transposed", epochs=2, mode="per_song", **SMALL), progress=False)
+    run = train(
+        small_dataset,
+        tmp_path / "run",
+        ModelConfig(cell="gru", units=16),
+        TrainConfig(variant="transposed", epochs=2, mode="per_song", **SMALL),
+        progress=False,
+    )
     rows = read_metrics(run)
     assert float(rows[1]["val_loss"]) < float(rows[0]["val_loss"])
 
 
 def test_killed_training_resumes_from_its_last_epoch(small_dataset, tmp_path):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "rnncells.cli", "train", "--dataset", str(small_dataset), "--out", str(out),
-               "--units", "16", "--batch-size", "8", "--seq-length", "16", "--epochs", "40", "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "rnncells.cli",
+        "train",
+        "--dataset",
+        str(small_dataset),
+        "--out",
+        str(out),
+        "--units",
+        "16",
+        "--batch-size",
+        "8",
+        "--seq-length",
+        "16",
+        "--epochs",
+        "40",
+        "--quiet",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 240
     while time.time() < deadline and process.poll() is None:

@@ -52,8 +52,7 @@ class BuildReport:
         skipped = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())) or "none"
         dropped = ", ".join(f"{n} {r}" for r, n in sorted(self.dropped.items())) or "none"
         return (
-            f"{self.songs} songs kept from {self.files_read} files; skipped: {skipped}; "
-            f"dropped by cleaning: {dropped}"
+            f"{self.songs} songs kept from {self.files_read} files; skipped: {skipped}; dropped by cleaning: {dropped}"
         )
 
 
@@ -101,14 +100,32 @@ def _rows_for_song(index: int, melody: Melody, split: str, config: DatasetConfig
     if variant != "transposed":
         tokens = song_tokens(pitches, durations, variant, config.representation)
         base_note = pitches[0] if variant == "interval" else None
-        return [dict(base, id=f"{index:05d}", transposition=0, base_note=base_note, tokens=tokens,
-                     pitches=pitches, durations=durations)]
+        return [
+            dict(
+                base,
+                id=f"{index:05d}",
+                transposition=0,
+                base_note=base_note,
+                tokens=tokens,
+                pitches=pitches,
+                durations=durations,
+            )
+        ]
     rows = []
     for offset in transposition_offsets(pitches, config.transpose_rule).offsets:
         moved = [p + offset for p in pitches]
         tokens = song_tokens(moved, durations, variant, config.representation)
-        rows.append(dict(base, id=f"{index:05d}{offset:+03d}", transposition=offset, base_note=None,
-                         tokens=tokens, pitches=moved, durations=durations))
+        rows.append(
+            dict(
+                base,
+                id=f"{index:05d}{offset:+03d}",
+                transposition=offset,
+                base_note=None,
+                tokens=tokens,
+                pitches=moved,
+                durations=durations,
+            )
+        )
     return rows
 
 
@@ -154,8 +171,9 @@ def _write_variant(out_dir: Path, variant: str, rows: list[dict], config: Datase
     return {"songs": len(rows), "vocabulary": len(vocabulary), "counts": counts}
 
 
-def build_dataset(config: DatasetConfig, out_dir: str | Path, jobs: int | None = None,
-                  progress: bool = True) -> BuildReport:
+def build_dataset(
+    config: DatasetConfig, out_dir: str | Path, jobs: int | None = None, progress: bool = True
+) -> BuildReport:
     """Build every requested variant of ``config.source`` into ``out_dir`` and return the report."""
     config.validate()
     out_dir = Path(out_dir)
@@ -164,8 +182,9 @@ def build_dataset(config: DatasetConfig, out_dir: str | Path, jobs: int | None =
     melodies, skipped = read_source(config.source, track=config.track, jobs=jobs, progress=bar.update)
     bar.close()
     report = BuildReport(out_dir=out_dir, files_read=total, skipped=list(skipped))
-    rules = CleaningRules(config.min_notes, config.representation == "pitch_duration",
-                          config.min_duration, config.max_duration)
+    rules = CleaningRules(
+        config.min_notes, config.representation == "pitch_duration", config.min_duration, config.max_duration
+    )
     kept, dropped, counts = clean(melodies, rules)
     if "transposed" in config.variants:
         wide = [m for m in kept if max(m.pitches) - min(m.pitches) > 116]
@@ -194,25 +213,34 @@ def build_dataset(config: DatasetConfig, out_dir: str | Path, jobs: int | None =
     return report
 
 
-def _write_summary(out_dir: Path, config: DatasetConfig, report: BuildReport, kept: list[Melody],
-                   splits: list[str]) -> None:
-    write_json_atomic(out_dir / "split.json", {
-        "seed": config.seed,
-        "ratios": {"train": config.train_ratio, "validation": config.validation_ratio, "test": config.test_ratio},
-        "songs": {split: [f"{i:05d} {m.source}" for i, m in enumerate(kept) if splits[i] == split] for split in SPLITS},
-    })
-    write_json_atomic(out_dir / "dataset.json", {
-        "format_version": FORMAT_VERSION,
-        "source": config.source,
-        "parameters": asdict(config),
-        "files_read": report.files_read,
-        "songs": report.songs,
-        "skipped": [asdict(s) for s in report.skipped],
-        "dropped_by_cleaning": report.dropped,
-        "transpositions_moved_by_range_rule": report.range_adjusted,
-        "melody_choice": {m.source: m.track for m in kept},
-        "variants": report.variants,
-    })
+def _write_summary(
+    out_dir: Path, config: DatasetConfig, report: BuildReport, kept: list[Melody], splits: list[str]
+) -> None:
+    write_json_atomic(
+        out_dir / "split.json",
+        {
+            "seed": config.seed,
+            "ratios": {"train": config.train_ratio, "validation": config.validation_ratio, "test": config.test_ratio},
+            "songs": {
+                split: [f"{i:05d} {m.source}" for i, m in enumerate(kept) if splits[i] == split] for split in SPLITS
+            },
+        },
+    )
+    write_json_atomic(
+        out_dir / "dataset.json",
+        {
+            "format_version": FORMAT_VERSION,
+            "source": config.source,
+            "parameters": asdict(config),
+            "files_read": report.files_read,
+            "songs": report.songs,
+            "skipped": [asdict(s) for s in report.skipped],
+            "dropped_by_cleaning": report.dropped,
+            "transpositions_moved_by_range_rule": report.range_adjusted,
+            "melody_choice": {m.source: m.track for m in kept},
+            "variants": report.variants,
+        },
+    )
     lines = [f"Dataset built from {config.source} into {out_dir}", ""]
     lines += [f"skipped  {s.reason:<20} {s.detail}" for s in report.skipped]
     lines += ["", report.summary_line(), ""]

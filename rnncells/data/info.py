@@ -49,12 +49,14 @@ def format_info(info: dict) -> str:
     splits = ", ".join(f"{s} {info['splits'][s]['songs']} songs / {info['splits'][s]['tokens']} tokens" for s in SPLITS)
     unseen = ", ".join(f"{s} {v['tokens']} tokens in {v['songs']} songs" for s, v in info["unseen_in_training"].items())
     histogram = " ".join(f"{d}:{n}" for d, n in info["duration_histogram"].items())
-    return "\n".join([
-        f"{info['variant']} ({info['representation']}) from {info['source']}",
-        f"  songs {info['songs']}, tokens {info['tokens']}, vocabulary {info['vocabulary_size']}",
-        f"  pitch range {pitch_range}",
-        f"  durations (16ths:count) {histogram}",
-        f"  splits: {splits}",
-        f"  unseen in training: {unseen}",
-        f"  skipped files {info['skipped_files']}, {info['content_hash']}",
-    ])
+    return "\n".join(
+        [
+            f"{info['variant']} ({info['representation']}) from {info['source']}",
+            f"  songs {info['songs']}, tokens {info['tokens']}, vocabulary {info['vocabulary_size']}",
+            f"  pitch range {pitch_range}",
+            f"  durations (16ths:count) {histogram}",
+            f"  splits: {splits}",
+            f"  unseen in training: {unseen}",
+            f"  skipped files {info['skipped_files']}, {info['content_hash']}",
+        ]
+    )

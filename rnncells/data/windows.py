@@ -88,8 +88,7 @@ def fitting_shapes(n_pairs: int, batch_size: int, seq_length: int) -> str:
     return " or ".join(options) or "more songs"
 
 
-def study_windows(token_lists: Sequence[Sequence], vocabulary: Vocabulary, batch_size: int,
-                  seq_length: int) -> Windows:
+def study_windows(token_lists: Sequence[Sequence], vocabulary: Vocabulary, batch_size: int, seq_length: int) -> Windows:
     """The study's stream cut into consecutive (batch_size, seq_length) windows (module docstring)."""
     xs, ys, dropped = song_pairs(token_lists, vocabulary)
     x = np.concatenate(xs) if xs else np.zeros(0, np.int32)
@@ -110,8 +109,9 @@ def study_windows(token_lists: Sequence[Sequence], vocabulary: Vocabulary, batch
     return Windows(shape(x), shape(y), None, dropped)
 
 
-def per_song_windows(token_lists: Sequence[Sequence], vocabulary: Vocabulary, batch_size: int,
-                     seq_length: int) -> Windows:
+def per_song_windows(
+    token_lists: Sequence[Sequence], vocabulary: Vocabulary, batch_size: int, seq_length: int
+) -> Windows:
     """Each song's pairs in padded ``seq_length`` chunks, grouped into batches (the last batch padded too)."""
     xs, ys, dropped = song_pairs(token_lists, vocabulary)
     chunks_x, chunks_y, chunks_w = [], [], []

@@ -177,10 +177,13 @@ class LocalSlurm:
         missing = missing_binaries()
         if missing:
             raise SlurmUnavailableError(
-                f"{', '.join(missing)} not found: install Slurm with `apt-get install -y slurm-wlm munge`")
+                f"{', '.join(missing)} not found: install Slurm with `apt-get install -y slurm-wlm munge`"
+            )
         if len(str(self.folder)) > MAX_FOLDER_CHARS:
-            raise LocalSlurmError(f"folder {self.folder} is too long for slurmd's socket paths; "
-                                  f"use one of at most {MAX_FOLDER_CHARS} characters")
+            raise LocalSlurmError(
+                f"folder {self.folder} is too long for slurmd's socket paths; "
+                f"use one of at most {MAX_FOLDER_CHARS} characters"
+            )
         if self.running():
             self.wait_idle(timeout)
             return
@@ -241,11 +244,15 @@ class LocalSlurm:
             if states and all(state == "idle" for state in states) and not self.jobs():
                 return
             if not self.running():
-                raise LocalSlurmError(f"the Slurm daemons of {self.folder} are not running; "
-                                      f"see {self.log_dir}: {_log_tail(self.log_dir / 'slurmctld.log')}")
+                raise LocalSlurmError(
+                    f"the Slurm daemons of {self.folder} are not running; "
+                    f"see {self.log_dir}: {_log_tail(self.log_dir / 'slurmctld.log')}"
+                )
             if time.monotonic() > deadline:
-                raise LocalSlurmError(f"node not idle after {timeout:.0f} s (sinfo says {states or 'nothing'}); "
-                                      f"see {self.log_dir / 'slurmd.log'}: {_log_tail(self.log_dir / 'slurmd.log')}")
+                raise LocalSlurmError(
+                    f"node not idle after {timeout:.0f} s (sinfo says {states or 'nothing'}); "
+                    f"see {self.log_dir / 'slurmd.log'}: {_log_tail(self.log_dir / 'slurmd.log')}"
+                )
             time.sleep(0.3)
 
     def _ensure_munged(self) -> None:
@@ -258,8 +265,10 @@ class LocalSlurm:
         result = self._client(command, check=False)
         log = self.log_dir / f"{name}.log"
         if result.returncode != 0 or self._wait_for_pid(self.pid_files[name], name, 10) is None:
-            raise LocalSlurmError(f"{name} did not start (exit {result.returncode}); see {log}: "
-                                  f"{' '.join(result.stderr.split()) or _log_tail(log)}")
+            raise LocalSlurmError(
+                f"{name} did not start (exit {result.returncode}); see {log}: "
+                f"{' '.join(result.stderr.split()) or _log_tail(log)}"
+            )
 
     @staticmethod
     def _wait_for_pid(pid_file: Path, name: str, timeout: float) -> int | None:
@@ -273,8 +282,9 @@ class LocalSlurm:
 
     def _client(self, command: list[str], check: bool = True) -> subprocess.CompletedProcess:
         command = [which(command[0]) or command[0], *command[1:]]
-        return subprocess.run(command, env={**os.environ, **self.env()}, capture_output=True, text=True,
-                              check=check, timeout=60)
+        return subprocess.run(
+            command, env={**os.environ, **self.env()}, capture_output=True, text=True, check=check, timeout=60
+        )
 
     # ---- stop -----------------------------------------------------------------------------------------------
 
@@ -321,8 +331,9 @@ class LocalSlurm:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m rnncells.grid.local_slurm up|down|status FOLDER``."""
-    parser = argparse.ArgumentParser(prog="python -m rnncells.grid.local_slurm",
-                                     description="A one-node Slurm cluster kept in FOLDER.")
+    parser = argparse.ArgumentParser(
+        prog="python -m rnncells.grid.local_slurm", description="A one-node Slurm cluster kept in FOLDER."
+    )
     parser.add_argument("action", choices=["up", "down", "status"])
     parser.add_argument("folder", type=Path)
     args = parser.parse_args(argv)
@@ -340,8 +351,10 @@ def main(argv: list[str] | None = None) -> int:
             if not cluster.running():
                 print(f"Slurm in {cluster.folder} is not running.")
                 return 1
-            print(f"Slurm in {cluster.folder} is running: node {', '.join(cluster.node_states())}, "
-                  f"{len(cluster.jobs())} job(s) queued or running.")
+            print(
+                f"Slurm in {cluster.folder} is running: node {', '.join(cluster.node_states())}, "
+                f"{len(cluster.jobs())} job(s) queued or running."
+            )
             for key, value in cluster.env().items():
                 print(f"export {key}={value}")
     except (SlurmUnavailableError, LocalSlurmError) as error:

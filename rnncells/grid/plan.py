@@ -25,12 +25,40 @@ class PlannedRun:
     def train_arguments(self, dataset_dir: Path, run_dir: Path) -> list[str]:
         """``rnncells train`` arguments that reproduce this run (used locally and in Slurm job arrays)."""
         m, t = self.model, self.train
-        args = ["train", "--dataset", str(dataset_dir), "--out", str(run_dir), "--variant", t.variant,
-                "--cell", m.cell, "--layers", str(m.layers), "--units", str(m.units), "--epochs", str(t.epochs),
-                "--batch-size", str(t.batch_size), "--seq-length", str(t.seq_length),
-                "--learning-rate", repr(t.learning_rate), "--lr-decay", repr(t.lr_decay),
-                "--dropout", repr(m.dropout), "--mode", t.mode, "--seed", str(t.seed),
-                "--checkpoint-every", str(t.checkpoint_every_steps), "--quiet"]
+        args = [
+            "train",
+            "--dataset",
+            str(dataset_dir),
+            "--out",
+            str(run_dir),
+            "--variant",
+            t.variant,
+            "--cell",
+            m.cell,
+            "--layers",
+            str(m.layers),
+            "--units",
+            str(m.units),
+            "--epochs",
+            str(t.epochs),
+            "--batch-size",
+            str(t.batch_size),
+            "--seq-length",
+            str(t.seq_length),
+            "--learning-rate",
+            repr(t.learning_rate),
+            "--lr-decay",
+            repr(t.lr_decay),
+            "--dropout",
+            repr(m.dropout),
+            "--mode",
+            t.mode,
+            "--seed",
+            str(t.seed),
+            "--checkpoint-every",
+            str(t.checkpoint_every_steps),
+            "--quiet",
+        ]
         if m.layers > 5:
             args.append("--allow-deep")
         return args
@@ -58,6 +86,9 @@ def plan_runs(grid: GridConfig) -> list[PlannedRun]:
             if values.get("layers", 1) > 5:
                 values["max_layers"] = values["layers"]
             model, train = resolve_train_configs(values)
-            runs.append(PlannedRun(run_name(variant, {**values, "cell": model.cell, "layers": model.layers}, axes),
-                                   model, train))
+            runs.append(
+                PlannedRun(
+                    run_name(variant, {**values, "cell": model.cell, "layers": model.layers}, axes), model, train
+                )
+            )
     return runs

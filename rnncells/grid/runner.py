@@ -89,6 +89,7 @@ def grid_paths(grid: GridConfig, out: str | Path | None = None) -> GridPaths:
 
 # -- registry ------------------------------------------------------------------------------------------------
 
+
 def read_registry(paths: GridPaths, run: PlannedRun) -> dict:
     """The run's registry entry (a fresh ``pending`` entry if it has none)."""
     path = paths.registry / f"{run.name}.json"
@@ -142,6 +143,7 @@ def _stop_orphan(pid: int | None, run_dir: Path) -> None:
 
 # -- steps ---------------------------------------------------------------------------------------------------
 
+
 def prepare_dataset(grid: GridConfig, paths: GridPaths, progress: bool = True) -> Path:
     """Build the grid's dataset, or reuse the one in the results folder when its parameters match."""
     from rnncells.data.build import build_dataset
@@ -158,8 +160,12 @@ def prepare_dataset(grid: GridConfig, paths: GridPaths, progress: bool = True) -
 
 def train_command(run: PlannedRun, paths: GridPaths) -> list[str]:
     """The command line that trains (or resumes) one run."""
-    return [sys.executable, "-m", "rnncells.cli", *run.train_arguments(paths.dataset.resolve(),
-                                                                       (paths.runs / run.name).resolve())]
+    return [
+        sys.executable,
+        "-m",
+        "rnncells.cli",
+        *run.train_arguments(paths.dataset.resolve(), (paths.runs / run.name).resolve()),
+    ]
 
 
 def _train_one(run: PlannedRun, paths: GridPaths, retries: int) -> dict:
@@ -173,19 +179,20 @@ def _train_one(run: PlannedRun, paths: GridPaths, retries: int) -> dict:
             log.write(f"\n$ {' '.join(train_command(run, paths))}\n")
             log.flush()
             process = subprocess.Popen(train_command(run, paths), stdout=log, stderr=subprocess.STDOUT)
-            entry = write_registry(paths, run, status="running", pid=process.pid,
-                                   attempts=entry.get("attempts", 0) + 1)
+            entry = write_registry(paths, run, status="running", pid=process.pid, attempts=entry.get("attempts", 0) + 1)
             code = process.wait()
         if code == 0 and is_finished(paths, run):
             return write_registry(paths, run, status="done", pid=None, error=None)
         lines = (paths.logs / f"{run.name}.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        entry = write_registry(paths, run, status="failed", pid=None,
-                               error=(lines[-1] if lines else f"exit code {code}")[:500])
+        entry = write_registry(
+            paths, run, status="failed", pid=None, error=(lines[-1] if lines else f"exit code {code}")[:500]
+        )
     return entry
 
 
-def train_runs(runs: list[PlannedRun], paths: GridPaths, jobs: int = 1, retries: int = 1,
-               progress: bool = True) -> dict[str, dict]:
+def train_runs(
+    runs: list[PlannedRun], paths: GridPaths, jobs: int = 1, retries: int = 1, progress: bool = True
+) -> dict[str, dict]:
     """Train every run with ``jobs`` processes at once; one progress bar counts epochs over the whole grid."""
     from tqdm import tqdm
 
@@ -225,15 +232,24 @@ def select_runs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths) -> d
         missing = sorted(run.name for run in members if run.name not in scores)
         key = f"{variant}-{cell}"
         if not scores:
-            selection[key] = {"selected": None, "candidates": {}, "missing": missing,
-                              "why": "no finished run in this group"}
+            selection[key] = {
+                "selected": None,
+                "candidates": {},
+                "missing": missing,
+                "why": "no finished run in this group",
+            }
             continue
         chosen = min(scores, key=scores.get)
         others = ", ".join(f"{name} {score:.4f}" for name, score in sorted(scores.items()) if name != chosen)
         measure = "validation loss" if grid.select_by == "val_loss" else "training loss"
-        selection[key] = {"selected": chosen, "score": scores[chosen], "candidates": scores, "missing": missing,
-                          "why": f"lowest best {measure} {scores[chosen]:.4f}" + (f" (others: {others})" if others
-                                                                                 else " (only candidate)")}
+        selection[key] = {
+            "selected": chosen,
+            "score": scores[chosen],
+            "candidates": scores,
+            "missing": missing,
+            "why": f"lowest best {measure} {scores[chosen]:.4f}"
+            + (f" (others: {others})" if others else " (only candidate)"),
+        }
     write_json_atomic(paths.root / "selection.json", selection)
     return selection
 
@@ -276,15 +292,20 @@ def make_figures(runs: list[PlannedRun], paths: GridPaths, selected: list[str]) 
             continue
         songs = read_jsonl(paths.songs / name / "songs.jsonl")
         song = next(s for s in songs if s["index"] == int(best[name]["index"]))
-        made += piano_roll(song["pitches"], song["durations"], paths.figures / f"best_song_{name}",
-                           title=f"{name}: best song (general tonality {float(best[name]['general']):.2f})")
+        made += piano_roll(
+            song["pitches"],
+            song["durations"],
+            paths.figures / f"best_song_{name}",
+            title=f"{name}: best song (general tonality {float(best[name]['general']):.2f})",
+        )
         if name == selected[0]:
             made += span_plot(song["pitches"], paths.figures / f"span_{name}", title=f"{name}: best song")
     return made
 
 
-def finish_grid(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool = False,
-                progress: bool = True) -> Path:
+def finish_grid(
+    grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool = False, progress: bool = True
+) -> Path:
     """Selection, generation, evaluation, tables, figures and the index page, from finished runs."""
     from rnncells.evaluate import evaluate_song_sets
     from rnncells.report.tables import compile_pdf, write_tables
@@ -298,8 +319,14 @@ def finish_grid(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, gene
     _say(progress, f"generating {grid.generate.n_songs} songs with {len(chosen)} model(s)")
     song_dirs = generate_songs(grid, runs, paths, chosen)
     _say(progress, "evaluating")
-    evaluate_song_sets(song_dirs, paths.dataset, paths.evaluation, mode=grid.evaluate.mode,
-                       span=grid.evaluate.span, rhythm=grid.evaluate.rhythm)
+    evaluate_song_sets(
+        song_dirs,
+        paths.dataset,
+        paths.evaluation,
+        mode=grid.evaluate.mode,
+        span=grid.evaluate.span,
+        rhythm=grid.evaluate.rhythm,
+    )
     figures = make_figures(runs, paths, chosen)
     tables = write_tables(paths.evaluation, paths.tables)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
@@ -311,8 +338,14 @@ def _say(progress: bool, text: str) -> None:
         print(text, file=sys.stderr)
 
 
-def run_grid(grid: GridConfig, out: str | Path | None = None, jobs: int = 1, retries: int = 1,
-             generate_all: bool = False, progress: bool = True) -> Path:
+def run_grid(
+    grid: GridConfig,
+    out: str | Path | None = None,
+    jobs: int = 1,
+    retries: int = 1,
+    generate_all: bool = False,
+    progress: bool = True,
+) -> Path:
     """The whole study: dataset, training, selection, generation, evaluation, tables; returns index.html."""
     paths = grid_paths(grid, out)
     paths.root.mkdir(parents=True, exist_ok=True)
@@ -323,20 +356,36 @@ def run_grid(grid: GridConfig, out: str | Path | None = None, jobs: int = 1, ret
     results = train_runs(runs, paths, jobs=jobs, retries=retries, progress=progress)
     failed = [name for name, entry in results.items() if entry["status"] != "done"]
     if failed:  # said even when quiet: a result folder with missing runs must not pass unnoticed
-        print(f"{len(failed)} run(s) failed and are left out: {', '.join(failed)} "
-              f"(logs in {paths.logs}; `rnncells grid run` again retries them)", file=sys.stderr)
+        print(
+            f"{len(failed)} run(s) failed and are left out: {', '.join(failed)} "
+            f"(logs in {paths.logs}; `rnncells grid run` again retries them)",
+            file=sys.stderr,
+        )
     return finish_grid(grid, runs, paths, generate_all=generate_all, progress=progress)
 
 
 def grid_toml(grid: GridConfig) -> str:
     """The resolved grid as TOML, readable again by ``rnncells grid run``."""
-    scalars = {f.name: getattr(grid, f.name) for f in dataclasses.fields(grid)
-               if isinstance(getattr(grid, f.name), (str, bool, int, float))}
+    scalars = {
+        f.name: getattr(grid, f.name)
+        for f in dataclasses.fields(grid)
+        if isinstance(getattr(grid, f.name), (str, bool, int, float))
+    }
     head = "".join(f"{key} = {json.dumps(value)}\n" for key, value in scalars.items())
-    tables = {"dataset": grid.dataset, "axes": grid.axes, "epochs": grid.epochs, "model": grid.model,
-              "train": grid.train, "generate": grid.generate, "evaluate": grid.evaluate}
-    return head + "\n" + to_toml({name: table for name, table in tables.items()
-                                  if dataclasses.is_dataclass(table) or table})
+    tables = {
+        "dataset": grid.dataset,
+        "axes": grid.axes,
+        "epochs": grid.epochs,
+        "model": grid.model,
+        "train": grid.train,
+        "generate": grid.generate,
+        "evaluate": grid.evaluate,
+    }
+    return (
+        head
+        + "\n"
+        + to_toml({name: table for name, table in tables.items() if dataclasses.is_dataclass(table) or table})
+    )
 
 
 def status_rows(grid: GridConfig, paths: GridPaths) -> list[dict]:
@@ -348,9 +397,16 @@ def status_rows(grid: GridConfig, paths: GridPaths) -> list[dict]:
         if status == "running" and entry.get("pid") and not Path(f"/proc/{entry['pid']}").exists():
             status = "interrupted"
         score = best_score(paths, run)
-        rows.append({"run": run.name, "status": status, "epochs": f"{epochs_done(paths, run)}/{run.train.epochs}",
-                     "best_val_loss": "" if score is None else f"{score:.4f}", "attempts": entry.get("attempts", 0),
-                     "error": entry.get("error") or ""})
+        rows.append(
+            {
+                "run": run.name,
+                "status": status,
+                "epochs": f"{epochs_done(paths, run)}/{run.train.epochs}",
+                "best_val_loss": "" if score is None else f"{score:.4f}",
+                "attempts": entry.get("attempts", 0),
+                "error": entry.get("error") or "",
+            }
+        )
     return rows
 
 
@@ -365,25 +421,44 @@ def format_status(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_index(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, selection: dict, figures: list[Path],
-                tables: list[Path], pdf: Path | None) -> Path:
+def write_index(
+    grid: GridConfig,
+    runs: list[PlannedRun],
+    paths: GridPaths,
+    selection: dict,
+    figures: list[Path],
+    tables: list[Path],
+    pdf: Path | None,
+) -> Path:
     """index.html: the runs, the selection and why, links to tables, figures, songs and evaluation files."""
+
     def link(path: Path) -> str:
         relative = path.relative_to(paths.root)
         return f'<a href="{html.escape(str(relative))}">{html.escape(str(relative))}</a>'
 
     rows = status_rows(grid, paths)
     run_table = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in ("run", "status", "epochs", "best_val_loss"))
-        + "</tr>" for r in rows)
-    chosen = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(str(v['selected']))} — {html.escape(v['why'])}</li>"
-                     for k, v in selection.items())
+        "<tr>"
+        + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in ("run", "status", "epochs", "best_val_loss"))
+        + "</tr>"
+        for r in rows
+    )
+    chosen = "".join(
+        f"<li><b>{html.escape(k)}</b>: {html.escape(str(v['selected']))} — {html.escape(v['why'])}</li>"
+        for k, v in selection.items()
+    )
     pngs = [p for p in figures if p.suffix == ".png"]
-    images = "".join(f'<figure><img src="{html.escape(str(p.relative_to(paths.root)))}" width="480">'
-                     f"<figcaption>{link(p)} ({link(p.with_suffix('.pdf'))})</figcaption></figure>" for p in pngs)
+    images = "".join(
+        f'<figure><img src="{html.escape(str(p.relative_to(paths.root)))}" width="480">'
+        f"<figcaption>{link(p)} ({link(p.with_suffix('.pdf'))})</figcaption></figure>"
+        for p in pngs
+    )
     evaluation = "".join(f"<li>{link(p)}</li>" for p in sorted(paths.evaluation.glob("*.csv")))
-    songs = "".join(f"<li>{link(p)} ({len(list(p.glob('*.mid')))} MIDI files)</li>"
-                    for p in sorted(paths.songs.iterdir()) if p.is_dir())
+    songs = "".join(
+        f"<li>{link(p)} ({len(list(p.glob('*.mid')))} MIDI files)</li>"
+        for p in sorted(paths.songs.iterdir())
+        if p.is_dir()
+    )
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>rnncells grid {html.escape(grid.name)}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}td,th{{padding:2px 10px}}

@@ -24,8 +24,21 @@ from pathlib import Path
 from rnncells.files import write_text_atomic
 
 # states after which a job never runs again (scontrol's names)
-FINISHED_STATES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
-                             "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"})
+FINISHED_STATES = frozenset(
+    {
+        "COMPLETED",
+        "FAILED",
+        "CANCELLED",
+        "TIMEOUT",
+        "OUT_OF_MEMORY",
+        "NODE_FAIL",
+        "PREEMPTED",
+        "BOOT_FAIL",
+        "DEADLINE",
+        "REVOKED",
+        "SPECIAL_EXIT",
+    }
+)
 _JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _RECORD_FIELD = re.compile(r"(?:^|\s)([A-Za-z]+)=(\S*)")
 
@@ -34,8 +47,18 @@ class SlurmError(RuntimeError):
     """A Slurm command failed or a job script cannot be written; the message says which and why."""
 
 
-def _header(job_name: str, *, output: Path, partition: str | None, time: str, mem: str, gpus: int, cpus: int,
-            workdir: Path | None, extra: Sequence[str] = ()) -> list[str]:
+def _header(
+    job_name: str,
+    *,
+    output: Path,
+    partition: str | None,
+    time: str,
+    mem: str,
+    gpus: int,
+    cpus: int,
+    workdir: Path | None,
+    extra: Sequence[str] = (),
+) -> list[str]:
     if not _JOB_NAME.match(job_name):
         raise SlurmError(f"job name {job_name!r} must be letters, digits, '_', '.' or '-' (it names log files)")
     if gpus < 0 or cpus < 1:
@@ -64,10 +87,21 @@ def _write_script(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def write_job_array(out_dir: Path, job_name: str, commands: Sequence[str], *, partition: str | None = None,
-                    time: str = "2-00:00:00", mem: str = "8G", gpus: int = 0, cpus: int = 1,
-                    throttle: int | None = None, setup: str = "", log_dir: Path | None = None,
-                    workdir: Path | None = None) -> Path:
+def write_job_array(
+    out_dir: Path,
+    job_name: str,
+    commands: Sequence[str],
+    *,
+    partition: str | None = None,
+    time: str = "2-00:00:00",
+    mem: str = "8G",
+    gpus: int = 0,
+    cpus: int = 1,
+    throttle: int | None = None,
+    setup: str = "",
+    log_dir: Path | None = None,
+    workdir: Path | None = None,
+) -> Path:
     """Write ``OUT_DIR/JOB_NAME.sbatch``, a job array whose task i runs ``commands[i]``; return its path.
 
     The commands go to ``OUT_DIR/JOB_NAME.commands``, one per line. ``throttle`` caps how many tasks run at once
@@ -78,8 +112,10 @@ def write_job_array(out_dir: Path, job_name: str, commands: Sequence[str], *, pa
         raise SlurmError(f"job array {job_name!r} has no commands; give at least one")
     for index, command in enumerate(commands):
         if "\n" in command or "\r" in command or not command.strip():
-            raise SlurmError(f"command {index} of {job_name!r} is empty or spans lines ({command!r}); "
-                             "give one shell line per task (join steps with &&)")
+            raise SlurmError(
+                f"command {index} of {job_name!r} is empty or spans lines ({command!r}); "
+                "give one shell line per task (join steps with &&)"
+            )
     if throttle is not None and throttle < 1:
         raise SlurmError(f"throttle={throttle}: give a positive number of tasks to run at once, or None")
     out_dir = Path(out_dir).resolve()
@@ -87,17 +123,26 @@ def write_job_array(out_dir: Path, job_name: str, commands: Sequence[str], *, pa
     log_dir.mkdir(parents=True, exist_ok=True)  # Slurm does not make the folder, and a task without it fails
     commands_file = write_text_atomic(out_dir / f"{job_name}.commands", "".join(c + "\n" for c in commands))
     array = f"0-{len(commands) - 1}" + (f"%{throttle}" if throttle else "")
-    lines = _header(job_name, output=log_dir / f"{job_name}_%A_%a.out", partition=partition, time=time, mem=mem,
-                    gpus=gpus, cpus=cpus, workdir=workdir, extra=[f"#SBATCH --array={array}"])
+    lines = _header(
+        job_name,
+        output=log_dir / f"{job_name}_%A_%a.out",
+        partition=partition,
+        time=time,
+        mem=mem,
+        gpus=gpus,
+        cpus=cpus,
+        workdir=workdir,
+        extra=[f"#SBATCH --array={array}"],
+    )
     lines += [
         f"commands_file={shlex.quote(str(commands_file))}",
         ': "${SLURM_ARRAY_TASK_ID:?is not set: submit this script with sbatch, or set it to a task index}"',
         'mapfile -t commands < "$commands_file"',
-        'if (( SLURM_ARRAY_TASK_ID >= ${#commands[@]} )); then',
+        "if (( SLURM_ARRAY_TASK_ID >= ${#commands[@]} )); then",
         '    echo "task $SLURM_ARRAY_TASK_ID: $commands_file has only ${#commands[@]} commands" >&2',
         "    exit 2",
         "fi",
-        'command=${commands[$SLURM_ARRAY_TASK_ID]}',
+        "command=${commands[$SLURM_ARRAY_TASK_ID]}",
         *_setup(setup),
         'echo "task $SLURM_ARRAY_TASK_ID on $(hostname): $command" >&2',
         'eval "$command"',
@@ -105,9 +150,20 @@ def write_job_array(out_dir: Path, job_name: str, commands: Sequence[str], *, pa
     return _write_script(out_dir / f"{job_name}.sbatch", lines)
 
 
-def write_dependent_job(out_dir: Path, job_name: str, command: str, *, partition: str | None = None,
-                        time: str = "1:00:00", mem: str = "4G", gpus: int = 0, cpus: int = 1, setup: str = "",
-                        log_dir: Path | None = None, workdir: Path | None = None) -> Path:
+def write_dependent_job(
+    out_dir: Path,
+    job_name: str,
+    command: str,
+    *,
+    partition: str | None = None,
+    time: str = "1:00:00",
+    mem: str = "4G",
+    gpus: int = 0,
+    cpus: int = 1,
+    setup: str = "",
+    log_dir: Path | None = None,
+    workdir: Path | None = None,
+) -> Path:
     """Write ``OUT_DIR/JOB_NAME.sbatch``, one job running ``command`` (a final step; submit it with a dependency).
 
     It logs to ``LOG_DIR/JOB_NAME_<job id>.out`` (default ``OUT_DIR/logs``).
@@ -117,28 +173,41 @@ def write_dependent_job(out_dir: Path, job_name: str, command: str, *, partition
     out_dir = Path(out_dir).resolve()
     log_dir = Path(log_dir).resolve() if log_dir is not None else out_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    lines = _header(job_name, output=log_dir / f"{job_name}_%j.out", partition=partition, time=time, mem=mem,
-                    gpus=gpus, cpus=cpus, workdir=workdir)
+    lines = _header(
+        job_name,
+        output=log_dir / f"{job_name}_%j.out",
+        partition=partition,
+        time=time,
+        mem=mem,
+        gpus=gpus,
+        cpus=cpus,
+        workdir=workdir,
+    )
     lines += [*_setup(setup), command]
     return _write_script(out_dir / f"{job_name}.sbatch", lines)
 
 
 def _run(command: list[str], env: Mapping[str, str] | None) -> str:
     try:
-        result = subprocess.run(command, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(command, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120)
     except FileNotFoundError as error:
-        raise SlurmError(f"{command[0]} not found: run this on a Slurm login node, or install Slurm "
-                         "(`apt-get install -y slurm-wlm munge`, then `python -m rnncells.grid.local_slurm up`)"
-                         ) from error
+        raise SlurmError(
+            f"{command[0]} not found: run this on a Slurm login node, or install Slurm "
+            "(`apt-get install -y slurm-wlm munge`, then `python -m rnncells.grid.local_slurm up`)"
+        ) from error
     if result.returncode != 0:
         message = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
         raise SlurmError(f"`{shlex.join(command)}` failed: {message}")
     return result.stdout
 
 
-def submit(script: Path, *, dependency: str | Sequence[str] | None = None, env: Mapping[str, str] | None = None,
-           array: str | None = None) -> str:
+def submit(
+    script: Path,
+    *,
+    dependency: str | Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    array: str | None = None,
+) -> str:
     """Submit ``script`` with sbatch and return its job ID (for an array, the array's job ID).
 
     ``dependency``: job ID(s) that must all finish successfully first (``afterok``); should one fail, Slurm
@@ -193,8 +262,9 @@ def job_states(job_id: str, env: Mapping[str, str] | None = None) -> dict[str, s
     return {_task_key(record): record.get("JobState", "UNKNOWN") for record in job_records(job_id, env)}
 
 
-def wait_for(job_ids: Sequence[str] | str, env: Mapping[str, str] | None = None, timeout: float = 3600,
-             poll: float = 1.0) -> dict[str, str]:
+def wait_for(
+    job_ids: Sequence[str] | str, env: Mapping[str, str] | None = None, timeout: float = 3600, poll: float = 1.0
+) -> dict[str, str]:
     """Wait until every job (every task of an array) has finished; return all their states.
 
     A job Slurm has already forgotten counts as finished and is left out. Raises TimeoutError naming the jobs

@@ -45,8 +45,14 @@ class SlurmJobs:
     finish_job: str | None = None
 
 
-def write_grid_jobs(grid: GridConfig, config_path: Path, out: str | Path | None, slurm_dir: Path,
-                    options: SlurmOptions, progress: bool = True) -> SlurmJobs:
+def write_grid_jobs(
+    grid: GridConfig,
+    config_path: Path,
+    out: str | Path | None,
+    slurm_dir: Path,
+    options: SlurmOptions,
+    progress: bool = True,
+) -> SlurmJobs:
     """Build the dataset and write the array and finishing scripts for ``grid``."""
     paths = grid_paths(grid, out)
     paths.root.mkdir(parents=True, exist_ok=True)
@@ -55,11 +61,28 @@ def write_grid_jobs(grid: GridConfig, config_path: Path, out: str | Path | None,
     runs = plan_runs(grid)
     commands = [shlex.join(train_command(run, paths)) for run in runs]
     folder = slurm_dir / grid.name
-    common = {"partition": options.partition, "time": options.time, "mem": options.mem, "gpus": options.gpus,
-              "cpus": options.cpus, "setup": options.setup, "log_dir": paths.root.resolve() / "logs"}
+    common = {
+        "partition": options.partition,
+        "time": options.time,
+        "mem": options.mem,
+        "gpus": options.gpus,
+        "cpus": options.cpus,
+        "setup": options.setup,
+        "log_dir": paths.root.resolve() / "logs",
+    }
     train_script = write_job_array(folder, "train", commands, throttle=options.throttle, **common)
-    finish = shlex.join([sys.executable, "-m", "rnncells.cli", "grid", "finish", str(resolved.resolve()),
-                         "--out", str(paths.root.resolve())])
+    finish = shlex.join(
+        [
+            sys.executable,
+            "-m",
+            "rnncells.cli",
+            "grid",
+            "finish",
+            str(resolved.resolve()),
+            "--out",
+            str(paths.root.resolve()),
+        ]
+    )
     finish_script = write_dependent_job(folder, "finish", finish, **{**common, "gpus": 0})
     return SlurmJobs(train_script, finish_script, commands)
 

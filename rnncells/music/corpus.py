@@ -80,7 +80,7 @@ def music21_corpus_files(source: str) -> list[Path]:
     """The files a ``music21:FOLDER[/FILE]`` source names (raises :class:`SourceError` for unknown names)."""
     from music21 import corpus
 
-    spec = source[len(MUSIC21_PREFIX):].strip("/")
+    spec = source[len(MUSIC21_PREFIX) :].strip("/")
     folder, _, stem = spec.partition("/")
     paths = [Path(p) for p in corpus.getPaths()]
     in_folder = sorted(p for p in paths if folder and folder in p.parent.parts)
@@ -208,4 +208,3 @@ def read_source(
     if source.startswith(MUSIC21_PREFIX):
         return read_music21_corpus(source, jobs=jobs, progress=progress)
     return read_midi_folder(Path(source), track=track, progress=progress)
-

@@ -59,9 +59,7 @@ def _check_options(span: int, hop: int, mode: str) -> None:
             raise MetricInputError(f"{name} {value!r}: must be a whole number >= 1 (the paper uses span 12)")
 
 
-def _flatten(
-    songs: Sequence[Sequence[int]], what: str, low: int, high: int | None
-) -> tuple[np.ndarray, np.ndarray]:
+def _flatten(songs: Sequence[Sequence[int]], what: str, low: int, high: int | None) -> tuple[np.ndarray, np.ndarray]:
     """All songs' values in one int64 array, and each song's length; checks every value is a whole number."""
     lengths = np.fromiter((len(song) for song in songs), dtype=np.int64, count=len(songs))
     values = np.fromiter(itertools.chain.from_iterable(songs), dtype=np.float64, count=int(lengths.sum()))
@@ -81,8 +79,7 @@ def _check_lengths(lengths: np.ndarray, minimum: int, reason: str) -> None:
     if short.size:
         song = int(short[0])
         raise MetricInputError(
-            f"song {song} has {int(lengths[song])} notes: {reason} needs at least {minimum}; "
-            "drop or lengthen it"
+            f"song {song} has {int(lengths[song])} notes: {reason} needs at least {minimum}; drop or lengthen it"
         )
 
 
@@ -179,9 +176,7 @@ def _window_scores(
     return mean_lm, mean_centr
 
 
-def _pitch_only_scores(
-    pitches: np.ndarray, lengths: np.ndarray, span: int, mode: str
-) -> tuple[np.ndarray, ...]:
+def _pitch_only_scores(pitches: np.ndarray, lengths: np.ndarray, span: int, mode: str) -> tuple[np.ndarray, ...]:
     note_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     onsets = np.arange(len(pitches)) - np.repeat(note_start, lengths)
     return _window_scores(pitches, lengths, onsets, lengths, span, 1, mode)
@@ -296,8 +291,7 @@ def score_songs_rhythm(
     _check_options(span, hop, mode)
     if len(pitches_list) != len(durations_list):
         raise MetricInputError(
-            f"{len(pitches_list)} pitch lists but {len(durations_list)} duration lists; "
-            "give one of each per song"
+            f"{len(pitches_list)} pitch lists but {len(durations_list)} duration lists; give one of each per song"
         )
     for song, (pitches, durations) in enumerate(zip(pitches_list, durations_list, strict=True)):
         _check_rhythm_song(pitches, durations, song)
@@ -453,9 +447,7 @@ def compare_feature_sets(
             column = np.array([features[name] for features in songs], dtype=np.float64)
             if not np.isfinite(column).all():
                 bad = int(np.flatnonzero(~np.isfinite(column))[0])
-                raise MetricInputError(
-                    f"{label} song {bad}: feature {name!r} is {column[bad]}; give finite numbers"
-                )
+                raise MetricInputError(f"{label} song {bad}: feature {name!r} is {column[bad]}; give finite numbers")
             columns.append(column)
         result[name] = _compare_one_feature(*columns)
     return result

@@ -64,7 +64,7 @@ def artist_and_title(path: str | Path) -> tuple[str | None, str | None]:
     if not cuts:
         return None, stem or None
     position, sep = min(cuts)
-    return stem[:position].strip() or None, stem[position + len(sep):].strip() or None
+    return stem[:position].strip() or None, stem[position + len(sep) :].strip() or None
 
 
 def _open_midi(path: Path) -> mido.MidiFile:

@@ -53,9 +53,7 @@ def _main_complaint(output: str, midi_path: Path) -> str:
     return (naming or lines or [""])[-1]
 
 
-def render_wav(
-    midi_path: Path, wav_path: Path, *, soundfont: Path | None = None, sample_rate: int = 44100
-) -> Path:
+def render_wav(midi_path: Path, wav_path: Path, *, soundfont: Path | None = None, sample_rate: int = 44100) -> Path:
     """Render ``midi_path`` to a 16-bit WAV file at ``wav_path`` with FluidSynth; returns ``wav_path``.
 
     Equivalent to ``fluidsynth -ni -q -F out.wav -r 44100 SOUNDFONT song.mid``, written to a temp file and
@@ -70,14 +68,10 @@ def render_wav(
     if soundfont is None:
         soundfont = find_soundfont()
     elif not Path(soundfont).is_file():
-        raise AudioRenderError(
-            f"{soundfont}: no such soundfont; pass an .sf2 file or install: {INSTALL_HINT}"
-        )
+        raise AudioRenderError(f"{soundfont}: no such soundfont; pass an .sf2 file or install: {INSTALL_HINT}")
     if not is_soundfont(soundfont):
         # FluidSynth would skip it with a warning, exit 0 and render silence
-        raise AudioRenderError(
-            f"{soundfont}: not a SoundFont 2 file (no RIFF/sfbk header); pass an .sf2 file"
-        )
+        raise AudioRenderError(f"{soundfont}: not a SoundFont 2 file (no RIFF/sfbk header); pass an .sf2 file")
 
     def render(tmp: Path) -> None:
         # -T wav: the temp file's ".tmp" suffix would otherwise make FluidSynth guess the file type

@@ -112,9 +112,7 @@ def save_figure(figure: Figure, out_path: Path) -> list[Path]:
             ("pdf", {"metadata": {"CreationDate": None}, **FIT_LEGENDS}),  # no timestamp: same figure, same bytes
         ):
             path = stem.parent / f"{stem.name}.{fmt}"
-            write_atomic(
-                path, lambda tmp, fmt=fmt, options=options: figure.savefig(tmp, format=fmt, **options)
-            )
+            write_atomic(path, lambda tmp, fmt=fmt, options=options: figure.savefig(tmp, format=fmt, **options))
             paths.append(path)
     return paths
 
@@ -215,17 +213,11 @@ def box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
             if math.isnan(mean):
                 continue
             dashes = BASELINE_DASHES[number % len(BASELINE_DASHES)]
-            axes.axhline(
-                mean, color=BASELINE_COLOR, linestyle=dashes, linewidth=1.2, zorder=0, gid=BASELINE_GID
-            )
-            handles.append(
-                Line2D([], [], color=BASELINE_COLOR, linestyle=dashes, label=f"{label} mean = {mean:.3g}")
-            )
+            axes.axhline(mean, color=BASELINE_COLOR, linestyle=dashes, linewidth=1.2, zorder=0, gid=BASELINE_GID)
+            handles.append(Line2D([], [], color=BASELINE_COLOR, linestyle=dashes, label=f"{label} mean = {mean:.3g}"))
         for position in separators:
             axes.axvline(position, color="#bbbbbb", linestyle=":", linewidth=0.8, zorder=0)
-        handles += [
-            Patch(facecolor=CELL_COLORS[cell], alpha=0.75, label=cell.upper()) for cell in cells_present
-        ]
+        handles += [Patch(facecolor=CELL_COLORS[cell], alpha=0.75, label=cell.upper()) for cell in cells_present]
         handles.append(
             Line2D(
                 [],
@@ -287,8 +279,11 @@ def run_label(run_dir: Path) -> str:
 
 def read_metrics_csv(run_dir: Path) -> pd.DataFrame:
     """Read RUN/metrics.csv, checking its columns."""
-    return _read_checked_csv(Path(run_dir) / "metrics.csv", METRICS_COLUMNS,
-                             f"no metrics.csv; is {run_dir} a run directory that has trained an epoch?")
+    return _read_checked_csv(
+        Path(run_dir) / "metrics.csv",
+        METRICS_COLUMNS,
+        f"no metrics.csv; is {run_dir} a run directory that has trained an epoch?",
+    )
 
 
 def learning_curves_figure(run_dirs: list[Path], metric: str = "loss") -> Figure:
@@ -323,9 +318,7 @@ def learning_curves_figure(run_dirs: list[Path], metric: str = "loss") -> Figure
                     markerfacecolor="white",
                 )
                 best = int(better(validation))
-                axes.plot(
-                    epochs[best], validation[best], "o", color=color, markersize=7, markeredgecolor="black"
-                )
+                axes.plot(epochs[best], validation[best], "o", color=color, markersize=7, markeredgecolor="black")
             run_handles.append(Line2D([], [], color=color, linewidth=2, label=label))
         style_handles = [
             Line2D([], [], color="black", linestyle="-", label="train"),
@@ -396,9 +389,7 @@ def span_figure(pitches: list[int], spans: Iterable[int] = range(5, 30), title: 
         figure, (lm_axes, centr_axes) = _new_figure(6.0, 4.8, nrows=2, sharex=True)
         for axes, metric, color in ((lm_axes, "lm", "#1f77b4"), (centr_axes, "centr", "#d62728")):
             axes.plot(spans, values[metric], "o-", color=color, markersize=3.5, linewidth=1.4)
-            axes.set_ylabel(
-                METRIC_LABELS[metric].split(": ", 1)[0] + (" (1 = best)" if metric == "lm" else "")
-            )
+            axes.set_ylabel(METRIC_LABELS[metric].split(": ", 1)[0] + (" (1 = best)" if metric == "lm" else ""))
             axes.grid(color="#e5e5e5", linewidth=0.8)
             axes.set_axisbelow(True)
             if min(spans) <= 12 <= max(spans):
@@ -417,15 +408,11 @@ def span_figure(pitches: list[int], spans: Iterable[int] = range(5, 30), title: 
         centr_axes.set_xlabel("Window size (notes)")
         centr_axes.xaxis.set_major_locator(MultipleLocator(5 if len(spans) > 12 else 1))
         centr_axes.xaxis.set_minor_locator(MultipleLocator(1))
-        lm_axes.set_title(
-            title or f"Limited macroharmony and centricity vs window size ({len(pitches)} notes)"
-        )
+        lm_axes.set_title(title or f"Limited macroharmony and centricity vs window size ({len(pitches)} notes)")
     return figure
 
 
-def span_plot(
-    pitches: list[int], out_path: Path, spans: Iterable[int] = range(5, 30), title: str = ""
-) -> list[Path]:
+def span_plot(pitches: list[int], out_path: Path, spans: Iterable[int] = range(5, 30), title: str = "") -> list[Path]:
     """LM (top) and CENTR (bottom) of one song against the window size (REFERENCE §5); 12 is marked.
 
     Returns the PNG and PDF paths.
@@ -437,9 +424,7 @@ def span_plot(
 # Piano roll
 
 
-def piano_roll_figure(
-    pitches: list[int], durations: list[int], title: str = "", bpm: float | None = None
-) -> Figure:
+def piano_roll_figure(pitches: list[int], durations: list[int], title: str = "", bpm: float | None = None) -> Figure:
     """A piano roll of a monophonic melody laid end to end (durations in 16th-note steps).
 
     Grid lines mark 16ths (faint), beats and bars (every 16 steps, dark); the y axis names the notes
@@ -450,9 +435,7 @@ def piano_roll_figure(
     if not pitches:
         raise FigureError("piano_roll needs at least one note")
     if len(pitches) != len(durations):
-        raise FigureError(
-            f"piano_roll got {len(pitches)} pitches but {len(durations)} durations; pass one per note"
-        )
+        raise FigureError(f"piano_roll got {len(pitches)} pitches but {len(durations)} durations; pass one per note")
     if min(durations) < 1:
         raise FigureError(f"durations must be >= 1 sixteenth-note step; got {min(durations)}")
     if min(pitches) < 0 or max(pitches) > 127:

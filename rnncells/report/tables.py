@@ -351,7 +351,8 @@ def _published_table() -> str:
     )
     caption = (
         "Published, another corpus (MuseScore), not the songs of the tables above: the pitch-only study's mean "
-        + PM + " std "
+        + PM
+        + " std "
         "over 100 songs per model, trained on 4874 MuseScore songs (DB12 = transposed to 12 keys), "
         f"music\\_geometry\\_eval 2.0, span 12. Its dataset baseline: {baseline}."
     )

@@ -50,33 +50,133 @@ TRAIN_COMMANDS = (
 
 # General MIDI level 1 programs, numbered 0-127 as MIDI files and `rnncells generate --program` count them
 GM_PROGRAMS = (
-    "Acoustic Grand Piano", "Bright Acoustic Piano", "Electric Grand Piano", "Honky-tonk Piano",
-    "Electric Piano 1", "Electric Piano 2", "Harpsichord", "Clavinet",
-    "Celesta", "Glockenspiel", "Music Box", "Vibraphone", "Marimba", "Xylophone", "Tubular Bells", "Dulcimer",
-    "Drawbar Organ", "Percussive Organ", "Rock Organ", "Church Organ", "Reed Organ", "Accordion", "Harmonica",
+    "Acoustic Grand Piano",
+    "Bright Acoustic Piano",
+    "Electric Grand Piano",
+    "Honky-tonk Piano",
+    "Electric Piano 1",
+    "Electric Piano 2",
+    "Harpsichord",
+    "Clavinet",
+    "Celesta",
+    "Glockenspiel",
+    "Music Box",
+    "Vibraphone",
+    "Marimba",
+    "Xylophone",
+    "Tubular Bells",
+    "Dulcimer",
+    "Drawbar Organ",
+    "Percussive Organ",
+    "Rock Organ",
+    "Church Organ",
+    "Reed Organ",
+    "Accordion",
+    "Harmonica",
     "Tango Accordion",
-    "Acoustic Guitar (nylon)", "Acoustic Guitar (steel)", "Electric Guitar (jazz)", "Electric Guitar (clean)",
-    "Electric Guitar (muted)", "Overdriven Guitar", "Distortion Guitar", "Guitar Harmonics",
-    "Acoustic Bass", "Electric Bass (finger)", "Electric Bass (pick)", "Fretless Bass", "Slap Bass 1",
-    "Slap Bass 2", "Synth Bass 1", "Synth Bass 2",
-    "Violin", "Viola", "Cello", "Contrabass", "Tremolo Strings", "Pizzicato Strings", "Orchestral Harp",
+    "Acoustic Guitar (nylon)",
+    "Acoustic Guitar (steel)",
+    "Electric Guitar (jazz)",
+    "Electric Guitar (clean)",
+    "Electric Guitar (muted)",
+    "Overdriven Guitar",
+    "Distortion Guitar",
+    "Guitar Harmonics",
+    "Acoustic Bass",
+    "Electric Bass (finger)",
+    "Electric Bass (pick)",
+    "Fretless Bass",
+    "Slap Bass 1",
+    "Slap Bass 2",
+    "Synth Bass 1",
+    "Synth Bass 2",
+    "Violin",
+    "Viola",
+    "Cello",
+    "Contrabass",
+    "Tremolo Strings",
+    "Pizzicato Strings",
+    "Orchestral Harp",
     "Timpani",
-    "String Ensemble 1", "String Ensemble 2", "Synth Strings 1", "Synth Strings 2", "Choir Aahs",
-    "Voice Oohs", "Synth Voice", "Orchestra Hit",
-    "Trumpet", "Trombone", "Tuba", "Muted Trumpet", "French Horn", "Brass Section", "Synth Brass 1",
+    "String Ensemble 1",
+    "String Ensemble 2",
+    "Synth Strings 1",
+    "Synth Strings 2",
+    "Choir Aahs",
+    "Voice Oohs",
+    "Synth Voice",
+    "Orchestra Hit",
+    "Trumpet",
+    "Trombone",
+    "Tuba",
+    "Muted Trumpet",
+    "French Horn",
+    "Brass Section",
+    "Synth Brass 1",
     "Synth Brass 2",
-    "Soprano Sax", "Alto Sax", "Tenor Sax", "Baritone Sax", "Oboe", "English Horn", "Bassoon", "Clarinet",
-    "Piccolo", "Flute", "Recorder", "Pan Flute", "Blown Bottle", "Shakuhachi", "Whistle", "Ocarina",
-    "Lead 1 (square)", "Lead 2 (sawtooth)", "Lead 3 (calliope)", "Lead 4 (chiff)", "Lead 5 (charang)",
-    "Lead 6 (voice)", "Lead 7 (fifths)", "Lead 8 (bass + lead)",
-    "Pad 1 (new age)", "Pad 2 (warm)", "Pad 3 (polysynth)", "Pad 4 (choir)", "Pad 5 (bowed)",
-    "Pad 6 (metallic)", "Pad 7 (halo)", "Pad 8 (sweep)",
-    "FX 1 (rain)", "FX 2 (soundtrack)", "FX 3 (crystal)", "FX 4 (atmosphere)", "FX 5 (brightness)",
-    "FX 6 (goblins)", "FX 7 (echoes)", "FX 8 (sci-fi)",
-    "Sitar", "Banjo", "Shamisen", "Koto", "Kalimba", "Bagpipe", "Fiddle", "Shanai",
-    "Tinkle Bell", "Agogo", "Steel Drums", "Woodblock", "Taiko Drum", "Melodic Tom", "Synth Drum",
+    "Soprano Sax",
+    "Alto Sax",
+    "Tenor Sax",
+    "Baritone Sax",
+    "Oboe",
+    "English Horn",
+    "Bassoon",
+    "Clarinet",
+    "Piccolo",
+    "Flute",
+    "Recorder",
+    "Pan Flute",
+    "Blown Bottle",
+    "Shakuhachi",
+    "Whistle",
+    "Ocarina",
+    "Lead 1 (square)",
+    "Lead 2 (sawtooth)",
+    "Lead 3 (calliope)",
+    "Lead 4 (chiff)",
+    "Lead 5 (charang)",
+    "Lead 6 (voice)",
+    "Lead 7 (fifths)",
+    "Lead 8 (bass + lead)",
+    "Pad 1 (new age)",
+    "Pad 2 (warm)",
+    "Pad 3 (polysynth)",
+    "Pad 4 (choir)",
+    "Pad 5 (bowed)",
+    "Pad 6 (metallic)",
+    "Pad 7 (halo)",
+    "Pad 8 (sweep)",
+    "FX 1 (rain)",
+    "FX 2 (soundtrack)",
+    "FX 3 (crystal)",
+    "FX 4 (atmosphere)",
+    "FX 5 (brightness)",
+    "FX 6 (goblins)",
+    "FX 7 (echoes)",
+    "FX 8 (sci-fi)",
+    "Sitar",
+    "Banjo",
+    "Shamisen",
+    "Koto",
+    "Kalimba",
+    "Bagpipe",
+    "Fiddle",
+    "Shanai",
+    "Tinkle Bell",
+    "Agogo",
+    "Steel Drums",
+    "Woodblock",
+    "Taiko Drum",
+    "Melodic Tom",
+    "Synth Drum",
     "Reverse Cymbal",
-    "Guitar Fret Noise", "Breath Noise", "Seashore", "Bird Tweet", "Telephone Ring", "Helicopter", "Applause",
+    "Guitar Fret Noise",
+    "Breath Noise",
+    "Seashore",
+    "Bird Tweet",
+    "Telephone Ring",
+    "Helicopter",
+    "Applause",
     "Gunshot",
 )
 DEFAULT_PROGRAM = 81  # Lead 2 (sawtooth): the EDM lead
@@ -157,9 +257,21 @@ def find_runs(runs_dir: Path) -> tuple[list[RunChoice], list[str]]:
             info = json.loads(run_json.read_text(encoding="utf-8"))
             loss, epoch, epochs = best_validation_loss(folder / "metrics.csv")
             name = folder.relative_to(runs_dir).as_posix() if folder != runs_dir else folder.resolve().name
-            runs.append(RunChoice(folder, name, info["model_name"], info["variant"], info["cell"],
-                                  int(info["layers"]), info.get("units"), info.get("representation", "pitch"),
-                                  loss, epoch, epochs))
+            runs.append(
+                RunChoice(
+                    folder,
+                    name,
+                    info["model_name"],
+                    info["variant"],
+                    info["cell"],
+                    int(info["layers"]),
+                    info.get("units"),
+                    info.get("representation", "pitch"),
+                    loss,
+                    epoch,
+                    epochs,
+                )
+            )
         except (OSError, ValueError, KeyError, TypeError) as error:
             problems.append(f"{folder}: unreadable run, left out ({type(error).__name__}: {one_line(error)})")
     return runs, problems
@@ -190,9 +302,16 @@ class Request:
     def generate_config(self) -> GenerateConfig:
         """The settings ``rnncells generate --key --octave --bars --bpm --program --temperature --seed``
         would use."""
-        return GenerateConfig(n_songs=self.n_melodies, temperature=self.temperature, seed=self.seed,
-                              bpm=float(self.bpm), program=self.program, bars=self.bars, key=self.key,
-                              octave=self.octave)
+        return GenerateConfig(
+            n_songs=self.n_melodies,
+            temperature=self.temperature,
+            seed=self.seed,
+            bpm=float(self.bpm),
+            program=self.program,
+            bars=self.bars,
+            key=self.key,
+            octave=self.octave,
+        )
 
 
 @dataclass
@@ -285,65 +404,119 @@ def show_no_runs(st, runs_dir: Path, problems: list[str]) -> None:
 def options_panel(st, runs: list[RunChoice]) -> Request | None:
     """The model list and the generation form; the request when Generate was pressed."""
     panel = st.container(border=True)
-    choice = panel.selectbox("Model", runs, format_func=lambda run: run.label, key="model",
-                             help="Every folder of the runs folder holding run.json, with its lowest "
-                                  "validation loss.")
+    choice = panel.selectbox(
+        "Model",
+        runs,
+        format_func=lambda run: run.label,
+        key="model",
+        help="Every folder of the runs folder holding run.json, with its lowest validation loss.",
+    )
     units = f" of {choice.units} units" if choice.units else ""
     best = ""
     if choice.best_epoch:
         best = f"; lowest validation loss at epoch {choice.best_epoch} of {choice.epochs}"
-    panel.caption(f"{choice.model_name}: {CELL_NAMES.get(choice.cell, choice.cell)}, {choice.layers} "
-                  f"layer(s){units}, trained on the {choice.variant} variant ({choice.representation})"
-                  f"{best} · `{choice.path}`")
+    panel.caption(
+        f"{choice.model_name}: {CELL_NAMES.get(choice.cell, choice.cell)}, {choice.layers} "
+        f"layer(s){units}, trained on the {choice.variant} variant ({choice.representation})"
+        f"{best} · `{choice.path}`"
+    )
 
     with panel.form("options", enter_to_submit=False, border=False):
         key_column, octave_column, bars_column = st.columns([5, 3, 2])
-        key = key_column.segmented_control("Key", KEYS, default="C", required=True, key="key",
-                                           width="stretch")
+        key = key_column.segmented_control("Key", KEYS, default="C", required=True, key="key", width="stretch")
         octave = octave_column.segmented_control(
-            "Octave", OCTAVES, default=0, required=True, key="octave", width="stretch",
+            "Octave",
+            OCTAVES,
+            default=0,
+            required=True,
+            key="octave",
+            width="stretch",
             format_func=lambda o: f"{o:+d}" if o else "0",
             help="Octave of the key's tonic, 0 = from middle C (C4). The melody stays within the two octaves "
-                 "starting at the tonic.")
-        bars = bars_column.segmented_control("Bars", BARS, default=8, required=True, key="bars",
-                                             width="stretch", help="4/4 bars of 16 sixteenth-note steps.")
+            "starting at the tonic.",
+        )
+        bars = bars_column.segmented_control(
+            "Bars",
+            BARS,
+            default=8,
+            required=True,
+            key="bars",
+            width="stretch",
+            help="4/4 bars of 16 sixteenth-note steps.",
+        )
         columns = st.columns([2, 2, 3, 4, 2])
         bpm = columns[0].number_input("BPM", min_value=40, max_value=240, value=128, step=1, key="bpm")
-        n_melodies = columns[1].number_input("Melodies", min_value=1, max_value=MAX_MELODIES, value=3, step=1,
-                                             key="n_melodies")
-        temperature = columns[2].slider("Randomness (temperature)", min_value=0.1, max_value=2.0, value=1.0,
-                                        step=0.05, key="temperature",
-                                        help="Low: safe and repetitive. High: surprising, more leaps.")
-        program = columns[3].selectbox("Instrument (General MIDI program)", range(128), index=DEFAULT_PROGRAM,
-                                       format_func=program_label, key="program")
-        seed = columns[4].number_input("Seed", min_value=0, max_value=2**31 - 1, value=None, step=1,
-                                       key="seed", placeholder="random",
-                                       help="Same seed and options, same melodies.")
+        n_melodies = columns[1].number_input(
+            "Melodies", min_value=1, max_value=MAX_MELODIES, value=3, step=1, key="n_melodies"
+        )
+        temperature = columns[2].slider(
+            "Randomness (temperature)",
+            min_value=0.1,
+            max_value=2.0,
+            value=1.0,
+            step=0.05,
+            key="temperature",
+            help="Low: safe and repetitive. High: surprising, more leaps.",
+        )
+        program = columns[3].selectbox(
+            "Instrument (General MIDI program)",
+            range(128),
+            index=DEFAULT_PROGRAM,
+            format_func=program_label,
+            key="program",
+        )
+        seed = columns[4].number_input(
+            "Seed",
+            min_value=0,
+            max_value=2**31 - 1,
+            value=None,
+            step=1,
+            key="seed",
+            placeholder="random",
+            help="Same seed and options, same melodies.",
+        )
         pressed = st.form_submit_button("Generate", type="primary", icon=":material/music_note:")
     if not pressed:
         return None
-    return Request(choice.path, key, int(octave), float(bpm), int(bars), float(temperature), int(program),
-                   int(n_melodies), int(seed) if seed is not None else random.randrange(2**31))
+    return Request(
+        choice.path,
+        key,
+        int(octave),
+        float(bpm),
+        int(bars),
+        float(temperature),
+        int(program),
+        int(n_melodies),
+        int(seed) if seed is not None else random.randrange(2**31),
+    )
 
 
 def show_batch(st, batch: Batch) -> None:
     r, count = batch.request, len(batch.melodies)
     heading, download = st.columns([4, 1], vertical_alignment="bottom")
     heading.subheader(f"{count} melod{'y' if count == 1 else 'ies'} from {batch.model_name}")
-    heading.caption(f"{r.key} (notes {note_name(r.tonic)}–{note_name(r.tonic + 23)}) · {r.bpm:g} BPM · "
-                    f"{r.bars} bar{'s' if r.bars > 1 else ''} ({r.bars * 4 * 60 / r.bpm:.1f} s) · "
-                    f"{program_label(r.program)} · temperature {r.temperature:g} · seed {r.seed}")
+    heading.caption(
+        f"{r.key} (notes {note_name(r.tonic)}–{note_name(r.tonic + 23)}) · {r.bpm:g} BPM · "
+        f"{r.bars} bar{'s' if r.bars > 1 else ''} ({r.bars * 4 * 60 / r.bpm:.1f} s) · "
+        f"{program_label(r.program)} · temperature {r.temperature:g} · seed {r.seed}"
+    )
     if count > 1:
-        download.download_button("Download all (zip)", batch.zip_bytes(), file_name=f"{batch.model_name}.zip",
-                                 mime="application/zip", on_click="ignore", icon=":material/folder_zip:",
-                                 key="zip", width="stretch")
+        download.download_button(
+            "Download all (zip)",
+            batch.zip_bytes(),
+            file_name=f"{batch.model_name}.zip",
+            mime="application/zip",
+            on_click="ignore",
+            icon=":material/folder_zip:",
+            key="zip",
+            width="stretch",
+        )
     if batch.audio_problem:
         hint = "" if "apt-get" in batch.audio_problem else f" Install: `{AUDIO_INSTALL}`."
-        st.warning(f"No audio preview: {batch.audio_problem}.{hint} The piano rolls and MIDI files are "
-                   "complete.")
+        st.warning(f"No audio preview: {batch.audio_problem}.{hint} The piano rolls and MIDI files are complete.")
     per_row = 1 if r.bars > 8 or count == 1 else 2  # long rolls need the full width
     for first in range(0, count, per_row):
-        for column, melody in zip(st.columns(per_row), batch.melodies[first:first + per_row]):
+        for column, melody in zip(st.columns(per_row), batch.melodies[first : first + per_row]):
             show_melody(column.container(border=True), batch, melody)
 
 
@@ -351,14 +524,21 @@ def show_melody(card, batch: Batch, melody: Melody) -> None:
     card.image(melody.piano_roll_png, width="stretch")
     name, player, download = card.columns([2, 4, 2], vertical_alignment="center")
     name.markdown(f"**Melody {melody.index + 1}**")
-    name.caption(f"{len(melody.pitches)} notes, {note_name(min(melody.pitches))}–"
-                 f"{note_name(max(melody.pitches))}")
+    name.caption(f"{len(melody.pitches)} notes, {note_name(min(melody.pitches))}–{note_name(max(melody.pitches))}")
     if melody.wav is not None:
         player.audio(melody.wav, format="audio/wav")
     file_name = batch.file_name(melody)
-    download.download_button("MIDI", melody.midi, file_name=file_name, mime="audio/midi", on_click="ignore",
-                             icon=":material/download:", key=f"midi_{melody.index}", width="stretch",
-                             help=f"Download {file_name}")
+    download.download_button(
+        "MIDI",
+        melody.midi,
+        file_name=file_name,
+        mime="audio/midi",
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"midi_{melody.index}",
+        width="stretch",
+        help=f"Download {file_name}",
+    )
 
 
 def new_lock() -> threading.Lock:
@@ -371,8 +551,10 @@ def main() -> None:
 
     st.set_page_config(page_title="rnncells melody studio", page_icon=":material/piano:", layout="wide")
     st.title("Melody studio")
-    st.caption("Melodies from rnncells' recurrent models, for producers: pick a model, a key and a sound, "
-               "listen, download the MIDI.")
+    st.caption(
+        "Melodies from rnncells' recurrent models, for producers: pick a model, a key and a sound, "
+        "listen, download the MIDI."
+    )
     runs_dir = runs_folder()
     runs, problems = find_runs(runs_dir)
     if not runs:
@@ -393,9 +575,11 @@ def main() -> None:
                 return
     batch = st.session_state.get("batch")
     if batch is None:
-        st.info("Choose a model and the options above, then press **Generate**. Each melody starts on the "
-                "key's tonic and stays within the two octaves above it; it comes as a piano roll, an audio "
-                "preview and a MIDI file to drop into your DAW.")
+        st.info(
+            "Choose a model and the options above, then press **Generate**. Each melody starts on the "
+            "key's tonic and stays within the two octaves above it; it comes as a piano roll, an audio "
+            "preview and a MIDI file to drop into your DAW."
+        )
         return
     show_batch(st, batch)
 

@@ -57,20 +57,29 @@ def check_can_start(runs_dir: str | Path, port: int, host: str) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
-            raise StudioError(f"cannot listen on {host}:{port} ({error.strerror}); pass another --port") \
-                from None
+            raise StudioError(f"cannot listen on {host}:{port} ({error.strerror}); pass another --port") from None
 
 
-def start(runs_dir: str | Path, port: int = 8501, host: str = "127.0.0.1", log: IO | None = None,
-          env: dict[str, str] | None = None) -> subprocess.Popen:
+def start(
+    runs_dir: str | Path,
+    port: int = 8501,
+    host: str = "127.0.0.1",
+    log: IO | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen:
     """Start the studio server in the background; its output goes to ``log`` (default: this process's)."""
     check_can_start(runs_dir, port, host)
     environment = dict(os.environ if env is None else env)
     environment[RUNS_ENV] = str(Path(runs_dir))
     environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     environment.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    return subprocess.Popen(studio_command(runs_dir, port, host), stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT if log else None, env=environment)
+    return subprocess.Popen(
+        studio_command(runs_dir, port, host),
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
+        env=environment,
+    )
 
 
 def url_of(port: int, host: str = "127.0.0.1") -> str:
@@ -78,15 +87,13 @@ def url_of(port: int, host: str = "127.0.0.1") -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def wait_until_ready(process: subprocess.Popen, port: int, host: str = "127.0.0.1",
-                     timeout_s: float = 60.0) -> str:
+def wait_until_ready(process: subprocess.Popen, port: int, host: str = "127.0.0.1", timeout_s: float = 60.0) -> str:
     """Wait for the server's health check to answer ``ok``; returns the page's URL."""
     url = url_of(port, host)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StudioError(f"the studio server stopped (exit code {process.returncode}) before answering "
-                              f"on {url}")
+            raise StudioError(f"the studio server stopped (exit code {process.returncode}) before answering on {url}")
         try:
             with urllib.request.urlopen(url + "_stcore/health", timeout=2) as answer:
                 if answer.read().strip() == b"ok":

@@ -94,8 +94,11 @@ def test_same_build_twice_gives_identical_files(edm_dir, edm_dataset, tmp_path):
 
 
 def test_pitch_duration_cleaning_counts(edm_dir, tmp_path):
-    report = build_dataset(DatasetConfig(source=str(edm_dir), representation="pitch_duration",
-                                         variants=["control", "interval"]), tmp_path, progress=False)
+    report = build_dataset(
+        DatasetConfig(source=str(edm_dir), representation="pitch_duration", variants=["control", "interval"]),
+        tmp_path,
+        progress=False,
+    )
     assert report.dropped == {"a note longer than 16 steps": 7, "a note shorter than 1 steps": 4}
     manifest, rows = load_variant(tmp_path, "interval")
     assert len(rows) == 201 and manifest["dropped_by_cleaning"] == report.dropped
@@ -103,8 +106,11 @@ def test_pitch_duration_cleaning_counts(edm_dir, tmp_path):
         assert all(len(t) == 2 and 1 <= t[1] <= 16 for t in row["tokens"])
         assert [t[1] for t in row["tokens"]] == row["durations"][:-1]
         assert from_intervals(row["base_note"], [t[0] for t in row["tokens"]]) == row["pitches"]
-    stricter = build_dataset(DatasetConfig(source=str(edm_dir), representation="pitch_duration", max_duration=8,
-                                           variants=["control"]), tmp_path / "strict", progress=False)
+    stricter = build_dataset(
+        DatasetConfig(source=str(edm_dir), representation="pitch_duration", max_duration=8, variants=["control"]),
+        tmp_path / "strict",
+        progress=False,
+    )
     assert stricter.dropped["a note longer than 8 steps"] > 7
 
 
@@ -124,12 +130,19 @@ def broken_folder(folder: Path) -> Path:
 
 def test_bad_files_are_skipped_and_reported(tmp_path):
     folder = broken_folder(tmp_path / "midi")
-    report = build_dataset(DatasetConfig(source=str(folder), train_ratio=0.5, validation_ratio=0.5, test_ratio=0.0),
-                           tmp_path / "out", progress=False)
+    report = build_dataset(
+        DatasetConfig(source=str(folder), train_ratio=0.5, validation_ratio=0.5, test_ratio=0.0),
+        tmp_path / "out",
+        progress=False,
+    )
     reasons = {s.file: s.reason for s in report.skipped}
     assert reasons == {
-        "Artist - Drums.mid": "drums only", "Artist - Empty.mid": "empty", "Artist - Text.mid": "not MIDI",
-        "Artist - Truncated.mid": "truncated", "notes.txt": "not MIDI", "Artist - Short.mid": "dropped by cleaning",
+        "Artist - Drums.mid": "drums only",
+        "Artist - Empty.mid": "empty",
+        "Artist - Text.mid": "not MIDI",
+        "Artist - Truncated.mid": "truncated",
+        "notes.txt": "not MIDI",
+        "Artist - Short.mid": "dropped by cleaning",
     }
     assert report.songs == 4 and report.dropped == {"fewer than 12 notes": 1}
     text = (tmp_path / "out" / "report.txt").read_text()

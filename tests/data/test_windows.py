@@ -31,8 +31,8 @@ def test_study_stream_matches_the_reference_recipe():
     rows_x, rows_y = x[:cut].reshape(2, -1), y[:cut].reshape(2, -1)
     assert windows.inputs.shape == (cut // 6, 2, 3)
     for k in range(windows.n_windows):
-        np.testing.assert_array_equal(windows.inputs[k], rows_x[:, 3 * k: 3 * k + 3])
-        np.testing.assert_array_equal(windows.targets[k], rows_y[:, 3 * k: 3 * k + 3])
+        np.testing.assert_array_equal(windows.inputs[k], rows_x[:, 3 * k : 3 * k + 3])
+        np.testing.assert_array_equal(windows.targets[k], rows_y[:, 3 * k : 3 * k + 3])
     decoded = {(vocabulary.values[a], vocabulary.values[b]) for a, b in zip(x, y)}
     assert (14, 20) not in decoded and (22, 30) not in decoded  # no target crosses a song boundary
 

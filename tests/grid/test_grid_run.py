@@ -57,8 +57,9 @@ def edm40(small_dataset) -> Path:
 
 
 def grid(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rnncells.cli", "grid", *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rnncells.cli", "grid", *args], capture_output=True, text=True, cwd=REPO, timeout=timeout
+    )
 
 
 def test_shipped_grids_plan_the_study():
@@ -67,7 +68,10 @@ def test_shipped_grids_plan_the_study():
     assert {r.train.epochs for r in paper if r.train.variant == "transposed"} == {50}
     assert {r.train.epochs for r in paper if r.train.variant != "transposed"} == {300}
     assert {r.model.cell for r in plan_runs(load_grid(REPO / "configs" / "paper-nas-ugrnn.toml"))} == {
-        "lstm", "nas", "ugrnn"}
+        "lstm",
+        "nas",
+        "ugrnn",
+    }
     rhythm = plan_runs(load_grid(REPO / "configs" / "paper-rhythm.toml"))
     assert len(rhythm) == 30 and sorted({r.model.units for r in rhythm}) == [128, 256, 512, 1024, 2048]
     assert rhythm[0].name == "control-lstm-1-units128" and rhythm[0].model.embedding_dim == 256
@@ -81,7 +85,7 @@ def test_grid_file_round_trips_and_bad_axes_are_refused(tmp_path):
     again = load_grid(tmp_path / "again.toml")
     assert [r.name for r in plan_runs(again)] == [r.name for r in plan_runs(quick)]
     assert again.dataset == quick.dataset and again.generate == quick.generate
-    (tmp_path / "bad.toml").write_text('[axes]\nwidth = [1, 2]\n')
+    (tmp_path / "bad.toml").write_text("[axes]\nwidth = [1, 2]\n")
     with pytest.raises(ConfigError, match="axis 'width' is not a model or training field"):
         load_grid(tmp_path / "bad.toml")
 
@@ -105,8 +109,11 @@ def read_summary(folder: Path) -> dict:
 
 def outputs(folder: Path) -> set[str]:
     skip = ("logs", "registry", "tensorboard")
-    return {str(p.relative_to(folder)) for p in folder.rglob("*")
-            if p.is_file() and not any(part in skip for part in p.relative_to(folder).parts)}
+    return {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part in skip for part in p.relative_to(folder).parts)
+    }
 
 
 def test_killed_grid_resumes_to_the_same_results(edm40, tmp_path):
@@ -116,8 +123,9 @@ def test_killed_grid_resumes_to_the_same_results(edm40, tmp_path):
 
     broken = tmp_path / "broken"
     command = [sys.executable, "-m", "rnncells.cli", "grid", "run", str(config), "--out", str(broken), "--quiet"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.time() + 300
     second_run_state = broken / "runs" / "control-gru-1" / "state.json"
     while time.time() < deadline and process.poll() is None and not second_run_state.is_file():

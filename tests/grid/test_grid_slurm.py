@@ -39,9 +39,31 @@ def test_quick_grid_runs_as_a_job_array(cluster, tmp_path):
     env = {**os.environ, **cluster.env()}
     out = tmp_path / "quick"
     result = subprocess.run(
-        [sys.executable, "-m", "rnncells.cli", "grid", "slurm", str(REPO / "configs" / "quick.toml"), "--out", str(out),
-         "--slurm-dir", str(tmp_path / "slurm"), "--submit", "--throttle", "2", "--time", "0:30:00", "--mem", "2G"],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "rnncells.cli",
+            "grid",
+            "slurm",
+            str(REPO / "configs" / "quick.toml"),
+            "--out",
+            str(out),
+            "--slurm-dir",
+            str(tmp_path / "slurm"),
+            "--submit",
+            "--throttle",
+            "2",
+            "--time",
+            "0:30:00",
+            "--mem",
+            "2G",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     train_script = tmp_path / "slurm" / "quick" / "train.sbatch"
     script = train_script.read_text()
@@ -60,6 +82,10 @@ def test_quick_grid_runs_as_a_job_array(cluster, tmp_path):
     if shutil.which("pdflatex"):
         assert (out / "tables" / "tables.pdf").is_file()
     quick = str(REPO / "configs" / "quick.toml")
-    status = subprocess.run([sys.executable, "-m", "rnncells.cli", "grid", "status", quick, "--out", str(out)],
-                            capture_output=True, text=True, cwd=REPO)
+    status = subprocess.run(
+        [sys.executable, "-m", "rnncells.cli", "grid", "status", quick, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert status.stdout.strip().splitlines()[-1] == "12 done"

@@ -23,7 +23,8 @@ from rnncells.grid.slurm import job_records, resubmit_task, submit, wait_for, wr
 
 MISSING = missing_binaries()
 pytestmark = pytest.mark.skipif(
-    bool(MISSING), reason=f"Slurm not installed ({', '.join(MISSING)} missing): apt-get install -y slurm-wlm munge")
+    bool(MISSING), reason=f"Slurm not installed ({', '.join(MISSING)} missing): apt-get install -y slurm-wlm munge"
+)
 
 SMALL = {"partition": None, "time": "5:00", "mem": "100M", "gpus": 0, "cpus": 1, "setup": ""}
 
@@ -42,20 +43,31 @@ def test_started_cluster_is_idle_and_has_its_own_conf(cluster):
     assert cluster.node_states() == ["idle"]
     assert cluster.env() == {"SLURM_CONF": str(cluster.folder / "slurm.conf")}
     conf = cluster.conf.read_text()
-    for line in ("AuthType=auth/munge", "ProctrackType=proctrack/linuxproc", "SelectType=select/cons_tres",
-                 "AccountingStorageType=accounting_storage/none", f"SlurmdSpoolDir={cluster.folder / 'spool'}"):
+    for line in (
+        "AuthType=auth/munge",
+        "ProctrackType=proctrack/linuxproc",
+        "SelectType=select/cons_tres",
+        "AccountingStorageType=accounting_storage/none",
+        f"SlurmdSpoolDir={cluster.folder / 'spool'}",
+    ):
         assert line in conf.splitlines()
     assert set(cluster.pids()) >= {"slurmctld", "slurmd"}
 
 
 def test_throttled_array_then_dependent_summary(cluster, tmp_path):
     # each task records when it ran, to check that no more than two ran at once
-    commands = [f'start=$(date +%s.%N); sleep 1; echo "$start $(date +%s.%N)" > {tmp_path}/out_{i}.txt'
-                for i in range(4)]
+    commands = [
+        f'start=$(date +%s.%N); sleep 1; echo "$start $(date +%s.%N)" > {tmp_path}/out_{i}.txt' for i in range(4)
+    ]
     array = write_job_array(tmp_path, "arr", commands, throttle=2, log_dir=tmp_path / "logs", **SMALL)
     summary = write_dependent_job(
-        tmp_path, "summary", "for i in 0 1 2 3; do test -s out_$i.txt; done; ls out_*.txt | wc -l > summary.txt",
-        log_dir=tmp_path / "logs", workdir=tmp_path, **SMALL)
+        tmp_path,
+        "summary",
+        "for i in 0 1 2 3; do test -s out_$i.txt; done; ls out_*.txt | wc -l > summary.txt",
+        log_dir=tmp_path / "logs",
+        workdir=tmp_path,
+        **SMALL,
+    )
     started = time.monotonic()
     array_id = submit(array, env=cluster.env())
     summary_id = submit(summary, dependency=array_id, env=cluster.env())
@@ -89,8 +101,9 @@ def test_failed_job_cancels_its_dependent(cluster, tmp_path):
 
 def test_resubmitting_one_failed_task_runs_only_that_task(cluster, tmp_path):
     commands = ["echo 0 >> runs.txt", "echo 1 >> runs.txt; test -e flag.txt", "echo 2 >> runs.txt"]
-    script = write_job_array(tmp_path, "grid", commands, throttle=None, log_dir=tmp_path / "logs",
-                             workdir=tmp_path, **SMALL)
+    script = write_job_array(
+        tmp_path, "grid", commands, throttle=None, log_dir=tmp_path / "logs", workdir=tmp_path, **SMALL
+    )
     array_id = submit(script, env=cluster.env())
     states = wait_for(array_id, cluster.env(), timeout=30, poll=0.5)
     assert states == {f"{array_id}_0": "COMPLETED", f"{array_id}_1": "FAILED", f"{array_id}_2": "COMPLETED"}

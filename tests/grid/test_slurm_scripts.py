@@ -24,8 +24,19 @@ def run_task(script: Path, task: int | None, cwd: Path) -> subprocess.CompletedP
 
 
 def test_array_script_has_the_requested_sbatch_lines(tmp_path):
-    script = write_job_array(tmp_path / "jobs", "grid", ["true"] * 5, partition="gpu", time="2-00:00:00", mem="16G",
-                             gpus=2, cpus=4, throttle=3, setup="", log_dir=tmp_path / "logs")
+    script = write_job_array(
+        tmp_path / "jobs",
+        "grid",
+        ["true"] * 5,
+        partition="gpu",
+        time="2-00:00:00",
+        mem="16G",
+        gpus=2,
+        cpus=4,
+        throttle=3,
+        setup="",
+        log_dir=tmp_path / "logs",
+    )
     assert script == (tmp_path / "jobs" / "grid.sbatch").resolve()
     assert os.access(script, os.X_OK)
     assert script.read_text().startswith("#!/bin/bash\n")
@@ -44,8 +55,19 @@ def test_array_script_has_the_requested_sbatch_lines(tmp_path):
 
 
 def test_no_gres_without_gpus_no_partition_unless_given_no_throttle_unless_given(tmp_path):
-    script = write_job_array(tmp_path, "cpu", ["true", "true"], partition=None, time="1:00:00", mem="1G", gpus=0,
-                             cpus=1, throttle=None, setup="", log_dir=tmp_path / "logs")
+    script = write_job_array(
+        tmp_path,
+        "cpu",
+        ["true", "true"],
+        partition=None,
+        time="1:00:00",
+        mem="1G",
+        gpus=0,
+        cpus=1,
+        throttle=None,
+        setup="",
+        log_dir=tmp_path / "logs",
+    )
     lines = sbatch_lines(script)
     assert "#SBATCH --array=0-1" in lines
     assert not any(line.startswith(("#SBATCH --gres", "#SBATCH --partition")) for line in lines)
@@ -53,8 +75,19 @@ def test_no_gres_without_gpus_no_partition_unless_given_no_throttle_unless_given
 
 def test_commands_file_holds_one_command_per_line(tmp_path):
     commands = ["echo a > a.txt", "printf '%s\\n' \"b c\" > b.txt", "echo $((1 + 2)) > c.txt"]
-    write_job_array(tmp_path, "grid", commands, partition=None, time="1:00", mem="1G", gpus=0, cpus=1,
-                    throttle=2, setup="", log_dir=tmp_path / "logs")
+    write_job_array(
+        tmp_path,
+        "grid",
+        commands,
+        partition=None,
+        time="1:00",
+        mem="1G",
+        gpus=0,
+        cpus=1,
+        throttle=2,
+        setup="",
+        log_dir=tmp_path / "logs",
+    )
     assert (tmp_path / "grid.commands").read_text().splitlines() == commands
 
 
@@ -66,17 +99,39 @@ def test_task_one_runs_only_command_one_after_the_setup_line(tmp_path):
         """printf '%s|%s|%s\\n' "$GREETING" 'it'"'"'s "quoted" $HOME' "$SLURM_ARRAY_TASK_ID" > task1.txt""",
         "echo two > task2.txt",
     ]
-    script = write_job_array(tmp_path, "grid", commands, partition=None, time="1:00", mem="1G", gpus=0, cpus=1,
-                             throttle=None, setup="export GREETING=hello", log_dir=tmp_path / "logs")
+    script = write_job_array(
+        tmp_path,
+        "grid",
+        commands,
+        partition=None,
+        time="1:00",
+        mem="1G",
+        gpus=0,
+        cpus=1,
+        throttle=None,
+        setup="export GREETING=hello",
+        log_dir=tmp_path / "logs",
+    )
     result = run_task(script, 1, work)
     assert result.returncode == 0, result.stderr
     assert sorted(path.name for path in work.iterdir()) == ["task1.txt"]
-    assert (work / "task1.txt").read_text() == "hello|it's \"quoted\" $HOME|1\n"
+    assert (work / "task1.txt").read_text() == 'hello|it\'s "quoted" $HOME|1\n'
 
 
 def test_failing_command_fails_the_task_and_bad_index_is_refused(tmp_path):
-    script = write_job_array(tmp_path, "grid", ["true", "false; touch after.txt"], partition=None, time="1:00",
-                             mem="1G", gpus=0, cpus=1, throttle=None, setup="", log_dir=tmp_path / "logs")
+    script = write_job_array(
+        tmp_path,
+        "grid",
+        ["true", "false; touch after.txt"],
+        partition=None,
+        time="1:00",
+        mem="1G",
+        gpus=0,
+        cpus=1,
+        throttle=None,
+        setup="",
+        log_dir=tmp_path / "logs",
+    )
     assert run_task(script, 0, tmp_path).returncode == 0
     assert run_task(script, 1, tmp_path).returncode != 0
     assert not (tmp_path / "after.txt").exists()  # set -e stops at the failing step
@@ -87,9 +142,19 @@ def test_failing_command_fails_the_task_and_bad_index_is_refused(tmp_path):
 
 
 def test_dependent_job_script_runs_its_command(tmp_path):
-    script = write_dependent_job(tmp_path, "tables", "echo \"$GREETING done\" > summary.txt", partition="cpu",
-                                 time="0:10:00", mem="2G", gpus=1, cpus=2, setup="GREETING=hi",
-                                 log_dir=tmp_path / "logs", workdir=tmp_path)
+    script = write_dependent_job(
+        tmp_path,
+        "tables",
+        'echo "$GREETING done" > summary.txt',
+        partition="cpu",
+        time="0:10:00",
+        mem="2G",
+        gpus=1,
+        cpus=2,
+        setup="GREETING=hi",
+        log_dir=tmp_path / "logs",
+        workdir=tmp_path,
+    )
     lines = sbatch_lines(script)
     assert f"#SBATCH --output={(tmp_path / 'logs').resolve()}/tables_%j.out" in lines
     assert {"#SBATCH --partition=cpu", "#SBATCH --gres=gpu:1", f"#SBATCH --chdir={tmp_path.resolve()}"} <= set(lines)
@@ -102,37 +167,87 @@ def test_dependent_job_script_runs_its_command(tmp_path):
 @pytest.mark.parametrize("commands", [[], ["echo a\necho b"], ["   "]])
 def test_bad_command_lists_are_refused(tmp_path, commands):
     with pytest.raises(SlurmError, match="command|no commands"):
-        write_job_array(tmp_path, "grid", commands, partition=None, time="1:00", mem="1G", gpus=0, cpus=1,
-                        throttle=None, setup="", log_dir=tmp_path / "logs")
+        write_job_array(
+            tmp_path,
+            "grid",
+            commands,
+            partition=None,
+            time="1:00",
+            mem="1G",
+            gpus=0,
+            cpus=1,
+            throttle=None,
+            setup="",
+            log_dir=tmp_path / "logs",
+        )
 
 
 def test_bad_job_name_and_throttle_are_refused(tmp_path):
     with pytest.raises(SlurmError, match="job name"):
-        write_job_array(tmp_path, "my grid", ["true"], partition=None, time="1:00", mem="1G", gpus=0, cpus=1,
-                        throttle=None, setup="", log_dir=tmp_path)
+        write_job_array(
+            tmp_path,
+            "my grid",
+            ["true"],
+            partition=None,
+            time="1:00",
+            mem="1G",
+            gpus=0,
+            cpus=1,
+            throttle=None,
+            setup="",
+            log_dir=tmp_path,
+        )
     with pytest.raises(SlurmError, match="throttle=0"):
-        write_job_array(tmp_path, "grid", ["true"], partition=None, time="1:00", mem="1G", gpus=0, cpus=1,
-                        throttle=0, setup="", log_dir=tmp_path)
+        write_job_array(
+            tmp_path,
+            "grid",
+            ["true"],
+            partition=None,
+            time="1:00",
+            mem="1G",
+            gpus=0,
+            cpus=1,
+            throttle=0,
+            setup="",
+            log_dir=tmp_path,
+        )
 
 
 def test_parse_job_records_reads_scontrol_one_liners():
-    text = ("JobId=13 ArrayJobId=12 ArrayTaskId=1 JobName=grid JobState=FAILED Reason=NonZeroExitCode "
-            "ExitCode=3:0\nJobId=12 ArrayJobId=12 ArrayTaskId=2-3%2 ArrayTaskThrottle=2 JobState=PENDING\n")
+    text = (
+        "JobId=13 ArrayJobId=12 ArrayTaskId=1 JobName=grid JobState=FAILED Reason=NonZeroExitCode "
+        "ExitCode=3:0\nJobId=12 ArrayJobId=12 ArrayTaskId=2-3%2 ArrayTaskThrottle=2 JobState=PENDING\n"
+    )
     records = parse_job_records(text)
-    assert [(r["JobId"], r["ArrayTaskId"], r["JobState"]) for r in records] == [("13", "1", "FAILED"),
-                                                                                ("12", "2-3%2", "PENDING")]
+    assert [(r["JobId"], r["ArrayTaskId"], r["JobState"]) for r in records] == [
+        ("13", "1", "FAILED"),
+        ("12", "2-3%2", "PENDING"),
+    ]
     assert records[0]["ExitCode"] == "3:0" and records[1]["ArrayTaskThrottle"] == "2"
 
 
 def test_missing_slurm_is_reported_with_the_install_command(tmp_path, monkeypatch):
     monkeypatch.setattr(local_slurm, "which", lambda name: None if name in ("slurmd", "sbatch") else "/bin/true")
-    with pytest.raises(local_slurm.SlurmUnavailableError, match=r"slurmd, sbatch not found.*apt-get install -y "
-                                                                r"slurm-wlm munge"):
+    with pytest.raises(
+        local_slurm.SlurmUnavailableError,
+        match=r"slurmd, sbatch not found.*apt-get install -y "
+        r"slurm-wlm munge",
+    ):
         local_slurm.LocalSlurm(tmp_path).start()
     assert list(tmp_path.iterdir()) == []  # nothing written, nothing started
 
-    script = write_dependent_job(tmp_path, "one", "true", partition=None, time="1:00", mem="1G", gpus=0, cpus=1,
-                                 setup="", log_dir=tmp_path / "logs")
+    script = write_dependent_job(
+        tmp_path,
+        "one",
+        "true",
+        partition=None,
+        time="1:00",
+        mem="1G",
+        gpus=0,
+        cpus=1,
+        setup="",
+        log_dir=tmp_path / "logs",
+    )
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(SlurmError, match="sbatch not found"):
         submit(script)

@@ -68,18 +68,13 @@ def test_single_song_functions_equal_library(mge) -> None:
     songs = random_songs(np.random.default_rng(7), 300, min_notes=1)
     for song in songs:
         for span in (3, 12):
-            assert (
-                abs(limited_macroharmony(song, span) - mge.calculate_limited_macroharmony(song, span))
-                <= 1e-12
-            )
+            assert abs(limited_macroharmony(song, span) - mge.calculate_limited_macroharmony(song, span)) <= 1e-12
             assert abs(centricity(song, span) - mge.calculate_centricity(song, span)) <= 1e-12
         if len(song) >= 2:
             assert abs(conjunct_melodic_motion(song) - mge.calculate_conjunct_melodic_motion(song)) <= 1e-12
             scores = tonality(song)
             assert set(scores) == {"cmm", "lm", "centr", "general"}
-            assert scores["general"] == pytest.approx(
-                scores["cmm"] + scores["lm"] + scores["centr"], abs=1e-12
-            )
+            assert scores["general"] == pytest.approx(scores["cmm"] + scores["lm"] + scores["centr"], abs=1e-12)
 
 
 def test_library_quirks_are_kept_in_paper_mode() -> None:
@@ -100,9 +95,7 @@ def test_library_quirks_are_kept_in_paper_mode() -> None:
 
 def test_corrected_mode_hand_computed() -> None:
     song = [60, 72, 62, 74, 64]  # pitch classes 0 0 2 2 4: one window of 5 notes
-    assert tonality(song, mode="corrected") == pytest.approx(
-        {"cmm": 11.0, "lm": 3.0, "centr": 0.4, "general": 14.4}
-    )
+    assert tonality(song, mode="corrected") == pytest.approx({"cmm": 11.0, "lm": 3.0, "centr": 0.4, "general": 14.4})
     assert limited_macroharmony(list(range(60, 70)), mode="corrected") == 3.0  # 10 classes: 1 + (10 - 8)
     assert limited_macroharmony([60, 62, 64, 65, 67, 69], mode="corrected") == 1.0
     # span 3 over 60 60 62 72 60: windows {0,0,2} {0,2,0} {2,0,0}: 2 classes each → 4; shares 2/3.
@@ -317,9 +310,7 @@ def test_distribution_features_hand_computed() -> None:
 
 def walk_features(rng: np.random.Generator, n_songs: int, centre: int = 60, step: int = 3) -> list[dict]:
     return [
-        distribution_features(
-            [int(p) for p in np.clip(centre + np.cumsum(rng.integers(-step, step + 1, 34)), 0, 127)]
-        )
+        distribution_features([int(p) for p in np.clip(centre + np.cumsum(rng.integers(-step, step + 1, 34)), 0, 127)])
         for _ in range(n_songs)
     ]
 

@@ -11,8 +11,16 @@ from rnncells.music.melody import Note, interval_name, note_name, pitch_from_nam
 from rnncells.music.midi import MidiReadError, artist_and_title, read_midi, write_midi
 
 
-def make_midi(path: Path, tracks: list[list[tuple]], *, tpq: int = 480, midi_type: int = 1,
-              bpm: float | None = 128.0, key: str | None = "Am", names: list[str] | None = None) -> Path:
+def make_midi(
+    path: Path,
+    tracks: list[list[tuple]],
+    *,
+    tpq: int = 480,
+    midi_type: int = 1,
+    bpm: float | None = 128.0,
+    key: str | None = "Am",
+    names: list[str] | None = None,
+) -> Path:
     """Write a MIDI file; each track is a list of (start_tick, end_tick, pitch, channel)."""
     midi = mido.MidiFile(type=midi_type, ticks_per_beat=tpq)
     for number, notes in enumerate(tracks):
@@ -59,7 +67,9 @@ def test_other_ticks_per_quarter(tmp_path):
 
 def test_names_with_en_dash_and_two_separators():
     assert artist_and_title("Ariana Grande ft. The Weeknd – Love Me Harder.mid") == (
-        "Ariana Grande ft. The Weeknd", "Love Me Harder")
+        "Ariana Grande ft. The Weeknd",
+        "Love Me Harder",
+    )
     assert artist_and_title("Mark Dreamer - Adventures - 1.mid") == ("Mark Dreamer", "Adventures - 1")
     assert artist_and_title("untitled.mid") == (None, "untitled")
 
@@ -85,18 +95,27 @@ def test_skyline_of_unnamed_tracks_never_uses_drums(tmp_path):
 
 
 def test_overlaps_keep_the_highest(tmp_path):
-    notes = [(0, 240, 60, 0), (0, 240, 72, 0),          # octave chord -> 72
-             (240, 720, 64, 0), (360, 480, 62, 0),      # lower note under a sounding note -> dropped
-             (720, 960, 65, 0), (840, 1080, 67, 0)]     # higher note starts: the earlier one is cut
+    notes = [
+        (0, 240, 60, 0),
+        (0, 240, 72, 0),  # octave chord -> 72
+        (240, 720, 64, 0),
+        (360, 480, 62, 0),  # lower note under a sounding note -> dropped
+        (720, 960, 65, 0),
+        (840, 1080, 67, 0),
+    ]  # higher note starts: the earlier one is cut
     melody = read_midi(make_midi(tmp_path / "o.mid", [notes]))
-    assert [(n.onset, n.pitch, n.duration) for n in melody.notes] == [
-        (0, 72, 2), (2, 64, 4), (6, 65, 1), (7, 67, 2)]
+    assert [(n.onset, n.pitch, n.duration) for n in melody.notes] == [(0, 72, 2), (2, 64, 4), (6, 65, 1), (7, 67, 2)]
 
 
 @pytest.mark.parametrize(
     ("content", "reason"),
-    [(b"", "empty"), (b"RIFF\x00\x00\x00\x04WAVE", "not MIDI"), (None, "truncated"), ("drums", "drums only"),
-     ("nonotes", "no notes")],
+    [
+        (b"", "empty"),
+        (b"RIFF\x00\x00\x00\x04WAVE", "not MIDI"),
+        (None, "truncated"),
+        ("drums", "drums only"),
+        ("nonotes", "no notes"),
+    ],
 )
 def test_bad_files_raise_with_a_reason(tmp_path, content, reason):
     path = tmp_path / "bad.mid"

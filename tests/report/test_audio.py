@@ -65,13 +65,9 @@ def test_render_wav_writes_audio_of_the_song_length(tmp_path, sample_rate):
     loud = np.flatnonzero(np.abs(samples).max(axis=1) > 100)
     assert loud.size > 0, "the render is silent"
     assert loud[0] / sample_rate < 0.1, "the first note should sound at once"
-    assert seconds - 0.5 <= loud[-1] / sample_rate <= seconds + 1.5, (
-        "sound should stop about when the song ends"
-    )
+    assert seconds - 0.5 <= loud[-1] / sample_rate <= seconds + 1.5, "sound should stop about when the song ends"
     # a note sounds in every beat of the song
-    beats = [
-        np.abs(samples[int(b * sample_rate * 0.5) : int((b + 1) * sample_rate * 0.5)]).max() for b in range(8)
-    ]
+    beats = [np.abs(samples[int(b * sample_rate * 0.5) : int((b + 1) * sample_rate * 0.5)]).max() for b in range(8)]
     assert min(beats) > 100
 
 
@@ -96,9 +92,7 @@ def test_render_wav_takes_an_explicit_soundfont_and_rejects_bad_ones(tmp_path):
 @needs_fluidsynth
 def test_render_wav_reports_a_file_fluidsynth_cannot_read(tmp_path):
     (tmp_path / "broken.mid").write_bytes(b"not a midi file")
-    with pytest.raises(
-        AudioRenderError, match="broken.mid: fluidsynth exited .*broken.mid' not a SoundFont or MIDI"
-    ):
+    with pytest.raises(AudioRenderError, match="broken.mid: fluidsynth exited .*broken.mid' not a SoundFont or MIDI"):
         audio.render_wav(tmp_path / "broken.mid", tmp_path / "broken.wav")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.mid"]
 
@@ -107,17 +101,13 @@ def test_missing_fluidsynth_says_what_to_install(tmp_path, monkeypatch):
     write_quarter_notes(tmp_path / "song.mid")
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     assert shutil.which("fluidsynth") is None
-    with pytest.raises(
-        AudioRenderError, match="fluidsynth not found on PATH; install it: apt-get install fluidsynth"
-    ):
+    with pytest.raises(AudioRenderError, match="fluidsynth not found on PATH; install it: apt-get install fluidsynth"):
         audio.render_wav(tmp_path / "song.mid", tmp_path / "song.wav")
     assert not (tmp_path / "song.wav").exists()
 
 
 def test_missing_soundfont_says_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(
-        audio, "SOUNDFONT_CANDIDATES", (tmp_path / "default-GM.sf2", tmp_path / "TimGM6mb.sf2")
-    )
+    monkeypatch.setattr(audio, "SOUNDFONT_CANDIDATES", (tmp_path / "default-GM.sf2", tmp_path / "TimGM6mb.sf2"))
     with pytest.raises(AudioRenderError, match="no soundfont found .*timgm6mb-soundfont"):
         audio.find_soundfont()
     (tmp_path / "TimGM6mb.sf2").write_bytes(b"RIFF\x00\x00\x00\x00sfbk")

@@ -42,14 +42,10 @@ def write_songs_csv(path: Path, baseline_variants=("control",), songs=20) -> pd.
     rows = []
     for variant in baseline_variants:
         for index in range(songs):
-            rows.append(
-                {"model_name": "dataset", "variant": variant, "cell": "", "layers": None, "index": index}
-            )
+            rows.append({"model_name": "dataset", "variant": variant, "cell": "", "layers": None, "index": index})
     for name, variant, cell, layers in MODELS:
         for index in range(songs):
-            rows.append(
-                {"model_name": name, "variant": variant, "cell": cell, "layers": layers, "index": index}
-            )
+            rows.append({"model_name": name, "variant": variant, "cell": cell, "layers": layers, "index": index})
     table = pd.DataFrame(rows)
     table["cmm"] = rng.gamma(4.0, 0.7, len(table))
     table["lm"] = 1 + rng.exponential(0.4, len(table))

@@ -16,8 +16,16 @@ from rnncells.evaluate import evaluate_song_sets
 from rnncells.report import tables
 from rnncells.report.tables import TablesError, compile_pdf, escape_latex, write_tables
 
-TABLES = ["table_mean", "table_variance", "table_std", "table_mean_std", "table_best_songs",
-          "table_representative_songs", "table_baseline", "table_published"]
+TABLES = [
+    "table_mean",
+    "table_variance",
+    "table_std",
+    "table_mean_std",
+    "table_best_songs",
+    "table_representative_songs",
+    "table_baseline",
+    "table_published",
+]
 
 
 def write_song_set(root: Path, name: str, step: int, songs: int = 20) -> Path:
@@ -25,8 +33,17 @@ def write_song_set(root: Path, name: str, step: int, songs: int = 20) -> Path:
     variant, cell, layers = name.split("-")
     folder = root / name
     folder.mkdir(parents=True)
-    generation = {"model_name": name, "variant": variant, "cell": cell, "layers": int(layers), "units": 32,
-                  "representation": "pitch", "run": f"runs/{name}", "dataset": "data", "config": {}}
+    generation = {
+        "model_name": name,
+        "variant": variant,
+        "cell": cell,
+        "layers": int(layers),
+        "units": 32,
+        "representation": "pitch",
+        "run": f"runs/{name}",
+        "dataset": "data",
+        "config": {},
+    }
     (folder / "generation.json").write_text(json.dumps(generation))
     rng = np.random.default_rng(step * 10 + int(layers))
     lines = []
@@ -43,10 +60,24 @@ def write_dataset(root: Path) -> Path:
     lines = []
     for song in range(16):
         pitches = [int(p) for p in 62 + np.cumsum(rng.integers(-2, 3, 40))]
-        lines.append(json.dumps({"id": f"{song:05d}_0", "song": song, "source": "x.mid", "artist": None,
-                                 "title": None, "split": "train" if song < 12 else "test", "transposition": 0,
-                                 "base_note": None, "tokens": pitches, "pitches": pitches,
-                                 "durations": [1] * 40, "bpm": None}))
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"{song:05d}_0",
+                    "song": song,
+                    "source": "x.mid",
+                    "artist": None,
+                    "title": None,
+                    "split": "train" if song < 12 else "test",
+                    "transposition": 0,
+                    "base_note": None,
+                    "tokens": pitches,
+                    "pitches": pitches,
+                    "durations": [1] * 40,
+                    "bpm": None,
+                }
+            )
+        )
     (root / "dataset" / "control").mkdir(parents=True)
     (root / "dataset" / "control" / "songs.jsonl").write_text("\n".join(lines) + "\n")
     return root / "dataset"
@@ -62,8 +93,13 @@ def study(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("tables")
     eval_dir = evaluate(root, {"control-lstm-1": 2, "interval-gru-2": 5, "transposed-rnn-1": 3})
     paths = write_tables(eval_dir, root / "tex")
-    return {"root": root, "eval": eval_dir, "paths": paths, "summary": pd.read_csv(eval_dir / "summary.csv"),
-            "tex": {p.stem: p.read_text() for p in paths}}
+    return {
+        "root": root,
+        "eval": eval_dir,
+        "paths": paths,
+        "summary": pd.read_csv(eval_dir / "summary.csv"),
+        "tex": {p.stem: p.read_text() for p in paths},
+    }
 
 
 def mean_of(summary: pd.DataFrame, model: str, metric: str, stat: str = "mean") -> float:
@@ -132,17 +168,14 @@ def test_song_tables_and_baseline(study):
 def test_published_anchors_are_labelled_as_another_corpus(study):
     tex = study["tex"]["table_published"]
     assert "\\caption{Published, another corpus (MuseScore)" in tex
-    first_row = (
-        "\\multirow[c]{3}{*}{m1 (CMM)} & control & 2.14 $\\pm$ 0.60 & 1.90 $\\pm$ 0.49 & 2.11 $\\pm$ 0.50"
-    )
+    first_row = "\\multirow[c]{3}{*}{m1 (CMM)} & control & 2.14 $\\pm$ 0.60 & 1.90 $\\pm$ 0.49 & 2.11 $\\pm$ 0.50"
     assert first_row in tex
     assert "DB12 & 0.16 $\\pm$ 0.08 & 0.25 $\\pm$ 0.26 & 0.23 $\\pm$ 0.09" in tex
     assert "2.42 $\\pm$ 0.98" in tex  # its dataset baseline, in the caption
 
 
 def test_depths_several_per_cell_become_rows_and_varying_depths_a_column(tmp_path):
-    stacked = evaluate(tmp_path / "a", {"control-lstm-1": 2, "control-lstm-2": 3, "control-gru-1": 4},
-                       dataset=False)
+    stacked = evaluate(tmp_path / "a", {"control-lstm-1": 2, "control-lstm-2": 3, "control-gru-1": 4}, dataset=False)
     tex = write_tables(stacked, tmp_path / "a" / "tex", published=False)
     names = [p.name for p in tex]
     assert "table_published.tex" not in names and "table_baseline.tex" not in names
@@ -191,25 +224,39 @@ def test_broken_latex_gives_a_one_line_error(tmp_path):
     assert "\n" not in message and "! Undefined control sequence." in message and str(broken) in message
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
-                    reason="pdflatex/pdftotext not installed: apt-get install texlive-latex-recommended "
-                           "texlive-latex-extra poppler-utils")
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+    reason="pdflatex/pdftotext not installed: apt-get install texlive-latex-recommended "
+    "texlive-latex-extra poppler-utils",
+)
 def test_real_pdflatex_builds_a_pdf_with_every_table(study):
     pdf = compile_pdf(study["root"] / "tex" / "tables.tex")
     assert pdf == study["root"] / "tex" / "tables.pdf" and pdf.stat().st_size > 10_000
-    text = " ".join(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     # The first words of each caption follow "Table N:" on its first line, so no hyphenation splits them.
     caption_starts = [
-        "Mean of the tonality metrics", "Variance (sample) of the", "Standard deviation (sample) of",
-        "Mean ± standard deviation", "Best song of each model", "Most representative song of",
-        "Dataset baseline: the", "Published, another corpus (MuseScore)",
+        "Mean of the tonality metrics",
+        "Variance (sample) of the",
+        "Standard deviation (sample) of",
+        "Mean ± standard deviation",
+        "Best song of each model",
+        "Most representative song of",
+        "Dataset baseline: the",
+        "Published, another corpus (MuseScore)",
     ]
     for number, start in enumerate(caption_starts, start=1):
         assert f"Table {number}: {start}" in text
     summary = study["summary"]
-    for model, metric in [("control-lstm-1", "cmm"), ("interval-gru-2", "lm"), ("transposed-rnn-1", "centr"),
-                          ("dataset", "cmm")]:
+    for model, metric in [
+        ("control-lstm-1", "cmm"),
+        ("interval-gru-2", "lm"),
+        ("transposed-rnn-1", "centr"),
+        ("dataset", "cmm"),
+    ]:
         assert f"{mean_of(summary, model, metric):.3f}" in text
     lm_mean, lm_std = (mean_of(summary, "interval-gru-2", "lm", stat) for stat in ("mean", "std"))
     assert f"{lm_mean:.3f} ± {lm_std:.3f}" in text

@@ -29,11 +29,18 @@ from tests.report.test_audio import installed as audio_installed
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_RUN = REPO / "results" / "models" / "edm-control-lstm-2"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 30_000
 GENERATE_TIMEOUT_MS = 90_000  # the first request imports Keras in the server
-
 
 
 def browser_missing() -> str:
@@ -66,8 +73,13 @@ def midi_facts(data: bytes) -> dict:
             elif message.type in ("note_off", "note_on"):
                 ends.append(tick)
     step = midi.ticks_per_beat // 4
-    return {"bpm": tempos, "programs": programs, "pitches": pitches, "first_onset": min(onsets) / step,
-            "steps": max(ends) / step}
+    return {
+        "bpm": tempos,
+        "programs": programs,
+        "pitches": pitches,
+        "first_onset": min(onsets) / step,
+        "steps": max(ends) / step,
+    }
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -173,9 +185,14 @@ def browser(tmp_path_factory):
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, accept_downloads=True, viewport={"width": 1400, "height": 1000},
-            timeout=TIMEOUT_MS)
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            accept_downloads=True,
+            viewport={"width": 1400, "height": 1000},
+            timeout=TIMEOUT_MS,
+        )
         try:
             yield context
         finally:
@@ -229,8 +246,7 @@ def test_generate_in_the_browser(page, tmp_path):
 
         rolls = page.locator("[data-testid='stImage'] img")
         expect(rolls).to_have_count(2, timeout=GENERATE_TIMEOUT_MS)
-        summary = ("F# (notes F#3–F5) · 140 BPM · 4 bars (6.9 s) · 80 Lead 1 (square) · temperature 0.8 · "
-                   "seed 7")
+        summary = "F# (notes F#3–F5) · 140 BPM · 4 bars (6.9 s) · 80 Lead 1 (square) · temperature 0.8 · seed 7"
         expect(page.get_by_text(summary)).to_be_visible()
         page.screenshot(path=str(tmp_path / "studio.png"))
 
@@ -297,8 +313,7 @@ def test_readable_messages_in_the_browser(page, tmp_path):
         choose(page, "Model", "good")
         expect(page.locator("code", has_text=str(runs / "good"))).to_be_visible()
         page.get_by_role("button", name="Generate").click()
-        expect(page.get_by_text("No audio preview: fluidsynth not found")).to_be_visible(
-            timeout=GENERATE_TIMEOUT_MS)
+        expect(page.get_by_text("No audio preview: fluidsynth not found")).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
         expect(page.get_by_text("apt-get install fluidsynth timgm6mb-soundfont")).to_be_visible()
         expect(page.locator("[data-testid='stImage'] img")).to_have_count(3)  # the default: 3 melodies
         expect(page.locator("audio")).to_have_count(0)
