@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Step 8 (REFERENCE §5): does a lower cross-entropy give more tonal songs? Train one model with a checkpoint every
+# Step 8 (docs/method.md §5): does a lower cross-entropy give more tonal songs? Train one model with a checkpoint every
 # 250 steps (STEPS; the loss is in each file name), generate one song per checkpoint with the same primer, and score them.
 # Output: $WORK/cost_validation/evaluation/songs.csv, one row per checkpoint (model_name = step and loss).
 source "$(dirname "$0")/common.sh"

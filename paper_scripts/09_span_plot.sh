@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Step 9 (REFERENCE §5): LM and CENTR of one song for window sizes 5-29 -- how the window choice (12) moves the
+# Step 9 (docs/method.md §5): LM and CENTR of one song for window sizes 5-29 -- how the window choice (12) moves the
 # metrics. Uses the most representative song of the first selected model unless SONG=path/to/song.mid is given.
 source "$(dirname "$0")/common.sh"
 if [ -z "${SONG:-}" ]; then

@@ -20,7 +20,7 @@ def _add_dataset(commands) -> None:
     build = sub.add_parser(
         "build",
         help="read a MIDI folder or music21 corpus and write the dataset variants",
-        description="Read melodies, clean them (REFERENCE §1), split by song, and write the control, interval and "
+        description="Read melodies, clean them (docs/method.md §1), split by song, and write the control, interval and "
         "transposed (12 keys) variants with their vocabularies. Unreadable files are skipped and listed in "
         "report.txt (use --strict to fail instead).",
     )
@@ -104,7 +104,7 @@ def _add_train(commands) -> None:
     parser = commands.add_parser(
         "train",
         help="train one model (cell x layers) on one dataset variant",
-        description="Train embedding -> LAYERS x CELL -> dense with the study's recipe (REFERENCE §2): Adam at "
+        description="Train embedding -> LAYERS x CELL -> dense with the study's recipe (docs/method.md §2): Adam at "
         "lr * 0.97^epoch, global-norm clipping 5, state carried across the windows of the study's stream. Run it "
         "again on the same --out with more --epochs to resume and extend the run.",
     )
@@ -183,7 +183,7 @@ def _add_generate(commands) -> None:
     parser = commands.add_parser(
         "generate",
         help="generate songs (MIDI + songs.jsonl) from a trained run",
-        description="Sample songs from a run: all songs together in one batched, stateful loop (REFERENCE §3). "
+        description="Sample songs from a run: all songs together in one batched, stateful loop (docs/method.md §3). "
         'Pitch runs take --primer "60 62 64 62", interval runs the base note then intervals "60 2 2 -2", '
         'pitch_duration runs value:duration pairs "62:8 64:4". Producers: --key/--octave/--bars/--bpm/--program.',
     )
@@ -246,7 +246,7 @@ def _add_evaluate(commands) -> None:
     parser = commands.add_parser(
         "evaluate",
         help="score generated song sets with the tonality metrics, against the dataset baseline",
-        description="Per-song CMM, LM, CENTR and general tonality (REFERENCE §4), per-model statistics, best and "
+        description="Per-song CMM, LM, CENTR and general tonality (docs/method.md §4), per-model statistics, best and "
         "most representative songs, Mann-Whitney tests between models (Holm-corrected), Yang & Lerch feature "
         "comparison with the training set, and box plots (figures/).",
     )
@@ -346,7 +346,7 @@ def _add_plot(commands) -> None:
         "plot",
         help="learning curves of runs, or the metric-vs-span plot of a song",
         description="curves: train/validation curves from runs' metrics.csv; span: LM "
-        "and CENTR of one song for windows 5-29 (REFERENCE §5).",
+        "and CENTR of one song for windows 5-29 (docs/method.md §5).",
     )
     sub = parser.add_subparsers(dest="what", required=True)
     curves = sub.add_parser("curves", help="learning curves of one or more runs")

@@ -29,7 +29,7 @@ class ConfigError(ValueError):
 
 @dataclass
 class DatasetConfig:
-    """How a source corpus becomes the study's dataset variants (REFERENCE §1)."""
+    """How a source corpus becomes the study's dataset variants (docs/method.md §1)."""
 
     source: str = "music21:essenFolksong/kinder0"
     representation: str = "pitch"
@@ -62,7 +62,7 @@ class DatasetConfig:
 
 @dataclass
 class ModelConfig:
-    """Embedding -> ``layers`` stacked recurrent cells of ``units`` -> dense logits (REFERENCE §2)."""
+    """Embedding -> ``layers`` stacked recurrent cells of ``units`` -> dense logits (docs/method.md §2)."""
 
     cell: str = "lstm"
     layers: int = 1
@@ -84,7 +84,7 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    """The study's training recipe (REFERENCE §2); ``mode`` is 'stateful' (the study's stream) or 'per_song'."""
+    """The study's training recipe (docs/method.md §2); ``mode`` is 'stateful' (the study's stream) or 'per_song'."""
 
     variant: str = "control"
     epochs: int = 10
@@ -112,7 +112,7 @@ class TrainConfig:
 
 @dataclass
 class GenerateConfig:
-    """Sampling settings (REFERENCE §3) and the producer's options."""
+    """Sampling settings (docs/method.md §3) and the producer's options."""
 
     n_songs: int = 100
     length: int = 30
@@ -206,7 +206,7 @@ def resolve_train_configs(values: dict[str, Any]) -> tuple[ModelConfig, TrainCon
 
 @dataclass
 class EvaluateConfig:
-    """How generated songs are scored (REFERENCE §4)."""
+    """How generated songs are scored (docs/method.md §4)."""
 
     mode: str = "paper"
     span: int = 12

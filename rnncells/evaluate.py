@@ -1,4 +1,4 @@
-"""Score generated song sets with the tonality metrics and compare them (REFERENCE §4).
+"""Score generated song sets with the tonality metrics and compare them (docs/method.md §4).
 
 Input: one or more generated song sets (``generation.json`` + ``songs.jsonl``) and, optionally, the dataset
 folder whose training songs are the baseline. Output, one folder:

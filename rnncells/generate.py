@@ -1,6 +1,6 @@
 """Generate songs from a trained run: all songs of a model together, in one batched, stateful step loop.
 
-REFERENCE §3: the state is primed with every primer token but the last; from the last primer token, ``length``
+docs/method.md §3: the state is primed with every primer token but the last; from the last primer token, ``length``
 tokens are sampled one at a time ("roulette" = a draw from the softmax at a temperature, "max" = argmax, "topk" =
 a draw among the k likeliest). The output contains the primer.
 

@@ -1,4 +1,4 @@
-"""Train one model on one dataset variant with the study's recipe (REFERENCE §2), resumably.
+"""Train one model on one dataset variant with the study's recipe (docs/method.md §2), resumably.
 
 A run directory holds everything needed to read, repeat or extend the run:
 

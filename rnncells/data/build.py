@@ -57,7 +57,7 @@ class BuildReport:
 
 
 def song_tokens(pitches: list[int], durations: list[int], variant: str, representation: str) -> list:
-    """The token list of one song in one variant (REFERENCE §1); transposed songs use the control form."""
+    """The token list of one song in one variant (docs/method.md §1); transposed songs use the control form."""
     if variant == "interval":
         values = to_intervals(pitches)
         durations = durations[:-1]  # each interval carries the duration of the first note of its pair

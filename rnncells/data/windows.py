@@ -1,6 +1,6 @@
 """Training windows from a dataset variant.
 
-*Study stream* (REFERENCE §1): every song gives ``x = song[:-1]`` and ``y = song[1:]``; these are concatenated
+*Study stream* (docs/method.md §1): every song gives ``x = song[:-1]`` and ``y = song[1:]``; these are concatenated
 (so no target crosses a song boundary), mapped to vocabulary indices, cut to a multiple of
 ``batch_size * seq_length``, reshaped to ``(batch_size, -1)`` and split into consecutive ``seq_length`` windows.
 Window ``k + 1`` row ``b`` continues window ``k`` row ``b``, so a stateful model can carry its state across them.

@@ -5,7 +5,7 @@
     python -m rnncells.grid.local_slurm down /tmp/slurm
 
 Everything the cluster writes (config, state, spool, pid files, logs) stays in the folder. It needs root (or a user
-that may run munged and slurmd) and the Debian packages ``slurm-wlm munge`` (REFERENCE §8). ``stop`` ends only the
+that may run munged and slurmd) and the Debian packages ``slurm-wlm munge`` (docs/method.md §8). ``stop`` ends only the
 daemons that ``start`` began, by the PIDs in their pid files; a munged that was already running is left alone.
 """
 
@@ -113,7 +113,7 @@ def _log_tail(path: Path, lines: int = 1) -> str:
 
 
 def start_munged(timeout: float = 10) -> int:
-    """Start munged (as root, the way REFERENCE §8 does) and return its PID."""
+    """Start munged (as root, the way docs/method.md §8 does) and return its PID."""
     # Debian's munge package leaves /run/munge to systemd; without systemd nothing makes it
     MUNGE_PID_FILE.parent.mkdir(parents=True, exist_ok=True)
     # --force: munged runs as root and complains that /var/log/munge belongs to the munge user
@@ -200,7 +200,7 @@ class LocalSlurm:
             raise
 
     def write_conf(self) -> Path:
-        """Write the minimal slurm.conf of REFERENCE §8 for this machine, with its own free ports; return its path."""
+        """Write the minimal slurm.conf of docs/method.md §8 for this machine, with its own free ports; return its path."""
         host = socket.gethostname().split(".")[0]
         ctld_port, slurmd_port = free_ports(2)
         cpus = os.cpu_count() or 1

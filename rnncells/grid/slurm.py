@@ -8,7 +8,7 @@
 
 The array's commands live in a separate file (one line each) that the script reads by ``$SLURM_ARRAY_TASK_ID``,
 so a command needs no quoting beyond what it would need at a shell prompt. Job states come from
-``scontrol show job`` because ``sacct`` needs accounting storage, which small clusters often lack (REFERENCE §8).
+``scontrol show job`` because ``sacct`` needs accounting storage, which small clusters often lack (docs/method.md §8).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The two uncommon cells of the study, UGRNN and NAS, as Keras 3 RNN cells (REFERENCE §2).
+"""The two uncommon cells of the study, UGRNN and NAS, as Keras 3 RNN cells (docs/method.md §2).
 
 Both follow TensorFlow 1 contrib's ``UGRNNCell`` and ``NASCell`` equation for equation, written with
 ``keras.ops`` only so they run on every Keras backend. Wrap a cell in ``keras.layers.RNN`` to use it.

@@ -1,4 +1,4 @@
-"""Build the study's model from a :class:`~rnncells.config.ModelConfig` (REFERENCE §2).
+"""Build the study's model from a :class:`~rnncells.config.ModelConfig` (docs/method.md §2).
 
 tokens → Embedding → (Dropout) → ``layers`` × recurrent layer of ``units`` → Dense logits over the vocabulary.
 The model outputs logits (no softmax); train it with ``SparseCategoricalCrossentropy(from_logits=True)``.

@@ -1,7 +1,7 @@
 """Tonality metrics after Tymoczko (CMM, LM, CENTR), their corrected and rhythm-aware versions, and
 Yang & Lerch's (2018) distribution features with the overlapped-area / KL comparison of two song sets.
 
-Two modes (REFERENCE §4):
+Two modes (docs/method.md §4):
 
 - ``"paper"`` reproduces ``music_geometry_eval`` 2.0 exactly, quirks included: LM counts distinct *MIDI
   pitches* per window and measures the penalty from 5 on both sides (``k < 5`` → ``6 - k``, ``k > 8`` →

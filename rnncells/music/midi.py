@@ -6,7 +6,7 @@ name), else a part named like a melody (melody / lead / vocal / voice), else the
 ("skyline") of all non-drum parts. Drums (MIDI channel 10) are never used. The chosen notes are made
 monophonic by the skyline rule (see :func:`skyline`), then quantised to 16th-note steps:
 ``onset = round(start_ticks / (ticks_per_quarter / 4))`` and
-``duration = round(length_ticks / (ticks_per_quarter / 4))`` (Python's round, half to even, as REFERENCE §1).
+``duration = round(length_ticks / (ticks_per_quarter / 4))`` (Python's round, half to even, as docs/method.md §1).
 """
 
 from __future__ import annotations

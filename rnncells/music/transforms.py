@@ -1,4 +1,4 @@
-"""Cleaning, intervals and the 12-key transposition (DB12) of REFERENCE §1."""
+"""Cleaning, intervals and the 12-key transposition (DB12) of docs/method.md §1."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ N_KEYS = 12
 
 @dataclass(frozen=True)
 class CleaningRules:
-    """REFERENCE §1: at least ``min_notes``; with rhythm, every duration within [min_duration, max_duration]."""
+    """docs/method.md §1: at least ``min_notes``; with rhythm, every duration within [min_duration, max_duration]."""
 
     min_notes: int = 12
     check_durations: bool = False
@@ -81,7 +81,7 @@ class Transposition:
 
 
 def transposition_offsets(pitches: list[int], rule: str = "floor") -> Transposition:
-    """The study's DB12 offsets: the original (0), then -1 ... -down, then +1 ... +up (REFERENCE §1).
+    """The study's DB12 offsets: the original (0), then -1 ... -down, then +1 ... +up (docs/method.md §1).
 
     ``rule="floor"`` splits the spare semitones with integer division as the study's data were built;
     ``"ceil"`` gives the extra one to ``up`` as the study intended.

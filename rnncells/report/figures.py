@@ -413,7 +413,7 @@ def span_figure(pitches: list[int], spans: Iterable[int] = range(5, 30), title: 
 
 
 def span_plot(pitches: list[int], out_path: Path, spans: Iterable[int] = range(5, 30), title: str = "") -> list[Path]:
-    """LM (top) and CENTR (bottom) of one song against the window size (REFERENCE §5); 12 is marked.
+    """LM (top) and CENTR (bottom) of one song against the window size (docs/method.md §5); 12 is marked.
 
     Returns the PNG and PDF paths.
     """

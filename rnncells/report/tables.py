@@ -1,4 +1,4 @@
-"""The study's LaTeX tables (REFERENCE §4 "Tables emitted") from an evaluation folder, and a PDF of them.
+"""The study's LaTeX tables (docs/method.md §4 "Tables emitted") from an evaluation folder, and a PDF of them.
 
 ``write_tables`` reads what ``rnncells.evaluate.evaluate_song_sets`` wrote (summary.csv, best_songs.csv,
 representative_songs.csv, evaluation.json) and writes one ``.tex`` per table (pandas ``Styler.to_latex``,
@@ -28,7 +28,7 @@ PM = r"$\pm$"
 MISSING = "--"
 INSTALL_HINT = "apt-get install texlive-latex-recommended texlive-latex-extra"
 
-# REFERENCE §11, pitch-only study: (mean, std) per metric, variant and cell; 4874 MuseScore training songs.
+# docs/method.md §11, pitch-only study: (mean, std) per metric, variant and cell; 4874 MuseScore training songs.
 PUBLISHED_PITCH_STUDY = {
     "cmm": {
         "control": {"LSTM": (2.14, 0.60), "NAS": (1.90, 0.49), "UGRNN": (2.11, 0.50)},
@@ -386,7 +386,7 @@ def write_tables(eval_dir: Path, out_dir: Path, *, published: bool = True) -> li
 
     Tables: mean, variance, std (rows = variants, column groups = cells), mean ± std with a multirow block per
     metric, best songs, most representative songs, the dataset baseline (when the evaluation has one) and,
-    with ``published``, REFERENCE §11's published anchors (another corpus).
+    with ``published``, docs/method.md §11's published anchors (another corpus).
     """
     eval_dir, out_dir = Path(eval_dir), Path(out_dir)
     summary, best, representative, evaluation = _read_evaluation(eval_dir)

@@ -1,4 +1,4 @@
-"""The melody studio: a Streamlit page that writes melodies with a trained run (REFERENCE §6).
+"""The melody studio: a Streamlit page that writes melodies with a trained run (docs/method.md §6).
 
 Start it with ``rnncells studio --runs DIR`` (see :mod:`rnncells.studio.server`), or directly with
 ``streamlit run rnncells/studio/app.py -- --runs DIR``. The runs folder comes from ``--runs`` after the

@@ -1,6 +1,6 @@
 """A real one-node Slurm cluster (LocalSlurm) running job arrays, dependencies and resubmissions.
 
-Needs the Debian packages ``slurm-wlm munge`` and root (REFERENCE §8); skipped when the programs are absent.
+Needs the Debian packages ``slurm-wlm munge`` and root (docs/method.md §8); skipped when the programs are absent.
 """
 
 from __future__ import annotations

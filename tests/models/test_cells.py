@@ -1,4 +1,4 @@
-"""UGRNN and NAS against the TensorFlow 1 contrib equations (REFERENCE §2), recomputed here with numpy."""
+"""UGRNN and NAS against the TensorFlow 1 contrib equations (docs/method.md §2), recomputed here with numpy."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""build_model: shapes, training, .keras round trips, stateful carry and reset, seeding (REFERENCE §2)."""
+"""build_model: shapes, training, .keras round trips, stateful carry and reset, seeding (docs/method.md §2)."""
 
 from __future__ import annotations
 

@@ -261,7 +261,7 @@ def test_short_songs_and_bad_values_raise_clear_errors() -> None:
 
 
 # --------------------------------------------------------------------------------------------------------
-# the EDM baseline (REFERENCE §7)
+# the EDM baseline (docs/method.md §7)
 
 
 def read_edm_pitches(path) -> list[int]:

@@ -1,4 +1,4 @@
-"""Cleaning, intervals and the DB12 transposition (REFERENCE §1)."""
+"""Cleaning, intervals and the DB12 transposition (docs/method.md §1)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from rnncells.music.transforms import (
 
 
 def reference_offsets(pitches: list[int], rule: str) -> list[int]:
-    """REFERENCE §1 step by step, without our range rule."""
+    """docs/method.md §1 step by step, without our range rule."""
     lo, hi = min(pitches), max(pitches)
     mid = (hi - lo) // 2 + lo
     gap = 60 - mid
