@@ -29,10 +29,10 @@ import numpy as np
 from rnncells.config import ConfigError, GenerateConfig
 from rnncells.data.vocab import Token, UnknownTokenError
 from rnncells.files import write_json_atomic, write_jsonl_atomic
-from rnncells.models.factory import build_model, reset_states
+from rnncells.models.factory import build_model, load_checkpoint_weights, reset_states
 from rnncells.music.melody import STEPS_PER_BAR, Note, key_to_pitch_class
 from rnncells.music.midi import write_midi
-from rnncells.train import Run, load_run
+from rnncells.runs import Run, load_run
 
 STUDY_PRIMERS = {
     ("pitch", "interval"): "60 2 2 -2",
@@ -222,7 +222,7 @@ def generate(
         shortest = 1 if representation == "pitch_duration" else note_steps
         n_steps = max(n_steps, math.ceil(config.bars * STEPS_PER_BAR / shortest))
     model = build_model(run.model_config, len(run.vocabulary), batch_size=config.n_songs, stateful=True)
-    run.load_weights_into(model, checkpoint)
+    load_checkpoint_weights(run.checkpoint(checkpoint), model)
     rng = np.random.default_rng(config.seed)
     indices = sample_tokens(model, primer, n_steps, config, rng)
 

@@ -1,16 +1,6 @@
 """Train one model on one dataset variant with the study's recipe (docs/method.md §2), resumably.
 
-A run directory holds everything needed to read, repeat or extend the run:
-
-    config.toml            the resolved [dataset], [model] and [train] tables
-    run.json               model name, variant, cell, layers, dataset path and hash, seed, versions
-    vocabulary.json        token values in index order, and their labels
-    metrics.csv            one row per epoch: loss, accuracy, perplexity for train and validation
-    state.json             epochs done, steps done, best validation loss (written after each epoch)
-    checkpoints/           last.keras, best.keras (by validation loss), step-NNNNNNN-loss-X.keras every N steps
-                           (stateless models: they load at any batch size), resume.npz (weights + optimizer)
-    tensorboard/           train/ and validation/ scalars (when the tensorboard package is installed)
-    projector/             vectors.tsv, metadata.tsv, projector_config.pbtxt, neighbours.txt
+The run folder's files are read and written by :mod:`rnncells.runs` (its docstring lists them).
 
 Training uses ``train_on_batch`` (no backend-specific code): Adam at ``learning_rate * lr_decay ** epoch``,
 clipped to a global norm of ``clip_norm``. In ``stateful`` mode the windows of the study's stream are fed in order
@@ -22,84 +12,20 @@ more epochs continues from the last finished epoch.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import platform
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from rnncells.config import DatasetConfig, ModelConfig, TrainConfig, from_dict, read_toml, to_toml
+from rnncells.config import ModelConfig, TrainConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.data.windows import Windows, load_variant, per_song_windows, study_windows
-from rnncells.files import remove_stale_temp_files, write_atomic, write_json_atomic, write_text_atomic
+from rnncells.files import remove_stale_temp_files, write_atomic, write_text_atomic
 from rnncells.models.factory import build_model, copy_trainable_weights, reset_states, track_carried_state
-
-METRIC_COLUMNS = (
-    "epoch",
-    "step",
-    "loss",
-    "accuracy",
-    "perplexity",
-    "val_loss",
-    "val_accuracy",
-    "val_perplexity",
-    "learning_rate",
-    "seconds",
-)
-
-
-class RunError(ValueError):
-    """A run folder that cannot be used as asked (it holds another run, or is not a run)."""
-
-
-@dataclass
-class Run:
-    """A trained run read back from its folder."""
-
-    path: Path
-    info: dict
-    model_config: ModelConfig
-    train_config: TrainConfig
-    vocabulary: Vocabulary
-
-    @property
-    def model_name(self) -> str:
-        return self.info["model_name"]
-
-    def checkpoint(self, which: str = "best") -> Path:
-        """``best`` (falls back to ``last``), ``last``, or a path to a specific ``.keras`` file."""
-        folder = self.path / "checkpoints"
-        if which in ("best", "last"):
-            for name in (f"{which}.keras", "last.keras") if which == "best" else ("last.keras",):
-                if (folder / name).is_file():
-                    return folder / name
-            raise RunError(f"{self.path}: no checkpoint yet; train it with `rnncells train --out {self.path}`")
-        path = Path(which)
-        if not path.is_file():
-            raise RunError(f"{which}: no such checkpoint file")
-        return path
-
-    def load_weights_into(self, model: keras.Model, which: str = "best") -> None:
-        """Copy a checkpoint's weights into ``model`` (same architecture, any batch size or statefulness)."""
-        path = self.checkpoint(which)
-        try:
-            saved = keras.saving.load_model(path, compile=False)
-        except Exception as error:  # a damaged or foreign file: say which, never a traceback
-            reason = type(error).__name__
-            raise RunError(f"{path}: cannot load the checkpoint ({reason}); retrain or pick another") from None
-        copy_trainable_weights(saved, model)
-
-
-def model_name(variant: str, model: ModelConfig) -> str:
-    """``control-lstm-3`` (with ``-u256`` when the units differ from the study's 128)."""
-    suffix = "" if model.units == 128 else f"-u{model.units}"
-    return f"{variant}-{model.cell}-{model.layers}{suffix}"
+from rnncells.runs import RunConfig, RunError, RunFolder, RunState, model_name
 
 
 def versions() -> dict:
@@ -121,43 +47,20 @@ def versions() -> dict:
     return found
 
 
-def load_run(path: str | Path) -> Run:
-    """Read a run folder written by :func:`train`."""
-    path = Path(path)
-    if not (path / "run.json").is_file():
-        raise RunError(f"{path}: not a run folder (no run.json); train one with `rnncells train --out {path}`")
-    tables = read_toml(path / "config.toml")
-    info = json.loads((path / "run.json").read_text(encoding="utf-8"))
-    vocabulary_file = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
-    return Run(
-        path,
-        info,
-        from_dict(ModelConfig, tables["model"]),
-        from_dict(TrainConfig, tables["train"]),
-        Vocabulary(vocabulary_file["values"], info["variant"]),
-    )
-
-
-def _check_same_run(out_dir: Path, model: ModelConfig, train: TrainConfig, dataset_hash: str) -> dict | None:
-    """The saved state of a compatible earlier run in ``out_dir``, or ``None`` for a fresh folder."""
-    if not (out_dir / "run.json").is_file():
-        if out_dir.is_dir() and any(out_dir.iterdir()):
-            raise RunError(f"{out_dir} is not empty and holds no run; choose an empty or new --out folder")
+def _earlier_state(folder: RunFolder, config: RunConfig, dataset_hash: str) -> RunState | None:
+    """The saved state of a compatible earlier run in ``folder``; None for a fresh folder."""
+    if folder.is_fresh():
         return None
-    earlier = load_run(out_dir)
-    info = earlier.info
-    changed = [f"model.{k}" for k, v in asdict(model).items() if asdict(earlier.model_config)[k] != v]
-    changed += [
-        f"train.{k}" for k, v in asdict(train).items() if k != "epochs" and asdict(earlier.train_config)[k] != v
-    ]
-    if info.get("dataset_hash") != dataset_hash:
+    if not folder.is_run():
+        raise RunError(f"{folder.path} is not empty and holds no run; choose an empty or new --out folder")
+    changed = folder.read_config().same_run_as(config)
+    if folder.read_record().get("dataset_hash") != dataset_hash:
         changed.append("dataset")
     if changed:
         raise RunError(
-            f"{out_dir} holds another run ({', '.join(changed)} differ); use a new --out or the same options"
+            f"{folder.path} holds another run ({', '.join(changed)} differ); use a new --out or the same options"
         )
-    state_path = out_dir / "state.json"
-    return json.loads(state_path.read_text()) if state_path.is_file() else None
+    return folder.read_state()
 
 
 def _windows(rows: list[dict], vocabulary: Vocabulary, train: TrainConfig) -> Windows:
@@ -245,27 +148,6 @@ def _load_resume_point(model: keras.Model, path: Path) -> None:
             variable.assign(saved[f"optimizer_{i}"])
 
 
-def _append_metrics(path: Path, row: dict) -> None:
-    text = path.read_text(encoding="utf-8") if path.is_file() else ",".join(METRIC_COLUMNS) + "\n"
-    buffer = io.StringIO()
-    csv.DictWriter(buffer, METRIC_COLUMNS, lineterminator="\n").writerow({k: row[k] for k in METRIC_COLUMNS})
-    write_text_atomic(path, text + buffer.getvalue())
-
-
-def _truncate_metrics(path: Path, epochs_done: int) -> None:
-    """Drop rows of epochs after the last finished one (a crash between the CSV and the state file)."""
-    if not path.is_file():
-        return
-    lines = path.read_text(encoding="utf-8").splitlines()
-    kept = [lines[0]] + [line for line in lines[1:] if int(line.split(",")[0]) <= epochs_done]
-    write_text_atomic(path, "\n".join(kept) + "\n")
-
-
-def _keep_newest_step_checkpoints(folder: Path, keep: int) -> None:
-    for old in sorted(folder.glob("step-*.keras"))[: -keep or None]:
-        old.unlink(missing_ok=True)
-
-
 def compile_model(model: keras.Model, train: TrainConfig) -> None:
     """Adam with global-norm clipping and the masked cross-entropy the study used."""
     model.compile(
@@ -287,8 +169,10 @@ def train(
     windows = _windows(rows, vocabulary, train)
     validation = _validation_windows(rows, vocabulary)
     remove_stale_temp_files(out_dir)
-    state = _check_same_run(out_dir, model, train, manifest["content_hash"])
-    epochs_done = state["epochs_done"] if state else 0
+    folder = RunFolder(out_dir)
+    config = RunConfig(manifest["parameters"], model, train)
+    state = _earlier_state(folder, config, manifest["content_hash"])
+    epochs_done = state.epochs_done if state else 0
     if epochs_done >= train.epochs:
         print(f"{out_dir}: already trained {epochs_done} epochs (asked {train.epochs}); nothing to do")
         return out_dir
@@ -298,19 +182,18 @@ def train(
     network = build_model(model, len(vocabulary), batch_size=train.batch_size, stateful=stateful)
     compile_model(network, train)
     twin = build_model(model, len(vocabulary))
-    checkpoints = out_dir / "checkpoints"
     if stateful:
         track_carried_state(network)
     if state:
-        _load_resume_point(network, checkpoints / "resume.npz")
-        _truncate_metrics(out_dir / "metrics.csv", epochs_done)
+        _load_resume_point(network, folder.resume_path)
+        folder.truncate_metrics(epochs_done)
     else:
-        _write_run_files(out_dir, dataset_dir, manifest, vocabulary, model, train)
-    write_text_atomic(out_dir / "config.toml", _config_toml(manifest, model, train))
+        _write_run_files(folder, dataset_dir, manifest, vocabulary, model, train)
+    folder.write_config(config)
 
-    step = state["step"] if state else 0
-    best = state["best_val_loss"] if state else math.inf
-    scalars = _Scalars(out_dir / "tensorboard")
+    step = state.step if state else 0
+    best = state.best_val_loss if state else math.inf
+    scalars = _Scalars(folder.tensorboard)
     from tqdm import tqdm
 
     bar = tqdm(
@@ -347,8 +230,8 @@ def train(
                 bar.set_postfix(epoch=epoch + 1, loss=f"{float(logs['loss']):.3f}")
                 if train.checkpoint_every_steps and step % train.checkpoint_every_steps == 0:
                     copy_trainable_weights(network, twin)
-                    _save_model(twin, checkpoints / f"step-{step:07d}-loss-{float(logs['loss']):.4f}.keras")
-                    _keep_newest_step_checkpoints(checkpoints, train.keep_checkpoints)
+                    _save_model(twin, folder.step_checkpoint(step, float(logs["loss"])))
+                    folder.keep_newest_step_checkpoints(train.keep_checkpoints)
             loss, accuracy = loss_sum / count, correct_sum / count
             copy_trainable_weights(network, twin)
             val_loss, val_accuracy = masked_scores(twin, validation) if validation else (math.nan, math.nan)
@@ -364,36 +247,27 @@ def train(
                 "learning_rate": round(learning_rate, 10),
                 "seconds": round(time.perf_counter() - started, 3),
             }
-            _save_model(twin, checkpoints / "last.keras")
+            _save_model(twin, folder.named_checkpoint("last"))
             score = val_loss if validation else loss
             if score < best:
                 best = score
-                _save_model(twin, checkpoints / "best.keras")
-            _save_resume_point(network, checkpoints / "resume.npz")
-            _append_metrics(out_dir / "metrics.csv", row)
-            write_json_atomic(out_dir / "state.json", {"epochs_done": epoch + 1, "step": step, "best_val_loss": best})
+                _save_model(twin, folder.named_checkpoint("best"))
+            _save_resume_point(network, folder.resume_path)
+            folder.append_metrics(row)
+            folder.write_state(RunState(epoch + 1, step, best))
             scalars.write(epoch + 1, row)
     finally:
         bar.close()
         scalars.close()
-    export_projector(twin, vocabulary, out_dir / "projector")
+    export_projector(twin, vocabulary, folder.projector)
     return out_dir
 
 
-def _config_toml(manifest: dict, model: ModelConfig, train: TrainConfig) -> str:
-    dataset = {k: v for k, v in manifest["parameters"].items() if k in DatasetConfig.__dataclass_fields__}
-    return to_toml({"dataset": dataset, "model": model, "train": train})
-
-
 def _write_run_files(
-    out_dir: Path, dataset_dir: Path, manifest: dict, vocabulary: Vocabulary, model: ModelConfig, train: TrainConfig
+    folder: RunFolder, dataset_dir: Path, manifest: dict, vocabulary: Vocabulary, model: ModelConfig, train: TrainConfig
 ) -> None:
-    write_json_atomic(
-        out_dir / "vocabulary.json",
-        {"variant": train.variant, "values": vocabulary.to_json(), "labels": vocabulary.labels()},
-    )
-    write_json_atomic(
-        out_dir / "run.json",
+    folder.write_vocabulary(vocabulary, train.variant)
+    folder.write_record(
         {
             "model_name": model_name(train.variant, model),
             "variant": train.variant,

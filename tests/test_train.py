@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from rnncells.config import CELLS, ModelConfig, TrainConfig
-from rnncells.train import RunError, load_run, train
+from rnncells.runs import RunError, load_run
+from rnncells.train import train
 
 SMALL = {"batch_size": 8, "seq_length": 16, "learning_rate": 0.01}
 

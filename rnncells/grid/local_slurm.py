@@ -200,7 +200,7 @@ class LocalSlurm:
             raise
 
     def write_conf(self) -> Path:
-        """Write the minimal slurm.conf of docs/method.md §8 for this machine, with its own free ports; return its path."""
+        """Write the minimal slurm.conf (docs/method.md §8) with its own free ports; return its path."""
         host = socket.gethostname().split(".")[0]
         ctld_port, slurmd_port = free_ports(2)
         cpus = os.cpu_count() or 1

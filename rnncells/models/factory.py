@@ -6,6 +6,8 @@ The model outputs logits (no softmax); train it with ``SparseCategoricalCrossent
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 
 from rnncells.config import CELLS, ConfigError, ModelConfig
@@ -94,3 +96,14 @@ def copy_trainable_weights(source: keras.Model, target: keras.Model) -> None:
     pairs = list(zip(source.trainable_weights, target.trainable_weights, strict=True))
     for from_variable, to_variable in pairs:
         to_variable.assign(from_variable)
+
+
+def load_checkpoint_weights(path: Path, model: keras.Model) -> None:
+    """Copy a ``.keras`` checkpoint's weights into ``model`` (same architecture, any batch size or statefulness)."""
+    try:
+        saved = keras.saving.load_model(path, compile=False)
+    except Exception as error:  # a damaged or foreign file: say which, never a traceback
+        raise ValueError(
+            f"{path}: cannot load the checkpoint ({type(error).__name__}); retrain or pick another"
+        ) from None
+    copy_trainable_weights(saved, model)
