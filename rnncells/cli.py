@@ -9,9 +9,15 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
+from rnncells.config import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
+from rnncells.options import add_options, given_options
+
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, KeyError, RuntimeError, OSError)
+# DatasetConfig's split ratios, set together on the command line by --split.
+RATIO_FIELDS = ("train_ratio", "validation_ratio", "test_ratio")
 
 
 def _add_dataset(commands) -> None:
@@ -24,32 +30,14 @@ def _add_dataset(commands) -> None:
         "transposed (12 keys) variants with their vocabularies. Unreadable files are skipped and listed in "
         "report.txt (use --strict to fail instead).",
     )
-    build.add_argument(
-        "--source",
-        required=True,
-        help="a folder of .mid files, or music21:essenFolksong[/FILE] (e.g. music21:essenFolksong/kinder0)",
-    )
     build.add_argument("--out", required=True, type=Path, help="dataset folder to write")
+    add_options(build, DatasetConfig, exclude=RATIO_FIELDS, required=("source",))
+    defaults = DatasetConfig()
     build.add_argument(
-        "--representation",
-        choices=["pitch", "pitch_duration"],
-        default="pitch",
-        help="tokens are pitches (first study) or (value, duration) pairs (rhythm study)",
+        "--split",
+        metavar="TRAIN,VALIDATION,TEST",
+        help=f"ratios of the song split (default: {','.join(str(getattr(defaults, name)) for name in RATIO_FIELDS)})",
     )
-    build.add_argument("--variants", default="control,interval,transposed", help="comma-separated variants to build")
-    build.add_argument("--track", help="melody track: case-insensitive part of a track or instrument name")
-    build.add_argument("--min-notes", type=int, default=12, help="drop songs with fewer notes (default 12)")
-    build.add_argument("--min-duration", type=int, default=1, help="pitch_duration: drop songs with shorter notes")
-    build.add_argument("--max-duration", type=int, default=16, help="pitch_duration: drop songs with longer notes")
-    build.add_argument(
-        "--transpose-rule",
-        choices=["floor", "ceil"],
-        default="floor",
-        help="split of spare keys: floor = the study's data (default), ceil = its stated intent",
-    )
-    build.add_argument("--split", default="0.8,0.1,0.1", help="train,validation,test ratios (default 0.8,0.1,0.1)")
-    build.add_argument("--seed", type=int, default=0, help="seed of the song split")
-    build.add_argument("--strict", action="store_true", help="fail instead of skipping bad files")
     build.add_argument("--jobs", type=int, default=None, help="processes for music21 parsing (default: all cores)")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     info = sub.add_parser(
@@ -69,29 +57,17 @@ def run_dataset(args: argparse.Namespace) -> int:
         infos = [variant_info(dataset_dir, v) for v in variants]
         print(json.dumps(infos, indent=2) if args.json else "\n".join(format_info(i) for i in infos))
         return 0
-    from rnncells.config import ConfigError, DatasetConfig
+    from rnncells.config import ConfigError, from_dict
     from rnncells.data.build import build_dataset
 
-    try:
-        ratios = [float(r) for r in args.split.split(",")]
-        ratios += [0.0] * (3 - len(ratios))
-    except ValueError:
-        raise ConfigError(f"--split {args.split!r}: give ratios like 0.8,0.1,0.1") from None
-    config = DatasetConfig(
-        source=args.source,
-        representation=args.representation,
-        variants=[v.strip() for v in args.variants.split(",") if v.strip()],
-        track=args.track,
-        min_notes=args.min_notes,
-        min_duration=args.min_duration,
-        max_duration=args.max_duration,
-        transpose_rule=args.transpose_rule,
-        train_ratio=ratios[0],
-        validation_ratio=ratios[1],
-        test_ratio=ratios[2],
-        seed=args.seed,
-        strict=args.strict,
-    )
+    values = given_options(args, DatasetConfig)
+    if args.split is not None:
+        try:
+            ratios = [float(r) for r in args.split.split(",")]
+        except ValueError:
+            raise ConfigError(f"--split {args.split!r}: give ratios like 0.8,0.1,0.1") from None
+        values.update(zip(RATIO_FIELDS, ratios + [0.0] * (3 - len(ratios))))
+    config = from_dict(DatasetConfig, values, "dataset build")
     report = build_dataset(config, args.out, jobs=args.jobs, progress=not args.quiet)
     for variant, info in report.variants.items():
         print(f"{variant:<11} {info['songs']:>6} songs, vocabulary {info['vocabulary']:>4} -> {args.out / variant}")
@@ -109,31 +85,18 @@ def _add_train(commands) -> None:
         "again on the same --out with more --epochs to resume and extend the run.",
     )
     parser.add_argument("--dataset", required=True, type=Path, help="dataset folder from `rnncells dataset build`")
-    parser.add_argument("--variant", default="control", help="control, interval or transposed (default control)")
-    parser.add_argument("--cell", default="lstm", help="lstm, gru, rnn (vanilla), ugrnn or nas (default lstm)")
-    parser.add_argument("--layers", type=int, default=1, help="stacked recurrent layers, 1-5 (default 1)")
-    parser.add_argument("--allow-deep", action="store_true", help="allow more than 5 layers")
-    parser.add_argument("--epochs", type=int, default=10, help="epochs in total (the study: 300, 50 for transposed)")
     parser.add_argument("--out", required=True, type=Path, help="run folder (created, or resumed if it holds this run)")
-    parser.add_argument("--units", type=int, default=128, help="units per layer (default 128)")
-    parser.add_argument("--batch-size", type=int, default=50, help="default 50")
-    parser.add_argument("--seq-length", type=int, default=50, help="window length in tokens (default 50)")
-    parser.add_argument("--learning-rate", type=float, default=0.002, help="initial Adam rate (default 0.002)")
-    parser.add_argument("--lr-decay", type=float, default=0.97, help="rate multiplier per epoch (default 0.97)")
-    parser.add_argument("--dropout", type=float, default=0.0, help="dropout after the embedding (default off)")
     parser.add_argument(
-        "--mode",
-        default="stateful",
-        choices=["stateful", "per_song"],
-        help="stateful: the study's stream with carried state; per_song: padded song chunks",
+        "--config",
+        type=Path,
+        help="a TOML file with [model] and [train] tables (such as a run's config.toml): its values replace the "
+        "defaults below, and the flags given replace its values",
     )
+    add_options(parser.add_argument_group("model ([model] table)"), ModelConfig)
+    add_options(parser.add_argument_group("training ([train] table)"), TrainConfig)
     parser.add_argument(
-        "--checkpoint-every",
-        type=int,
-        default=0,
-        help="also save a checkpoint every N steps, loss in its name (cost-function validation)",
+        "--allow-deep", action="store_true", help="allow more layers than max_layers (raises it to --layers)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (weights, shuffling)")
     parser.add_argument(
         "--backend",
         choices=["tensorflow", "jax", "torch"],
@@ -142,30 +105,32 @@ def _add_train(commands) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def train_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
+    """The run's configs from parsed ``rnncells train`` arguments: the dataclass defaults, replaced by the values
+    of ``--config FILE``, replaced by the flags given."""
+    from rnncells.config import from_dict
+
+    if args.config:
+        from rnncells.runs import read_run_config
+
+        base = read_run_config(args.config)
+        model, train = base.model, base.train
+    else:
+        model, train = ModelConfig(), TrainConfig()
+    model_values = {**asdict(model), **given_options(args, ModelConfig)}
+    if args.allow_deep and args.max_layers is None:
+        model_values["max_layers"] = max(model_values["layers"], model_values["max_layers"])
+    train_values = {**asdict(train), **given_options(args, TrainConfig)}
+    return from_dict(ModelConfig, model_values), from_dict(TrainConfig, train_values)
+
+
 def run_train(args: argparse.Namespace) -> int:
     if args.backend:
         os.environ["KERAS_BACKEND"] = args.backend
-    from rnncells.config import resolve_train_configs
     from rnncells.data.windows import check_variant
+    from rnncells.runs import RunFolder
 
-    model, train_config = resolve_train_configs(
-        {
-            "cell": args.cell,
-            "layers": args.layers,
-            "units": args.units,
-            "dropout": args.dropout,
-            "max_layers": max(args.layers, 5) if args.allow_deep else 5,
-            "variant": args.variant,
-            "epochs": args.epochs,
-            "batch_size": args.batch_size,
-            "seq_length": args.seq_length,
-            "learning_rate": args.learning_rate,
-            "lr_decay": args.lr_decay,
-            "mode": args.mode,
-            "seed": args.seed,
-            "checkpoint_every_steps": args.checkpoint_every,
-        }
-    )
+    model, train_config = train_configs(args)
     check_variant(args.dataset, train_config.variant)
     from rnncells.train import train
 
@@ -174,8 +139,13 @@ def run_train(args: argparse.Namespace) -> int:
         f"run: {run_dir}  (metrics.csv, checkpoints/best.keras, projector/; "
         f"tensorboard --logdir {run_dir / 'tensorboard'})"
     )
-    last = (run_dir / "metrics.csv").read_text().strip().splitlines()[-1].split(",")
-    print(f"epoch {last[0]}: loss {last[2]}, accuracy {last[3]}, val_loss {last[5]}, val_perplexity {last[7]}")
+    rows = RunFolder(run_dir).read_metrics()
+    if rows:
+        last = rows[-1]
+        print(
+            f"epoch {last['epoch']}: loss {last['loss']:.4f}, accuracy {last['accuracy']:.4f}, "
+            f"val_loss {last['val_loss']:.4f}, val_perplexity {last['val_perplexity']:.3f}"
+        )
     return 0
 
 
@@ -189,50 +159,39 @@ def _add_generate(commands) -> None:
     )
     parser.add_argument("--run", required=True, type=Path, help="run folder from `rnncells train`")
     parser.add_argument("--out", required=True, type=Path, help="folder for song_NNN.mid, songs.jsonl, generation.json")
-    parser.add_argument("--n-songs", type=int, default=100, help="songs to generate (default 100)")
-    parser.add_argument("--length", type=int, default=30, help="tokens to sample after the primer (default 30)")
-    parser.add_argument("--primer", default="", help="primer tokens (default: the study's primer for the run)")
     parser.add_argument(
-        "--sampling",
-        default="roulette",
-        choices=["roulette", "max", "topk"],
-        help="roulette: draw from the softmax; max: argmax; topk: draw among the k likeliest",
+        "--config",
+        type=Path,
+        help="a TOML file with a [generate] table (such as a grid file): its values replace the defaults below, "
+        "and the flags given replace its values",
     )
-    parser.add_argument("--temperature", type=float, default=1.0, help="randomness of roulette/topk (default 1.0)")
-    parser.add_argument("--top-k", type=int, default=5, help="k for --sampling topk (default 5)")
-    parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    add_options(parser.add_argument_group("sampling ([generate] table)"), GenerateConfig)
     parser.add_argument("--checkpoint", default="best", help="best, last, or a .keras file of the run")
-    parser.add_argument("--bpm", type=float, help="tempo of the MIDI files (default: the dataset's median)")
-    parser.add_argument("--program", type=int, default=0, help="General MIDI program 0-127 (default 0, piano)")
-    parser.add_argument("--bars", type=int, help="make every song exactly this many 4/4 bars (16 steps a bar)")
-    parser.add_argument("--key", help="start on this key's tonic (C, F#, Bb, ...) and keep pitches in its range")
-    parser.add_argument("--octave", type=int, default=0, help="octave of --key from the middle octave (default 0)")
     parser.add_argument("--note-steps", type=int, default=2, help="16ths per note for pitch-only runs (default 2)")
     parser.add_argument("--name", help="label of this song set in evaluations (default: the run's model name)")
 
 
-def run_generate(args: argparse.Namespace) -> int:
-    from rnncells.config import GenerateConfig
+def generate_config(args: argparse.Namespace) -> GenerateConfig:
+    """The sampling settings from parsed ``rnncells generate`` arguments: the dataclass defaults, replaced by the
+    ``[generate]`` table of ``--config FILE``, replaced by the flags given."""
+    from rnncells.config import ConfigError, from_dict, read_toml
 
-    config = GenerateConfig(
-        n_songs=args.n_songs,
-        length=args.length,
-        primer=args.primer,
-        sampling=args.sampling,
-        temperature=args.temperature,
-        top_k=args.top_k,
-        seed=args.seed,
-        bpm=args.bpm,
-        program=args.program,
-        bars=args.bars,
-        key=args.key,
-        octave=args.octave if args.key else None,
-    )
-    config.validate()
-    if args.key:
+    values: dict = {}
+    where = "generate"
+    if args.config:
+        tables = read_toml(args.config)
+        if not isinstance(tables.get("generate"), dict):
+            raise ConfigError(f"{args.config}: no [generate] table")
+        values, where = dict(tables["generate"]), f"{args.config} [generate]"
+    return from_dict(GenerateConfig, {**values, **given_options(args, GenerateConfig)}, where)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    config = generate_config(args)
+    if config.key:
         from rnncells.music.melody import key_to_pitch_class
 
-        key_to_pitch_class(args.key)
+        key_to_pitch_class(config.key)
     if not (args.run / "run.json").is_file():
         raise FileNotFoundError(f"{args.run}: not a run folder (no run.json); train one with `rnncells train`")
     from rnncells.generate import generate

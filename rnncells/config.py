@@ -1,7 +1,9 @@
 """One plain dataclass per concept, loaded from and written to TOML.
 
 A run directory stores the resolved configs as ``config.toml`` (one table per concept), so a run can be
-repeated from that file alone.
+repeated from that file alone. Every field carries its help text in ``metadata["help"]``: the command line's
+flags, their help and defaults are made from the fields (:mod:`rnncells.options`), so names and defaults live here
+only.
 """
 
 from __future__ import annotations
@@ -31,19 +33,47 @@ class ConfigError(ValueError):
 class DatasetConfig:
     """How a source corpus becomes the study's dataset variants (docs/method.md §1)."""
 
-    source: str = "music21:essenFolksong/kinder0"
-    representation: str = "pitch"
-    variants: list[str] = field(default_factory=lambda: list(VARIANTS))
-    track: str | None = None
-    min_notes: int = 12
-    min_duration: int = 1
-    max_duration: int = 16
-    transpose_rule: str = "floor"
-    train_ratio: float = 0.8
-    validation_ratio: float = 0.1
-    test_ratio: float = 0.1
-    seed: int = 0
-    strict: bool = False
+    source: str = field(
+        default="music21:essenFolksong/kinder0",
+        metadata={
+            "help": "a folder of .mid files, or music21:essenFolksong[/FILE] (e.g. music21:essenFolksong/kinder0)",
+            "metavar": "SOURCE",
+        },
+    )
+    representation: str = field(
+        default="pitch",
+        metadata={
+            "help": "tokens are pitches (first study) or (value, duration) pairs (rhythm study)",
+            "choices": REPRESENTATIONS,
+        },
+    )
+    variants: list[str] = field(
+        default_factory=lambda: list(VARIANTS),
+        metadata={"help": "variants to build (comma-separated on the command line)", "metavar": "A,B"},
+    )
+    track: str | None = field(
+        default=None,
+        metadata={
+            "help": "melody track: case-insensitive part of a track or instrument name",
+            "default_help": "a part named like a melody, else the only part, else the top voice",
+            "metavar": "NAME",
+        },
+    )
+    min_notes: int = field(default=12, metadata={"help": "drop songs with fewer notes"})
+    min_duration: int = field(default=1, metadata={"help": "pitch_duration: drop songs with shorter notes (16ths)"})
+    max_duration: int = field(default=16, metadata={"help": "pitch_duration: drop songs with longer notes (16ths)"})
+    transpose_rule: str = field(
+        default="floor",
+        metadata={
+            "help": "split of spare keys: floor = the study's data, ceil = its stated intent",
+            "choices": ("floor", "ceil"),
+        },
+    )
+    train_ratio: float = field(default=0.8, metadata={"help": "share of the songs for training"})
+    validation_ratio: float = field(default=0.1, metadata={"help": "share of the songs for validation"})
+    test_ratio: float = field(default=0.1, metadata={"help": "share of the songs for testing"})
+    seed: int = field(default=0, metadata={"help": "seed of the song split"})
+    strict: bool = field(default=False, metadata={"help": "fail instead of skipping bad files"})
 
     def validate(self) -> None:
         if self.representation not in REPRESENTATIONS:
@@ -64,18 +94,23 @@ class DatasetConfig:
 class ModelConfig:
     """Embedding -> ``layers`` stacked recurrent cells of ``units`` -> dense logits (docs/method.md §2)."""
 
-    cell: str = "lstm"
-    layers: int = 1
-    units: int = 128
-    embedding_dim: int | None = None
-    dropout: float = 0.0
-    max_layers: int = 5
+    cell: str = field(default="lstm", metadata={"help": "lstm, gru, rnn (vanilla), ugrnn or nas", "metavar": "CELL"})
+    layers: int = field(default=1, metadata={"help": "stacked recurrent layers, 1 to max_layers"})
+    units: int = field(default=128, metadata={"help": "units per layer"})
+    embedding_dim: int | None = field(
+        default=None, metadata={"help": "size of the token embedding", "default_help": "units"}
+    )
+    dropout: float = field(default=0.0, metadata={"help": "dropout rate after the embedding; 0 is off"})
+    max_layers: int = field(default=5, metadata={"help": "most layers accepted (--allow-deep raises it to --layers)"})
 
     def validate(self) -> None:
         if self.cell not in CELLS:
             raise ConfigError(f"unknown cell {self.cell!r}: use one of {', '.join(CELLS)}")
         if not 1 <= self.layers <= self.max_layers:
-            raise ConfigError(f"layers {self.layers} is outside 1-{self.max_layers}; pass --allow-deep to go beyond 5")
+            raise ConfigError(
+                f"layers {self.layers} is outside 1-{self.max_layers}; pass --allow-deep (or raise max_layers) "
+                f"to go beyond {self.max_layers}"
+            )
         if self.units < 1:
             raise ConfigError(f"units {self.units} must be at least 1")
         if not 0.0 <= self.dropout < 1.0:
@@ -86,17 +121,34 @@ class ModelConfig:
 class TrainConfig:
     """The study's training recipe (docs/method.md §2); ``mode`` is 'stateful' (the study's stream) or 'per_song'."""
 
-    variant: str = "control"
-    epochs: int = 10
-    batch_size: int = 50
-    seq_length: int = 50
-    learning_rate: float = 0.002
-    lr_decay: float = 0.97
-    clip_norm: float = 5.0
-    mode: str = "stateful"
-    seed: int = 0
-    checkpoint_every_steps: int = 0
-    keep_checkpoints: int = 5
+    variant: str = field(
+        default="control", metadata={"help": "dataset variant: control, interval or transposed", "metavar": "VARIANT"}
+    )
+    epochs: int = field(default=10, metadata={"help": "epochs in total (the study: 300, 50 for transposed)"})
+    batch_size: int = field(default=50, metadata={"help": "rows of the stream trained side by side"})
+    seq_length: int = field(default=50, metadata={"help": "window length in tokens"})
+    learning_rate: float = field(default=0.002, metadata={"help": "initial Adam rate"})
+    lr_decay: float = field(default=0.97, metadata={"help": "learning-rate multiplier per epoch"})
+    clip_norm: float = field(default=5.0, metadata={"help": "clip the gradients to this global norm"})
+    mode: str = field(
+        default="stateful",
+        metadata={
+            "help": "stateful: the study's stream with carried state; per_song: padded song chunks",
+            "choices": ("stateful", "per_song"),
+        },
+    )
+    seed: int = field(default=0, metadata={"help": "random seed (weights, shuffling)"})
+    checkpoint_every_steps: int = field(
+        default=0,
+        metadata={
+            "help": "also save a checkpoint every N steps, loss in its name, for cost-function validation; 0 is off",
+            "aliases": ("--checkpoint-every",),
+        },
+    )
+    keep_checkpoints: int = field(default=5, metadata={"help": "step checkpoints kept (the newest)"})
+    save_every_seconds: float = field(
+        default=60.0, metadata={"help": "seconds between resume points (checkpoints/resume.npz) within an epoch"}
+    )
 
     def validate(self) -> None:
         if self.variant not in VARIANTS:
@@ -114,18 +166,41 @@ class TrainConfig:
 class GenerateConfig:
     """Sampling settings (docs/method.md §3) and the producer's options."""
 
-    n_songs: int = 100
-    length: int = 30
-    primer: str = ""
-    sampling: str = "roulette"
-    temperature: float = 1.0
-    top_k: int = 5
-    seed: int = 0
-    bpm: float | None = None
-    program: int = 0
-    bars: int | None = None
-    key: str | None = None
-    octave: int | None = None
+    n_songs: int = field(default=100, metadata={"help": "songs to generate"})
+    length: int = field(default=30, metadata={"help": "tokens to sample after the primer"})
+    primer: str = field(
+        default="",
+        metadata={"help": "primer tokens", "default_help": "the study's primer for the run", "metavar": "TOKENS"},
+    )
+    sampling: str = field(
+        default="roulette",
+        metadata={
+            "help": "roulette: draw from the softmax; max: argmax; topk: draw among the k likeliest",
+            "choices": ("roulette", "max", "topk"),
+        },
+    )
+    temperature: float = field(default=1.0, metadata={"help": "randomness of roulette and topk"})
+    top_k: int = field(default=5, metadata={"help": "k of topk sampling"})
+    seed: int = field(default=0, metadata={"help": "sampling seed"})
+    bpm: float | None = field(
+        default=None, metadata={"help": "tempo of the MIDI files", "default_help": "the dataset's median"}
+    )
+    program: int = field(default=0, metadata={"help": "General MIDI program 0-127; 0 is the piano"})
+    bars: int | None = field(
+        default=None,
+        metadata={"help": "make every song exactly this many 4/4 bars (16 steps a bar)", "default_help": "off"},
+    )
+    key: str | None = field(
+        default=None,
+        metadata={
+            "help": "start on this key's tonic (C, F#, Bb, ...) and keep pitches in the two octaves from it",
+            "default_help": "off",
+            "metavar": "KEY",
+        },
+    )
+    octave: int | None = field(
+        default=None, metadata={"help": "octave of the key from the middle octave (C4-B4)", "default_help": "0"}
+    )
 
     def validate(self) -> None:
         if self.sampling not in ("roulette", "max", "topk"):

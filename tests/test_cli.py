@@ -52,3 +52,31 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     assert strict.returncode == 2 and "--strict" in strict.stderr and "Traceback" not in strict.stderr
     info = rnncells("dataset", "info", str(tmp_path / "midi"))
     assert info.returncode == 2 and "not a dataset" in info.stderr
+
+
+def test_train_and_generate_from_config_files_with_flags_on_top(small_dataset, tmp_path):
+    from rnncells.runs import read_run_config
+
+    config = tmp_path / "run.toml"
+    config.write_text(
+        '[model]\ncell = "gru"\nunits = 16\nembedding_dim = 12\n'
+        "[train]\nepochs = 1\nbatch_size = 8\nseq_length = 16\nlearning_rate = 0.01\nclip_norm = 1.5\n"
+    )
+    run = tmp_path / "run"
+    trained = rnncells(
+        "train", "--config", str(config), "--dataset", str(small_dataset), "--out", str(run), "--seed", "3", "--quiet"
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "epoch 1: loss " in trained.stdout and "val_loss" in trained.stdout
+    saved = read_run_config(run / "config.toml")
+    assert (saved.model.cell, saved.model.units, saved.model.embedding_dim) == ("gru", 16, 12)
+    assert (saved.train.clip_norm, saved.train.seed, saved.train.batch_size) == (1.5, 3, 8)
+
+    sampling = tmp_path / "generate.toml"
+    sampling.write_text('[generate]\nn_songs = 3\nlength = 8\nsampling = "topk"\n')
+    songs = tmp_path / "songs"
+    generated = rnncells("generate", "--run", str(run), "--out", str(songs), "--config", str(sampling), "--top-k", "2")
+    assert generated.returncode == 0, generated.stderr
+    assert len(list(songs.glob("song_*.mid"))) == 3
+    used = json.loads((songs / "generation.json").read_text())["config"]
+    assert (used["n_songs"], used["length"], used["sampling"], used["top_k"]) == (3, 8, "topk", 2)
