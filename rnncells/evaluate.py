@@ -1,7 +1,8 @@
 """Score generated song sets with the tonality metrics and compare them (docs/method.md §4).
 
-Input: one or more generated song sets (``generation.json`` + ``songs.jsonl``) and, optionally, the dataset
-folder whose training songs are the baseline. Output, one folder:
+Input: one or more generated song sets (:mod:`rnncells.songs`) and, optionally, the dataset folder
+(:mod:`rnncells.data.folder`) whose training songs are the baseline. Output: an evaluation folder
+(:mod:`rnncells.evaluation`, which names its files and columns):
 
 - ``songs.csv``: one row per song: who made it, CMM / LM / CENTR / general tonality, distribution features;
 - ``summary.csv``: per model and metric n, mean, variance, std (sample, ddof=1), min, max;
@@ -13,8 +14,6 @@ folder whose training songs are the baseline. Output, one folder:
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,28 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rnncells.files import read_jsonl, write_atomic, write_json_atomic
+from rnncells.data.folder import DatasetFolder, DatasetFolderError
+from rnncells.evaluation import (
+    BASELINE_MODEL,
+    BEST_COLUMNS,
+    BEST_FILE,
+    COMPARISON_COLUMNS,
+    COMPARISON_FILE,
+    ID_COLUMNS,
+    METRICS,
+    POINT_METRICS,
+    REPRESENTATIVE_FILE,
+    SONGS_FILE,
+    SUMMARY_FILE,
+    TESTS_COLUMNS,
+    TESTS_FILE,
+    EvaluationFolder,
+)
 from rnncells.music import metrics
+from rnncells.songs import GENERATION_FILE, SONG_SET_HINT, SongSet, SongSetError, load_song_set, song_notes
 
-METRICS = ("cmm", "lm", "centr", "general")
-DATASET_MODEL = "dataset"
-ID_COLUMNS = ("model_name", "variant", "cell", "layers", "index", "song_id")
-SONG_SET_HINT = "a generated song set folder (generation.json + songs.jsonl, written by `rnncells generate`)"
+BASELINE_VARIANT = "control"  # the baseline is the training split of this variant: absolute pitches
+BASELINE_SPLIT = "train"
 EFFECT_SIZE = (
     "rank-biserial correlation r = 2*U_a/(n_a*n_b) - 1 = P(a > b) - P(a < b) (Kerby's simple difference), "
     "U_a = scipy.stats.mannwhitneyu(a, b).statistic; r > 0 when model_a scores higher"
@@ -39,108 +53,42 @@ class EvaluationError(ValueError):
     """An input that cannot be evaluated; the message names the file or folder and what is expected."""
 
 
-@dataclass
-class SongSet:
-    """The songs of one model (or of the dataset baseline) and who made them."""
-
-    model_name: str
-    variant: str
-    cell: str
-    layers: int | None
-    source: Path
-    pitches: list[list[int]]
-    durations: list[list[int]]
-    indices: list[int]
-    song_ids: list[str]
-    info: dict[str, Any] = field(default_factory=dict)
-
-
-def _read_rows(path: Path, hint: str) -> list[dict]:
+def _load_song_set(song_dir: Path, rhythm: bool) -> SongSet:
     try:
-        rows = read_jsonl(path)
-    except json.JSONDecodeError as error:
-        raise EvaluationError(
-            f"{path}: not valid JSON lines ({error.msg}, line {error.lineno}); expected {hint}"
-        ) from None
-    return rows
-
-
-def _song_notes(row: dict, where: str, rhythm: bool) -> tuple[list[int], list[int]]:
-    pitches = row.get("pitches")
-    durations = row.get("durations") or []
-    if not isinstance(pitches, list) or len(pitches) < 2:
-        raise EvaluationError(f"{where}: a song needs a 'pitches' list of at least 2 notes")
-    if rhythm and len(durations) != len(pitches):
-        raise EvaluationError(f"{where}: rhythm=True needs a 'durations' list as long as 'pitches'")
-    return [int(p) for p in pitches], [int(d) for d in durations]
-
-
-def load_song_set(song_dir: str | Path, *, rhythm: bool = False) -> SongSet:
-    """Read one generated song set folder (format in the README: generation.json + songs.jsonl)."""
-    song_dir = Path(song_dir)
-    if not song_dir.is_dir():
-        raise EvaluationError(f"{song_dir}: no such folder; expected {SONG_SET_HINT}")
-    songs_path, generation_path = song_dir / "songs.jsonl", song_dir / "generation.json"
-    if not songs_path.is_file():
-        raise EvaluationError(f"{song_dir}: no songs.jsonl; expected {SONG_SET_HINT}")
-    if not generation_path.is_file():
-        raise EvaluationError(f"{song_dir}: no generation.json; expected {SONG_SET_HINT}")
-    try:
-        generation = json.loads(generation_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        message = f"{generation_path}: not valid JSON ({error.msg}); expected {SONG_SET_HINT}"
-        raise EvaluationError(message) from None
-    missing = [key for key in ("model_name", "variant", "cell", "layers") if key not in generation]
-    if missing:
-        raise EvaluationError(f"{generation_path}: missing {', '.join(missing)}; expected {SONG_SET_HINT}")
-    rows = _read_rows(songs_path, SONG_SET_HINT)
-    if not rows:
-        raise EvaluationError(f"{songs_path}: no songs (empty file); expected one JSON song per line")
-    pitches, durations, indices = [], [], []
-    for line, row in enumerate(rows, start=1):
-        notes, steps = _song_notes(row, f"{songs_path} line {line}", rhythm)
-        pitches.append(notes)
-        durations.append(steps)
-        indices.append(int(row.get("index", line - 1)))
-    return SongSet(
-        model_name=str(generation["model_name"]),
-        variant=str(generation["variant"]),
-        cell=str(generation["cell"]),
-        layers=int(generation["layers"]),
-        source=song_dir,
-        pitches=pitches,
-        durations=durations,
-        indices=indices,
-        song_ids=[f"song_{index:03d}" for index in indices],
-        info=generation,
-    )
+        return load_song_set(song_dir, rhythm=rhythm)
+    except SongSetError as error:
+        raise EvaluationError(str(error)) from None
 
 
 def load_dataset_baseline(dataset_dir: str | Path, *, rhythm: bool = False) -> SongSet:
-    """The training songs of DATASET_DIR/control/songs.jsonl: absolute pitches, the study's baseline."""
-    dataset_dir = Path(dataset_dir)
-    songs_path = dataset_dir / "control" / "songs.jsonl"
-    hint = "a dataset folder from `rnncells dataset` (DATASET_DIR/control/songs.jsonl)"
-    if not songs_path.is_file():
-        raise EvaluationError(f"{dataset_dir}: no control/songs.jsonl; expected {hint}")
-    rows = [row for row in _read_rows(songs_path, hint) if row.get("split") == "train"]
+    """The training songs of the dataset's control variant: absolute pitches, the study's baseline."""
+    folder = DatasetFolder(dataset_dir)
+    songs_path = folder.songs_path(BASELINE_VARIANT)
+    try:
+        rows = [row for row in folder.read_songs(BASELINE_VARIANT) if row.get("split") == BASELINE_SPLIT]
+    except DatasetFolderError as error:
+        raise EvaluationError(str(error)) from None
     if not rows:
-        raise EvaluationError(f"{songs_path}: no songs with split == 'train'; expected {hint}")
+        raise EvaluationError(f"{songs_path}: no songs with split == {BASELINE_SPLIT!r}; {folder.fix}")
     pitches, durations = [], []
     for row in rows:
-        notes, steps = _song_notes(row, f"{songs_path} song {row.get('id')!r}", rhythm)
+        try:
+            notes, steps = song_notes(row, f"{songs_path} song {row.get('id')!r}", rhythm)
+        except SongSetError as error:
+            raise EvaluationError(str(error)) from None
         pitches.append(notes)
         durations.append(steps)
     return SongSet(
-        model_name=DATASET_MODEL,
-        variant=DATASET_MODEL,
+        model_name=BASELINE_MODEL,
+        variant=BASELINE_MODEL,
         cell="",
         layers=None,
-        source=dataset_dir,
+        source=folder.path,
         pitches=pitches,
         durations=durations,
         indices=list(range(len(rows))),
         song_ids=[str(row.get("id", i)) for i, row in enumerate(rows)],
+        songs_path=songs_path,
     )
 
 
@@ -148,8 +96,7 @@ def score_song_set(
     song_set: SongSet, *, mode: str = "paper", span: int = 12, rhythm: bool = False
 ) -> tuple[pd.DataFrame, list[dict]]:
     """One row per song (ids, tonality metrics, scalar distribution features) and the raw feature dicts."""
-    is_baseline = song_set.model_name == DATASET_MODEL
-    where = song_set.source / ("control/songs.jsonl" if is_baseline else "songs.jsonl")
+    where = song_set.songs_path or song_set.source
     try:
         if rhythm:
             tonality = metrics.score_songs_rhythm(song_set.pitches, song_set.durations, span=span, mode=mode)
@@ -220,8 +167,7 @@ def summarize(songs: pd.DataFrame) -> pd.DataFrame:
 
 def best_songs(songs: pd.DataFrame) -> pd.DataFrame:
     """Per model, the song with the lowest general tonality (the first one on a tie)."""
-    columns = list(ID_COLUMNS) + list(METRICS)
-    rows = [group.loc[group["general"].idxmin(), columns] for group in _models(songs)]
+    rows = [group.loc[group["general"].idxmin(), list(BEST_COLUMNS)] for group in _models(songs)]
     return _with_int_layers(pd.DataFrame(rows).reset_index(drop=True))
 
 
@@ -229,13 +175,13 @@ def representative_songs(songs: pd.DataFrame) -> pd.DataFrame:
     """Per model, the song nearest (Euclidean) to the model's mean (CMM, LM, CENTR) point."""
     rows = []
     for group in _models(songs):
-        points = group[["cmm", "lm", "centr"]].to_numpy(dtype=float)
+        points = group[list(POINT_METRICS)].to_numpy(dtype=float)
         centre = points.mean(axis=0)
         distances = np.linalg.norm(points - centre, axis=1)
         nearest = int(np.argmin(distances))
-        row = group.iloc[nearest][list(ID_COLUMNS) + list(METRICS)].to_dict()
+        row = group.iloc[nearest][list(BEST_COLUMNS)].to_dict()
         row["distance"] = float(distances[nearest])
-        row.update(mean_cmm=float(centre[0]), mean_lm=float(centre[1]), mean_centr=float(centre[2]))
+        row.update({f"mean_{metric}": float(mean) for metric, mean in zip(POINT_METRICS, centre, strict=True)})
         rows.append(row)
     return _with_int_layers(pd.DataFrame(rows))
 
@@ -284,20 +230,7 @@ def _mann_whitney(a: np.ndarray, others: list[np.ndarray]) -> list[tuple[float, 
 
 def pairwise_tests(songs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Two-sided Mann-Whitney U between every pair of models per metric, Holm-corrected within a metric."""
-    columns = [
-        "metric",
-        "model_a",
-        "model_b",
-        "n_a",
-        "n_b",
-        "median_a",
-        "median_b",
-        "u_statistic",
-        "p_value",
-        "p_holm",
-        "rank_biserial",
-        "significant",
-    ]
+    columns = list(TESTS_COLUMNS)
     groups = dict(list(songs.groupby("model_name", sort=False)))
     frames = []
     for metric in METRICS:
@@ -349,8 +282,7 @@ def compare_with_dataset(sets: list[SongSet], features: dict[str, list[dict]], r
                     "kl_divergence": float(values["kl_divergence"]),
                 }
             )
-    columns = ["model_name", "variant", "cell", "layers", "feature", "overlapped_area", "kl_divergence"]
-    return _with_int_layers(pd.DataFrame(rows, columns=columns))
+    return _with_int_layers(pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS)))
 
 
 def _with_int_layers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -359,8 +291,61 @@ def _with_int_layers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _write_csv(path: Path, frame: pd.DataFrame) -> Path:
-    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+def _load_inputs(song_dirs: list[Path], dataset_dir: Path | None, rhythm: bool) -> tuple[list[SongSet], SongSet | None]:
+    """The song sets (each with its own model_name) and the dataset baseline (None without a dataset)."""
+    if not song_dirs and dataset_dir is None:
+        raise EvaluationError(f"nothing to evaluate: pass a dataset (baseline only) or folders holding {SONG_SET_HINT}")
+    sets = [_load_song_set(d, rhythm) for d in song_dirs]
+    seen: dict[str, Path] = {}
+    for song_set in sets:
+        if song_set.model_name == BASELINE_MODEL or song_set.model_name in seen:
+            other = seen.get(song_set.model_name, "the dataset baseline")
+            raise EvaluationError(
+                f"{song_set.source}: model_name {song_set.model_name!r} is also used by {other}; "
+                f"each song set needs its own model_name in {GENERATION_FILE}"
+            )
+        seen[song_set.model_name] = song_set.source
+    baseline = load_dataset_baseline(dataset_dir, rhythm=rhythm) if dataset_dir is not None else None
+    return sets, baseline
+
+
+def _record(sets: list[SongSet], baseline: SongSet | None, songs: pd.DataFrame, settings: dict) -> dict:
+    """What evaluation.json says besides its file list: inputs, the baseline, settings, statistics used."""
+    return {
+        "inputs": [
+            {
+                "path": str(s.source),
+                "model_name": s.model_name,
+                "variant": s.variant,
+                "cell": s.cell,
+                "layers": s.layers,
+                "units": s.info.get("units"),
+                "songs": len(s.pitches),
+                "generation": s.info.get("config", {}),
+            }
+            for s in sets
+        ],
+        "dataset": None
+        if baseline is None
+        else {
+            "path": str(baseline.source),
+            "songs_file": baseline.songs_path.relative_to(baseline.source).as_posix(),
+            "split": BASELINE_SPLIT,
+            "songs": len(baseline.pitches),
+            "model_name": BASELINE_MODEL,
+        },
+        "settings": settings,
+        "metrics": list(METRICS),
+        "feature_columns": [c for c in songs.columns if c not in ID_COLUMNS and c not in METRICS],
+        "statistics": {
+            "variance_std": "sample (ddof=1), as scipy.stats.describe and scipy.stats.tstd",
+            "test": "scipy.stats.mannwhitneyu, two-sided, every pair of models (dataset included) per metric",
+            "effect_size": EFFECT_SIZE,
+            "correction": "Holm-Bonferroni over all comparisons of one metric; significant = p_holm < 0.05",
+            "representative": "song nearest (Euclidean) to the model's mean (cmm, lm, centr) point",
+            "best": "song with the lowest general tonality (cmm + lm + centr)",
+        },
+    }
 
 
 def evaluate_song_sets(
@@ -375,23 +360,9 @@ def evaluate_song_sets(
     """Score, summarize and compare generated song sets (and the dataset baseline); return ``out_dir``.
 
     Every table is computed before anything is written; each file is written atomically and
-    ``evaluation.json`` last.
+    ``evaluation.json`` last (:meth:`rnncells.evaluation.EvaluationFolder.write`).
     """
-    song_dirs = [Path(d) for d in song_dirs]
-    if not song_dirs and dataset_dir is None:
-        raise EvaluationError(f"nothing to evaluate: pass a dataset (baseline only) or folders holding {SONG_SET_HINT}")
-    sets = [load_song_set(d, rhythm=rhythm) for d in song_dirs]
-    seen: dict[str, Path] = {}
-    for song_set in sets:
-        if song_set.model_name == DATASET_MODEL or song_set.model_name in seen:
-            other = seen.get(song_set.model_name, "the dataset baseline")
-            raise EvaluationError(
-                f"{song_set.source}: model_name {song_set.model_name!r} is also used by {other}; "
-                "each song set needs its own model_name in generation.json"
-            )
-        seen[song_set.model_name] = song_set.source
-    baseline = load_dataset_baseline(dataset_dir, rhythm=rhythm) if dataset_dir is not None else None
-
+    sets, baseline = _load_inputs([Path(d) for d in song_dirs], dataset_dir, rhythm)
     frames, features = [], {}
     for song_set in sets + ([baseline] if baseline else []):
         frame, song_features = score_song_set(song_set, mode=mode, span=span, rhythm=rhythm)
@@ -399,62 +370,15 @@ def evaluate_song_sets(
         features[song_set.model_name] = song_features
     songs = pd.concat(frames, ignore_index=True)
 
-    out_dir = Path(out_dir)
     tables = {
-        "songs.csv": songs,
-        "summary.csv": summarize(songs),
-        "best_songs.csv": best_songs(songs),
-        "representative_songs.csv": representative_songs(songs),
-        "tests.csv": pairwise_tests(songs),
+        SONGS_FILE: songs,
+        SUMMARY_FILE: summarize(songs),
+        BEST_FILE: best_songs(songs),
+        REPRESENTATIVE_FILE: representative_songs(songs),
+        TESTS_FILE: pairwise_tests(songs),
     }
     if baseline is not None:
-        tables["comparison.csv"] = compare_with_dataset(sets, features, features[DATASET_MODEL])
-    # evaluation.json marks a complete folder: drop an old one while its CSVs are being replaced.
-    (out_dir / "evaluation.json").unlink(missing_ok=True)
-    for name, frame in tables.items():
-        _write_csv(out_dir / name, frame)
-    if baseline is None:
-        (out_dir / "comparison.csv").unlink(missing_ok=True)  # a stale one from an earlier run with a dataset
-
-    feature_columns = [c for c in songs.columns if c not in ID_COLUMNS and c not in METRICS]
-    write_json_atomic(
-        out_dir / "evaluation.json",
-        {
-            "format_version": 1,
-            "inputs": [
-                {
-                    "path": str(s.source),
-                    "model_name": s.model_name,
-                    "variant": s.variant,
-                    "cell": s.cell,
-                    "layers": s.layers,
-                    "units": s.info.get("units"),
-                    "songs": len(s.pitches),
-                    "generation": s.info.get("config", {}),
-                }
-                for s in sets
-            ],
-            "dataset": None
-            if baseline is None
-            else {
-                "path": str(baseline.source),
-                "songs_file": "control/songs.jsonl",
-                "split": "train",
-                "songs": len(baseline.pitches),
-                "model_name": DATASET_MODEL,
-            },
-            "settings": {"mode": mode, "span": span, "rhythm": rhythm},
-            "metrics": list(METRICS),
-            "feature_columns": feature_columns,
-            "statistics": {
-                "variance_std": "sample (ddof=1), as scipy.stats.describe and scipy.stats.tstd",
-                "test": "scipy.stats.mannwhitneyu, two-sided, every pair of models (dataset included) per metric",
-                "effect_size": EFFECT_SIZE,
-                "correction": "Holm-Bonferroni over all comparisons of one metric; significant = p_holm < 0.05",
-                "representative": "song nearest (Euclidean) to the model's mean (cmm, lm, centr) point",
-                "best": "song with the lowest general tonality (cmm + lm + centr)",
-            },
-            "files": sorted(tables) + ["evaluation.json"],
-        },
-    )
-    return out_dir
+        tables[COMPARISON_FILE] = compare_with_dataset(sets, features, features[BASELINE_MODEL])
+    folder = EvaluationFolder(out_dir)
+    folder.write(tables, _record(sets, baseline, songs, {"mode": mode, "span": span, "rhythm": rhythm}))
+    return folder.path

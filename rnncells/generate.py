@@ -28,11 +28,10 @@ import numpy as np
 
 from rnncells.config import ConfigError, GenerateConfig
 from rnncells.data.vocab import Token, UnknownTokenError
-from rnncells.files import write_json_atomic, write_jsonl_atomic
 from rnncells.models.factory import build_model, load_checkpoint_weights, reset_states
 from rnncells.music.melody import STEPS_PER_BAR, Note, key_to_pitch_class
-from rnncells.music.midi import write_midi
 from rnncells.runs import Run, load_run
+from rnncells.songs import SongSetFolder
 
 STUDY_PRIMERS = {
     ("pitch", "interval"): "60 2 2 -2",
@@ -197,7 +196,8 @@ def generate(
     note_steps: int = 2,
     name: str | None = None,
 ) -> Path:
-    """Generate ``config.n_songs`` songs from a run into ``out_dir`` (MIDI files, songs.jsonl, generation.json).
+    """Generate ``config.n_songs`` songs from a run into the song set folder ``out_dir`` (:mod:`rnncells.songs`:
+    MIDI files, songs.jsonl, generation.json last).
 
     ``name`` labels the song set in evaluations (default: the run's model name, e.g. ``control-lstm-3``).
     """
@@ -230,7 +230,7 @@ def generate(
     if config.key:
         tonic = 60 + key_to_pitch_class(config.key) + 12 * (config.octave or 0)
     bpm = config.bpm or run.info.get("bpm") or 120.0
-    out_dir = Path(out_dir)
+    song_set = SongSetFolder(out_dir)
     rows = []
     for index, song in enumerate(indices):
         tokens = run.vocabulary.decode(song)
@@ -243,8 +243,8 @@ def generate(
         for pitch, duration in zip(pitches, durations):
             notes.append(Note(onset, pitch, max(duration, 1)))
             onset += max(duration, 1)
-        write_midi(
-            out_dir / f"song_{index:03d}.mid",
+        song_set.write_midi(
+            index,
             notes,
             bpm=bpm,
             program=config.program,
@@ -258,9 +258,8 @@ def generate(
                 "tokens": [list(t) if isinstance(t, tuple) else t for t in tokens],
             }
         )
-    write_jsonl_atomic(out_dir / "songs.jsonl", rows)
-    write_json_atomic(
-        out_dir / "generation.json",
+    song_set.write_songs(rows)
+    song_set.write_generation(
         {
             "model_name": name or run.model_name,
             "variant": variant,
@@ -277,4 +276,4 @@ def generate(
             "config": asdict(config),
         },
     )
-    return out_dir
+    return song_set.path

@@ -1,33 +1,22 @@
 """Source -> cleaned songs -> split -> the study's three variants -> vocabulary -> files on disk.
 
-On-disk format (``FORMAT_VERSION``), documented in the README:
-
-    DATASET_DIR/dataset.json     source, parameters, files read, skipped files with reasons, cleaning counts
-    DATASET_DIR/split.json       seed, ratios and the songs of each split
-    DATASET_DIR/report.txt       the same for people: one line per skipped file, then a summary line
-    DATASET_DIR/<variant>/manifest.json, songs.jsonl   for variant in control, interval, transposed
-
-The same source and parameters always give byte-identical files (no timestamps, sorted keys).
+The files are written through :class:`rnncells.data.folder.DatasetFolder` (the format is described there and in
+the README). The same source and parameters always give byte-identical files (no timestamps, sorted keys).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rnncells.config import DatasetConfig
+from rnncells.data.folder import SPLITS, DatasetFolder
 from rnncells.data.vocab import Vocabulary, as_token
-from rnncells.files import write_json_atomic, write_jsonl_atomic, write_text_atomic
 from rnncells.music.corpus import Skipped, count_source_files, read_source
 from rnncells.music.melody import Melody
 from rnncells.music.transforms import CleaningRules, clean, to_intervals, transposition_offsets
-
-FORMAT_VERSION = 1
-SPLITS = ("train", "validation", "test")
 
 
 class DatasetError(ValueError):
@@ -149,12 +138,7 @@ def _write_variant(out_dir: Path, variant: str, rows: list[dict], config: Datase
         for split in SPLITS
     }
     unseen = {split: _unseen([r for r in rows if r["split"] == split], vocabulary) for split in SPLITS[1:]}
-    folder = out_dir / variant
-    songs_path = write_jsonl_atomic(folder / "songs.jsonl", rows)
-    digest = hashlib.sha256(songs_path.read_bytes())
-    digest.update(json.dumps(vocabulary.to_json()).encode())
     manifest = {
-        "format_version": FORMAT_VERSION,
         "variant": variant,
         "representation": config.representation,
         "source": config.source,
@@ -165,9 +149,8 @@ def _write_variant(out_dir: Path, variant: str, rows: list[dict], config: Datase
         "unseen_in_training": unseen,
         "skipped": info["skipped"],
         "dropped_by_cleaning": info["dropped"],
-        "content_hash": "sha256:" + digest.hexdigest(),
     }
-    write_json_atomic(folder / "manifest.json", manifest)
+    DatasetFolder(out_dir).write_variant(variant, rows, manifest)
     return {"songs": len(rows), "vocabulary": len(vocabulary), "counts": counts}
 
 
@@ -216,8 +199,8 @@ def build_dataset(
 def _write_summary(
     out_dir: Path, config: DatasetConfig, report: BuildReport, kept: list[Melody], splits: list[str]
 ) -> None:
-    write_json_atomic(
-        out_dir / "split.json",
+    folder = DatasetFolder(out_dir)
+    folder.write_split(
         {
             "seed": config.seed,
             "ratios": {"train": config.train_ratio, "validation": config.validation_ratio, "test": config.test_ratio},
@@ -226,10 +209,8 @@ def _write_summary(
             },
         },
     )
-    write_json_atomic(
-        out_dir / "dataset.json",
+    folder.write_summary(
         {
-            "format_version": FORMAT_VERSION,
             "source": config.source,
             "parameters": asdict(config),
             "files_read": report.files_read,
@@ -244,7 +225,7 @@ def _write_summary(
     lines = [f"Dataset built from {config.source} into {out_dir}", ""]
     lines += [f"skipped  {s.reason:<20} {s.detail}" for s in report.skipped]
     lines += ["", report.summary_line(), ""]
-    write_text_atomic(out_dir / "report.txt", "\n".join(lines))
+    folder.write_report("\n".join(lines))
 
 
 def _progress_bar(total: int, description: str, enabled: bool):

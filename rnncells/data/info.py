@@ -5,25 +5,25 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from rnncells.data.build import SPLITS
-from rnncells.data.windows import load_variant
+from rnncells.data.folder import BUILD_COMMAND, MANIFEST_FILE, SPLITS, DatasetFolder
 from rnncells.music.melody import note_name
 
 
 def variant_folders(path: str | Path) -> tuple[Path, list[str]]:
     """The dataset folder and the variants to describe: all of them, or the one ``path`` points into."""
     path = Path(path)
-    if (path / "manifest.json").is_file():
+    if DatasetFolder(path.parent).has_variant(path.name):
         return path.parent, [path.name]
-    variants = sorted(p.parent.name for p in path.glob("*/manifest.json"))
+    variants = DatasetFolder(path).variants()
     if not variants:
-        raise FileNotFoundError(f"{path}: not a dataset (no */manifest.json); build one with `rnncells dataset build`")
+        raise FileNotFoundError(f"{path}: not a dataset (no */{MANIFEST_FILE}); build one with `{BUILD_COMMAND}`")
     return path, variants
 
 
 def variant_info(dataset_dir: Path, variant: str) -> dict:
     """Songs, tokens, vocabulary size, pitch range, duration histogram and per-split counts of one variant."""
-    manifest, rows = load_variant(dataset_dir, variant)
+    folder = DatasetFolder(dataset_dir)
+    manifest, rows = folder.read_manifest(variant), folder.read_songs(variant)
     pitches = [p for row in rows for p in row["pitches"]]
     durations = Counter(d for row in rows for d in row["durations"])
     return {

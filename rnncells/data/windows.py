@@ -13,15 +13,15 @@ Pairs that touch a token outside the vocabulary (a validation token never seen i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+# train and the command line load a variant from here; the dataset folder module reads it.
+from rnncells.data.folder import check_variant as check_variant
+from rnncells.data.folder import load_variant as load_variant
 from rnncells.data.vocab import Vocabulary, as_token
-from rnncells.files import read_jsonl
 
 
 class WindowError(ValueError):
@@ -40,27 +40,6 @@ class Windows:
     @property
     def n_windows(self) -> int:
         return int(self.inputs.shape[0])
-
-
-def check_variant(dataset_dir: str | Path, variant: str) -> Path:
-    """The manifest path of a dataset's variant; a one-line error naming what exists if it is missing."""
-    manifest_path = Path(dataset_dir) / variant / "manifest.json"
-    if not manifest_path.is_file():
-        present = sorted(p.parent.name for p in Path(dataset_dir).glob("*/manifest.json"))
-        if not present:
-            raise FileNotFoundError(f"{dataset_dir}: not a dataset folder; build one with `rnncells dataset build`")
-        raise FileNotFoundError(
-            f"{dataset_dir}: no {variant!r} variant (has: {', '.join(present)}); "
-            f"build it with `rnncells dataset build --variants {variant}`"
-        )
-    return manifest_path
-
-
-def load_variant(dataset_dir: str | Path, variant: str) -> tuple[dict, list[dict]]:
-    """The manifest and song rows of one variant folder of a dataset."""
-    manifest_path = check_variant(dataset_dir, variant)
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return manifest, read_jsonl(manifest_path.parent / "songs.jsonl")
 
 
 def song_pairs(

@@ -2,11 +2,11 @@
 
 Figures are built with matplotlib's object API on the Agg canvas (no pyplot, so no global figure state and no
 display needed) and every figure is saved twice, as PNG (for screens) and PDF (for papers), each atomically.
+Evaluation tables are read through :mod:`rnncells.evaluation`, run folders through :class:`rnncells.runs.RunFolder`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,23 +22,12 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, MultipleLocator
 
 from rnncells.config import CELLS, VARIANTS
+from rnncells.evaluation import BASELINE_MODEL, METRICS, EvaluationFolderError, read_songs_table
 from rnncells.files import write_atomic
 from rnncells.music.melody import STEPS_PER_BAR, STEPS_PER_QUARTER, note_name
+from rnncells.runs import METRIC_COLUMNS, RunError, RunFolder
 
-METRICS = ("cmm", "lm", "centr", "general")
-SONGS_COLUMNS = ("model_name", "variant", "cell", "layers", "index", *METRICS)
-METRICS_COLUMNS = (
-    "epoch",
-    "step",
-    "loss",
-    "accuracy",
-    "perplexity",
-    "val_loss",
-    "val_accuracy",
-    "val_perplexity",
-)
 CURVE_METRICS = ("loss", "accuracy", "perplexity")
-BASELINE_NAME = "dataset"
 PNG_DPI = 200
 
 METRIC_LABELS = {
@@ -134,21 +123,13 @@ def _model_order_key(info: dict) -> tuple:
     )
 
 
-def _read_checked_csv(path: Path, columns: tuple[str, ...], missing_hint: str) -> pd.DataFrame:
-    """Read a CSV the figures need; a missing file or column is a one-line FigureError."""
-    if not path.is_file():
-        raise FigureError(f"{path}: {missing_hint}")
-    table = pd.read_csv(path)
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise FigureError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
-    return table
-
-
 def read_songs_csv(songs_csv: Path) -> pd.DataFrame:
     """Read an evaluation's songs.csv, checking that the columns the figures need are there."""
     songs_csv = Path(songs_csv)
-    table = _read_checked_csv(songs_csv, SONGS_COLUMNS, "no such songs.csv; run `rnncells evaluate` first")
+    try:
+        table = read_songs_table(songs_csv)
+    except EvaluationFolderError as error:
+        raise FigureError(str(error)) from None
     if table.empty:
         raise FigureError(f"{songs_csv}: no rows; evaluate at least one model or the dataset")
     return table
@@ -158,10 +139,10 @@ def _box_groups(
     table: pd.DataFrame,
 ) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple[str, pd.DataFrame, dict]]]:
     """Split songs.csv rows into dataset baselines (one per variant) and models in plotting order."""
-    is_baseline = table["model_name"].astype(str) == BASELINE_NAME
+    is_baseline = table["model_name"].astype(str) == BASELINE_MODEL
     several = table.loc[is_baseline, "variant"].nunique() > 1
     baselines = [
-        (f"{BASELINE_NAME} ({variant})" if several else BASELINE_NAME, rows)
+        (f"{BASELINE_MODEL} ({variant})" if several else BASELINE_MODEL, rows)
         for variant, rows in table[is_baseline].groupby("variant", dropna=False, sort=False)
     ]
     models = [
@@ -265,25 +246,21 @@ def box_plots(songs_csv: Path, out_dir: Path) -> list[Path]:
 
 
 def run_label(run_dir: Path) -> str:
-    """A run's name for legends: run.json's model_name, else the folder name."""
-    run_json = Path(run_dir) / "run.json"
-    if run_json.is_file():
-        try:
-            name = json.loads(run_json.read_text(encoding="utf-8")).get("model_name")
-        except (json.JSONDecodeError, AttributeError):
-            name = None
-        if name:
-            return str(name)
-    return Path(run_dir).name
+    """A run's name for legends: its record's model_name, else the folder name."""
+    return RunFolder(run_dir).model_name
 
 
 def read_metrics_csv(run_dir: Path) -> pd.DataFrame:
-    """Read RUN/metrics.csv, checking its columns."""
-    return _read_checked_csv(
-        Path(run_dir) / "metrics.csv",
-        METRICS_COLUMNS,
-        f"no metrics.csv; is {run_dir} a run directory that has trained an epoch?",
-    )
+    """A run's metrics (:meth:`rnncells.runs.RunFolder.read_metrics`), one row per epoch."""
+    folder = RunFolder(run_dir)
+    if not folder.metrics_path.is_file():
+        raise FigureError(
+            f"{folder.metrics_path}: no metrics.csv; is {run_dir} a run directory that has trained an epoch?"
+        )
+    try:
+        return pd.DataFrame(folder.read_metrics(), columns=list(METRIC_COLUMNS))
+    except RunError as error:
+        raise FigureError(str(error)) from None
 
 
 def learning_curves_figure(run_dirs: list[Path], metric: str = "loss") -> Figure:
@@ -354,7 +331,7 @@ def learning_curves_figure(run_dirs: list[Path], metric: str = "loss") -> Figure
 def learning_curves(run_dirs: list[Path], out_path: Path, metric: str = "loss") -> list[Path]:
     """Train (solid) and validation (dashed) ``metric`` per epoch for each run, in one figure.
 
-    ``metric`` is loss, accuracy or perplexity; each run keeps one colour, labelled by run.json's model_name
+    ``metric`` is loss, accuracy or perplexity; each run keeps one colour, labelled by its record's model_name
     (else its folder name), and a dot marks its best validation epoch. Returns the PNG and PDF paths.
     """
     return save_figure(learning_curves_figure(run_dirs, metric), out_path)

@@ -1,14 +1,14 @@
 """The study's LaTeX tables (docs/method.md §4 "Tables emitted") from an evaluation folder, and a PDF of them.
 
 ``write_tables`` reads what ``rnncells.evaluate.evaluate_song_sets`` wrote (summary.csv, best_songs.csv,
-representative_songs.csv, evaluation.json) and writes one ``.tex`` per table (pandas ``Styler.to_latex``,
-booktabs rules, ``\\multirow`` blocks) plus ``tables.tex``, a standalone document that ``\\input``'s them all.
+representative_songs.csv, evaluation.json; through :class:`rnncells.evaluation.EvaluationFolder`) and writes one
+``.tex`` per table (pandas ``Styler.to_latex``, booktabs rules, ``\\multirow`` blocks) plus ``tables.tex``, a
+standalone document that ``\\input``'s them all.
 A paper that ``\\input``'s a single table needs the packages booktabs, multirow and adjustbox.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import shutil
@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from rnncells.config import CELLS, VARIANTS
+from rnncells.evaluation import BASELINE_MODEL, MODEL_COLUMNS, SUMMARY_FILE, EvaluationFolder, EvaluationFolderError
 from rnncells.files import write_text_atomic
 
-DATASET_MODEL = "dataset"
 METRIC_LABELS = {"cmm": "m1 (CMM)", "lm": "m2 (LM)", "centr": "m3 (CENTR)"}
 SHORT_LABELS = {"cmm": "m1", "lm": "m2", "centr": "m3"}
 PM = r"$\pm$"
@@ -101,7 +101,7 @@ class _Layout:
 
 
 def _models(summary: pd.DataFrame) -> pd.DataFrame:
-    models = summary.loc[summary["model_name"] != DATASET_MODEL, ["model_name", "variant", "cell", "layers"]]
+    models = summary.loc[summary["model_name"] != BASELINE_MODEL, list(MODEL_COLUMNS)]
     models = models.drop_duplicates("model_name").copy()
     models["layers"] = models["layers"].astype(int)
     variant_rank = {v: i for i, v in enumerate(_order(list(models["variant"]), VARIANTS))}
@@ -230,19 +230,16 @@ def _to_latex(frame: pd.DataFrame, caption: str, label: str) -> str:
 
 
 def _read_evaluation(eval_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
-    hint = "a folder written by rnncells.evaluate.evaluate_song_sets (`rnncells evaluate`)"
-    if not eval_dir.is_dir():
-        raise TablesError(f"{eval_dir}: no such folder; expected {hint}")
-    frames = []
-    for name in ("summary.csv", "best_songs.csv", "representative_songs.csv"):
-        if not (eval_dir / name).is_file():
-            raise TablesError(f"{eval_dir}: no {name}; expected {hint}")
-        frames.append(pd.read_csv(eval_dir / name, keep_default_na=False, na_values={"layers": [""]}))
-    evaluation_path = eval_dir / "evaluation.json"
-    evaluation = json.loads(evaluation_path.read_text(encoding="utf-8")) if evaluation_path.is_file() else {}
-    summary, best, representative = frames
-    if summary.loc[summary["model_name"] != DATASET_MODEL].empty:
-        raise TablesError(f"{eval_dir / 'summary.csv'}: no generated models in it; expected {hint}")
+    folder = EvaluationFolder(eval_dir)
+    try:
+        summary = folder.read_summary()
+        best = folder.read_best_songs()
+        representative = folder.read_representative_songs()
+        evaluation = folder.read_record() if folder.is_complete() else {}
+    except EvaluationFolderError as error:
+        raise TablesError(str(error)) from None
+    if summary.loc[summary["model_name"] != BASELINE_MODEL].empty:
+        raise TablesError(f"{folder.path / SUMMARY_FILE}: no generated models in it; evaluate at least one song set")
     return summary, best, representative, evaluation
 
 
@@ -290,13 +287,13 @@ def _mean_std_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout
 
 
 def _model_label(row: pd.Series) -> str:
-    if row["model_name"] == DATASET_MODEL:
+    if row["model_name"] == BASELINE_MODEL:
         return "training set"
     return f"{str(row['cell']).upper()}-{int(row['layers'])}"
 
 
 def _song_table(songs: pd.DataFrame, models: pd.DataFrame, extra: list[str], caption: str, label: str) -> str:
-    order = list(models["model_name"]) + [DATASET_MODEL]
+    order = list(models["model_name"]) + [BASELINE_MODEL]
     present = set(songs["model_name"])
     songs = songs.set_index("model_name").loc[[name for name in order if name in present]].reset_index()
     keys = [(str(row["variant"]), _model_label(row)) for _, row in songs.iterrows()]
@@ -311,14 +308,14 @@ def _song_table(songs: pd.DataFrame, models: pd.DataFrame, extra: list[str], cap
     lines = _to_latex(frame, caption, label).splitlines()
     # The training set is the reference, not one more model: set it apart (once, if no block rule is there).
     for number, line in enumerate(lines):
-        if line.startswith("dataset & training set") and lines[number - 1] != r"\midrule":
+        if line.startswith(f"{BASELINE_MODEL} & training set") and lines[number - 1] != r"\midrule":
             lines.insert(number, r"\midrule")
             break
     return "\n".join(lines) + "\n"
 
 
 def _baseline_table(summary: pd.DataFrame) -> str:
-    baseline = summary[summary["model_name"] == DATASET_MODEL].set_index("metric")
+    baseline = summary[summary["model_name"] == BASELINE_MODEL].set_index("metric")
     labels = {**METRIC_LABELS, "general": "general"}
     frame = pd.DataFrame(
         {
@@ -414,7 +411,7 @@ def write_tables(eval_dir: Path, out_dir: Path, *, published: bool = True) -> li
             "tab:representative-songs",
         ),
     }
-    if (summary["model_name"] == DATASET_MODEL).any():
+    if (summary["model_name"] == BASELINE_MODEL).any():
         tables["table_baseline"] = _baseline_table(summary)
     if published:
         tables["table_published"] = _published_table()

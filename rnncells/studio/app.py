@@ -4,21 +4,20 @@ Start it with ``rnncells studio --runs DIR`` (see :mod:`rnncells.studio.server`)
 ``streamlit run rnncells/studio/app.py -- --runs DIR``. The runs folder comes from ``--runs`` after the
 ``--``, else ``$RNNCELLS_STUDIO_RUNS``, else the model shipped in ``results/models``.
 
-A producer picks a model (every folder below the runs folder holding ``run.json``), key and octave, tempo,
-bars, randomness, instrument and number of melodies. Generation is :func:`rnncells.generate.generate` with
-the same :class:`GenerateConfig` as ``rnncells generate --key --octave --bars --bpm --program``, so page and
-command line write the same MIDI: a one-note primer on the key's tonic, every pitch folded into the two
-octaves ``[tonic, tonic + 24)`` (tonic = 60 + pitch class + 12 × octave), exactly ``bars × 16`` sixteenth-note
-steps. Each request works in its own temporary folder; the page keeps only the bytes it shows (piano roll
+A producer picks a model (every run folder below the runs folder, read with :class:`rnncells.runs.RunFolder`),
+key and octave, tempo, bars, randomness, instrument and number of melodies. Generation is
+:func:`rnncells.generate.generate` with the same :class:`GenerateConfig` as ``rnncells generate --key --octave
+--bars --bpm --program``, so page and command line write the same MIDI: a one-note primer on the key's tonic,
+every pitch folded into the two octaves ``[tonic, tonic + 24)`` (tonic = 60 + pitch class + 12 × octave),
+exactly ``bars × 16`` sixteenth-note steps. Each request works in its own temporary folder (a song set,
+read with :class:`rnncells.songs.SongSetFolder`); the page keeps only the bytes it shows (piano roll
 PNG, WAV, MIDI). Problems (no model, a damaged checkpoint, FluidSynth missing) show as one readable line.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import io
-import json
 import math
 import os
 import random
@@ -31,6 +30,8 @@ from pathlib import Path
 
 from rnncells.config import GenerateConfig
 from rnncells.music.melody import PITCH_CLASS_NAMES, note_name
+from rnncells.runs import RECORD_FILE, RunFolder
+from rnncells.songs import SongSetFolder
 
 RUNS_ENV = "RNNCELLS_STUDIO_RUNS"
 SHIPPED_RUNS = Path(__file__).resolve().parents[2] / "results" / "models"
@@ -231,31 +232,29 @@ class RunChoice:
         return f"{self.name} · {self.variant} · {cell} · depth {self.layers} · {loss}"
 
 
-def best_validation_loss(metrics_csv: Path) -> tuple[float | None, int | None, int]:
-    """``(lowest val_loss, its epoch, epochs trained)`` from a run's metrics.csv (None without validation)."""
-    if not metrics_csv.is_file():
-        return None, None, 0
+def best_validation_loss(run: RunFolder) -> tuple[float | None, int | None, int]:
+    """``(lowest val_loss, its epoch, epochs trained)`` of a run (None without validation)."""
     best, best_epoch, epochs = None, None, 0
-    with open(metrics_csv, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            epochs = max(epochs, int(row["epoch"]))
-            value = (row.get("val_loss") or "").strip()
-            if value and not math.isnan(float(value)) and (best is None or float(value) < best):
-                best, best_epoch = float(value), int(row["epoch"])
+    for row in run.read_metrics():
+        epochs = max(epochs, row["epoch"])
+        value = row["val_loss"]
+        if not math.isnan(value) and (best is None or value < best):
+            best, best_epoch = value, row["epoch"]
     return best, best_epoch, epochs
 
 
 def find_runs(runs_dir: Path) -> tuple[list[RunChoice], list[str]]:
-    """Every folder at or below ``runs_dir`` holding ``run.json`` (sorted by path), and one line per such
-    folder that could not be read."""
+    """Every run folder at or below ``runs_dir`` (sorted by path), and one line per run folder that could not
+    be read."""
     runs, problems = [], []
     if not runs_dir.is_dir():
         return runs, problems
-    for run_json in sorted(runs_dir.rglob("run.json")):
-        folder = run_json.parent
+    for record in sorted(runs_dir.rglob(RECORD_FILE)):
+        run = RunFolder(record.parent)
+        folder = run.path
         try:
-            info = json.loads(run_json.read_text(encoding="utf-8"))
-            loss, epoch, epochs = best_validation_loss(folder / "metrics.csv")
+            info = run.read_record()
+            loss, epoch, epochs = best_validation_loss(run)
             name = folder.relative_to(runs_dir).as_posix() if folder != runs_dir else folder.resolve().name
             runs.append(
                 RunChoice(
@@ -370,14 +369,13 @@ def make_melodies(request: Request, with_audio: bool = True) -> Batch:
 
     with tempfile.TemporaryDirectory(prefix="rnncells-studio-") as work:
         songs_dir = generate(request.run, Path(work) / "songs", request.generate_config(), checkpoint="best")
-        generation = json.loads((songs_dir / "generation.json").read_text(encoding="utf-8"))
-        batch = Batch(request, generation["model_name"])
-        for line in (songs_dir / "songs.jsonl").read_text(encoding="utf-8").splitlines():
-            song = json.loads(line)
+        song_set = SongSetFolder(songs_dir)
+        batch = Batch(request, song_set.read_generation()["model_name"])
+        for song in song_set.read_songs():
             index, pitches, durations = song["index"], song["pitches"], song["durations"]
-            midi_path = songs_dir / f"song_{index:03d}.mid"
+            midi_path = song_set.midi_path(index)
             png = piano_roll_png(pitches, durations, f"Melody {index + 1}", request.bpm)
-            melody = Melody(index, pitches, durations, midi_path.read_bytes(), png)
+            melody = Melody(index, pitches, durations, song_set.read_midi(index), png)
             if with_audio and batch.audio_problem is None:
                 try:
                     melody.wav = render_wav(midi_path, midi_path.with_suffix(".wav")).read_bytes()

@@ -1,0 +1,186 @@
+"""The dataset folder: the one module that reads and writes it (no Keras here).
+
+On-disk format (``FORMAT_VERSION``), documented in the README's "Dataset format"::
+
+    DATASET_DIR/dataset.json                  source, parameters, files read, skipped files with reasons,
+                                              cleaning counts, melody choice, variants
+    DATASET_DIR/split.json                    seed, ratios and the songs of each split
+    DATASET_DIR/report.txt                    the same for people: one line per skipped file, then a summary line
+    DATASET_DIR/<variant>/manifest.json       variant, representation, parameters, counts, vocabulary,
+                                              unseen tokens, skipped files, content hash
+    DATASET_DIR/<variant>/songs.jsonl         one song per line (id, song, split, tokens, pitches, durations …)
+
+JSON is written with sorted keys and no timestamps, so the same content always gives the same bytes. Every
+other module goes through this one to open these files; a damaged file is a one-line error naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rnncells.config import DatasetConfig
+from rnncells.files import write_json_atomic, write_jsonl_atomic, write_text_atomic
+
+FORMAT_VERSION = 1
+SPLITS = ("train", "validation", "test")
+DATASET_FILE = "dataset.json"
+SPLIT_FILE = "split.json"
+REPORT_FILE = "report.txt"
+MANIFEST_FILE = "manifest.json"
+SONGS_FILE = "songs.jsonl"
+BUILD_COMMAND = "rnncells dataset build"
+
+
+class DatasetFolderError(ValueError):
+    """A dataset file that is missing or damaged; the message names the file and the fix."""
+
+
+def _read_json(path: Path, fix: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DatasetFolderError(f"{path}: missing; {fix}") from None
+    except json.JSONDecodeError as error:
+        raise DatasetFolderError(f"{path}: damaged ({error.msg}, line {error.lineno}); {fix}") from None
+    except UnicodeDecodeError:
+        raise DatasetFolderError(f"{path}: damaged (not UTF-8 text); {fix}") from None
+
+
+def _read_jsonl(path: Path, fix: str) -> list[Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DatasetFolderError(f"{path}: missing; {fix}") from None
+    except UnicodeDecodeError:
+        raise DatasetFolderError(f"{path}: damaged (not UTF-8 text); {fix}") from None
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise DatasetFolderError(f"{path}: damaged line {number} ({error.msg}); {fix}") from None
+    return rows
+
+
+def content_hash(songs_jsonl: bytes, vocabulary: list) -> str:
+    """``sha256:…`` of a variant's songs.jsonl bytes and its vocabulary (the manifest's ``content_hash``)."""
+    digest = hashlib.sha256(songs_jsonl)
+    digest.update(json.dumps(vocabulary).encode())
+    return "sha256:" + digest.hexdigest()
+
+
+class DatasetFolder:
+    """The files of one dataset folder (module docstring), read and written only here."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"DatasetFolder({str(self.path)!r})"
+
+    @property
+    def fix(self) -> str:
+        """What to do about a missing or damaged file of this folder."""
+        return f"build the dataset with `{BUILD_COMMAND} --out {self.path}`"
+
+    # -- paths and variants ---------------------------------------------------------------------------------
+    def manifest_path(self, variant: str) -> Path:
+        return self.path / variant / MANIFEST_FILE
+
+    def songs_path(self, variant: str) -> Path:
+        return self.path / variant / SONGS_FILE
+
+    def has_variant(self, variant: str) -> bool:
+        """True when ``variant``'s manifest is there."""
+        return self.manifest_path(variant).is_file()
+
+    def variants(self) -> list[str]:
+        """The variants built here (each folder holding a manifest), sorted by name."""
+        return sorted(p.parent.name for p in self.path.glob(f"*/{MANIFEST_FILE}"))
+
+    def check_variant(self, variant: str) -> Path:
+        """The manifest path of ``variant``; a one-line error naming what exists if it is missing."""
+        if not self.has_variant(variant):
+            present = self.variants()
+            if not present:
+                raise FileNotFoundError(f"{self.path}: not a dataset folder; build one with `{BUILD_COMMAND}`")
+            raise FileNotFoundError(
+                f"{self.path}: no {variant!r} variant (has: {', '.join(present)}); "
+                f"build it with `{BUILD_COMMAND} --variants {variant}`"
+            )
+        return self.manifest_path(variant)
+
+    def built_with(self, config: DatasetConfig) -> bool:
+        """True when dataset.json records exactly ``config``'s parameters and each of its variants is there."""
+        path = self.path / DATASET_FILE
+        if not path.is_file():
+            return False
+        try:
+            parameters = self.read_summary().get("parameters")
+        except (DatasetFolderError, AttributeError):
+            return False  # a damaged summary: build again
+        # Compared as JSON would store them, so a tuple in the config equals the list read back.
+        wanted = json.loads(json.dumps(asdict(config)))
+        return parameters == wanted and all(self.has_variant(v) for v in config.variants)
+
+    # -- one variant ------------------------------------------------------------------------------------------
+    def read_manifest(self, variant: str) -> dict:
+        return _read_json(self.check_variant(variant), self.fix)
+
+    def read_songs(self, variant: str) -> list[dict]:
+        """The song rows of ``variant``'s songs.jsonl, in file order."""
+        return _read_jsonl(self.songs_path(variant), self.fix)
+
+    def write_variant(self, variant: str, rows: list[dict], manifest: dict) -> dict:
+        """Write songs.jsonl, then manifest.json with its ``format_version`` and ``content_hash``; return it."""
+        songs_path = write_jsonl_atomic(self.songs_path(variant), rows)
+        manifest = {
+            **manifest,
+            "format_version": FORMAT_VERSION,
+            "content_hash": content_hash(songs_path.read_bytes(), manifest["vocabulary"]),
+        }
+        write_json_atomic(self.manifest_path(variant), manifest)
+        return manifest
+
+    # -- the whole dataset ------------------------------------------------------------------------------------
+    def read_summary(self) -> dict:
+        """dataset.json: the build's source, parameters, files read, skipped files and variants."""
+        return _read_json(self.path / DATASET_FILE, self.fix)
+
+    def write_summary(self, summary: dict) -> None:
+        write_json_atomic(self.path / DATASET_FILE, {**summary, "format_version": FORMAT_VERSION})
+
+    def read_split(self) -> dict:
+        """split.json: seed, ratios and the songs of each split."""
+        return _read_json(self.path / SPLIT_FILE, self.fix)
+
+    def write_split(self, split: dict) -> None:
+        write_json_atomic(self.path / SPLIT_FILE, split)
+
+    def read_report(self) -> str:
+        path = self.path / REPORT_FILE
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise DatasetFolderError(f"{path}: missing; {self.fix}") from None
+
+    def write_report(self, text: str) -> None:
+        """report.txt: one line per skipped file, then the summary line."""
+        write_text_atomic(self.path / REPORT_FILE, text)
+
+
+def check_variant(dataset_dir: str | Path, variant: str) -> Path:
+    """The manifest path of a dataset's variant; a one-line error naming what exists if it is missing."""
+    return DatasetFolder(dataset_dir).check_variant(variant)
+
+
+def load_variant(dataset_dir: str | Path, variant: str) -> tuple[dict, list[dict]]:
+    """The manifest and song rows of one variant of a dataset."""
+    folder = DatasetFolder(dataset_dir)
+    return folder.read_manifest(variant), folder.read_songs(variant)

@@ -1,0 +1,192 @@
+"""A generated song set folder: the one module that reads and writes it (no Keras here).
+
+``rnncells generate`` writes one folder per model (README "Generation")::
+
+    song_NNN.mid       one MIDI file per song (NNN = the song's index, from 000)
+    songs.jsonl        one song per line: index, pitches, durations (16th-note steps), tokens
+    generation.json    who made the songs (model_name, variant, cell, layers, units, representation, run,
+                       dataset, checkpoint), bpm, note_steps, the primer used and the generation config;
+                       written last, so its presence means the set is complete
+
+Evaluation reads a set as a :class:`SongSet`; the studio reads its songs and MIDI bytes. Every other module
+goes through this one to open these files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rnncells.config import GenerateConfig
+from rnncells.files import write_json_atomic, write_jsonl_atomic
+from rnncells.music.melody import Note
+from rnncells.music.midi import write_midi
+
+SONGS_FILE = "songs.jsonl"
+GENERATION_FILE = "generation.json"
+IDENTITY_FIELDS = ("model_name", "variant", "cell", "layers")
+SONG_SET_HINT = f"a generated song set folder ({GENERATION_FILE} + {SONGS_FILE}, written by `rnncells generate`)"
+
+
+class SongSetError(ValueError):
+    """A song set that cannot be read; the message names the file or folder and what is expected."""
+
+
+def song_id(index: int) -> str:
+    """``song_007``: a generated song's name, as its MIDI file is called."""
+    return f"song_{index:03d}"
+
+
+@dataclass
+class SongSet:
+    """The songs of one model (or of the dataset baseline) and who made them."""
+
+    model_name: str
+    variant: str
+    cell: str
+    layers: int | None
+    source: Path
+    pitches: list[list[int]]
+    durations: list[list[int]]
+    indices: list[int]
+    song_ids: list[str]
+    info: dict[str, Any] = field(default_factory=dict)
+    songs_path: Path | None = None  # the file the songs came from, for messages
+
+
+def song_notes(row: dict, where: str, rhythm: bool) -> tuple[list[int], list[int]]:
+    """A song row's pitches (at least 2) and durations (as many as pitches when ``rhythm``)."""
+    pitches = row.get("pitches")
+    durations = row.get("durations") or []
+    if not isinstance(pitches, list) or len(pitches) < 2:
+        raise SongSetError(f"{where}: a song needs a 'pitches' list of at least 2 notes")
+    if rhythm and len(durations) != len(pitches):
+        raise SongSetError(f"{where}: rhythm=True needs a 'durations' list as long as 'pitches'")
+    return [int(p) for p in pitches], [int(d) for d in durations]
+
+
+class SongSetFolder:
+    """The files of one song set folder (module docstring), read and written only here."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"SongSetFolder({str(self.path)!r})"
+
+    @property
+    def songs_path(self) -> Path:
+        return self.path / SONGS_FILE
+
+    @property
+    def generation_path(self) -> Path:
+        return self.path / GENERATION_FILE
+
+    def midi_path(self, index: int) -> Path:
+        return self.path / f"{song_id(index)}.mid"
+
+    # -- writing (MIDI files, then songs.jsonl, then generation.json) -------------------------------------------
+    def write_midi(self, index: int, notes: list[Note], *, bpm: float, program: int, name: str) -> Path:
+        """Song ``index`` as ``song_NNN.mid``."""
+        path = self.midi_path(index)
+        write_midi(path, notes, bpm=bpm, program=program, name=name)
+        return path
+
+    def write_songs(self, rows: list[dict]) -> None:
+        write_jsonl_atomic(self.songs_path, rows)
+
+    def write_generation(self, record: dict) -> None:
+        write_json_atomic(self.generation_path, record)
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def check(self) -> None:
+        """A one-line error unless the folder holds songs.jsonl and generation.json."""
+        if not self.path.is_dir():
+            raise SongSetError(f"{self.path}: no such folder; expected {SONG_SET_HINT}")
+        for path in (self.songs_path, self.generation_path):
+            if not path.is_file():
+                raise SongSetError(f"{self.path}: no {path.name}; expected {SONG_SET_HINT}")
+
+    def read_generation(self) -> dict:
+        """generation.json, with the fields that say who made the songs."""
+        try:
+            record = json.loads(self.generation_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SongSetError(f"{self.path}: no {GENERATION_FILE}; expected {SONG_SET_HINT}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8 text"
+            raise SongSetError(f"{self.generation_path}: not valid JSON ({reason}); expected {SONG_SET_HINT}") from None
+        missing = [key for key in IDENTITY_FIELDS if not isinstance(record, dict) or key not in record]
+        if missing:
+            raise SongSetError(f"{self.generation_path}: missing {', '.join(missing)}; expected {SONG_SET_HINT}")
+        return record
+
+    def read_songs(self) -> list[dict]:
+        """The song rows of songs.jsonl, in file order."""
+        path = self.songs_path
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise SongSetError(f"{self.path}: no {SONGS_FILE}; expected {SONG_SET_HINT}") from None
+        except UnicodeDecodeError:
+            raise SongSetError(f"{path}: not UTF-8 text; expected {SONG_SET_HINT}") from None
+        rows = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise SongSetError(
+                    f"{path}: not valid JSON lines ({error.msg}, line {number}); expected {SONG_SET_HINT}"
+                ) from None
+        return rows
+
+    def read_song(self, index: int) -> dict:
+        """The row of song ``index``."""
+        for row in self.read_songs():
+            if row.get("index") == index:
+                return row
+        raise SongSetError(f"{self.songs_path}: no song with index {index}")
+
+    def read_midi(self, index: int) -> bytes:
+        """The bytes of ``song_NNN.mid``."""
+        return self.midi_path(index).read_bytes()
+
+    def made_with(self, config: GenerateConfig) -> bool:
+        """True when the set is complete and generation.json records exactly ``config``."""
+        try:
+            return self.read_generation().get("config") == asdict(config)
+        except SongSetError:
+            return False
+
+
+def load_song_set(song_dir: str | Path, *, rhythm: bool = False) -> SongSet:
+    """Read one generated song set folder as a :class:`SongSet` (every song needs at least 2 notes)."""
+    folder = SongSetFolder(song_dir)
+    folder.check()
+    generation = folder.read_generation()
+    rows = folder.read_songs()
+    if not rows:
+        raise SongSetError(f"{folder.songs_path}: no songs (empty file); expected one JSON song per line")
+    pitches, durations, indices = [], [], []
+    for line, row in enumerate(rows, start=1):
+        notes, steps = song_notes(row, f"{folder.songs_path} line {line}", rhythm)
+        pitches.append(notes)
+        durations.append(steps)
+        indices.append(int(row.get("index", line - 1)))
+    return SongSet(
+        model_name=str(generation["model_name"]),
+        variant=str(generation["variant"]),
+        cell=str(generation["cell"]),
+        layers=int(generation["layers"]),
+        source=folder.path,
+        pitches=pitches,
+        durations=durations,
+        indices=indices,
+        song_ids=[song_id(index) for index in indices],
+        info=generation,
+        songs_path=folder.songs_path,
+    )
