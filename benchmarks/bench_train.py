@@ -1,18 +1,26 @@
-"""Training speed at the paper's shapes: rnncells' training step vs a bare keras.Sequential(...).fit.
+"""Training speed at the paper's shapes, two measurements, each against a baseline run in the same process.
 
-For each cell x layers (1, 3, 5): batch 50 x seq 50, 128 units, vocabulary 47 (the EDM pitches). rnncells runs
-its own loop (``train_on_batch`` on a stateful model whose carried state is tracked, the study's recipe); the
-baseline is ``keras.Sequential([Embedding, RNN x L, Dense]).fit`` on identical arrays in the same process,
-stateless. Prints ms/step, tokens/s and the ratio (goal <= 1.1). Model building and the first (tracing) steps
-are not timed.
-Run: python benchmarks/bench_train.py [--steps 20] [--cells lstm,gru,rnn,ugrnn,nas] [--layers 1,3,5]
+1. Steps: rnncells' training step (``train_on_batch`` on a stateful model whose carried state is tracked) vs a
+   bare ``keras.Sequential(...).fit`` on identical arrays, for each cell x layers (batch 50 x seq 50, 128 units,
+   vocabulary 47, the EDM pitches). Prints ms/step, tokens/s and the ratio.
+2. Epochs (``--dataset``): the marginal cost of a whole epoch of ``rnncells.train.train`` (validation, metrics,
+   TensorBoard scalars and saving included) on a real dataset variant: (time of a LONG-epoch run - time of a
+   SHORT-epoch run) / (LONG - SHORT), against the same number of steps of a bare stateful ``train_on_batch``
+   loop on the same windows. The ratio is what an epoch costs beyond its training steps (goal <= 1.15).
+
+Model building and the first (tracing) steps are not timed.
+Run: python benchmarks/bench_train.py [--steps 20] [--cells lstm,gru,rnn] [--layers 1,3,5]
+     python benchmarks/bench_train.py --dataset DATASET_DIR [--variant control] [--epochs 5,25] [--no-steps]
+(build DATASET_DIR first, e.g. ``rnncells dataset build --source path/to/edm --out DATASET_DIR``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -21,17 +29,18 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from rnncells.config import ModelConfig, TrainConfig  # noqa: E402
+from rnncells.data.vocab import Vocabulary  # noqa: E402
+from rnncells.data.windows import load_variant, study_windows  # noqa: E402
 from rnncells.models.factory import build_model, make_recurrent_layer, track_carried_state  # noqa: E402
-from rnncells.train import compile_model  # noqa: E402
+from rnncells.train import compile_model, train  # noqa: E402
 
 BATCH, SEQ, UNITS, VOCAB = 50, 50, 128, 47
 
 
 def time_rnncells(cell: str, layers: int, x: np.ndarray, y: np.ndarray, steps: int) -> float:
-    train = TrainConfig()
     model = build_model(ModelConfig(cell=cell, layers=layers, units=UNITS), VOCAB, batch_size=BATCH, stateful=True)
     track_carried_state(model)
-    compile_model(model, train)
+    compile_model(model, TrainConfig())
     for k in range(2):
         model.train_on_batch(x[k], y[k])
     start = time.perf_counter()
@@ -56,23 +65,77 @@ def time_bare_fit(cell: str, layers: int, x: np.ndarray, y: np.ndarray, steps: i
     return (time.perf_counter() - start) / steps
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--cells", default="lstm,gru,rnn,ugrnn,nas")
-    parser.add_argument("--layers", default="1,3,5")
-    args = parser.parse_args()
+def step_table(cells: list[str], depths: list[int], steps: int) -> None:
     rng = np.random.default_rng(0)
     x = rng.integers(0, VOCAB, size=(8, BATCH, SEQ)).astype(np.int32)
     y = rng.integers(0, VOCAB, size=(8, BATCH, SEQ)).astype(np.int32)
-    print(f"backend {keras.backend.backend()}, batch {BATCH} x seq {SEQ}, {UNITS} units, {args.steps} steps")
+    print(f"steps: backend {keras.backend.backend()}, batch {BATCH} x seq {SEQ}, {UNITS} units, {steps} steps")
     print(f"{'model':<10} {'rnncells ms/step':>17} {'bare fit ms/step':>17} {'tokens/s':>10} {'ratio':>6}")
-    for cell in args.cells.split(","):
-        for layers in (int(n) for n in args.layers.split(",")):
-            ours = time_rnncells(cell, layers, x, y, args.steps)
-            bare = time_bare_fit(cell, layers, x, y, args.steps)
+    for cell in cells:
+        for layers in depths:
+            ours = time_rnncells(cell, layers, x, y, steps)
+            bare = time_bare_fit(cell, layers, x, y, steps)
             tokens = BATCH * SEQ / ours
             print(f"{cell}-{layers:<5} {ours * 1e3:>17.1f} {bare * 1e3:>17.1f} {tokens:>10.0f} {ours / bare:>6.2f}")
+
+
+def bare_step_seconds(model_config: ModelConfig, windows, vocab: int, steps: int) -> float:
+    """Seconds per step of a plain stateful ``train_on_batch`` loop over the windows (after 2 warm-up steps)."""
+    model = build_model(model_config, vocab, batch_size=BATCH, stateful=True)
+    track_carried_state(model)
+    compile_model(model, TrainConfig())
+    n = windows.n_windows
+    for k in range(2):
+        model.train_on_batch(windows.inputs[k % n], windows.targets[k % n])
+    start = time.perf_counter()
+    for k in range(steps):
+        model.train_on_batch(windows.inputs[k % n], windows.targets[k % n])
+    return (time.perf_counter() - start) / steps
+
+
+def run_seconds(dataset: Path, model_config: ModelConfig, variant: str, epochs: int) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        train(dataset, Path(folder) / "run", model_config, TrainConfig(variant=variant, epochs=epochs), progress=False)
+        return time.perf_counter() - start
+
+
+def epoch_table(dataset: Path, variant: str, cells: list[str], depths: list[int], short: int, long: int) -> None:
+    manifest, rows = load_variant(dataset, variant)
+    vocabulary = Vocabulary(manifest["vocabulary"], variant)
+    windows = study_windows([r["tokens"] for r in rows if r["split"] == "train"], vocabulary, BATCH, SEQ)
+    n = windows.n_windows
+    print(
+        f"epochs: backend {keras.backend.backend()}, {dataset} {variant}: {n} steps an epoch, {UNITS} units, "
+        f"marginal cost of epochs {short + 1}..{long}"
+    )
+    print(f"{'model':<10} {'epoch ms':>9} {'bare steps ms':>14} {'ratio':>6}")
+    for cell in cells:
+        for layers in depths:
+            config = ModelConfig(cell=cell, layers=layers, units=UNITS)
+            epoch = (run_seconds(dataset, config, variant, long) - run_seconds(dataset, config, variant, short)) / (
+                long - short
+            )
+            bare = bare_step_seconds(config, windows, len(vocabulary), n * (long - short)) * n
+            print(f"{cell}-{layers:<5} {epoch * 1e3:>9.1f} {bare * 1e3:>14.1f} {epoch / bare:>6.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per model in the step table")
+    parser.add_argument("--cells", default="lstm,gru,rnn,ugrnn,nas")
+    parser.add_argument("--layers", default="1,3,5")
+    parser.add_argument("--dataset", type=Path, help="a built dataset: also measure whole epochs on it")
+    parser.add_argument("--variant", default="control")
+    parser.add_argument("--epochs", default="5,25", help="SHORT,LONG epoch counts of the marginal-cost runs")
+    parser.add_argument("--no-steps", action="store_true", help="skip the step table")
+    args = parser.parse_args()
+    cells, depths = args.cells.split(","), [int(n) for n in args.layers.split(",")]
+    if not args.no_steps:
+        step_table(cells, depths, args.steps)
+    if args.dataset:
+        short, long = (int(n) for n in args.epochs.split(","))
+        epoch_table(args.dataset, args.variant, cells, depths, short, long)
 
 
 if __name__ == "__main__":

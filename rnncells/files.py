@@ -12,6 +12,10 @@ from typing import Any
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
+# Tests set this to a function called with each path right after its atomic rename, to stop a writer at every
+# write boundary and check that what it leaves behind can be resumed.
+after_write: Callable[[Path], None] | None = None
+
 
 def write_atomic(path: str | Path, write: Callable[[Path], None], suffix: str = ".tmp") -> Path:
     """Call ``write(tmp_path)`` and rename the result onto ``path``; the temp file is removed on failure.
@@ -30,6 +34,8 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], suffix: str = 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if after_write is not None:
+        after_write(path)
     return path
 
 

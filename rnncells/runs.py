@@ -14,7 +14,9 @@ A run folder holds everything needed to read, repeat or extend one training run:
     projector/             vectors.tsv, metadata.tsv, projector_config.pbtxt, neighbours.txt
 
 A grid (or a user) may write ``config.toml`` alone into a new folder and hand it to ``rnncells train --config``;
-such a folder counts as fresh. Every other module goes through this one to open these files.
+such a folder counts as fresh. ``run.json`` is written after the config and the vocabulary, so its presence marks a
+started run; ``state.json`` is written last of each save, so its presence marks finished epochs.
+Every other module goes through this one to open these files.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rnncells.config import ConfigError, DatasetConfig, ModelConfig, TrainConfig, from_dict, read_toml, to_toml
 from rnncells.data.vocab import Vocabulary
-from rnncells.files import write_json_atomic, write_text_atomic
+from rnncells.files import write_atomic, write_json_atomic, write_text_atomic
 
 CONFIG_FILE = "config.toml"
 RECORD_FILE = "run.json"
@@ -49,6 +53,8 @@ METRIC_COLUMNS = (
     "seconds",
 )
 SELECT_BY = {"val_loss": "validation loss", "loss": "training loss"}
+# Fields that change how a run is carried out (how long, how often it saves) but not what it computes.
+OPERATIONAL_FIELDS = ("epochs", "save_every_seconds", "checkpoint_every_steps", "keep_checkpoints")
 
 
 class RunError(ValueError):
@@ -71,7 +77,9 @@ class RunConfig:
         """The fields (``model.units``, ``train.seed`` …) in which ``other`` is a different run (epochs may grow)."""
         changed = [f"model.{k}" for k, v in asdict(self.model).items() if asdict(other.model)[k] != v]
         changed += [
-            f"train.{k}" for k, v in asdict(self.train).items() if k != "epochs" and asdict(other.train)[k] != v
+            f"train.{k}"
+            for k, v in asdict(self.train).items()
+            if k not in OPERATIONAL_FIELDS and asdict(other.train)[k] != v
         ]
         return changed
 
@@ -172,7 +180,7 @@ class RunFolder:
         """No run yet: the folder is missing, empty, or holds only a ``config.toml`` handed to it."""
         if self.is_run():
             return False
-        return not self.path.exists() or {p.name for p in self.path.iterdir()} <= {CONFIG_FILE}
+        return not self.path.exists() or {p.name for p in self.path.iterdir()} <= {CONFIG_FILE, VOCABULARY_FILE}
 
     def check_is_run(self) -> None:
         if not self.is_run():
@@ -283,6 +291,55 @@ class RunFolder:
         if not path.is_file():
             raise RunError(f"{which}: no such checkpoint file; use best, last or a .keras file of the run")
         return path
+
+
+@dataclass
+class ResumePoint:
+    """Everything a run needs to continue exactly, committed as one file (``checkpoints/resume.npz``).
+
+    ``arrays`` holds the model's and optimizer's variables by name; ``state`` and ``metrics`` are the run's
+    progress and its metrics rows up to ``state.epochs_done``. One atomic rename writes them all, so a kill at
+    any instant leaves either the previous resume point or this one, never a mix.
+    """
+
+    state: RunState
+    metrics: list[dict]
+    arrays: dict[str, np.ndarray]
+
+
+def write_resume_point(folder: RunFolder, point: ResumePoint) -> None:
+    """Commit ``point`` as one atomic file; the views (:func:`write_views`) follow once the checkpoints are out."""
+    meta = json.dumps({"state": asdict(point.state), "metrics": point.metrics}, allow_nan=True)
+    arrays = {**point.arrays, "__meta__": np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)}
+    write_atomic(folder.resume_path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
+
+
+def write_views(folder: RunFolder, point: ResumePoint) -> None:
+    """metrics.csv and state.json as the resume point says; state.json goes last, so once it names an epoch,
+    everything of that epoch (resume point, checkpoints, metrics) is on disk."""
+    folder.write_metrics(point.metrics)
+    folder.write_state(point.state)
+
+
+def committed_state(folder: RunFolder) -> RunState | None:
+    """The state of the last committed resume point (None before the first commit)."""
+    return read_resume_point(folder).state if folder.resume_path.is_file() else None
+
+
+def read_resume_point(folder: RunFolder) -> ResumePoint:
+    """The last committed resume point of a run folder."""
+    path = folder.resume_path
+    fix = f"delete {folder.path} and train it again"
+    if not path.is_file():
+        raise RunError(f"{path}: missing, so the run cannot continue; {fix}")
+    try:
+        with np.load(path) as saved:
+            arrays = {name: saved[name] for name in saved.files}
+        meta = json.loads(arrays.pop("__meta__").tobytes().decode("utf-8"))
+        state = RunState(**meta["state"])
+    except Exception as error:  # a truncated or foreign file: name it, never a traceback
+        raise RunError(f"{path}: damaged ({type(error).__name__}); {fix}") from None
+    return ResumePoint(state, meta["metrics"], arrays)
 
 
 @dataclass

@@ -6,14 +6,22 @@ Training uses ``train_on_batch`` (no backend-specific code): Adam at ``learning_
 clipped to a global norm of ``clip_norm``. In ``stateful`` mode the windows of the study's stream are fed in order
 and the recurrent state carries from one window to the next, reset at each epoch; ``per_song`` mode feeds padded
 per-song chunks in a seeded shuffled order. Validation runs every epoch on whole validation songs with a
-non-stateful twin of the model (state from zero at each song's start). Running again on the same folder with
-more epochs continues from the last finished epoch.
+non-stateful twin of the model (state from zero at each song's start), one compiled forward pass per batch.
+
+Saving. At the study's sizes an epoch is a few steps, so saving every epoch would cost more than training. The
+run's resume point (weights, optimizer, the best weights so far, progress and metrics rows) is committed as one
+atomic file every ``save_every_seconds``, at the end, and when SIGTERM or SIGINT arrives (the current epoch is
+finished first); ``last.keras``, ``best.keras``, ``metrics.csv`` and ``state.json`` are then rewritten from it.
+A run killed at any instant resumes from its last commit and redoes the epochs after it with the same result.
+Running again on the same folder with more epochs continues from the last committed epoch.
 """
 
 from __future__ import annotations
 
 import math
 import platform
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -23,9 +31,21 @@ import numpy as np
 from rnncells.config import ModelConfig, TrainConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.data.windows import Windows, load_variant, per_song_windows, study_windows
-from rnncells.files import remove_stale_temp_files, write_atomic, write_text_atomic
+from rnncells.files import remove_stale_temp_files, write_atomic
 from rnncells.models.factory import build_model, copy_trainable_weights, reset_states, track_carried_state
-from rnncells.runs import RunConfig, RunError, RunFolder, RunState, model_name
+from rnncells.runs import (
+    ResumePoint,
+    RunConfig,
+    RunError,
+    RunFolder,
+    RunState,
+    committed_state,
+    model_name,
+    read_resume_point,
+    write_resume_point,
+    write_views,
+)
+from rnncells.tensorboard import Scalars, export_projector
 
 
 def versions() -> dict:
@@ -47,10 +67,10 @@ def versions() -> dict:
     return found
 
 
-def _earlier_state(folder: RunFolder, config: RunConfig, dataset_hash: str) -> RunState | None:
-    """The saved state of a compatible earlier run in ``folder``; None for a fresh folder."""
+def _check_same_run(folder: RunFolder, config: RunConfig, dataset_hash: str) -> None:
+    """Refuse a folder that holds something else than this run (another run, or files that are not a run)."""
     if folder.is_fresh():
-        return None
+        return
     if not folder.is_run():
         raise RunError(f"{folder.path} is not empty and holds no run; choose an empty or new --out folder")
     changed = folder.read_config().same_run_as(config)
@@ -60,7 +80,6 @@ def _earlier_state(folder: RunFolder, config: RunConfig, dataset_hash: str) -> R
         raise RunError(
             f"{folder.path} holds another run ({', '.join(changed)} differ); use a new --out or the same options"
         )
-    return folder.read_state()
 
 
 def _windows(rows: list[dict], vocabulary: Vocabulary, train: TrainConfig) -> Windows:
@@ -79,10 +98,13 @@ def _validation_windows(rows: list[dict], vocabulary: Vocabulary) -> Windows | N
 
 
 def masked_scores(model: keras.Model, windows: Windows) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy over the real (weight 1) positions of the windows."""
+    """Mean cross-entropy and accuracy over the real (weight 1) positions of the windows.
+
+    Each batch is one compiled forward pass (``predict_on_batch``); the masked mean is taken in float64.
+    """
     total_loss = total_correct = count = 0.0
     for inputs, targets, weights in zip(windows.inputs, windows.targets, windows.weights):
-        logits = keras.ops.convert_to_numpy(model(inputs, training=False)).astype(np.float64)
+        logits = np.asarray(model.predict_on_batch(inputs), dtype=np.float64)
         logits -= logits.max(axis=-1, keepdims=True)
         log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
         picked = np.take_along_axis(log_probs, targets[..., None].astype(np.int64), axis=-1)[..., 0]
@@ -90,62 +112,6 @@ def masked_scores(model: keras.Model, windows: Windows) -> tuple[float, float]:
         total_correct += float(((logits.argmax(-1) == targets) * weights).sum())
         count += float(weights.sum())
     return total_loss / count, total_correct / count
-
-
-class _Scalars:
-    """TensorBoard scalars through tensorboard's own event writer (no TensorFlow needed); off if not installed."""
-
-    def __init__(self, folder: Path):
-        try:
-            from tensorboard.compat.proto.event_pb2 import Event
-            from tensorboard.compat.proto.summary_pb2 import Summary
-            from tensorboard.summary.writer.event_file_writer import EventFileWriter
-        except ImportError:
-            self.writers = None
-            return
-        self.Event, self.Summary = Event, Summary
-        self.writers = {name: EventFileWriter(str(folder / name)) for name in ("train", "validation")}
-
-    def write(self, step: int, values: dict[str, float]) -> None:
-        if self.writers is None:
-            return
-        for name, prefix in (("train", ""), ("validation", "val_")):
-            tags = [
-                self.Summary.Value(tag=tag, simple_value=float(values[prefix + tag]))
-                for tag in ("loss", "accuracy", "perplexity")
-                if not math.isnan(values[prefix + tag])
-            ]
-            if name == "train":
-                tags.append(self.Summary.Value(tag="learning_rate", simple_value=float(values["learning_rate"])))
-            event = self.Event(wall_time=time.time(), step=step, summary=self.Summary(value=tags))
-            self.writers[name].add_event(event)
-            self.writers[name].flush()
-
-    def close(self) -> None:
-        for writer in (self.writers or {}).values():
-            writer.close()
-
-
-def _save_model(model: keras.Model, path: Path) -> None:
-    write_atomic(path, lambda tmp: model.save(tmp), suffix=".keras")
-
-
-def _save_resume_point(model: keras.Model, path: Path) -> None:
-    """Trainable weights and optimizer variables, in order, for continuing a run exactly."""
-    arrays = {f"weight_{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(model.trainable_weights)}
-    arrays |= {f"optimizer_{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(model.optimizer.variables)}
-    write_atomic(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
-
-
-def _load_resume_point(model: keras.Model, path: Path) -> None:
-    if not path.is_file():
-        raise RunError(f"{path} is missing, so the run cannot continue; train into a new --out folder")
-    with np.load(path) as saved:
-        for i, variable in enumerate(model.trainable_weights):
-            variable.assign(saved[f"weight_{i}"])
-        model.optimizer.build(model.trainable_variables)
-        for i, variable in enumerate(model.optimizer.variables):
-            variable.assign(saved[f"optimizer_{i}"])
 
 
 def compile_model(model: keras.Model, train: TrainConfig) -> None:
@@ -157,110 +123,205 @@ def compile_model(model: keras.Model, train: TrainConfig) -> None:
     )
 
 
+def _save_model(model: keras.Model, path: Path) -> None:
+    write_atomic(path, lambda tmp: model.save(tmp), suffix=".keras")
+
+
+def _numpy(variables: list) -> list[np.ndarray]:
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in variables]
+
+
+class StopRequested:
+    """SIGTERM / SIGINT while training: finish the epoch, commit, then stop (a second signal stops at once)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self) -> StopRequested:
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGTERM, signal.SIGINT):
+                self.previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def _handle(self, number: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+
+
+class _Trainer:
+    """The models of one run and the in-memory side of its resume point."""
+
+    def __init__(self, folder: RunFolder, model: ModelConfig, train: TrainConfig, vocabulary: Vocabulary):
+        self.folder, self.train, self.vocabulary = folder, train, vocabulary
+        keras.utils.set_random_seed(train.seed)
+        self.stateful = train.mode == "stateful"
+        self.network = build_model(model, len(vocabulary), batch_size=train.batch_size, stateful=self.stateful)
+        compile_model(self.network, train)
+        self.network.optimizer.build(self.network.trainable_variables)
+        if self.stateful:
+            track_carried_state(self.network)
+        self.twin = build_model(model, len(vocabulary))
+        self.state = RunState()
+        self.rows: list[dict] = []
+        self.best_weights = _numpy(self.network.trainable_weights)
+
+    def restore(self) -> None:
+        """Continue from the last committed resume point, and bring the views back in line with it."""
+        point = read_resume_point(self.folder)
+        groups = self._variable_groups()
+        try:
+            for prefix, variables in groups.items():
+                for i, variable in enumerate(variables):
+                    variable.assign(point.arrays[f"{prefix}_{i}"])
+            self.best_weights = [point.arrays[f"best_{i}"] for i in range(len(self.best_weights))]
+        except (KeyError, ValueError):
+            raise RunError(f"{self.folder.resume_path}: does not fit this model; delete the run folder") from None
+        self.state, self.rows = point.state, point.metrics
+
+    def _variable_groups(self) -> dict[str, list]:
+        return {
+            "weight": self.network.trainable_weights,
+            "optimizer": self.network.optimizer.variables,
+            "other": self.network.non_trainable_variables,
+        }
+
+    def commit(self, final: bool = False) -> None:
+        """Write the resume point (one atomic file), then last.keras, best.keras, the projector when ``final``,
+        and the views last (:func:`rnncells.runs.write_views`)."""
+        arrays = {f"{p}_{i}": a for p, vs in self._variable_groups().items() for i, a in enumerate(_numpy(vs))}
+        arrays |= {f"best_{i}": a for i, a in enumerate(self.best_weights)}
+        point = ResumePoint(self.state, list(self.rows), arrays)
+        write_resume_point(self.folder, point)
+        copy_trainable_weights(self.network, self.twin)
+        _save_model(self.twin, self.folder.named_checkpoint("last"))
+        if final:
+            export_projector(self.twin, self.vocabulary, self.folder.projector)
+        for variable, value in zip(self.twin.trainable_weights, self.best_weights, strict=True):
+            variable.assign(value)
+        _save_model(self.twin, self.folder.named_checkpoint("best"))
+        copy_trainable_weights(self.network, self.twin)
+        write_views(self.folder, point)
+
+    def step_checkpoint(self, step: int, loss: float) -> None:
+        copy_trainable_weights(self.network, self.twin)
+        _save_model(self.twin, self.folder.step_checkpoint(step, loss))
+        self.folder.keep_newest_step_checkpoints(self.train.keep_checkpoints)
+
+    def run_epoch(self, epoch: int, windows: Windows, bar) -> tuple[float, float]:
+        """One pass over the training windows; returns the mean loss and accuracy over real positions."""
+        train, network = self.train, self.network
+        network.optimizer.learning_rate.assign(train.learning_rate * train.lr_decay**epoch)
+        reset_states(network)
+        n = windows.n_windows
+        order = np.arange(n) if self.stateful else np.random.default_rng([train.seed, epoch]).permutation(n)
+        loss_sum = correct_sum = count = 0.0
+        for k in order:
+            inputs, targets = windows.inputs[k], windows.targets[k]
+            real = float(inputs.size if windows.weights is None else windows.weights[k].sum())
+            # Keras averages a weighted loss over all positions: scale weights to mean 1 so padding
+            # neither dilutes the loss nor shrinks the gradient.
+            sample_weight = None if windows.weights is None else windows.weights[k] * (inputs.size / real)
+            logs = network.train_on_batch(inputs, targets, sample_weight=sample_weight, return_dict=True)
+            loss, accuracy = float(logs["loss"]), float(logs["sparse_categorical_accuracy"])
+            loss_sum, correct_sum, count = loss_sum + loss * real, correct_sum + accuracy * real, count + real
+            self.state = RunState(self.state.epochs_done, self.state.step + 1, self.state.best_val_loss)
+            bar.update(1)
+            if train.checkpoint_every_steps and self.state.step % train.checkpoint_every_steps == 0:
+                self.step_checkpoint(self.state.step, loss)
+        bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / count:.3f}")
+        return loss_sum / count, correct_sum / count
+
+    def finish_epoch(self, epoch: int, loss: float, accuracy: float, validation: Windows | None, started: float):
+        """Validate, record the epoch's row and keep the best weights in memory; returns the row."""
+        copy_trainable_weights(self.network, self.twin)
+        val_loss, val_accuracy = masked_scores(self.twin, validation) if validation else (math.nan, math.nan)
+        row = {
+            "epoch": epoch + 1,
+            "step": self.state.step,
+            "loss": round(loss, 6),
+            "accuracy": round(accuracy, 6),
+            "perplexity": round(math.exp(loss), 6),
+            "val_loss": round(val_loss, 6),
+            "val_accuracy": round(val_accuracy, 6),
+            "val_perplexity": round(math.exp(val_loss), 6) if validation else math.nan,
+            "learning_rate": round(self.train.learning_rate * self.train.lr_decay**epoch, 10),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        score = val_loss if validation else loss
+        best = self.state.best_val_loss
+        if score < best:
+            best = score
+            self.best_weights = _numpy(self.network.trainable_weights)
+        self.state = RunState(epoch + 1, self.state.step, best)
+        self.rows.append(row)
+        return row
+
+
 def train(
     dataset_dir: str | Path, out_dir: str | Path, model: ModelConfig, train: TrainConfig, progress: bool = True
 ) -> Path:
     """Train (or continue training) one run into ``out_dir``; returns the run folder."""
     model.validate()
     train.validate()
-    dataset_dir, out_dir = Path(dataset_dir), Path(out_dir)
+    dataset_dir, folder = Path(dataset_dir), RunFolder(out_dir)
     manifest, rows = load_variant(dataset_dir, train.variant)
     vocabulary = Vocabulary(manifest["vocabulary"], train.variant)
     windows = _windows(rows, vocabulary, train)
     validation = _validation_windows(rows, vocabulary)
-    remove_stale_temp_files(out_dir)
-    folder = RunFolder(out_dir)
+    remove_stale_temp_files(folder.path)
     config = RunConfig(manifest["parameters"], model, train)
-    state = _earlier_state(folder, config, manifest["content_hash"])
-    epochs_done = state.epochs_done if state else 0
-    if epochs_done >= train.epochs:
-        print(f"{out_dir}: already trained {epochs_done} epochs (asked {train.epochs}); nothing to do")
-        return out_dir
+    _check_same_run(folder, config, manifest["content_hash"])
+    committed = committed_state(folder) if folder.is_run() else None
+    if committed and committed.epochs_done >= train.epochs and folder.read_state() == committed:
+        print(f"{folder.path}: already trained {committed.epochs_done} epochs (asked {train.epochs}); nothing to do")
+        return folder.path
 
-    keras.utils.set_random_seed(train.seed)
-    stateful = train.mode == "stateful"
-    network = build_model(model, len(vocabulary), batch_size=train.batch_size, stateful=stateful)
-    compile_model(network, train)
-    twin = build_model(model, len(vocabulary))
-    if stateful:
-        track_carried_state(network)
-    if state:
-        _load_resume_point(network, folder.resume_path)
-        folder.truncate_metrics(epochs_done)
-    else:
+    trainer = _Trainer(folder, model, train, vocabulary)
+    if committed:
+        trainer.restore()
+    folder.write_config(config)  # also records a grown epoch count
+    if not committed:
         _write_run_files(folder, dataset_dir, manifest, vocabulary, model, train)
-    folder.write_config(config)
+    if committed and committed.epochs_done >= train.epochs:
+        trainer.commit(final=True)  # a kill during the last save left the views behind: finish them
+    else:
+        _train_epochs(trainer, windows, validation, progress, model_name(train.variant, model))
+    return folder.path
 
-    step = state.step if state else 0
-    best = state.best_val_loss if state else math.inf
-    scalars = _Scalars(folder.tensorboard)
+
+def _train_epochs(trainer: _Trainer, windows: Windows, validation: Windows | None, progress: bool, name: str) -> None:
+    """The epochs still to do, committing on the schedule (module docstring), at the end and on a stop signal."""
     from tqdm import tqdm
 
+    train = trainer.train
+    first = trainer.state.epochs_done
     bar = tqdm(
-        total=(train.epochs - epochs_done) * windows.n_windows,
-        disable=not progress,
-        unit="step",
-        desc=model_name(train.variant, model),
-        leave=False,
+        total=(train.epochs - first) * windows.n_windows, disable=not progress, unit="step", desc=name, leave=False
     )
+    scalars = Scalars(trainer.folder.tensorboard)
+    last_commit = time.monotonic()
     try:
-        for epoch in range(epochs_done, train.epochs):
-            started = time.perf_counter()
-            learning_rate = train.learning_rate * train.lr_decay**epoch
-            network.optimizer.learning_rate.assign(learning_rate)
-            reset_states(network)
-            order = (
-                np.arange(windows.n_windows)
-                if stateful
-                else np.random.default_rng([train.seed, epoch]).permutation(windows.n_windows)
-            )
-            loss_sum = correct_sum = count = 0.0
-            for k in order:
-                inputs, targets = windows.inputs[k], windows.targets[k]
-                real = float(inputs.size if windows.weights is None else windows.weights[k].sum())
-                # Keras averages a weighted loss over all positions: scale weights to mean 1 so padding
-                # neither dilutes the loss nor shrinks the gradient.
-                sample_weight = None if windows.weights is None else windows.weights[k] * (inputs.size / real)
-                logs = network.train_on_batch(inputs, targets, sample_weight=sample_weight, return_dict=True)
-                loss_sum += float(logs["loss"]) * real
-                correct_sum += float(logs["sparse_categorical_accuracy"]) * real
-                count += real
-                step += 1
-                bar.update(1)
-                bar.set_postfix(epoch=epoch + 1, loss=f"{float(logs['loss']):.3f}")
-                if train.checkpoint_every_steps and step % train.checkpoint_every_steps == 0:
-                    copy_trainable_weights(network, twin)
-                    _save_model(twin, folder.step_checkpoint(step, float(logs["loss"])))
-                    folder.keep_newest_step_checkpoints(train.keep_checkpoints)
-            loss, accuracy = loss_sum / count, correct_sum / count
-            copy_trainable_weights(network, twin)
-            val_loss, val_accuracy = masked_scores(twin, validation) if validation else (math.nan, math.nan)
-            row = {
-                "epoch": epoch + 1,
-                "step": step,
-                "loss": round(loss, 6),
-                "accuracy": round(accuracy, 6),
-                "perplexity": round(math.exp(loss), 6),
-                "val_loss": round(val_loss, 6),
-                "val_accuracy": round(val_accuracy, 6),
-                "val_perplexity": round(math.exp(val_loss), 6) if validation else math.nan,
-                "learning_rate": round(learning_rate, 10),
-                "seconds": round(time.perf_counter() - started, 3),
-            }
-            _save_model(twin, folder.named_checkpoint("last"))
-            score = val_loss if validation else loss
-            if score < best:
-                best = score
-                _save_model(twin, folder.named_checkpoint("best"))
-            _save_resume_point(network, folder.resume_path)
-            folder.append_metrics(row)
-            folder.write_state(RunState(epoch + 1, step, best))
-            scalars.write(epoch + 1, row)
+        with StopRequested() as stop:
+            for epoch in range(first, train.epochs):
+                started = time.perf_counter()
+                loss, accuracy = trainer.run_epoch(epoch, windows, bar)
+                row = trainer.finish_epoch(epoch, loss, accuracy, validation, started)
+                scalars.write(epoch + 1, row)
+                due = time.monotonic() - last_commit >= train.save_every_seconds
+                if due or stop.requested or epoch + 1 == train.epochs:
+                    trainer.commit(final=epoch + 1 == train.epochs)
+                    last_commit = time.monotonic()
+                if stop.requested:
+                    raise KeyboardInterrupt
     finally:
         bar.close()
         scalars.close()
-    export_projector(twin, vocabulary, folder.projector)
-    return out_dir
 
 
 def _write_run_files(
@@ -288,37 +349,3 @@ def _median_bpm(dataset_dir: Path, variant: str) -> float | None:
     _, rows = load_variant(dataset_dir, variant)
     tempos = sorted(row["bpm"] for row in rows if row.get("bpm"))
     return tempos[len(tempos) // 2] if tempos else None
-
-
-def export_projector(model: keras.Model, vocabulary: Vocabulary, folder: Path, neighbours: int = 5) -> Path:
-    """Write the embedding for TensorBoard's projector, and each token's nearest neighbours as text.
-
-    Open it with ``tensorboard --logdir RUN/projector`` (Projector tab).
-    """
-    vectors = keras.ops.convert_to_numpy(model.get_layer("embedding").embeddings).astype(np.float64)
-    labels = vocabulary.labels()
-    write_text_atomic(folder / "vectors.tsv", "".join("\t".join(f"{x:.6g}" for x in row) + "\n" for row in vectors))
-    write_text_atomic(folder / "metadata.tsv", "".join(label + "\n" for label in labels))
-    write_text_atomic(
-        folder / "projector_config.pbtxt",
-        (
-            'embeddings {\n  tensor_name: "embedding"\n  tensor_path: "vectors.tsv"\n'
-            '  metadata_path: "metadata.tsv"\n}\n'
-        ),
-    )
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    cosine = (vectors / np.where(norms == 0, 1, norms)) @ (vectors / np.where(norms == 0, 1, norms)).T
-    euclidean = np.linalg.norm(vectors[:, None, :] - vectors[None, :, :], axis=-1)
-    np.fill_diagonal(cosine, -np.inf)
-    np.fill_diagonal(euclidean, np.inf)
-    count = min(neighbours, len(labels) - 1)
-    lines = [
-        f"# nearest {count} neighbours of each token's embedding",
-        "token\tby cosine similarity\tby euclidean distance",
-    ]
-    for i, label in enumerate(labels):
-        by_cosine = ", ".join(f"{labels[j]} ({cosine[i, j]:.3f})" for j in np.argsort(-cosine[i])[:count])
-        by_distance = ", ".join(f"{labels[j]} ({euclidean[i, j]:.3f})" for j in np.argsort(euclidean[i])[:count])
-        lines.append(f"{label}\t{by_cosine}\t{by_distance}")
-    write_text_atomic(folder / "neighbours.txt", "\n".join(lines) + "\n")
-    return folder
