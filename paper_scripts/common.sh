@@ -1,12 +1,12 @@
 # Shared settings of the paper scripts (sourced by each; not run on its own).
 # SOURCE: your corpus (a folder of monophonic .mid files, or music21:essenFolksong).
 # CONFIG: the grid file (configs/paper.toml; configs/paper-nas-ugrnn.toml for the study's own cells).
-# WORK:   where everything goes.
+# WORK:   where everything goes (default out/paper, which git ignores; WORK=results/NAME for results to commit).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SOURCE="${SOURCE:-music21:essenFolksong}"
 CONFIG="${CONFIG:-configs/paper.toml}"
-WORK="${WORK:-results/paper}"
+WORK="${WORK:-out/paper}"
 JOBS="${JOBS:-1}"
 RNNCELLS="${RNNCELLS:-rnncells}"
 selected_runs() {  # the run chosen per (variant, cell), one per line, from the grid's selection.json

@@ -352,7 +352,7 @@ def _add_grid(commands) -> None:
     for each in (run, status, finish, slurm):
         each.add_argument("config", type=Path, help="grid file, e.g. configs/quick.toml")
         each.add_argument("--source", help="corpus to use instead of the grid file's [dataset] source")
-        each.add_argument("--out", type=Path, help="results folder (default: results/<grid name>)")
+        each.add_argument("--out", type=Path, help="results folder (default: out/<grid name>, ignored by git)")
     run.add_argument("--jobs", type=int, default=1, help="training processes at once (default 1)")
     run.add_argument("--retries", type=int, default=1, help="extra attempts for a failing run (default 1)")
     for each in (run, finish):
@@ -377,7 +377,8 @@ def run_grid_command(args: argparse.Namespace) -> int:
 
     grid = load_grid(args.config, source=args.source)
     if args.action == "status":
-        from rnncells.grid.runner import format_status, grid_paths, status_rows
+        from rnncells.grid.paths import grid_paths
+        from rnncells.grid.status import format_status, status_rows
 
         print(format_status(status_rows(grid, grid_paths(grid, args.out))))
         return 0
@@ -403,8 +404,9 @@ def run_grid_command(args: argparse.Namespace) -> int:
         else:
             print(f"submit with: rnncells grid slurm {args.config} --submit (or sbatch the scripts yourself)")
         return 0
+    from rnncells.grid.paths import grid_paths
     from rnncells.grid.plan import plan_runs
-    from rnncells.grid.runner import finish_grid, grid_paths, run_grid
+    from rnncells.grid.runner import finish_grid, run_grid
 
     if args.action == "finish":
         index = finish_grid(

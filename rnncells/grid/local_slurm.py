@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from rnncells.files import write_text_atomic
+from rnncells.grid.supervise import process_alive
 
 BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "scontrol", "sinfo", "squeue", "scancel")
 MUNGE_PID_FILE = Path("/run/munge/munged.pid")
@@ -45,21 +46,6 @@ def which(name: str) -> str | None:
 def missing_binaries() -> list[str]:
     """The programs of :data:`BINARIES` that are not installed."""
     return [name for name in BINARIES if which(name) is None]
-
-
-def process_alive(pid: int) -> bool:
-    """True while ``pid`` is a live process (a zombie, killed but not yet reaped by its parent, counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def read_pid(pid_file: Path, name: str | None = None) -> int | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from rnncells.config import GridConfig, ModelConfig, TrainConfig, resolve_train_configs
+from rnncells.config import ConfigError, GridConfig, ModelConfig, TrainConfig, resolve_train_configs
+from rnncells.runs import RunConfig
 
 
 @dataclass(frozen=True)
@@ -16,52 +17,17 @@ class PlannedRun:
     name: str
     model: ModelConfig
     train: TrainConfig
+    dataset: dict[str, Any] = field(default_factory=dict, hash=False)  # the grid's [dataset] parameters
 
     @property
     def group(self) -> tuple[str, str]:
         """Runs of one group compete in selection: same variant and cell (the study picked a depth per pair)."""
         return self.train.variant, self.model.cell
 
-    def train_arguments(self, dataset_dir: Path, run_dir: Path) -> list[str]:
-        """``rnncells train`` arguments that reproduce this run (used locally and in Slurm job arrays)."""
-        m, t = self.model, self.train
-        args = [
-            "train",
-            "--dataset",
-            str(dataset_dir),
-            "--out",
-            str(run_dir),
-            "--variant",
-            t.variant,
-            "--cell",
-            m.cell,
-            "--layers",
-            str(m.layers),
-            "--units",
-            str(m.units),
-            "--epochs",
-            str(t.epochs),
-            "--batch-size",
-            str(t.batch_size),
-            "--seq-length",
-            str(t.seq_length),
-            "--learning-rate",
-            repr(t.learning_rate),
-            "--lr-decay",
-            repr(t.lr_decay),
-            "--dropout",
-            repr(m.dropout),
-            "--mode",
-            t.mode,
-            "--seed",
-            str(t.seed),
-            "--checkpoint-every",
-            str(t.checkpoint_every_steps),
-            "--quiet",
-        ]
-        if m.layers > 5:
-            args.append("--allow-deep")
-        return args
+    @property
+    def config(self) -> RunConfig:
+        """The run's resolved config, as the grid writes it to ``RUN/config.toml`` for ``rnncells train --config``."""
+        return RunConfig(dict(self.dataset), self.model, self.train)
 
 
 def run_name(variant: str, values: dict, axes: dict[str, list]) -> str:
@@ -72,8 +38,19 @@ def run_name(variant: str, values: dict, axes: dict[str, list]) -> str:
 
 
 def plan_runs(grid: GridConfig) -> list[PlannedRun]:
-    """Every variant x every combination of the grid's axes, in a stable order."""
-    axes = {"cell": ["lstm"], "layers": [1], **grid.axes}
+    """Every variant x every combination of the grid's axes, in a stable order.
+
+    ``cell`` and ``layers`` are always axes (naming the runs); without an ``[axes]`` entry their one value is
+    the grid's ``[model]`` value, else the default. Variants come from ``[dataset] variants``, never ``[train]``.
+    """
+    if "variant" in grid.train:
+        raise ConfigError("[train] variant: the grid's variants come from [dataset] variants")
+    defaults = ModelConfig()
+    axes = {
+        "cell": [grid.model.get("cell", defaults.cell)],
+        "layers": [grid.model.get("layers", defaults.layers)],
+        **grid.axes,
+    }
     names = list(axes)
     runs = []
     for variant in grid.dataset.variants:
@@ -83,12 +60,9 @@ def plan_runs(grid: GridConfig) -> list[PlannedRun]:
             values["seed"] = values.get("seed", 0)
             if variant in grid.epochs:
                 values["epochs"] = grid.epochs[variant]
-            if values.get("layers", 1) > 5:
+            if values.get("layers", 1) > values.get("max_layers", 5):  # a grid asking for deep runs allows them
                 values["max_layers"] = values["layers"]
             model, train = resolve_train_configs(values)
-            runs.append(
-                PlannedRun(
-                    run_name(variant, {**values, "cell": model.cell, "layers": model.layers}, axes), model, train
-                )
-            )
+            name = run_name(variant, {**values, "cell": model.cell, "layers": model.layers}, axes)
+            runs.append(PlannedRun(name, model, train, asdict(grid.dataset)))
     return runs

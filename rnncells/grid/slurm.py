@@ -87,6 +87,17 @@ def _write_script(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def _check_commands(job_name: str, commands: Sequence[str]) -> None:
+    if not commands:
+        raise SlurmError(f"job array {job_name!r} has no commands; give at least one")
+    for index, command in enumerate(commands):
+        if "\n" in command or "\r" in command or not command.strip():
+            raise SlurmError(
+                f"command {index} of {job_name!r} is empty or spans lines ({command!r}); "
+                "give one shell line per task (join steps with &&)"
+            )
+
+
 def write_job_array(
     out_dir: Path,
     job_name: str,
@@ -108,14 +119,7 @@ def write_job_array(
     (``--array=0-N%K``); each task logs to ``LOG_DIR/JOB_NAME_<array id>_<task>.out`` (default ``OUT_DIR/logs``);
     ``workdir`` is where the commands run (default: where ``sbatch`` was called).
     """
-    if not commands:
-        raise SlurmError(f"job array {job_name!r} has no commands; give at least one")
-    for index, command in enumerate(commands):
-        if "\n" in command or "\r" in command or not command.strip():
-            raise SlurmError(
-                f"command {index} of {job_name!r} is empty or spans lines ({command!r}); "
-                "give one shell line per task (join steps with &&)"
-            )
+    _check_commands(job_name, commands)
     if throttle is not None and throttle < 1:
         raise SlurmError(f"throttle={throttle}: give a positive number of tasks to run at once, or None")
     out_dir = Path(out_dir).resolve()

@@ -1,10 +1,10 @@
 """A grid as Slurm jobs: one array task per training run, then one dependent job that finishes the grid.
 
-``rnncells grid slurm CONFIG`` builds the dataset (quick, on the login node), writes
-``slurm/<grid>/train.sbatch`` (task i runs ``rnncells train`` for run i; ``%K`` throttles how many run at once)
-and ``slurm/<grid>/finish.sbatch`` (``rnncells grid finish``: selection, generation, evaluation, tables), and with
-``--submit`` submits both, the second with ``afterok`` on the array. A failed task can be resubmitted alone
-(``--resubmit I``); the trainer resumes it from its last epoch.
+``rnncells grid slurm CONFIG`` builds the dataset (quick, on the login node), writes each run's resolved
+``RUN/config.toml``, then ``slurm/<grid>/train.sbatch`` (task i runs ``rnncells train --config RUN/config.toml``
+for run i; ``%K`` throttles how many run at once) and ``slurm/<grid>/finish.sbatch`` (``rnncells grid finish``:
+selection, generation, evaluation, tables), and with ``--submit`` submits both, the second with ``afterok`` on
+the array. A failed task can be resubmitted alone (``--resubmit I``); the trainer resumes it from its last epoch.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from pathlib import Path
 
 from rnncells.config import GridConfig
 from rnncells.files import write_text_atomic
+from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import plan_runs
-from rnncells.grid.runner import grid_paths, grid_toml, prepare_dataset, train_command
+from rnncells.grid.runner import grid_toml, prepare_dataset, train_command, write_run_config
 from rnncells.grid.slurm import resubmit_task, submit, write_dependent_job, write_job_array
+from rnncells.grid.status import is_finished
 
 
 @dataclass
@@ -59,6 +61,9 @@ def write_grid_jobs(
     resolved = write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
     prepare_dataset(grid, paths, progress)
     runs = plan_runs(grid)
+    for run in runs:  # each task trains from its run's config.toml; a finished run keeps the config it has
+        if not is_finished(paths, run):
+            write_run_config(run, paths)
     commands = [shlex.join(train_command(run, paths)) for run in runs]
     folder = slurm_dir / grid.name
     common = {

@@ -16,11 +16,11 @@ def sbatch_lines(script: Path) -> list[str]:
     return [line for line in script.read_text().splitlines() if line.startswith("#SBATCH")]
 
 
-def run_task(script: Path, task: int | None, cwd: Path) -> subprocess.CompletedProcess:
+def run_task(script: Path, task: int | None, cwd: Path, timeout: int = 30) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "SLURM_ARRAY_TASK_ID"}
     if task is not None:
         env["SLURM_ARRAY_TASK_ID"] = str(task)
-    return subprocess.run(["bash", str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run(["bash", str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def test_array_script_has_the_requested_sbatch_lines(tmp_path):
@@ -251,3 +251,38 @@ def test_missing_slurm_is_reported_with_the_install_command(tmp_path, monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(SlurmError, match="sbatch not found"):
         submit(script)
+
+
+def test_grid_array_task_trains_its_run_from_the_config_toml_the_grid_wrote(edm_dir, tmp_path):
+    """``grid slurm`` without daemons: each task's command is ``rnncells train --config RUN/config.toml``."""
+    import shutil
+
+    from rnncells.config import load_grid
+    from rnncells.grid.plan import plan_runs
+    from rnncells.grid.submit import SlurmOptions, write_grid_jobs
+    from rnncells.runs import RunFolder, read_run_config
+
+    source = tmp_path / "melodies"
+    source.mkdir()
+    for path in sorted(edm_dir.glob("*.mid"))[:10]:
+        shutil.copy(path, source / path.name)
+    config = tmp_path / "tiny.toml"
+    config.write_text(
+        f'name = "tiny"\n[dataset]\nsource = "{source}"\nvariants = ["control"]\ntrain_ratio = 0.7\n'
+        'validation_ratio = 0.3\ntest_ratio = 0.0\n[axes]\ncell = ["gru", "lstm"]\n'
+        "[model]\nunits = 8\nembedding_dim = 5\n[train]\nepochs = 1\nbatch_size = 4\nseq_length = 8\nclip_norm = 1.5\n"
+    )
+    grid = load_grid(config)
+    jobs = write_grid_jobs(grid, config, tmp_path / "out", tmp_path / "slurm", SlurmOptions(), progress=False)
+    runs = plan_runs(grid)
+    assert len(jobs.commands) == len(runs) == 2
+    for run, command in zip(runs, jobs.commands):
+        run_dir = (tmp_path / "out" / "runs" / run.name).resolve()
+        assert f"--out {run_dir} --config {run_dir / 'config.toml'} --quiet" in command and "--units" not in command
+        written = read_run_config(run_dir / "config.toml")
+        assert (written.model, written.train, written.dataset["source"]) == (run.model, run.train, str(source))
+    result = run_task(jobs.train_script, 1, tmp_path, timeout=600)
+    assert result.returncode == 0, result.stderr
+    trained = RunFolder(tmp_path / "out" / "runs" / runs[1].name)
+    assert trained.epochs_done == 1 and trained.read_config().model.embedding_dim == 5
+    assert RunFolder(tmp_path / "out" / "runs" / runs[0].name).is_fresh()  # task 0 did not run

@@ -1,0 +1,64 @@
+"""``OUT/index.html``: the grid's outputs, linked, rendered from the template ``index.html.j2`` (package data).
+
+The page lists the tables (tables.pdf first), the selected model per (variant, cell) and why, the run table of
+``rnncells grid status``, every figure (PNG shown, PDF linked), the evaluation files and the song folders. Links
+are relative to ``OUT``, so the folder can be moved or published as it is.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from rnncells.config import GridConfig
+from rnncells.evaluation import EvaluationFolder
+from rnncells.files import write_text_atomic
+from rnncells.grid.paths import GridPaths
+from rnncells.grid.status import status_rows
+
+TEMPLATE = "index.html.j2"
+
+
+def template() -> jinja2.Template:
+    """The page template, read from the installed package (pyproject.toml ships it as package data)."""
+    text = resources.files("rnncells.grid").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return environment.from_string(text)
+
+
+def index_context(
+    grid: GridConfig, paths: GridPaths, selection: dict, figures: list[Path], tables: list[Path], pdf: Path | None
+) -> dict:
+    """What the template shows, as plain values with paths relative to the results folder."""
+
+    def relative(path: Path) -> str:
+        return str(Path(path).relative_to(paths.root))
+
+    rows = status_rows(grid, paths)
+    song_folders = sorted(p for p in paths.songs.iterdir() if p.is_dir()) if paths.songs.is_dir() else []
+    return {
+        "name": grid.name,
+        "source": grid.dataset.source,
+        "n_runs": len(rows),
+        "config": "grid.toml",
+        "tables": [relative(p) for p in ([pdf] if pdf else []) + list(tables)],
+        "selection": selection,
+        "select_by": grid.select_by,
+        "columns": [c for c in (rows[0] if rows else {}) if c not in ("attempts", "error")],
+        "rows": rows,
+        "figures": [
+            {"png": relative(p), "pdf": relative(p.with_suffix(".pdf"))} for p in figures if p.suffix == ".png"
+        ],
+        "evaluation": [relative(p) for p in EvaluationFolder(paths.evaluation).table_paths()],
+        "songs": [{"path": relative(p), "n_midi": len(list(p.glob("*.mid")))} for p in song_folders],
+    }
+
+
+def write_index(
+    grid: GridConfig, paths: GridPaths, selection: dict, figures: list[Path], tables: list[Path], pdf: Path | None
+) -> Path:
+    """Render ``OUT/index.html`` (module docstring) and return its path."""
+    page = template().render(index_context(grid, paths, selection, figures, tables, pdf))
+    return write_text_atomic(paths.root / "index.html", page)
