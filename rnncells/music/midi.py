@@ -1,6 +1,8 @@
 """Read a melody from a MIDI file (type 0 or 1) and write melodies back as MIDI.
 
-Reading: every note of every track is paired note-on -> note-off (first in, first out per channel and pitch).
+Reading: the file's chunks and header are checked first (a truncated or damaged file, impossible timing such as 0
+ticks per beat, an SMPTE division, a tempo of 0 or a time signature of 0 beats are refused with a reason), then
+every note of every track is paired note-on -> note-off (first in, first out per channel and pitch).
 The melody part is chosen in this order: ``track`` (case-insensitive substring of the track or instrument
 name), else a part named like a melody (melody / lead / vocal / voice), else the only part, else the top voice
 ("skyline") of all non-drum parts. Drums (MIDI channel 10) are never used. The chosen notes are made
@@ -11,7 +13,12 @@ monophonic by the skyline rule (see :func:`skyline`), then quantised to 16th-not
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import stat
+import struct
+import unicodedata
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +31,8 @@ from rnncells.music.melody import STEPS_PER_QUARTER, Melody, Note
 DRUM_CHANNEL = 9
 MELODY_NAME = re.compile(r"melod|lead|vocal|voice", re.IGNORECASE)
 NAME_SEPARATORS = (" - ", " – ", " — ")
+MAX_FILE_BYTES = 16 * 1024 * 1024  # far more than any melody; a bigger "MIDI file" is refused unread
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 class MidiReadError(ValueError):
@@ -67,31 +76,140 @@ def artist_and_title(path: str | Path) -> tuple[str | None, str | None]:
     return stem[:position].strip() or None, stem[position + len(sep) :].strip() or None
 
 
-def _open_midi(path: Path) -> mido.MidiFile:
-    if not path.is_file():
-        raise MidiReadError("unreadable", f"{path}: no such file")
+def printable(text: str) -> str:
+    """``text`` on one printable line: line breaks, tabs and control characters become backslash escapes
+    (``\\n``, ``\\t``, ``\\x1b``, ``\\u2028``), and a byte that was not UTF-8 in a file name (decoded by
+    ``os.fsdecode`` as a lone surrogate) becomes ``\\xNN``. Other text, backslashes included, is kept as it is."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[char])
+        elif 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the byte code - 0xDC00 of a name that is not UTF-8
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words (from its ``st_mode``)."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    return "not a regular file"
+
+
+def _read_bytes(path: Path, where: str) -> bytes:
+    """The bytes of a regular file. Anything else (a FIFO, a device, a folder) is refused before it is opened; the
+    file is opened non-blocking and checked again, so one swapped in meanwhile cannot block the read either."""
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
     except OSError as error:
-        raise MidiReadError("unreadable", f"{path}: cannot read ({error.strerror})") from None
-    if size == 0:
-        raise MidiReadError("empty", f"{path}: empty file (0 bytes)")
+        raise MidiReadError("unreadable", f"{where}: cannot read ({error.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise MidiReadError("not a file", f"{where}: {file_kind(info.st_mode)}, not a MIDI file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise MidiReadError("too large", f"{where}: {info.st_size} bytes, more than a MIDI melody ({MAX_FILE_BYTES})")
     try:
-        return mido.MidiFile(path, clip=True)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as error:
+        raise MidiReadError("unreadable", f"{where}: cannot read ({error.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise MidiReadError("not a file", f"{where}: {file_kind(os.fstat(fd).st_mode)}, not a MIDI file")
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise MidiReadError("unreadable", f"{where}: cannot read ({error.strerror})") from None
+    if not data:
+        raise MidiReadError("empty", f"{where}: empty file (0 bytes)")
+    if len(data) > MAX_FILE_BYTES:
+        raise MidiReadError("too large", f"{where}: more than {MAX_FILE_BYTES} bytes, more than a MIDI melody")
+    return data
+
+
+def _check_header(data: bytes, where: str) -> int:
+    """Check the header chunk (format, time division); return the number of tracks it announces."""
+    if data[:4] != b"MThd":
+        if len(data) < 4 and b"MThd".startswith(data):
+            raise MidiReadError("truncated", f"{where}: truncated MIDI file (ends inside the header)")
+        raise MidiReadError("not MIDI", f"{where}: not a MIDI file (no MThd header)")
+    if len(data) < 14:
+        raise MidiReadError("truncated", f"{where}: truncated MIDI file (ends inside the header)")
+    size, midi_type, tracks, division = struct.unpack(">IHHH", data[4:14])
+    if size < 6:
+        raise MidiReadError("corrupt", f"{where}: corrupt MIDI header ({size} bytes, at least 6)")
+    if midi_type == 2:
+        raise MidiReadError("unsupported", f"{where}: MIDI type 2 (independent patterns) is not supported")
+    if midi_type > 2:
+        raise MidiReadError("unsupported", f"{where}: MIDI type {midi_type} does not exist (0, 1 or 2)")
+    if division & 0x8000:
+        frames = 256 - (division >> 8)
+        what = f"SMPTE time ({frames} frames per second)" if frames in (24, 25, 29, 30) else f"0x{division:04X}"
+        raise MidiReadError("bad timing", f"{where}: time division {what}, not ticks per beat (docs/method.md §1)")
+    if division == 0:
+        raise MidiReadError("bad timing", f"{where}: 0 ticks per beat, so no note has a length")
+    return tracks
+
+
+def _check_chunks(data: bytes, where: str) -> None:
+    """Every chunk after the header must be a track lying inside the file, as many as the header announces."""
+    announced = _check_header(data, where)
+    position, found = 8 + struct.unpack(">I", data[4:8])[0], 0
+    while position < len(data):
+        if position + 8 > len(data):
+            raise MidiReadError("truncated", f"{where}: truncated MIDI file (ends inside a chunk header)")
+        name, size = data[position : position + 4], struct.unpack(">I", data[position + 4 : position + 8])[0]
+        if name != b"MTrk":
+            raise MidiReadError("corrupt", f"{where}: corrupt MIDI data ({printable(repr(name))} at byte {position})")
+        if position + 8 + size > len(data):
+            raise MidiReadError("truncated", f"{where}: truncated MIDI file (track {found} runs past the end)")
+        position, found = position + 8 + size, found + 1
+    if position > len(data):
+        raise MidiReadError("truncated", f"{where}: truncated MIDI file (the header runs past the end)")
+    if found != announced:
+        raise MidiReadError("corrupt", f"{where}: corrupt MIDI header ({announced} tracks announced, {found} found)")
+
+
+def _open_midi(path: Path, where: str) -> mido.MidiFile:
+    data = _read_bytes(path, where)
+    _check_chunks(data, where)
+    try:
+        return mido.MidiFile(file=io.BytesIO(data), clip=True)
     except EOFError:
-        raise MidiReadError("truncated", f"{path}: truncated MIDI file (ends inside a track)") from None
-    except PermissionError:
-        raise MidiReadError("unreadable", f"{path}: permission denied") from None
-    except OSError as error:
-        if "MThd" in str(error):
-            raise MidiReadError("not MIDI", f"{path}: not a MIDI file (no MThd header)") from None
-        raise MidiReadError("unreadable", f"{path}: cannot read ({error})") from None
-    except (KeyError, ValueError, IndexError, TypeError) as error:
-        raise MidiReadError("corrupt", f"{path}: corrupt MIDI data ({error})") from None
+        raise MidiReadError("truncated", f"{where}: truncated MIDI file (ends inside a track)") from None
+    except Exception as error:  # mido raises many kinds (OSError, KeySignatureError, IndexError ...) on bad data
+        detail = printable(f"{type(error).__name__}: {error}")
+        raise MidiReadError("corrupt", f"{where}: corrupt MIDI data ({detail})") from None
 
 
-def _parts_and_meta(midi: mido.MidiFile) -> tuple[list[Part], dict]:
-    """Pair notes per (track, channel); collect the first tempo, time and key signature."""
+def _timing_problem(message: mido.MetaMessage) -> str | None:
+    """Why a tempo or time signature makes timing impossible, or None."""
+    if message.type == "set_tempo" and message.tempo <= 0:
+        return "a tempo of 0 microseconds per beat"
+    if message.type == "time_signature" and not (message.numerator > 0 and 0 < message.denominator <= 256):
+        denominator = message.denominator
+        shown = f"2^{denominator.bit_length() - 1}" if denominator > 256 else str(denominator)
+        return f"time signature {message.numerator}/{shown}"
+    return None
+
+
+def _parts_and_meta(midi: mido.MidiFile, where: str) -> tuple[list[Part], dict]:
+    """Pair notes per (track, channel); collect the first tempo, time and key signature.
+
+    A tempo of 0 or a time signature of 0 beats anywhere is impossible timing: the file is refused."""
     meta: dict = {}
     parts: list[Part] = []
     for track_index, track in enumerate(midi.tracks):
@@ -111,6 +229,8 @@ def _parts_and_meta(midi: mido.MidiFile) -> tuple[list[Part], dict]:
                     notes[message.channel].append(TickNote(start, tick, message.note))
             elif kind in ("track_name", "instrument_name") and message.name.strip():
                 names.append(message.name.strip())
+            elif kind in ("set_tempo", "time_signature") and _timing_problem(message):
+                raise MidiReadError("bad timing", f"{where}: {_timing_problem(message)} (track {track_index})")
             elif kind == "set_tempo" and "bpm" not in meta:
                 meta["bpm"] = round(mido.tempo2bpm(message.tempo), 2)
             elif kind == "time_signature" and "time_signature" not in meta:
@@ -146,8 +266,9 @@ def skyline(notes: list[TickNote]) -> list[TickNote]:
     return melody
 
 
-def choose_melody_part(parts: list[Part], track: str | None, path: Path) -> tuple[list[TickNote], str]:
-    """Pick the melody notes and say how they were chosen (see the module docstring for the order)."""
+def choose_melody_part(parts: list[Part], track: str | None, path: str | Path) -> tuple[list[TickNote], str]:
+    """Pick the melody notes and say how they were chosen (see the module docstring for the order); ``path``
+    names the file in errors."""
     pitched = [part for part in parts if part.channel != DRUM_CHANNEL and part.notes]
     if not pitched:
         if any(part.notes for part in parts):
@@ -171,17 +292,19 @@ def choose_melody_part(parts: list[Part], track: str | None, path: Path) -> tupl
 def read_midi(path: str | Path, track: str | None = None) -> Melody:
     """Read the melody of one MIDI file; raises :class:`MidiReadError` when the file gives none."""
     path = Path(path)
-    midi = _open_midi(path)
-    if midi.type == 2:
-        raise MidiReadError("unsupported", f"{path}: MIDI type 2 (independent patterns) is not supported")
-    parts, meta = _parts_and_meta(midi)
-    tick_notes, how = choose_melody_part(parts, track, path)
+    where = printable(str(path))
+    midi = _open_midi(path, where)
+    parts, meta = _parts_and_meta(midi, where)
+    tick_notes, how = choose_melody_part(parts, track, where)
+    if midi.ticks_per_beat <= 0:  # _check_header refuses these; kept so no path ever divides by it
+        raise MidiReadError("bad timing", f"{where}: {midi.ticks_per_beat} ticks per beat")
     step = midi.ticks_per_beat / STEPS_PER_QUARTER
     notes = [Note(round(n.start / step), n.pitch, round((n.end - n.start) / step)) for n in tick_notes]
-    artist, title = artist_and_title(path)
+    name = printable(path.name)
+    artist, title = artist_and_title(name)
     return Melody(
         notes=notes,
-        source=path.name,
+        source=name,
         artist=artist,
         title=title,
         bpm=meta.get("bpm"),

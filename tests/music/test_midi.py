@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import mido
 import pytest
 
 from rnncells.music.melody import Note, interval_name, note_name, pitch_from_name
-from rnncells.music.midi import MidiReadError, artist_and_title, read_midi, write_midi
+from rnncells.music.midi import MidiReadError, artist_and_title, printable, read_midi, write_midi
 
 
 def make_midi(
@@ -132,6 +134,103 @@ def test_bad_files_raise_with_a_reason(tmp_path, content, reason):
         read_midi(path)
     assert caught.value.reason == reason
     assert str(path) in str(caught.value)
+
+
+def patched(tmp_path: Path, offset: int, patch: bytes, name: str = "bad.mid") -> Path:
+    """A good melody with ``patch`` written over its bytes at ``offset``."""
+    data = make_midi(tmp_path / "good.mid", [line(list(range(60, 76)))]).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data[:offset] + patch + data[offset + len(patch) :])
+    return path
+
+
+def with_meta(tmp_path: Path, message: mido.MetaMessage) -> Path:
+    """A type-0 file of 16 sixteenth notes that starts with ``message``."""
+    track = mido.MidiTrack([message])
+    for pitch in range(60, 76):
+        track.append(mido.Message("note_on", note=pitch, velocity=80, time=0))
+        track.append(mido.Message("note_off", note=pitch, velocity=0, time=120))
+    midi = mido.MidiFile(type=0, ticks_per_beat=480)
+    midi.tracks.append(track)
+    midi.save(tmp_path / "meta.mid")
+    return tmp_path / "meta.mid"
+
+
+@pytest.mark.parametrize(
+    ("offset", "patch", "words"),
+    [
+        (12, b"\x00\x00", "0 ticks per beat"),
+        (12, b"\xff\xff", "time division 0xFFFF"),
+        (12, b"\xe7\x28", r"SMPTE time \(25 frames per second\)"),
+    ],
+)
+def test_impossible_divisions_are_bad_timing(tmp_path, offset, patch, words):
+    with pytest.raises(MidiReadError, match=words) as caught:
+        read_midi(patched(tmp_path, offset, patch))
+    assert caught.value.reason == "bad timing"
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        (mido.MetaMessage("set_tempo", tempo=0), "a tempo of 0"),
+        (mido.MetaMessage("time_signature", numerator=0, denominator=4), "time signature 0/4"),
+    ],
+)
+def test_tempo_and_time_signature_of_zero_are_bad_timing(tmp_path, message, words):
+    with pytest.raises(MidiReadError, match=words) as caught:
+        read_midi(with_meta(tmp_path, message))
+    assert caught.value.reason == "bad timing"
+
+
+def test_a_key_signature_mido_refuses_and_a_bogus_track_count_are_corrupt(tmp_path):
+    data = make_midi(tmp_path / "good.mid", [line(list(range(60, 76)))], key="C").read_bytes()
+    bad_key = data.replace(bytes.fromhex("ff59020000"), bytes.fromhex("ff59020900"))
+    (tmp_path / "key.mid").write_bytes(bad_key)
+    with pytest.raises(MidiReadError, match="KeySignatureError") as caught:
+        read_midi(tmp_path / "key.mid")
+    assert caught.value.reason == "corrupt"
+    for count in (b"\x00\x00", b"\x00\x05", b"\xff\xff"):
+        with pytest.raises(MidiReadError, match="tracks announced") as caught:
+            read_midi(patched(tmp_path, 10, count))
+        assert caught.value.reason == "corrupt"
+
+
+def test_a_fifo_is_never_opened(tmp_path):
+    os.mkfifo(tmp_path / "pipe.mid")
+    outcome: list = []
+
+    def read() -> None:
+        try:
+            read_midi(tmp_path / "pipe.mid")
+        except MidiReadError as error:
+            outcome.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(5)
+    assert not reader.is_alive(), "read_midi blocked on a FIFO"
+    assert outcome[0].reason == "not a file" and "FIFO" in str(outcome[0])
+
+
+def test_names_that_are_not_utf8_or_hold_control_characters_read_escaped(tmp_path):
+    good = make_midi(tmp_path / "good.mid", [line(list(range(60, 76)))]).read_bytes()
+    path = tmp_path / os.fsdecode(b"Caf\xe9\nBar - Song\x1b.mid")
+    path.write_bytes(good)
+    melody = read_midi(path)
+    assert melody.source == "Caf\\xe9\\nBar - Song\\x1b.mid"
+    assert (melody.artist, melody.title) == ("Caf\\xe9\\nBar", "Song\\x1b")
+    melody.source.encode("utf-8")  # JSON-safe
+
+
+def test_printable_escapes_line_breaks_controls_and_undecodable_bytes():
+    assert printable("Artist - Title.mid") == "Artist - Title.mid"
+    assert printable("a\nb\rc\td") == "a\\nb\\rc\\td"
+    assert printable("\x1b[31m\x7f\x85") == "\\x1b[31m\\x7f\\x85"
+    assert printable("x\u2028y") == "x\\u2028y"
+    assert printable(os.fsdecode(b"\xff\xfe")) == "\\xff\\xfe"
+    assert printable("Beyoncé – Halo ♪ back\\slash") == "Beyoncé – Halo ♪ back\\slash"
+    assert printable(printable("a\nb")) == printable("a\nb")
 
 
 def test_write_then_read_round_trip(tmp_path):
