@@ -1,14 +1,17 @@
 """Where melodies come from: a folder of MIDI files, or music21's bundled corpus (parsed in parallel, cached).
 
-A source is written as a folder path, a single ``.mid`` file, ``music21:essenFolksong`` (every file of that
+A source is written as a folder path (read recursively: every entry below it is read or skipped with a reason),
+a single ``.mid`` file, ``music21:essenFolksong`` (every file of that
 corpus folder) or ``music21:essenFolksong/kinder0`` (one file; one tune = one song).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -16,11 +19,12 @@ from pathlib import Path
 
 from rnncells.files import write_json_atomic
 from rnncells.music.melody import Melody, Note
-from rnncells.music.midi import MidiReadError, read_midi
+from rnncells.music.midi import MidiReadError, file_kind, printable, read_midi
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar")
 MUSIC21_PREFIX = "music21:"
 CACHE_FORMAT = 1
+HIDDEN = "hidden"  # the reason given to entries whose name starts with a dot (listed, never read)
 
 
 class SourceError(ValueError):
@@ -47,30 +51,122 @@ def cache_dir() -> Path:
     return Path(base) / "rnncells"
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One entry below a source folder: its printable name relative to the folder, its path, and why it is not
+    read (None for a file to read)."""
+
+    name: str
+    path: Path
+    skipped: Skipped | None = None
+
+
+def _skip(name: str, reason: str, what: str) -> Skipped:
+    return Skipped(name, reason, f"{name}: {what}")
+
+
+def _why_link_is_skipped(path: Path, name: str) -> Skipped | None:
+    """A symbolic link: None when it leads to a regular file (read as one), else why it is skipped."""
+    try:
+        target = os.stat(path)
+    except OSError as error:
+        try:
+            to = printable(os.readlink(path))
+        except OSError:
+            to = "?"
+        if error.errno == errno.ELOOP:
+            return _skip(name, "broken link", f"a symbolic link loop (to {to}), not followed")
+        if error.errno == errno.ENOENT:
+            return _skip(name, "broken link", f"a dangling symbolic link (to {to}, which is not there)")
+        return _skip(name, "unreadable", f"a symbolic link that cannot be followed ({error.strerror})")
+    if stat.S_ISREG(target.st_mode):
+        return None
+    if stat.S_ISDIR(target.st_mode):
+        return _skip(name, "not a file", "a symbolic link to a folder, not followed")
+    return _skip(name, "not a file", f"a symbolic link to {file_kind(target.st_mode)}, never opened")
+
+
+def _why_skipped(path: Path, name: str, mode: int) -> Skipped | None:
+    """Why an entry that is not a folder is not read as a MIDI file, or None when it is read."""
+    if path.name.startswith("."):
+        return _skip(name, HIDDEN, "a hidden folder, not read" if stat.S_ISDIR(mode) else "a hidden file, not read")
+    if stat.S_ISLNK(mode):
+        why = _why_link_is_skipped(path, name)
+        if why is not None:
+            return why
+    elif not stat.S_ISREG(mode):
+        return _skip(name, "not a file", f"{file_kind(mode)}, never opened")
+    if path.suffix.lower() not in MIDI_SUFFIXES:
+        return _skip(name, "not MIDI", "not a MIDI file name (.mid, .midi or .kar)")
+    return None
+
+
+def _collect(folder: Path, parts: tuple[str, ...], entries: list[tuple[tuple[str, ...], Entry]]) -> None:
+    """Add every entry below ``folder`` (recursively; links to folders are not followed, so no loop is possible)."""
+    try:
+        with os.scandir(folder) as listing:
+            children = [(child.name, Path(child.path)) for child in listing]
+    except OSError as error:
+        if not parts:
+            raise SourceError(f"{printable(str(folder))}: cannot list the folder ({error.strerror})") from None
+        name = printable("/".join(parts))
+        entries.append((parts, Entry(name, folder, _skip(name, "unreadable", f"cannot list ({error.strerror})"))))
+        return
+    for child, path in children:
+        key = (*parts, child)
+        name = printable("/".join(key))
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError as error:  # gone since the listing, or not reachable
+            entries.append((key, Entry(name, path, _skip(name, "unreadable", f"cannot read ({error.strerror})"))))
+            continue
+        if stat.S_ISDIR(mode) and not child.startswith("."):
+            if path.suffix.lower() in MIDI_SUFFIXES:
+                what = "a folder named like a MIDI file, not a file (the files in it are read)"
+                entries.append((key, Entry(name, path, _skip(name, "not a file", what))))
+            _collect(path, key, entries)
+        else:
+            entries.append((key, Entry(name, path, _why_skipped(path, name, mode))))
+
+
+def source_entries(source: str | Path) -> list[Entry]:
+    """Every entry below a source folder (or the source file itself), in name order: files to read and, with a
+    reason, everything else (hidden entries, links that are broken or lead to anything but a file, FIFOs, sockets,
+    devices, folders named like MIDI files, other file names). Nothing here opens a file."""
+    source = Path(source)
+    if source.is_file():
+        return [Entry(printable(source.name), source)]
+    if not source.is_dir():
+        try:
+            what = f"{file_kind(source.stat().st_mode)}, not a folder or a MIDI file"
+        except OSError:
+            what = "no such folder or file"
+        raise SourceError(f"{printable(str(source))}: {what}; give a folder of .mid files or music21:essenFolksong")
+    entries: list[tuple[tuple[str, ...], Entry]] = []
+    _collect(source, (), entries)
+    return [entry for _, entry in sorted(entries, key=lambda item: item[0])]
+
+
 def read_midi_folder(
     folder: Path, track: str | None = None, progress: Progress | None = None
 ) -> tuple[list[Melody], list[Skipped]]:
-    """Read every MIDI file below ``folder`` in name order; files that give no melody are skipped."""
-    folder = Path(folder)
-    if folder.is_file():
-        files = [folder]
-    elif folder.is_dir():
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    else:
-        raise SourceError(f"{folder}: no such folder or file; give a folder of .mid files or music21:essenFolksong")
+    """Read every MIDI file below ``folder`` in name order; every other entry, and every file that gives no
+    melody, is skipped with its reason. Nothing in a file, its name or the folder's entries stops the reading."""
     melodies: list[Melody] = []
     skipped: list[Skipped] = []
-    for path in files:
-        name = str(path.relative_to(folder)) if folder.is_dir() else path.name
-        if path.suffix.lower() not in MIDI_SUFFIXES:
-            skipped.append(Skipped(name, "not MIDI", f"{name}: not a MIDI file name (.mid or .midi)"))
+    for entry in source_entries(folder):
+        if entry.skipped is not None:
+            skipped.append(entry.skipped)
         else:
             try:
-                melody = read_midi(path, track)
-                melody.source = name
+                melody = read_midi(entry.path, track)
+                melody.source = entry.name
                 melodies.append(melody)
             except MidiReadError as error:
-                skipped.append(Skipped(name, error.reason, str(error)))
+                skipped.append(Skipped(entry.name, error.reason, str(error)))
+            except Exception as error:  # a last guard: no file may stop a build
+                what = printable(f"could not be read ({type(error).__name__}: {error})")
+                skipped.append(_skip(entry.name, "unreadable", what))
         if progress:
             progress(1)
     return melodies, skipped
@@ -193,12 +289,7 @@ def count_source_files(source: str) -> int:
     """How many files a source will read (for progress bars)."""
     if source.startswith(MUSIC21_PREFIX):
         return len(music21_corpus_files(source))
-    folder = Path(source)
-    if folder.is_file():
-        return 1
-    if not folder.is_dir():
-        raise SourceError(f"{folder}: no such folder or file; give a folder of .mid files or music21:essenFolksong")
-    return sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return len(source_entries(source))
 
 
 def read_source(
