@@ -1,7 +1,10 @@
 """Source -> cleaned songs -> split -> the study's three variants -> vocabulary -> files on disk.
 
-The files are written through :class:`rnncells.data.folder.DatasetFolder` (the format is described there and in
-the README). The same source and parameters always give byte-identical files (no timestamps, sorted keys).
+The files are written through :func:`rnncells.data.folder.new_dataset` (the format is described there and in
+the README): into a hidden folder beside the output, put in place only once every file is written, so a failed
+build leaves no half-written folder. The same source and parameters always give byte-identical files (no
+timestamps, sorted keys). No file, name or entry of the source stops a build: each is read or skipped with its
+reason, and report.txt shows each skipped entry on one line (names escaped by :func:`printable`).
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rnncells.config import DatasetConfig
-from rnncells.data.folder import SPLITS, DatasetFolder
+from rnncells.data.folder import SPLITS, DatasetFolder, new_dataset, stored_parameters
 from rnncells.data.vocab import Vocabulary, as_token
-from rnncells.music.corpus import Skipped, count_source_files, read_source
+from rnncells.music.corpus import HIDDEN, Skipped, count_source_files, read_source
 from rnncells.music.melody import Melody
+from rnncells.music.midi import printable
 from rnncells.music.transforms import CleaningRules, clean, to_intervals, transposition_offsets
 
 
@@ -127,7 +131,7 @@ def _unseen(rows: list[dict], vocabulary: Vocabulary) -> dict:
     return {"tokens": tokens, "songs": songs}
 
 
-def _write_variant(out_dir: Path, variant: str, rows: list[dict], config: DatasetConfig, info: dict) -> dict:
+def _write_variant(folder: DatasetFolder, variant: str, rows: list[dict], config: DatasetConfig, info: dict) -> dict:
     train_rows = [r for r in rows if r["split"] == "train"]
     vocabulary = Vocabulary.from_songs((r["tokens"] for r in train_rows), variant)
     counts = {
@@ -141,8 +145,8 @@ def _write_variant(out_dir: Path, variant: str, rows: list[dict], config: Datase
     manifest = {
         "variant": variant,
         "representation": config.representation,
-        "source": config.source,
-        "parameters": asdict(config),
+        "source": printable(config.source),
+        "parameters": stored_parameters(config),
         "counts": counts,
         "vocabulary": vocabulary.to_json(),
         "vocabulary_policy": "training split only; pairs touching an unseen token are left out of windows",
@@ -150,7 +154,7 @@ def _write_variant(out_dir: Path, variant: str, rows: list[dict], config: Datase
         "skipped": info["skipped"],
         "dropped_by_cleaning": info["dropped"],
     }
-    DatasetFolder(out_dir).write_variant(variant, rows, manifest)
+    folder.write_variant(variant, rows, manifest)
     return {"songs": len(rows), "vocabulary": len(vocabulary), "counts": counts}
 
 
@@ -177,9 +181,9 @@ def build_dataset(
         kept = [m for m in kept if m not in wide]
     report.skipped += [Skipped(m.source, "dropped by cleaning", f"{m.source}: {why}") for m, why in dropped]
     report.dropped = dict(sorted(counts.items()))
-    if config.strict and report.skipped:
-        first = report.skipped[0]
-        raise DatasetError(f"--strict: {len(report.skipped)} file(s) skipped, first: {first.detail}")
+    problems = [s for s in report.skipped if s.reason != HIDDEN]  # hidden entries (.DS_Store, .git) are no fault
+    if config.strict and problems:
+        raise DatasetError(f"--strict: {len(problems)} file(s) skipped, first: {printable(problems[0].detail)}")
     if not kept:
         raise DatasetError(f"{config.source}: no song left to build from ({report.summary_line()})")
     report.songs = len(kept)
@@ -189,17 +193,17 @@ def build_dataset(
         "skipped": [asdict(s) for s in report.skipped],
         "dropped": report.dropped,
     }
-    for variant in config.variants:
-        rows = [row for i, m in enumerate(kept) for row in _rows_for_song(i, m, splits[i], config, variant)]
-        report.variants[variant] = _write_variant(out_dir, variant, rows, config, info)
-    _write_summary(out_dir, config, report, kept, splits)
+    with new_dataset(out_dir) as folder:
+        for variant in config.variants:
+            rows = [row for i, m in enumerate(kept) for row in _rows_for_song(i, m, splits[i], config, variant)]
+            report.variants[variant] = _write_variant(folder, variant, rows, config, info)
+        _write_summary(folder, config, report, kept, splits)
     return report
 
 
 def _write_summary(
-    out_dir: Path, config: DatasetConfig, report: BuildReport, kept: list[Melody], splits: list[str]
+    folder: DatasetFolder, config: DatasetConfig, report: BuildReport, kept: list[Melody], splits: list[str]
 ) -> None:
-    folder = DatasetFolder(out_dir)
     folder.write_split(
         {
             "seed": config.seed,
@@ -211,8 +215,8 @@ def _write_summary(
     )
     folder.write_summary(
         {
-            "source": config.source,
-            "parameters": asdict(config),
+            "source": printable(config.source),
+            "parameters": stored_parameters(config),
             "files_read": report.files_read,
             "songs": report.songs,
             "skipped": [asdict(s) for s in report.skipped],
@@ -222,8 +226,9 @@ def _write_summary(
             "variants": report.variants,
         },
     )
-    lines = [f"Dataset built from {config.source} into {out_dir}", ""]
+    lines = [f"Dataset built from {config.source} into {report.out_dir}", ""]
     lines += [f"skipped  {s.reason:<20} {s.detail}" for s in report.skipped]
+    lines = [printable(line) for line in lines]  # one line each, whatever a name or a track name holds
     lines += ["", report.summary_line(), ""]
     folder.write_report("\n".join(lines))
 

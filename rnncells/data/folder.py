@@ -12,17 +12,27 @@ On-disk format (``FORMAT_VERSION``), documented in the README's "Dataset format"
 
 JSON is written with sorted keys and no timestamps, so the same content always gives the same bytes. Every
 other module goes through this one to open these files; a damaged file is a one-line error naming it.
+
+A build writes through :func:`new_dataset`: every file goes into a hidden folder beside DATASET_DIR
+(``.NAME.building-*``), which is renamed into place only when all of it is written, so a failed build leaves no
+half-written folder. Into a folder that already holds something, the new files replace the dataset's own one by
+one, dataset.json last (it is removed first): a folder without dataset.json is not a finished build.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rnncells.config import DatasetConfig
+from rnncells.config import VARIANTS, DatasetConfig
 from rnncells.files import write_json_atomic, write_jsonl_atomic, write_text_atomic
 
 FORMAT_VERSION = 1
@@ -126,7 +136,7 @@ class DatasetFolder:
         except (DatasetFolderError, AttributeError):
             return False  # a damaged summary: build again
         # Compared as JSON would store them, so a tuple in the config equals the list read back.
-        wanted = json.loads(json.dumps(asdict(config)))
+        wanted = stored_parameters(config)
         return parameters == wanted and all(self.has_variant(v) for v in config.variants)
 
     # -- one variant ------------------------------------------------------------------------------------------
@@ -173,6 +183,64 @@ class DatasetFolder:
     def write_report(self, text: str) -> None:
         """report.txt: one line per skipped file, then the summary line."""
         write_text_atomic(self.path / REPORT_FILE, text)
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every string made UTF-8-safe (a path given with bytes that are not UTF-8 is escaped)."""
+    from rnncells.music.midi import printable
+
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def stored_parameters(config: DatasetConfig) -> dict:
+    """A build's parameters as dataset.json and every manifest store them (plain JSON, printable strings)."""
+    return _json_safe(json.loads(json.dumps(asdict(config))))
+
+
+@contextmanager
+def new_dataset(path: str | Path) -> Iterator[DatasetFolder]:
+    """A :class:`DatasetFolder` in a hidden folder beside ``path``; put in place at the end of the ``with`` block,
+    removed instead if the block raises (``path`` is then left as it was)."""
+    target = Path(os.path.abspath(path))
+    if target.is_symlink() and target.is_dir():
+        target = target.resolve()  # write where the link leads, keep the link
+    if os.path.lexists(target) and not target.is_dir():
+        raise DatasetFolderError(f"{target}: not a folder; give --out a new or existing folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()  # the usual permissions (umask), as the folder it becomes
+    try:
+        yield DatasetFolder(staging)
+        _put_in_place(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _put_in_place(staging: Path, target: Path) -> None:
+    """Move a finished dataset from ``staging`` to ``target``: one rename when ``target`` is missing or empty,
+    else the dataset's own entries one by one, dataset.json removed first and written last."""
+    if not target.exists() or not any(target.iterdir()):
+        try:
+            os.replace(staging, target)  # an empty folder is replaced by the rename
+            return
+        except OSError:
+            pass  # e.g. an empty mount point: fall back to moving the entries
+    (target / DATASET_FILE).unlink(missing_ok=True)
+    old = staging / ".replaced"
+    old.mkdir()
+    for name in (*VARIANTS, SPLIT_FILE, REPORT_FILE):  # the dataset's own names; anything else there stays
+        if os.path.lexists(target / name):
+            os.replace(target / name, old / name)
+    for entry in sorted(staging.iterdir()):
+        if entry.name not in (DATASET_FILE, old.name):
+            os.replace(entry, target / entry.name)
+    os.replace(staging / DATASET_FILE, target / DATASET_FILE)
 
 
 def check_variant(dataset_dir: str | Path, variant: str) -> Path:

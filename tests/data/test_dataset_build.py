@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from rnncells.config import ConfigError, DatasetConfig
 from rnncells.data.build import DatasetError, build_dataset
+from rnncells.data.folder import DatasetFolder, DatasetFolderError
 from rnncells.data.windows import load_variant
 from rnncells.music.corpus import SourceError
 from rnncells.music.transforms import from_intervals
@@ -179,3 +182,56 @@ def test_music21_file_parses_in_parallel_and_caches(tmp_path, monkeypatch):
     _, rows = load_variant(tmp_path / "a", "control")
     assert all(len(r["tokens"]) >= 12 for r in rows) and all(r["source"].startswith("erk5#") for r in rows)
     shutil.rmtree(tmp_path / "cache")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_failed_build_leaves_no_half_written_folder(tmp_path, monkeypatch):
+    source = broken_folder(tmp_path / "midi")
+    config = DatasetConfig(source=str(source), train_ratio=0.5, validation_ratio=0.5, test_ratio=0.0)
+    build_dataset(config, tmp_path / "old", progress=False)
+    before = snapshot(tmp_path / "old")
+
+    def fail(self, split):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(DatasetFolder, "write_split", fail)
+    with pytest.raises(OSError, match="No space"):
+        build_dataset(config, tmp_path / "new", progress=False)
+    with pytest.raises(OSError, match="No space"):
+        build_dataset(replace(config, seed=2, variants=["control"]), tmp_path / "old", progress=False)
+    assert not (tmp_path / "new").exists() and snapshot(tmp_path / "old") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["midi", "old"]  # no staging folder left
+
+
+def test_a_new_build_replaces_the_old_dataset_and_keeps_other_files(tmp_path):
+    source = broken_folder(tmp_path / "midi")
+    config = DatasetConfig(source=str(source), train_ratio=0.5, validation_ratio=0.5, test_ratio=0.0)
+    build_dataset(config, tmp_path / "out", progress=False)
+    (tmp_path / "out" / "notes.md").write_text("mine")
+    smaller = replace(config, seed=2, variants=["control"])
+    build_dataset(smaller, tmp_path / "out", progress=False)
+    folder = DatasetFolder(tmp_path / "out")
+    assert folder.variants() == ["control"] and folder.built_with(smaller)
+    assert (tmp_path / "out" / "notes.md").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["midi", "out"]
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DatasetFolderError, match="not a folder"):
+        build_dataset(config, tmp_path / "file", progress=False)
+
+
+def test_a_source_path_that_is_not_utf8_builds_and_is_reused(tmp_path):
+    source = broken_folder(tmp_path / os.fsdecode(b"caf\xe9\nmidi"))
+    config = DatasetConfig(source=str(source), train_ratio=0.5, validation_ratio=0.5, test_ratio=0.0)
+    report = build_dataset(config, tmp_path / "out", progress=False)
+    assert report.songs == 4
+    summary = DatasetFolder(tmp_path / "out").read_summary()
+    assert summary["source"].endswith("caf\\xe9\\nmidi") and DatasetFolder(tmp_path / "out").built_with(config)
+    assert (
+        (tmp_path / "out" / "report.txt")
+        .read_text()
+        .splitlines()[0]
+        .endswith("caf\\xe9\\nmidi into " + str(tmp_path / "out"))
+    )
