@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from rnncells.config import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
+from rnncells.grid.command import add_grid_command, run_grid_command
 from rnncells.options import add_options, given_options
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, KeyError, RuntimeError, OSError)
@@ -102,6 +104,12 @@ def _add_train(commands) -> None:
         choices=["tensorflow", "jax", "torch"],
         help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="CPU threads this run may use (default: the backend's own choice, every core); "
+        "`grid run --jobs J` gives each of its J runs an equal share",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -125,8 +133,10 @@ def train_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    if args.backend:
-        os.environ["KERAS_BACKEND"] = args.backend
+    from rnncells.backend import limit_threads, select_backend
+
+    select_backend(args.backend)
+    limit_threads(args.threads)
     from rnncells.data.windows import check_variant
     from rnncells.runs import RunFolder
 
@@ -330,99 +340,6 @@ def run_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_grid(commands) -> None:
-    parser = commands.add_parser(
-        "grid",
-        help="run a whole study from a grid file: locally (parallel, resumable) or on Slurm",
-        description="A grid file (configs/*.toml) names the corpus, variants, cells, depths, epochs and settings. "
-        "`grid run` builds the dataset, trains every run, picks the best depth per (variant, cell) by validation "
-        "loss, generates songs, evaluates them and writes tables, figures and index.html. Start it again after a "
-        "crash: finished runs are skipped and unfinished ones resume.",
-    )
-    sub = parser.add_subparsers(dest="action", required=True)
-    run = sub.add_parser("run", help="run the grid here", description="Run every step of the grid on this machine.")
-    status = sub.add_parser("status", help="print the run table (status, epochs, best validation loss)")
-    finish = sub.add_parser("finish", help="selection, generation, evaluation and tables from finished runs")
-    slurm = sub.add_parser(
-        "slurm",
-        help="write (and --submit) a Slurm job array and a dependent finishing job",
-        description="Build the dataset, write slurm/<grid>/train.sbatch (one array task per run) "
-        "and finish.sbatch (afterok on the array: selection, generation, evaluation, tables).",
-    )
-    for each in (run, status, finish, slurm):
-        each.add_argument("config", type=Path, help="grid file, e.g. configs/quick.toml")
-        each.add_argument("--source", help="corpus to use instead of the grid file's [dataset] source")
-        each.add_argument("--out", type=Path, help="results folder (default: out/<grid name>, ignored by git)")
-    run.add_argument("--jobs", type=int, default=1, help="training processes at once (default 1)")
-    run.add_argument("--retries", type=int, default=1, help="extra attempts for a failing run (default 1)")
-    for each in (run, finish):
-        each.add_argument("--all-models", action="store_true", help="generate with every run, not only the selected")
-        each.add_argument("--quiet", action="store_true", help="no progress display")
-    slurm.add_argument("--submit", action="store_true", help="submit the jobs with sbatch")
-    slurm.add_argument("--slurm-dir", type=Path, default=Path("slurm"), help="where the scripts go (default slurm/)")
-    slurm.add_argument("--partition", help="Slurm partition")
-    slurm.add_argument("--time", default="2-00:00:00", help="time limit per training task (default 2 days)")
-    slurm.add_argument("--mem", default="8G", help="memory per task (default 8G)")
-    slurm.add_argument("--gpus", type=int, default=0, help="GPUs per training task (--gres=gpu:N)")
-    slurm.add_argument("--cpus", type=int, default=1, help="CPUs per task")
-    slurm.add_argument("--throttle", type=int, help="at most this many training tasks at once (%%K)")
-    slurm.add_argument(
-        "--setup", default="", help="shell line run first in every job, e.g. 'source .venv/bin/activate'"
-    )
-    slurm.add_argument("--resubmit", type=int, metavar="I", help="submit array task I again, alone")
-
-
-def run_grid_command(args: argparse.Namespace) -> int:
-    from rnncells.config import load_grid
-
-    grid = load_grid(args.config, source=args.source)
-    if args.action == "status":
-        from rnncells.grid.paths import grid_paths
-        from rnncells.grid.status import format_status, status_rows
-
-        print(format_status(status_rows(grid, grid_paths(grid, args.out))))
-        return 0
-    if args.action == "slurm":
-        from rnncells.grid.submit import SlurmOptions, resubmit_run, submit_grid_jobs, write_grid_jobs
-
-        options = SlurmOptions(
-            partition=args.partition,
-            time=args.time,
-            mem=args.mem,
-            gpus=args.gpus,
-            cpus=args.cpus,
-            throttle=args.throttle,
-            setup=args.setup,
-        )
-        jobs = write_grid_jobs(grid, args.config, args.out, args.slurm_dir, options)
-        print(f"{len(jobs.commands)} training tasks -> {jobs.train_script}\nfinishing job -> {jobs.finish_script}")
-        if args.resubmit is not None:
-            print(f"resubmitted task {args.resubmit} as job {resubmit_run(jobs, args.resubmit)}")
-        elif args.submit:
-            submit_grid_jobs(jobs)
-            print(f"submitted array job {jobs.train_job} and finishing job {jobs.finish_job} (afterok)")
-        else:
-            print(f"submit with: rnncells grid slurm {args.config} --submit (or sbatch the scripts yourself)")
-        return 0
-    from rnncells.grid.paths import grid_paths
-    from rnncells.grid.plan import plan_runs
-    from rnncells.grid.runner import finish_grid, run_grid
-
-    if args.action == "finish":
-        index = finish_grid(
-            grid, plan_runs(grid), grid_paths(grid, args.out), generate_all=args.all_models, progress=not args.quiet
-        )
-    else:
-        index = run_grid(
-            grid, args.out, jobs=args.jobs, retries=args.retries, generate_all=args.all_models, progress=not args.quiet
-        )
-    root = index.parent
-    print(f"tables:  {root / 'tables'} (tables.tex, tables.pdf)")
-    print(f"figures: {root / 'figures'}")
-    print(f"index:   {index}")
-    return 0
-
-
 def _add_local_slurm(commands) -> None:
     parser = commands.add_parser(
         "local-slurm",
@@ -482,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tables(commands)
     _add_render(commands)
     _add_plot(commands)
-    _add_grid(commands)
+    add_grid_command(commands)
     _add_local_slurm(commands)
     _add_studio(commands)
     return parser
@@ -506,6 +423,7 @@ def quiet_tensorflow() -> None:
     """Silence TensorFlow's C++ start-up logging (oneDNN notice, absl warnings) unless the user set otherwise."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices of short-lived models
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -311,6 +311,7 @@ class GridConfig:
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     select_by: str = "val_loss"
     generate_all: bool = False
+    backend: str = "tensorflow"
 
     def validate(self) -> None:
         self.dataset.validate()
@@ -325,6 +326,8 @@ class GridConfig:
         for variant in self.epochs:
             if variant not in VARIANTS:
                 raise ConfigError(f"[epochs] {variant!r}: use one of {', '.join(VARIANTS)}")
+        if self.backend not in ("tensorflow", "jax", "torch"):
+            raise ConfigError(f"backend {self.backend!r}: use tensorflow (the default), jax or torch")
         if self.select_by not in ("val_loss", "loss"):
             raise ConfigError(f"select_by {self.select_by!r}: use 'val_loss' or 'loss'")
 

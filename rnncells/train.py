@@ -30,7 +30,7 @@ import numpy as np
 
 from rnncells.config import ModelConfig, TrainConfig
 from rnncells.data.vocab import Vocabulary
-from rnncells.data.windows import Windows, load_variant, per_song_windows, study_windows
+from rnncells.data.windows import Windows, load_variant, per_song_windows, training_windows
 from rnncells.files import remove_stale_temp_files, write_atomic
 from rnncells.models.factory import build_model, copy_trainable_weights, reset_states, track_carried_state
 from rnncells.runs import (
@@ -82,14 +82,8 @@ def _check_same_run(folder: RunFolder, config: RunConfig, dataset_hash: str) -> 
         )
 
 
-def _windows(rows: list[dict], vocabulary: Vocabulary, train: TrainConfig) -> Windows:
-    tokens = [row["tokens"] for row in rows if row["split"] == "train"]
-    if train.mode == "stateful":
-        return study_windows(tokens, vocabulary, train.batch_size, train.seq_length)
-    return per_song_windows(tokens, vocabulary, train.batch_size, train.seq_length)
-
-
-def _validation_windows(rows: list[dict], vocabulary: Vocabulary) -> Windows | None:
+def validation_windows(rows: list[dict], vocabulary: Vocabulary) -> Windows | None:
+    """Whole validation songs, padded to the longest, in batches of up to 32 (None without validation songs)."""
     tokens = [row["tokens"] for row in rows if row["split"] == "validation" and len(row["tokens"]) > 1]
     if not tokens:
         return None
@@ -272,8 +266,8 @@ def train(
     dataset_dir, folder = Path(dataset_dir), RunFolder(out_dir)
     manifest, rows = load_variant(dataset_dir, train.variant)
     vocabulary = Vocabulary(manifest["vocabulary"], train.variant)
-    windows = _windows(rows, vocabulary, train)
-    validation = _validation_windows(rows, vocabulary)
+    windows = training_windows(rows, vocabulary, train)
+    validation = validation_windows(rows, vocabulary)
     remove_stale_temp_files(folder.path)
     config = RunConfig(manifest["parameters"], model, train)
     _check_same_run(folder, config, manifest["content_hash"])

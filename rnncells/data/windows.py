@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnncells.config import TrainConfig
+
 # train and the command line load a variant from here; the dataset folder module reads it.
 from rnncells.data.folder import check_variant as check_variant
 from rnncells.data.folder import load_variant as load_variant
@@ -114,3 +116,11 @@ def per_song_windows(
         return np.stack(chunks).reshape(n_windows, batch_size, seq_length)
 
     return Windows(shape(chunks_x), shape(chunks_y), shape(chunks_w), dropped)
+
+
+def training_windows(rows: list[dict], vocabulary: Vocabulary, train: TrainConfig) -> Windows:
+    """The training split's windows as ``train.mode`` feeds them: the study's stream, or per-song chunks."""
+    tokens = [row["tokens"] for row in rows if row["split"] == "train"]
+    if train.mode == "stateful":
+        return study_windows(tokens, vocabulary, train.batch_size, train.seq_length)
+    return per_song_windows(tokens, vocabulary, train.batch_size, train.seq_length)

@@ -22,6 +22,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from rnncells.backend import threads_per_job
 from rnncells.config import ConfigError, GridConfig, to_toml
 from rnncells.data.folder import DatasetFolder
 from rnncells.evaluation import EvaluationFolder
@@ -30,7 +31,7 @@ from rnncells.grid.index import write_index
 from rnncells.grid.paths import GridPaths, grid_paths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import read_entry, write_entry
-from rnncells.grid.status import best_score, epochs_done, is_finished
+from rnncells.grid.status import best_score, is_finished, steps_saved
 from rnncells.grid.supervise import stop_orphan
 from rnncells.runs import SELECT_BY, RunError
 from rnncells.songs import SongSetFolder
@@ -67,8 +68,11 @@ def write_run_config(run: PlannedRun, paths: GridPaths) -> Path:
     return folder.config_path
 
 
-def train_command(run: PlannedRun, paths: GridPaths) -> list[str]:
-    """The command line that trains (or resumes) one run from its ``config.toml`` (see :func:`write_run_config`)."""
+def train_command(
+    run: PlannedRun, paths: GridPaths, backend: str = "tensorflow", threads: int | None = None
+) -> list[str]:
+    """The command line that trains (or resumes) one run from its ``config.toml`` (see :func:`write_run_config`),
+    on ``backend`` with at most ``threads`` CPU threads (None: the backend's default, every core)."""
     folder = paths.run_folder(run.name)
     run_dir = folder.path.resolve()
     return [
@@ -82,6 +86,9 @@ def train_command(run: PlannedRun, paths: GridPaths) -> list[str]:
         str(run_dir),
         "--config",
         str(run_dir / folder.config_path.name),
+        "--backend",
+        backend,
+        *(["--threads", str(threads)] if threads else []),
         "--quiet",
     ]
 
@@ -91,7 +98,7 @@ def _last_line(log: Path, code: int) -> str:
     return (lines[-1] if lines else f"exit code {code}")[:500]
 
 
-def _train_one(run: PlannedRun, paths: GridPaths, retries: int) -> dict:
+def _train_one(run: PlannedRun, paths: GridPaths, retries: int, command: list[str]) -> dict:
     """Train one run to its last epoch with up to ``retries`` extra attempts; returns its registry entry."""
     entry = read_entry(paths, run.name)
     stop_orphan(entry.get("pid"), paths.runs / run.name)
@@ -101,7 +108,6 @@ def _train_one(run: PlannedRun, paths: GridPaths, retries: int) -> dict:
         write_run_config(run, paths)
     except (RunError, ConfigError) as error:
         return write_entry(paths, run.name, status="failed", pid=None, error=str(error)[:500])
-    command = train_command(run, paths)
     log_path = paths.log(run.name)
     for _ in range(retries + 1):
         paths.logs.mkdir(parents=True, exist_ok=True)
@@ -120,19 +126,31 @@ def _train_one(run: PlannedRun, paths: GridPaths, retries: int) -> dict:
 
 
 def train_runs(
-    runs: list[PlannedRun], paths: GridPaths, jobs: int = 1, retries: int = 1, progress: bool = True
+    runs: list[PlannedRun],
+    paths: GridPaths,
+    jobs: int = 1,
+    retries: int = 1,
+    progress: bool = True,
+    backend: str = "tensorflow",
 ) -> dict[str, dict]:
-    """Train every run with ``jobs`` processes at once; one progress bar counts epochs over the whole grid."""
+    """Train every run with ``jobs`` processes at once, each on its share of the cores. One progress bar counts the
+    training steps of the whole grid (saved steps, so it moves at each run's saves); its ETA follows their cost."""
     from tqdm import tqdm
 
-    total = sum(run.train.epochs for run in runs)
-    bar = tqdm(total=total, desc="grid", unit="epoch", disable=not progress)
+    from rnncells.grid.estimate import steps_per_epoch
+
+    per_epoch = steps_per_epoch(runs, paths.dataset)
+    total = {run.name: run.train.epochs * per_epoch[run.name] for run in runs}
+
+    def steps_done() -> int:
+        return sum(min(steps_saved(paths, run), total[run.name]) for run in runs)
+
+    bar = tqdm(total=sum(total.values()), initial=steps_done(), desc="grid", unit="step", disable=not progress)
     finished = threading.Event()
 
     def watch() -> None:
-        while not finished.wait(0.5):
-            done = sum(min(epochs_done(paths, run), run.train.epochs) for run in runs)
-            bar.update(done - bar.n)
+        while not finished.wait(1.0):
+            bar.update(steps_done() - bar.n)
             running = [run.name for run in runs if read_entry(paths, run.name)["status"] == "running"]
             bar.set_postfix_str(", ".join(running)[:80])
 
@@ -140,11 +158,16 @@ def train_runs(
     watcher.start()
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            results = dict(zip((run.name for run in runs), pool.map(lambda r: _train_one(r, paths, retries), runs)))
+            threads = threads_per_job(jobs)
+
+            def one(run: PlannedRun) -> dict:
+                return _train_one(run, paths, retries, train_command(run, paths, backend, threads))
+
+            results = dict(zip((run.name for run in runs), pool.map(one, runs)))
     finally:
         finished.set()
         watcher.join()
-        bar.update(sum(min(epochs_done(paths, run), run.train.epochs) for run in runs) - bar.n)
+        bar.update(steps_done() - bar.n)
         bar.close()
     return results
 
@@ -284,7 +307,7 @@ def run_grid(
     write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
     prepare_dataset(grid, paths, progress)
     runs = plan_runs(grid)
-    results = train_runs(runs, paths, jobs=jobs, retries=retries, progress=progress)
+    results = train_runs(runs, paths, jobs=jobs, retries=retries, progress=progress, backend=grid.backend)
     failed = [name for name, entry in results.items() if entry["status"] != "done"]
     if failed:  # said even when quiet: a result folder with missing runs must not pass unnoticed
         print(

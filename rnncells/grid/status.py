@@ -22,6 +22,15 @@ def epochs_done(paths: GridPaths, run: PlannedRun) -> int:
         return 0
 
 
+def steps_saved(paths: GridPaths, run: PlannedRun) -> int:
+    """Training steps of the run's last save (0 before it)."""
+    try:
+        state = paths.run_folder(run.name).read_state()
+    except RunError:
+        return 0
+    return state.step if state else 0
+
+
 def is_finished(paths: GridPaths, run: PlannedRun) -> bool:
     """True once the run has trained all its epochs (however it was run: here or as a Slurm task)."""
     return epochs_done(paths, run) >= run.train.epochs

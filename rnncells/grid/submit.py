@@ -64,7 +64,7 @@ def write_grid_jobs(
     for run in runs:  # each task trains from its run's config.toml; a finished run keeps the config it has
         if not is_finished(paths, run):
             write_run_config(run, paths)
-    commands = [shlex.join(train_command(run, paths)) for run in runs]
+    commands = [shlex.join(train_command(run, paths, grid.backend, options.cpus)) for run in runs]
     folder = slurm_dir / grid.name
     common = {
         "partition": options.partition,

@@ -1,0 +1,127 @@
+"""The ``rnncells grid`` command: its arguments and what each action calls (run, plan, status, finish, slurm)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_grid_command(commands) -> None:
+    parser = commands.add_parser(
+        "grid",
+        help="run a whole study from a grid file: locally (parallel, resumable) or on Slurm",
+        description="A grid file (configs/*.toml) names the corpus, variants, cells, depths, epochs and settings. "
+        "`grid run` builds the dataset, trains every run, picks the best depth per (variant, cell) by validation "
+        "loss, generates songs, evaluates them and writes tables, figures and index.html. Start it again after a "
+        "crash: finished runs are skipped and unfinished ones resume.",
+    )
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help="run the grid here", description="Run every step of the grid on this machine.")
+    plan = sub.add_parser(
+        "plan",
+        help="print each run's training steps and an estimated time, before anything trains",
+        description="Build (or reuse) the grid's dataset, count each run's training steps, and time a few real "
+        "steps and one validation pass of every distinct model shape on this machine to estimate the grid's cost.",
+    )
+    status = sub.add_parser("status", help="print the run table (status, epochs, best validation loss)")
+    finish = sub.add_parser("finish", help="selection, generation, evaluation and tables from finished runs")
+    slurm = sub.add_parser(
+        "slurm",
+        help="write (and --submit) a Slurm job array and a dependent finishing job",
+        description="Build the dataset, write slurm/<grid>/train.sbatch (one array task per run) "
+        "and finish.sbatch (afterok on the array: selection, generation, evaluation, tables).",
+    )
+    for each in (run, plan, status, finish, slurm):
+        each.add_argument("config", type=Path, help="grid file, e.g. configs/quick.toml")
+        each.add_argument("--source", help="corpus to use instead of the grid file's [dataset] source")
+        each.add_argument("--out", type=Path, help="results folder (default: out/<grid name>, ignored by git)")
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="training processes at once, each given an equal share of the CPU cores (default 1; see README)",
+    )
+    plan.add_argument("--jobs", type=int, default=1, help="processes the wall-time estimate assumes (default 1)")
+    plan.add_argument("--no-measure", action="store_true", help="only count steps, measure nothing")
+    run.add_argument("--retries", type=int, default=1, help="extra attempts for a failing run (default 1)")
+    for each in (run, finish):
+        each.add_argument("--all-models", action="store_true", help="generate with every run, not only the selected")
+        each.add_argument("--quiet", action="store_true", help="no progress display")
+    slurm.add_argument("--submit", action="store_true", help="submit the jobs with sbatch")
+    slurm.add_argument("--slurm-dir", type=Path, default=Path("slurm"), help="where the scripts go (default slurm/)")
+    slurm.add_argument("--partition", help="Slurm partition")
+    slurm.add_argument("--time", default="2-00:00:00", help="time limit per training task (default 2 days)")
+    slurm.add_argument("--mem", default="8G", help="memory per task (default 8G)")
+    slurm.add_argument("--gpus", type=int, default=0, help="GPUs per training task (--gres=gpu:N)")
+    slurm.add_argument("--cpus", type=int, default=1, help="CPUs per task")
+    slurm.add_argument("--throttle", type=int, help="at most this many training tasks at once (%%K)")
+    slurm.add_argument(
+        "--setup", default="", help="shell line run first in every job, e.g. 'source .venv/bin/activate'"
+    )
+    slurm.add_argument("--resubmit", type=int, metavar="I", help="submit array task I again, alone")
+
+
+def run_grid_command(args: argparse.Namespace) -> int:
+    from rnncells.config import load_grid
+
+    grid = load_grid(args.config, source=args.source)
+    if args.action == "plan":
+        from rnncells.grid.estimate import estimate_costs, format_costs
+        from rnncells.grid.paths import grid_paths
+        from rnncells.grid.plan import plan_runs
+        from rnncells.grid.runner import prepare_dataset
+
+        dataset = prepare_dataset(grid, grid_paths(grid, args.out), progress=False)
+        tell = None if args.no_measure else (lambda text: print(text, file=sys.stderr))
+        print(
+            format_costs(
+                estimate_costs(plan_runs(grid), dataset, measure=not args.no_measure, progress=tell), args.jobs
+            )
+        )
+        return 0
+    if args.action == "status":
+        from rnncells.grid.paths import grid_paths
+        from rnncells.grid.status import format_status, status_rows
+
+        print(format_status(status_rows(grid, grid_paths(grid, args.out))))
+        return 0
+    if args.action == "slurm":
+        from rnncells.grid.submit import SlurmOptions, resubmit_run, submit_grid_jobs, write_grid_jobs
+
+        options = SlurmOptions(
+            partition=args.partition,
+            time=args.time,
+            mem=args.mem,
+            gpus=args.gpus,
+            cpus=args.cpus,
+            throttle=args.throttle,
+            setup=args.setup,
+        )
+        jobs = write_grid_jobs(grid, args.config, args.out, args.slurm_dir, options)
+        print(f"{len(jobs.commands)} training tasks -> {jobs.train_script}\nfinishing job -> {jobs.finish_script}")
+        if args.resubmit is not None:
+            print(f"resubmitted task {args.resubmit} as job {resubmit_run(jobs, args.resubmit)}")
+        elif args.submit:
+            submit_grid_jobs(jobs)
+            print(f"submitted array job {jobs.train_job} and finishing job {jobs.finish_job} (afterok)")
+        else:
+            print(f"submit with: rnncells grid slurm {args.config} --submit (or sbatch the scripts yourself)")
+        return 0
+    from rnncells.grid.paths import grid_paths
+    from rnncells.grid.plan import plan_runs
+    from rnncells.grid.runner import finish_grid, run_grid
+
+    if args.action == "finish":
+        index = finish_grid(
+            grid, plan_runs(grid), grid_paths(grid, args.out), generate_all=args.all_models, progress=not args.quiet
+        )
+    else:
+        index = run_grid(
+            grid, args.out, jobs=args.jobs, retries=args.retries, generate_all=args.all_models, progress=not args.quiet
+        )
+    root = index.parent
+    print(f"tables:  {root / 'tables'} (tables.tex, tables.pdf)")
+    print(f"figures: {root / 'figures'}")
+    print(f"index:   {index}")
+    return 0
