@@ -202,8 +202,9 @@ def run_generate(args: argparse.Namespace) -> int:
         from rnncells.music.melody import key_to_pitch_class
 
         key_to_pitch_class(config.key)
-    if not (args.run / "run.json").is_file():
-        raise FileNotFoundError(f"{args.run}: not a run folder (no run.json); train one with `rnncells train`")
+    from rnncells.runs import RunFolder
+
+    RunFolder(args.run).check_is_run()
     from rnncells.generate import generate
 
     out = generate(args.run, args.out, config, checkpoint=args.checkpoint, note_steps=args.note_steps, name=args.name)

@@ -6,6 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from rnncells.config import GridConfig
+from rnncells.grid.paths import GridPaths
+
 
 def add_grid_command(commands) -> None:
     parser = commands.add_parser(
@@ -63,59 +66,64 @@ def add_grid_command(commands) -> None:
 
 
 def run_grid_command(args: argparse.Namespace) -> int:
+    """Load the grid file and do ``args.action`` with it."""
     from rnncells.config import load_grid
+    from rnncells.grid.paths import grid_paths
 
     grid = load_grid(args.config, source=args.source)
-    if args.action == "plan":
-        from rnncells.grid.estimate import estimate_costs, format_costs
-        from rnncells.grid.paths import grid_paths
-        from rnncells.grid.plan import plan_runs
-        from rnncells.grid.runner import prepare_dataset
+    actions = {"plan": _plan, "status": _status, "slurm": _slurm, "run": _run_or_finish, "finish": _run_or_finish}
+    return actions[args.action](grid, grid_paths(grid, args.out), args)
 
-        dataset = prepare_dataset(grid, grid_paths(grid, args.out), progress=False)
-        tell = None if args.no_measure else (lambda text: print(text, file=sys.stderr))
-        print(
-            format_costs(
-                estimate_costs(plan_runs(grid), dataset, measure=not args.no_measure, progress=tell), args.jobs
-            )
-        )
-        return 0
-    if args.action == "status":
-        from rnncells.grid.paths import grid_paths
-        from rnncells.grid.status import format_status, status_rows
 
-        print(format_status(status_rows(grid, grid_paths(grid, args.out))))
-        return 0
-    if args.action == "slurm":
-        from rnncells.grid.submit import SlurmOptions, resubmit_run, submit_grid_jobs, write_grid_jobs
+def _plan(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int:
+    from rnncells.grid.estimate import estimate_costs, format_costs
+    from rnncells.grid.plan import plan_runs
+    from rnncells.grid.runner import prepare_dataset
 
-        options = SlurmOptions(
-            partition=args.partition,
-            time=args.time,
-            mem=args.mem,
-            gpus=args.gpus,
-            cpus=args.cpus,
-            throttle=args.throttle,
-            setup=args.setup,
-        )
-        jobs = write_grid_jobs(grid, args.config, args.out, args.slurm_dir, options)
-        print(f"{len(jobs.commands)} training tasks -> {jobs.train_script}\nfinishing job -> {jobs.finish_script}")
-        if args.resubmit is not None:
-            print(f"resubmitted task {args.resubmit} as job {resubmit_run(jobs, args.resubmit)}")
-        elif args.submit:
-            submit_grid_jobs(jobs)
-            print(f"submitted array job {jobs.train_job} and finishing job {jobs.finish_job} (afterok)")
-        else:
-            print(f"submit with: rnncells grid slurm {args.config} --submit (or sbatch the scripts yourself)")
-        return 0
-    from rnncells.grid.paths import grid_paths
+    dataset = prepare_dataset(grid, paths, progress=False)
+    tell = None if args.no_measure else (lambda text: print(text, file=sys.stderr))
+    costs = estimate_costs(plan_runs(grid), dataset, measure=not args.no_measure, progress=tell)
+    print(format_costs(costs, args.jobs))
+    return 0
+
+
+def _status(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int:
+    from rnncells.grid.status import format_status, status_rows
+
+    print(format_status(status_rows(grid, paths)))
+    return 0
+
+
+def _slurm(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int:
+    from rnncells.grid.submit import SlurmOptions, resubmit_run, submit_grid_jobs, write_grid_jobs
+
+    options = SlurmOptions(
+        partition=args.partition,
+        time=args.time,
+        mem=args.mem,
+        gpus=args.gpus,
+        cpus=args.cpus,
+        throttle=args.throttle,
+        setup=args.setup,
+    )
+    jobs = write_grid_jobs(grid, args.config, args.out, args.slurm_dir, options)
+    print(f"{len(jobs.commands)} training tasks -> {jobs.train_script}\nfinishing job -> {jobs.finish_script}")
+    if args.resubmit is not None:
+        print(f"resubmitted task {args.resubmit} as job {resubmit_run(jobs, args.resubmit)}")
+    elif args.submit:
+        submit_grid_jobs(jobs)
+        print(f"submitted array job {jobs.train_job} and finishing job {jobs.finish_job} (afterok)")
+    else:
+        print(f"submit with: rnncells grid slurm {args.config} --submit (or sbatch the scripts yourself)")
+    return 0
+
+
+def _run_or_finish(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int:
     from rnncells.grid.plan import plan_runs
     from rnncells.grid.runner import finish_grid, run_grid
 
     if args.action == "finish":
-        index = finish_grid(
-            grid, plan_runs(grid), grid_paths(grid, args.out), generate_all=args.all_models, progress=not args.quiet
-        )
+        index = finish_grid(grid, plan_runs(grid), paths, generate_all=args.all_models, progress=not args.quiet)
     else:
         index = run_grid(
             grid, args.out, jobs=args.jobs, retries=args.retries, generate_all=args.all_models, progress=not args.quiet
