@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rnncells.music.melody import SCALES, key_to_pitch_class
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -23,6 +25,7 @@ else:  # pragma: no cover
 VARIANTS = ("control", "interval", "transposed")
 REPRESENTATIONS = ("pitch", "pitch_duration")
 CELLS = ("lstm", "gru", "rnn", "ugrnn", "nas")
+SAMPLINGS = ("roulette", "max", "topk", "beam")
 
 
 class ConfigError(ValueError):
@@ -167,20 +170,41 @@ class GenerateConfig:
     """Sampling settings (docs/method.md §3) and the producer's options."""
 
     n_songs: int = field(default=100, metadata={"help": "songs to generate"})
-    length: int = field(default=30, metadata={"help": "tokens to sample after the primer"})
+    length: int = field(
+        default=30,
+        metadata={"help": "tokens to sample after the primer (--bars may ask for more; generation.json records it)"},
+    )
     primer: str = field(
         default="",
-        metadata={"help": "primer tokens", "default_help": "the study's primer for the run", "metavar": "TOKENS"},
+        metadata={
+            "help": 'primer: note names "C4 E4 G4" (pitch_duration: "C4:4 E4:2") or numbers "60 64 67"; interval '
+            'runs: a base note, then intervals "C4 2 2 -2" or note names',
+            "default_help": "the study's primer for the run, or the key's tonic with --key",
+            "metavar": "TOKENS",
+        },
+    )
+    primer_midi: str | None = field(
+        default=None,
+        metadata={
+            "help": "prime with the melody of this MIDI file (read as `dataset build` reads one), moved to octaves "
+            "the model knows",
+            "default_help": "off",
+            "metavar": "FILE",
+        },
     )
     sampling: str = field(
         default="roulette",
         metadata={
-            "help": "roulette: draw from the softmax; max: argmax; topk: draw among the k likeliest",
-            "choices": ("roulette", "max", "topk"),
+            "help": "roulette: draw from the softmax; max: argmax; topk: draw among the k likeliest; beam: Magenta's "
+            "beam search (--beam-size, --branch-factor, --steps-per-iteration)",
+            "choices": SAMPLINGS,
         },
     )
-    temperature: float = field(default=1.0, metadata={"help": "randomness of roulette and topk"})
+    temperature: float = field(default=1.0, metadata={"help": "randomness of roulette, topk and beam"})
     top_k: int = field(default=5, metadata={"help": "k of topk sampling"})
+    beam_size: int = field(default=4, metadata={"help": "beam: sequences kept after each iteration"})
+    branch_factor: int = field(default=4, metadata={"help": "beam: sampled continuations of each kept sequence"})
+    steps_per_iteration: int = field(default=1, metadata={"help": "beam: tokens sampled between two prunings"})
     seed: int = field(default=0, metadata={"help": "sampling seed"})
     bpm: float | None = field(
         default=None, metadata={"help": "tempo of the MIDI files", "default_help": "the dataset's median"}
@@ -193,24 +217,59 @@ class GenerateConfig:
     key: str | None = field(
         default=None,
         metadata={
-            "help": "start on this key's tonic (C, F#, Bb, ...) and keep pitches in the two octaves from it",
+            "help": "key (C, F#, Bb, ...): start on its tonic and keep every note within an octave of it, moving "
+            "a note by the nearest octave",
             "default_help": "off",
             "metavar": "KEY",
         },
     )
+    scale: str = field(
+        default="chromatic",
+        metadata={
+            "help": "with --key: sample only notes of this scale (chromatic: any note)",
+            "choices": tuple(SCALES),
+        },
+    )
     octave: int | None = field(
-        default=None, metadata={"help": "octave of the key from the middle octave (C4-B4)", "default_help": "0"}
+        default=None,
+        metadata={
+            "help": "octave of the key from the middle octave (C4-B4), e.g. -1 for C3-B3",
+            "default_help": "0, else the nearest the model knows",
+        },
+    )
+    overwrite: bool = field(
+        default=False, metadata={"help": "replace the song set already in the output folder", "default_help": "off"}
     )
 
     def validate(self) -> None:
-        if self.sampling not in ("roulette", "max", "topk"):
-            raise ConfigError(f"sampling {self.sampling!r}: use roulette, max or topk")
+        if self.sampling not in SAMPLINGS:
+            raise ConfigError(f"sampling {self.sampling!r}: use {', '.join(SAMPLINGS)}")
         if self.n_songs < 1 or self.length < 0:
             raise ConfigError("n_songs must be >= 1 and length >= 0")
         if self.temperature <= 0:
             raise ConfigError(f"temperature {self.temperature} must be positive")
         if not 0 <= self.program <= 127:
             raise ConfigError(f"program {self.program}: General MIDI programs are 0-127")
+        for name in ("top_k", "beam_size", "branch_factor", "steps_per_iteration"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
+        if self.bars is not None and self.bars < 1:
+            raise ConfigError(f"bars {self.bars} must be at least 1")
+        self._validate_key()
+
+    def _validate_key(self) -> None:
+        if self.scale not in SCALES:
+            raise ConfigError(f"scale {self.scale!r}: use one of {', '.join(SCALES)}")
+        if self.key is None:
+            if self.scale != "chromatic":
+                raise ConfigError(f"scale {self.scale} needs a key: add --key, e.g. --key C --scale {self.scale}")
+            if self.octave is not None:
+                raise ConfigError(f"octave {self.octave} needs a key: add --key, e.g. --key C --octave {self.octave}")
+            return
+        try:
+            key_to_pitch_class(self.key)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
 
 
 T = TypeVar("T")

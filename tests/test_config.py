@@ -32,15 +32,21 @@ GENERATE_VALUES = {
     "n_songs": 4,
     "length": 12,
     "primer": "60 62 64",
+    "primer_midi": "primer.mid",
     "sampling": "topk",
     "temperature": 0.5,
     "top_k": 3,
+    "beam_size": 2,
+    "branch_factor": 3,
+    "steps_per_iteration": 2,
     "seed": 9,
     "bpm": 128.0,
     "program": 81,
     "bars": 4,
     "key": "F#",
+    "scale": "dorian",
     "octave": -1,
+    "overwrite": True,
 }
 REQUIRED = {"train": ["--dataset", "d", "--out", "o"], "generate": ["--run", "r", "--out", "o"]}
 
@@ -50,7 +56,11 @@ def field_names(cls: type) -> set[str]:
 
 
 def flags(values: dict) -> list[str]:
-    return [text for name, value in values.items() for text in ("--" + name.replace("_", "-"), str(value))]
+    def flag(name: str, value) -> tuple[str, ...]:
+        option = "--" + name.replace("_", "-")
+        return (option if value else "--no-" + option[2:],) if isinstance(value, bool) else (option, str(value))
+
+    return [text for name, value in values.items() for text in flag(name, value)]
 
 
 def parse(command: str, *args: str) -> argparse.Namespace:

@@ -96,3 +96,25 @@ def key_to_pitch_class(key: str) -> int:
         else:
             raise ValueError(f"unknown key {key!r}: use a letter A-G with an optional # or b, e.g. F# or Bb")
     return pc % 12
+
+
+# Pitch classes above the tonic; chromatic (every class) leaves sampling unconstrained.
+SCALES: dict[str, tuple[int, ...]] = {
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "natural_minor": (0, 2, 3, 5, 7, 8, 10),
+    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "pentatonic_major": (0, 2, 4, 7, 9),
+    "pentatonic_minor": (0, 3, 5, 7, 10),
+    "chromatic": tuple(range(12)),
+}
+
+
+def scale_pitch_classes(key: str, scale: str) -> frozenset[int]:
+    """The pitch classes (0 = C) of ``scale`` on the tonic ``key``, e.g. ``("F#", "major")``."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)}")
+    tonic = key_to_pitch_class(key)
+    return frozenset((tonic + step) % 12 for step in SCALES[scale])
