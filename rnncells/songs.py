@@ -5,8 +5,13 @@
     song_NNN.mid       one MIDI file per song (NNN = the song's index, from 000)
     songs.jsonl        one song per line: index, pitches, durations (16th-note steps), tokens
     generation.json    who made the songs (model_name, variant, cell, layers, units, representation, run,
-                       dataset, checkpoint), bpm, note_steps, the primer used and the generation config;
-                       written last, so its presence means the set is complete
+                       dataset, checkpoint), bpm, note_steps, the primer used (source, base_note, tokens, moved),
+                       what was generated (length sampled and why, bars, key, scale, octave, tonic, register,
+                       sampling, mask_fallbacks) and the generation config; written last, so its presence means
+                       the set is complete
+
+Files named like a song (``song_NNN.*``, e.g. a rendered ``song_000.wav``) belong to the set:
+:meth:`SongSetFolder.clear` removes them with it.
 
 Evaluation reads a set as a :class:`SongSet`; the studio reads its songs and MIDI bytes. Every other module
 goes through this one to open these files.
@@ -15,6 +20,7 @@ goes through this one to open these files.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +33,9 @@ from rnncells.music.midi import write_midi
 SONGS_FILE = "songs.jsonl"
 GENERATION_FILE = "generation.json"
 IDENTITY_FIELDS = ("model_name", "variant", "cell", "layers")
+# song_NNN.* and the temp files a killed writer leaves (.song_000.mid.x1y2.tmp, .songs.jsonl.x1y2.tmp)
+SONG_FILE = re.compile(r"^(\.?song_\d{3,}\.|\.songs\.jsonl\.|\.generation\.json\.)")
+OPERATIONAL_FIELDS = ("overwrite",)  # GenerateConfig fields that say how a set is written, not what it holds
 SONG_SET_HINT = f"a generated song set folder ({GENERATION_FILE} + {SONGS_FILE}, written by `rnncells generate`)"
 
 
@@ -100,6 +109,36 @@ class SongSetFolder:
     def write_generation(self, record: dict) -> None:
         write_json_atomic(self.generation_path, record)
 
+    def is_empty(self) -> bool:
+        """True when the folder is missing or holds nothing."""
+        return not self.path.exists() or not any(self.path.iterdir())
+
+    def clear(self) -> None:
+        """Remove the song set (generation.json first, so a half-cleared folder never reads as complete).
+
+        Raises :class:`SongSetError`, removing nothing, when the folder holds files that are not the song set's.
+        """
+        if not self.path.is_dir():
+            return
+        foreign = self.foreign_files()
+        if foreign:
+            raise SongSetError(
+                f"{self.path}: holds {', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}, which are not "
+                "a song set's files; move them away or choose another folder"
+            )
+        self.generation_path.unlink(missing_ok=True)
+        for path in sorted(self.path.iterdir()):
+            path.unlink(missing_ok=True)
+
+    def foreign_files(self) -> list[str]:
+        """The names of what the folder holds besides the song set's files (module docstring)."""
+        if not self.path.is_dir():
+            return []
+        ours = {SONGS_FILE, GENERATION_FILE}
+        return sorted(
+            p.name for p in self.path.iterdir() if not (p.is_file() and (p.name in ours or SONG_FILE.match(p.name)))
+        )
+
     # -- reading ----------------------------------------------------------------------------------------------
     def check(self) -> None:
         """A one-line error unless the folder holds songs.jsonl and generation.json."""
@@ -156,11 +195,16 @@ class SongSetFolder:
         return self.midi_path(index).read_bytes()
 
     def made_with(self, config: GenerateConfig) -> bool:
-        """True when the set is complete and generation.json records exactly ``config``."""
+        """True when the set is complete and generation.json records ``config`` (``overwrite`` aside)."""
         try:
-            return self.read_generation().get("config") == asdict(config)
+            recorded = dict(self.read_generation().get("config") or {})
         except SongSetError:
             return False
+        wanted = asdict(config)
+        for name in OPERATIONAL_FIELDS:
+            recorded.pop(name, None)
+            wanted.pop(name, None)
+        return recorded == wanted
 
 
 def load_song_set(song_dir: str | Path, *, rhythm: bool = False) -> SongSet:

@@ -8,8 +8,11 @@ import pytest
 
 from rnncells.config import ConfigError, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.files import read_jsonl
-from rnncells.generate import decode, fit_to_bars, generate, parse_primer, sample
+from rnncells.generate import fit_to_bars, generate
+from rnncells.keys import decode
 from rnncells.music.midi import read_midi
+from rnncells.primers import parse_primer
+from rnncells.sampling import sample
 from rnncells.train import train
 from tests.test_train import SMALL
 
@@ -102,7 +105,7 @@ def test_producer_options_bars_key_tempo_program(runs, tmp_path):
         assert round(mido.tempo2bpm(next(m.tempo for m in messages if m.type == "set_tempo"))) == 128
         melody = read_midi(out / f"song_{index:03d}.mid")
         assert melody.notes[-1].onset + melody.notes[-1].duration == 4 * 16
-        assert melody.pitches[0] == 78 and all(78 <= p < 78 + 24 for p in melody.pitches)
+        assert melody.pitches[0] == 78 and all(78 - 12 <= p <= 78 + 12 for p in melody.pitches)
 
 
 def test_bad_primers_are_one_line_errors(runs, tmp_path):
@@ -144,4 +147,200 @@ def test_default_primer_is_the_study_primer_moved_into_the_vocabulary(runs, tmp_
             generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=1, length=5)) / "generation.json"
         ).read_text()
     )
-    assert interval["primer"] == {"base_note": 60, "tokens": [2, 2, -2]}
+    assert (interval["primer"]["base_note"], interval["primer"]["tokens"]) == (60, [2, 2, -2])
+    assert interval["primer"]["source"] == "study"
+
+
+@pytest.fixture(scope="module")
+def pair_runs(edm_dir, tmp_path_factory) -> dict:
+    """pitch_duration runs (control and interval) on 40 EDM melodies."""
+    import shutil
+
+    from rnncells.config import DatasetConfig
+    from rnncells.data.build import build_dataset
+
+    source = tmp_path_factory.mktemp("edm40-pairs-source")
+    for path in sorted(edm_dir.glob("*.mid"))[:40]:
+        shutil.copy(path, source / path.name)
+    dataset = tmp_path_factory.mktemp("dataset") / "edm40-pairs"
+    build_dataset(
+        DatasetConfig(
+            source=str(source),
+            representation="pitch_duration",
+            variants=["control", "interval"],
+            train_ratio=0.7,
+            validation_ratio=0.3,
+            test_ratio=0.0,
+        ),
+        dataset,
+        progress=False,
+    )
+    folder = tmp_path_factory.mktemp("pair-runs")
+    return {
+        variant: train(
+            dataset,
+            folder / variant,
+            ModelConfig(cell="gru", layers=1, units=16),
+            TrainConfig(variant=variant, epochs=1, **SMALL),
+            progress=False,
+        )
+        for variant in ("control", "interval")
+    }
+
+
+def record_of(out) -> dict:
+    import json
+
+    return json.loads((out / "generation.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("family", "variant"), [("pitch", "control"), ("pitch", "interval"), ("pairs", "control"), ("pairs", "interval")]
+)
+def test_scale_masks_every_sampled_note_into_the_scale(runs, pair_runs, tmp_path, family, variant):
+    from rnncells.music.melody import scale_pitch_classes
+
+    run = (runs if family == "pitch" else pair_runs)[variant]
+    config = GenerateConfig(n_songs=8, length=40, key="D", scale="dorian", seed=3)
+    out = generate(run, tmp_path / "s", config)
+    record = record_of(out)
+    assert (record["key"], record["scale"], record["mask_fallbacks"]) == ("D", "dorian", 0)
+    low, high = record["register"]
+    dorian = scale_pitch_classes("D", "dorian")
+    for row in read_jsonl(out / "songs.jsonl"):
+        assert row["pitches"][0] % 12 == 2  # the keyed primer starts on the tonic
+        assert all(p % 12 in dorian for p in row["pitches"]) and all(low <= p <= high for p in row["pitches"])
+        if variant == "interval":  # range keeping introduces no leap over an octave
+            steps = [t[0] if isinstance(t, list) else t for t in row["tokens"]]
+            leaps = [b - a for a, b in zip(row["pitches"], row["pitches"][1:])]
+            assert all(abs(s) > 12 or abs(leap) <= 12 for s, leap in zip(steps, leaps))
+
+
+def test_key_range_moves_notes_by_the_nearest_octave(runs, tmp_path):
+    out = generate(runs["control"], tmp_path / "k", GenerateConfig(n_songs=10, length=40, key="F#", octave=1))
+    for row in read_jsonl(out / "songs.jsonl"):
+        tokens, pitches = row["tokens"], row["pitches"]
+        assert all(66 <= p <= 90 and p % 12 == t % 12 for p, t in zip(pitches, tokens))
+        for (a, b), (c, d) in zip(zip(tokens, tokens[1:]), zip(pitches, pitches[1:])):
+            assert abs(b - a) > 12 or abs(d - c) <= 12  # range keeping introduces no leap over an octave
+
+
+def test_octave_the_model_does_not_know_is_a_one_line_error(runs, tmp_path):
+    with pytest.raises(ConfigError, match=r"--octave \+4: the model knows F# only at octave\(s\) .*; pass one of them"):
+        generate(runs["control"], tmp_path / "o", GenerateConfig(n_songs=1, key="F#", octave=4))
+    with pytest.raises(ConfigError, match="scale major needs a key"):
+        generate(runs["control"], tmp_path / "o", GenerateConfig(n_songs=1, scale="major"))
+
+
+def test_note_name_primers(runs, pair_runs, tmp_path):
+    import json
+
+    from rnncells.music.melody import note_name
+
+    values = json.loads((runs["control"] / "vocabulary.json").read_text())["values"]
+    names = [note_name(v) for v in values[len(values) // 2 : len(values) // 2 + 3]]
+    out = generate(runs["control"], tmp_path / "n", GenerateConfig(n_songs=2, length=4, primer=" ".join(names)))
+    assert [note_name(p) for p in read_jsonl(out / "songs.jsonl")[0]["pitches"][:3]] == names
+    assert record_of(out)["primer"]["source"] == "text"
+    pairs = json.loads((pair_runs["control"] / "vocabulary.json").read_text())["values"]
+    primer = " ".join(f"{note_name(v)}:{d}" for v, d in pairs[:2])
+    out = generate(pair_runs["control"], tmp_path / "p", GenerateConfig(n_songs=1, length=4, primer=primer))
+    assert read_jsonl(out / "songs.jsonl")[0]["tokens"][:2] == pairs[:2]
+
+
+def test_primer_midi_is_read_like_the_dataset_and_moved_to_known_octaves(runs, tmp_path):
+    import json
+
+    from rnncells.music.melody import Note
+    from rnncells.music.midi import write_midi
+
+    values = json.loads((runs["control"] / "vocabulary.json").read_text())["values"]
+    known = [v for v in values if v + 12 not in values and v - 12 in values][0]  # its octave above is unknown
+    path = tmp_path / "primer.mid"
+    write_midi(path, [Note(0, known - 12, 2), Note(2, known, 2), Note(4, known + 12, 2)])
+    out = generate(runs["control"], tmp_path / "m", GenerateConfig(n_songs=2, length=5, primer_midi=str(path)))
+    record = record_of(out)
+    assert record["primer"]["source"] == "midi" and record["primer"]["moved"] == 1
+    assert read_jsonl(out / "songs.jsonl")[0]["pitches"][:3] == [known - 12, known, known]
+    intervals = generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=1, length=3, primer_midi=str(path)))
+    assert record_of(intervals)["primer"]["base_note"] == known - 12
+
+
+def test_beam_search_generates_every_song(runs, tmp_path):
+    config = GenerateConfig(
+        n_songs=3,
+        length=7,
+        sampling="beam",
+        beam_size=2,
+        branch_factor=3,
+        steps_per_iteration=2,
+        key="C",
+        scale="major",
+    )
+    out = generate(runs["interval"], tmp_path / "b", config)
+    again = generate(runs["interval"], tmp_path / "b2", config)
+    rows = read_jsonl(out / "songs.jsonl")
+    assert rows == read_jsonl(again / "songs.jsonl")
+    assert all(
+        len(row["tokens"]) == 1 + 7 and all(p % 12 in {0, 2, 4, 5, 7, 9, 11} for p in row["pitches"]) for row in rows
+    )
+    assert record_of(out)["sampling"] == "beam"
+
+
+def test_a_non_empty_folder_is_refused_unless_overwrite(runs, tmp_path):
+    out = tmp_path / "songs"
+    generate(runs["control"], out, GenerateConfig(n_songs=4, length=3))
+    (out / "song_001.wav").write_bytes(b"rendered")
+    with pytest.raises(ConfigError, match="not empty; pass --overwrite"):
+        generate(runs["control"], out, GenerateConfig(n_songs=2, length=3))
+    generate(runs["control"], out, GenerateConfig(n_songs=2, length=3, overwrite=True))
+    assert sorted(p.name for p in out.iterdir()) == ["generation.json", "song_000.mid", "song_001.mid", "songs.jsonl"]
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="holds notes.txt, which --overwrite will not delete"):
+        generate(runs["control"], out, GenerateConfig(n_songs=2, length=3, overwrite=True))
+    assert (out / "generation.json").is_file()
+
+
+def test_generation_json_records_the_length_used_bars_key_scale_and_primer(runs, tmp_path):
+    config = GenerateConfig(n_songs=2, length=10, bars=4, key="A", scale="natural_minor")
+    record = record_of(generate(runs["control"], tmp_path / "r", config))
+    assert (record["length"], record["length_from"], record["config"]["length"]) == (32, "bars", 10)
+    assert (record["bars"], record["key"], record["scale"]) == (4, "A", "natural_minor")
+    assert record["tonic"].startswith("A") and record["primer"]["source"] == "key"
+    plain = record_of(generate(runs["control"], tmp_path / "l", GenerateConfig(n_songs=1, length=10)))
+    assert (plain["length"], plain["length_from"], plain["key"], plain["scale"]) == (10, "length", None, "chromatic")
+
+
+def test_primer_and_primer_midi_together_are_refused(runs, tmp_path):
+    config = GenerateConfig(n_songs=1, primer="C4", primer_midi=str(tmp_path / "x.mid"))
+    with pytest.raises(ConfigError, match="give --primer or --primer-midi, not both"):
+        generate(runs["control"], tmp_path / "x", config)
+
+
+def test_clearing_a_song_set_removes_its_files_only(tmp_path):
+    from rnncells.songs import SongSetError, SongSetFolder
+
+    folder = SongSetFolder(tmp_path / "set")
+    folder.path.mkdir()
+    for name in (
+        "song_000.mid",
+        "song_000.wav",
+        "song_012.png",
+        "songs.jsonl",
+        "generation.json",
+        ".song_001.mid.x.tmp",
+    ):
+        (folder.path / name).write_text("x")
+    assert folder.foreign_files() == [] and not folder.is_empty()
+    folder.clear()
+    assert folder.is_empty()
+    (folder.path / "song_000.mid").write_text("x")
+    (folder.path / "mine.txt").write_text("x")
+    with pytest.raises(SongSetError, match="holds mine.txt, which are not a song set's files"):
+        folder.clear()
+    assert (folder.path / "song_000.mid").is_file()
+    recorded = GenerateConfig(n_songs=2)
+    folder.write_generation(
+        {"model_name": "m", "variant": "control", "cell": "lstm", "layers": 1, "config": vars(recorded)}
+    )
+    assert folder.made_with(GenerateConfig(n_songs=2, overwrite=True))
