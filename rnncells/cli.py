@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rnncells.config import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
-from rnncells.grid.command import add_grid_command, run_grid_command
+from rnncells.grid.command import add_grid_command, add_report_command, run_grid_command, run_report_command
 from rnncells.options import add_options, given_options
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, KeyError, RuntimeError, OSError)
@@ -401,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render(commands)
     _add_plot(commands)
     add_grid_command(commands)
+    add_report_command(commands)
     _add_local_slurm(commands)
     _add_studio(commands)
     return parser
@@ -415,6 +416,7 @@ HANDLERS = {
     "render": run_render,
     "plot": run_plot,
     "grid": run_grid_command,
+    "report": run_report_command,
     "local-slurm": run_local_slurm,
     "studio": run_studio,
 }

@@ -154,6 +154,13 @@ class EvaluationFolder:
     def read_representative_songs(self) -> pd.DataFrame:
         return self._read_model_table(REPRESENTATIVE_FILE)
 
+    def read_tests(self) -> pd.DataFrame:
+        """tests.csv: the pairwise Mann-Whitney tests."""
+        path = self.path / TESTS_FILE
+        if not path.is_file():
+            raise EvaluationFolderError(f"{self.path}: no {TESTS_FILE}; expected {HINT}")
+        return pd.read_csv(path)
+
     def read_record(self) -> dict:
         """evaluation.json: inputs, settings, statistics and the file list."""
         path = self.path / RECORD_FILE

@@ -133,3 +133,26 @@ def _run_or_finish(grid: GridConfig, paths: GridPaths, args: argparse.Namespace)
     print(f"figures: {root / 'figures'}")
     print(f"index:   {index}")
     return 0
+
+
+def add_report_command(commands) -> None:
+    """``rnncells report RESULTS... --out DIR``: the study report from grid result folders."""
+    parser = commands.add_parser(
+        "report",
+        help="write the study report (README.md, report.pdf) from grid result folders",
+        description="Read grid result folders (selection.json, evaluation/, runs/) and write the study's report: "
+        "which variant, cell and depth writes the most tonal melodies, the tests and effect sizes, the dataset "
+        "baseline, copying, the depth curve, training cost and the published numbers beside ours. Every number "
+        "comes from the folders, so the report is regenerated with the same command.",
+    )
+    parser.add_argument("results", nargs="+", type=Path, help="grid result folders, e.g. results/edm-paper")
+    parser.add_argument("--out", required=True, type=Path, help="report folder (README.md, report.tex/pdf)")
+    parser.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
+
+
+def run_report_command(args: argparse.Namespace) -> int:
+    from rnncells.grid.study_report import write_report
+
+    for path in write_report(args.results, args.out, pdf=not args.no_pdf):
+        print(f"report -> {path}")
+    return 0

@@ -224,7 +224,9 @@ def generate_songs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, n
         if SongSetFolder(folder).made_with(grid.generate):
             folders.append(folder)
             continue
-        folders.append(generate(paths.runs / run.name, folder, grid.generate, name=run.name))
+        # a stale set (other settings, or damaged) is replaced: the grid owns its songs/ folder
+        settings = dataclasses.replace(grid.generate, overwrite=True)
+        folders.append(generate(paths.runs / run.name, folder, settings, name=run.name))
     return folders
 
 

@@ -1,0 +1,55 @@
+"""`rnncells report`: the study's answer, tests, baseline and costs, read back from a finished grid's own files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rnncells.cli import main
+from rnncells.config import load_grid
+from rnncells.grid.runner import run_grid
+from tests.grid.test_grid_run import tiny_grid
+
+
+@pytest.fixture(scope="module")
+def finished_grid(small_dataset, tmp_path_factory) -> Path:
+    source = Path(json.loads((small_dataset / "dataset.json").read_text())["source"])
+    folder = tmp_path_factory.mktemp("report-grid")
+    config = tiny_grid(folder, source)
+    run_grid(load_grid(config), folder / "out", jobs=2, generate_all=True, progress=False)
+    return folder / "out"
+
+
+def test_report_names_the_most_tonal_model_from_the_evaluation(finished_grid, tmp_path, capsys):
+    assert main(["report", str(finished_grid), "--out", str(tmp_path / "report")]) == 0
+    summary = pd.read_csv(finished_grid / "evaluation" / "summary.csv")
+    selection = json.loads((finished_grid / "selection.json").read_text())
+    chosen = summary[summary["model_name"].isin([e["selected"] for e in selection.values()])]
+    general = chosen[chosen["metric"] == "general"].sort_values("mean")
+    best, mean = general.iloc[0]["model_name"], general.iloc[0]["mean"]
+    readme = (tmp_path / "report" / "README.md").read_text()
+    assert f"the most tonal model is **{best}**" in readme and f"{mean:.3f}" in readme
+    baseline = summary[(summary["model_name"] == "dataset") & (summary["metric"] == "general")]["mean"].iloc[0]
+    assert "The dataset baseline" in readme and f"{baseline:.3f}" in readme
+    numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["out"]
+    assert numbers["headline"][0]["model"] == best
+    assert {row["run"] for row in numbers["training_cost"]} == {p.name for p in (finished_grid / "runs").iterdir()}
+    assert len(numbers["depth_curve"]) == 0  # one depth per (variant, cell) in the tiny grid: no curve to draw
+    assert "Published numbers" in readme
+    pdf = tmp_path / "report" / "report.pdf"
+    assert pdf.read_bytes()[:4] == b"%PDF"
+
+
+def test_report_is_the_same_when_run_again(finished_grid, tmp_path):
+    for name in ("a", "b"):
+        assert main(["report", str(finished_grid), "--out", str(tmp_path / name), "--no-pdf"]) == 0
+    for file in ("README.md", "numbers.json", "report.tex"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+def test_report_on_a_folder_that_is_no_grid_is_one_line(tmp_path, capsys):
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "report")]) == 2
+    assert "run `rnncells grid run` first" in capsys.readouterr().err
