@@ -314,7 +314,7 @@ def run_render(args: argparse.Namespace) -> int:
 def _add_plot(commands) -> None:
     parser = commands.add_parser(
         "plot",
-        help="learning curves of runs, or the metric-vs-span plot of a song",
+        help="learning curves of runs, a run's token embedding, or the metric-vs-span plot of a song",
         description="curves: train/validation curves from runs' metrics.csv; span: LM "
         "and CENTR of one song for windows 5-29 (docs/method.md §5).",
     )
@@ -326,6 +326,9 @@ def _add_plot(commands) -> None:
     span = sub.add_parser("span", help="LM and CENTR of one song against the window size")
     span.add_argument("midi", type=Path, help="a .mid file")
     span.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
+    embedding = sub.add_parser("embedding", help="a run's token embedding on its first two principal components")
+    embedding.add_argument("run", type=Path, help="a trained run folder")
+    embedding.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
 
 
 def run_plot(args: argparse.Namespace) -> int:
@@ -333,6 +336,13 @@ def run_plot(args: argparse.Namespace) -> int:
 
     if args.what == "curves":
         paths = learning_curves(args.runs, args.out, metric=args.metric)
+    elif args.what == "embedding":
+        from rnncells.report.embedding import embedding_plot
+        from rnncells.runs import RunFolder
+
+        folder = RunFolder(args.run)
+        vectors, labels = folder.read_projector()
+        paths = embedding_plot(vectors, labels, args.out, title=f"{folder.model_name}: token embedding")
     else:
         from rnncells.music.midi import read_midi
 

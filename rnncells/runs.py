@@ -279,6 +279,20 @@ class RunFolder:
             scores = [row["loss"] for row in rows if not math.isnan(row["loss"])]
         return min(scores) if scores else None
 
+    def read_projector(self) -> tuple[np.ndarray, list[str]]:
+        """The embedding vectors (one row per token) and their labels, as exported for TensorBoard's projector."""
+        vectors_path, labels_path = self.projector / "vectors.tsv", self.projector / "metadata.tsv"
+        if not vectors_path.is_file() or not labels_path.is_file():
+            raise RunError(f"{self.projector}: no vectors.tsv/metadata.tsv; finish training the run first")
+        try:
+            vectors = np.loadtxt(vectors_path, delimiter="\t", ndmin=2)
+        except ValueError as error:
+            raise RunError(f"{vectors_path}: damaged ({error}); train the run again") from None
+        labels = labels_path.read_text(encoding="utf-8").splitlines()
+        if len(labels) != len(vectors):
+            raise RunError(f"{labels_path}: {len(labels)} labels for {len(vectors)} vectors; train the run again")
+        return vectors, labels
+
     # -- checkpoints -------------------------------------------------------------------------------------------
     def checkpoint(self, which: str = "best") -> Path:
         """``best`` (falls back to ``last``), ``last``, or a path to a ``.keras`` file of the run."""
