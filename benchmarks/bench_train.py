@@ -100,23 +100,27 @@ def run_seconds(dataset: Path, model_config: ModelConfig, variant: str, epochs: 
         return time.perf_counter() - start
 
 
-def epoch_table(dataset: Path, variant: str, cells: list[str], depths: list[int], short: int, long: int) -> None:
+def epoch_table(
+    dataset: Path, variant: str, cells: list[str], depths: list[int], short: int, long: int, repeats: int
+) -> None:
     manifest, rows = load_variant(dataset, variant)
     vocabulary = Vocabulary(manifest["vocabulary"], variant)
     windows = study_windows([r["tokens"] for r in rows if r["split"] == "train"], vocabulary, BATCH, SEQ)
     n = windows.n_windows
     print(
         f"epochs: backend {keras.backend.backend()}, {dataset} {variant}: {n} steps an epoch, {UNITS} units, "
-        f"marginal cost of epochs {short + 1}..{long}"
+        f"marginal cost of epochs {short + 1}..{long}, best of {repeats} (alternating, so load hits both alike)"
     )
     print(f"{'model':<10} {'epoch ms':>9} {'bare steps ms':>14} {'ratio':>6}")
     for cell in cells:
         for layers in depths:
             config = ModelConfig(cell=cell, layers=layers, units=UNITS)
-            epoch = (run_seconds(dataset, config, variant, long) - run_seconds(dataset, config, variant, short)) / (
-                long - short
-            )
-            bare = bare_step_seconds(config, windows, len(vocabulary), n * (long - short)) * n
+            epochs, bares = [], []
+            for _ in range(repeats):
+                marginal = run_seconds(dataset, config, variant, long) - run_seconds(dataset, config, variant, short)
+                epochs.append(marginal / (long - short))
+                bares.append(bare_step_seconds(config, windows, len(vocabulary), n * (long - short)) * n)
+            epoch, bare = min(epochs), min(bares)
             print(f"{cell}-{layers:<5} {epoch * 1e3:>9.1f} {bare * 1e3:>14.1f} {epoch / bare:>6.2f}")
 
 
@@ -128,6 +132,7 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, help="a built dataset: also measure whole epochs on it")
     parser.add_argument("--variant", default="control")
     parser.add_argument("--epochs", default="5,25", help="SHORT,LONG epoch counts of the marginal-cost runs")
+    parser.add_argument("--repeats", type=int, default=3, help="epoch table: best of this many measurements")
     parser.add_argument("--no-steps", action="store_true", help="skip the step table")
     args = parser.parse_args()
     cells, depths = args.cells.split(","), [int(n) for n in args.layers.split(",")]
@@ -135,7 +140,7 @@ def main() -> None:
         step_table(cells, depths, args.steps)
     if args.dataset:
         short, long = (int(n) for n in args.epochs.split(","))
-        epoch_table(args.dataset, args.variant, cells, depths, short, long)
+        epoch_table(args.dataset, args.variant, cells, depths, short, long, args.repeats)
 
 
 if __name__ == "__main__":
