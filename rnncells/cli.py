@@ -16,6 +16,7 @@ from pathlib import Path
 from rnncells.config import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.grid.command import add_grid_command, add_report_command, run_grid_command, run_report_command
 from rnncells.options import add_options, given_options
+from rnncells.report.render import add_render_command, run_render
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, KeyError, RuntimeError, OSError)
 # DatasetConfig's split ratios, set together on the command line by --split.
@@ -278,39 +279,6 @@ def run_tables(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_render(commands) -> None:
-    parser = commands.add_parser(
-        "render",
-        help="render a MIDI song to WAV (FluidSynth) and/or a piano roll",
-        description="Listen to or look at a song: --wav renders audio through FluidSynth "
-        "with a General MIDI soundfont; --png draws a piano roll (PNG and PDF).",
-    )
-    parser.add_argument("midi", type=Path, help="a .mid file")
-    parser.add_argument("--wav", action="store_true", help="write SONG.wav next to it (or --out)")
-    parser.add_argument("--png", action="store_true", help="write a piano roll SONG.png/.pdf")
-    parser.add_argument("--out", type=Path, help="output path without suffix (default: next to the MIDI file)")
-    parser.add_argument("--soundfont", type=Path, help="a .sf2 file (default: Debian's General MIDI soundfont)")
-
-
-def run_render(args: argparse.Namespace) -> int:
-    if not (args.wav or args.png):
-        raise ValueError("nothing to do: add --wav (audio) and/or --png (piano roll)")
-    from rnncells.music.midi import read_midi
-
-    stem = args.out or args.midi.with_suffix("")
-    melody = read_midi(args.midi)
-    if args.wav:
-        from rnncells.report.audio import render_wav
-
-        print(f"audio -> {render_wav(args.midi, stem.with_suffix('.wav'), soundfont=args.soundfont)}")
-    if args.png:
-        from rnncells.report.figures import piano_roll
-
-        paths = piano_roll(melody.pitches, melody.durations, stem, title=args.midi.stem, bpm=melody.bpm)
-        print(f"piano roll -> {', '.join(str(p) for p in paths)}")
-    return 0
-
-
 def _add_plot(commands) -> None:
     parser = commands.add_parser(
         "plot",
@@ -408,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate(commands)
     _add_evaluate(commands)
     _add_tables(commands)
-    _add_render(commands)
+    add_render_command(commands)
     _add_plot(commands)
     add_grid_command(commands)
     add_report_command(commands)

@@ -117,3 +117,48 @@ def test_missing_soundfont_says_what_to_install(tmp_path, monkeypatch):
 def test_missing_midi_file_is_named(tmp_path):
     with pytest.raises(AudioRenderError, match="absent.mid: no such MIDI file"):
         audio.render_wav(tmp_path / "absent.mid", tmp_path / "out.wav")
+
+
+def wav_samples(path: Path) -> tuple[np.ndarray, int]:
+    """The samples of a 16-bit WAV file as floats in [-1, 1], ``(frames, channels)``, and its rate."""
+    with wave.open(str(path)) as reader:
+        data = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
+        return data.reshape(-1, reader.getnchannels()) / 32767.0, reader.getframerate()
+
+
+@needs_fluidsynth
+def test_audio_is_peak_normalised_to_minus_1_dbfs(tmp_path):
+    write_quarter_notes(tmp_path / "song.mid")
+    soundfont = audio.find_soundfont()
+    quiet = audio.render_samples(tmp_path / "song.mid", soundfont, 22050)
+    assert 20 * np.log10(np.abs(quiet).max()) < -12  # FluidSynth's own level: far too quiet
+    loud, rate = wav_samples(audio.render_wav(tmp_path / "song.mid", tmp_path / "song.wav", sample_rate=22050))
+    assert rate == 22050 and loud.shape == quiet.shape
+    assert 20 * np.log10(np.abs(loud).max()) == pytest.approx(-1.0, abs=0.01)
+    # the same sound, only louder
+    gain = np.abs(loud).max() / np.abs(quiet).max()
+    assert np.abs(loud - quiet * gain).max() < 2 / 32767
+    raw, _ = wav_samples(
+        audio.render_wav(tmp_path / "song.mid", tmp_path / "raw.wav", sample_rate=22050, peak_dbfs=None)
+    )
+    assert np.abs(raw).max() == pytest.approx(np.abs(quiet).max(), abs=1 / 32767)
+
+
+@needs_fluidsynth
+def test_ogg_vorbis_is_small_and_many_songs_render_once(tmp_path):
+    jobs = []
+    for index in range(3):
+        write_quarter_notes(tmp_path / f"song_{index}.mid", pitches=PITCHES[index:])
+        jobs.append((tmp_path / f"song_{index}.mid", tmp_path / "audio" / f"song_{index}.ogg"))
+    made = audio.render_many(jobs, sample_rate=22050, workers=2, skip_existing=True)
+    assert made == [out for _, out in jobs]
+    for path in made:
+        data = path.read_bytes()
+        assert data[:4] == b"OggS" and b"\x01vorbis" in data[:64]
+        assert int.from_bytes(data[data.index(b"\x01vorbis") + 12 :][:4], "little") == 22050  # sample rate
+        assert 2_000 < len(data) < 80_000  # seconds of music in tens of kB (a 44.1 kHz WAV: ~700 kB)
+    stamps = [path.stat().st_mtime_ns for path in made]
+    audio.render_many(jobs, sample_rate=22050, skip_existing=True)  # up to date: nothing rendered again
+    assert [path.stat().st_mtime_ns for path in made] == stamps
+    with pytest.raises(AudioRenderError, match="end in .wav or .ogg"):
+        audio.render_audio(tmp_path / "song_0.mid", tmp_path / "song.mp3")
