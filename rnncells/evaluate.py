@@ -1,75 +1,90 @@
-"""Score generated song sets with the tonality metrics and compare them (docs/method.md §4).
+"""Score song sets with the tonality metrics, features and memorisation, and compare them (docs/method.md §4).
 
-Input: one or more generated song sets (:mod:`rnncells.songs`) and, optionally, the dataset folder
-(:mod:`rnncells.data.folder`) whose training songs are the baseline. Output: an evaluation folder
-(:mod:`rnncells.evaluation`, which names its files and columns):
+Input: song sets — folders written by ``rnncells generate`` and plain MIDI folders, files or lists
+(:mod:`rnncells.midi_sets`) — and, optionally, the dataset folder (:mod:`rnncells.data.folder`) whose songs are the
+baseline and whose training songs are the reference. Output: an evaluation folder (:mod:`rnncells.evaluation`,
+which names its files and columns):
 
-- ``songs.csv``: one row per song: who made it, CMM / LM / CENTR / general tonality, distribution features;
-- ``summary.csv``: per model and metric n, mean, variance, std (sample, ddof=1), min, max;
+- ``songs.csv``: one row per song: who made it, CMM / LM / CENTR / general tonality, the file it came from, the
+  distribution features and MusPy's metrics, and (with a dataset) its memorisation of the training songs;
+- ``summary.csv``: per model and measure n, mean, variance, std (sample, ddof=1), min, max, and the set's scope;
 - ``best_songs.csv`` (lowest general tonality) and ``representative_songs.csv`` (nearest to the mean point);
 - ``tests.csv``: pairwise Mann-Whitney U tests per metric, rank-biserial effect size, Holm-corrected p;
-- ``comparison.csv``: each model's distribution features against the training set (Yang & Lerch);
+- ``comparison.csv``: each set's features against the training set (Yang & Lerch, in full);
+- ``memorisation.csv``: per model, the copied songs and the tonality of the others;
 - ``evaluation.json``: inputs, settings and the file list; written last, so its presence means "complete".
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rnncells.data.folder import DatasetFolder, DatasetFolderError
 from rnncells.evaluation import (
     BASELINE_MODEL,
+    BASELINE_SPLITS,
     BEST_COLUMNS,
     BEST_FILE,
-    COMPARISON_COLUMNS,
     COMPARISON_FILE,
+    FEATURE_COLUMNS,
     ID_COLUMNS,
+    MEMORISATION_COLUMNS,
+    MEMORISATION_FILE,
     METRICS,
+    MODEL_COLUMNS,
     POINT_METRICS,
     REPRESENTATIVE_FILE,
+    SCOPE_COLUMN,
     SONGS_FILE,
     SUMMARY_FILE,
-    TESTS_COLUMNS,
     TESTS_FILE,
     EvaluationFolder,
+    baseline_scope,
 )
+from rnncells.memorisation import MemorisationError, TrainingIndex, check_threshold, measure
+from rnncells.midi_sets import load_inputs
 from rnncells.music import metrics
-from rnncells.songs import GENERATION_FILE, SONG_SET_HINT, SongSet, SongSetError, load_song_set, song_notes
+from rnncells.music.features import MUSPY_FEATURES, muspy_features
+from rnncells.set_measures import compare_with_training, memorisation_summary, set_scope
+from rnncells.songs import SongSet, SongSetError, song_notes
+from rnncells.statistics import EFFECT_SIZE, describe, holm, pairwise_tests, rank_biserial
 
-BASELINE_VARIANT = "control"  # the baseline is the training split of this variant: absolute pitches
+__all__ = [
+    "EvaluationError",
+    "best_songs",
+    "describe",
+    "evaluate_song_sets",
+    "holm",
+    "load_dataset_baseline",
+    "pairwise_tests",
+    "rank_biserial",
+    "representative_songs",
+    "score_song_set",
+    "summarize",
+]
+
+BASELINE_VARIANT = "control"  # the baseline and the reference are songs of this variant: absolute pitches
 BASELINE_SPLIT = "train"
-EFFECT_SIZE = (
-    "rank-biserial correlation r = 2*U_a/(n_a*n_b) - 1 = P(a > b) - P(a < b) (Kerby's simple difference), "
-    "U_a = scipy.stats.mannwhitneyu(a, b).statistic; r > 0 when model_a scores higher"
-)
+MEMORISATION_MEASURES = ("shared_run", "ngram4_in_train", "ngram8_in_train", "copied")  # the numeric ones
 
 
 class EvaluationError(ValueError):
     """An input that cannot be evaluated; the message names the file or folder and what is expected."""
 
 
-def _load_song_set(song_dir: Path, rhythm: bool) -> SongSet:
-    try:
-        return load_song_set(song_dir, rhythm=rhythm)
-    except SongSetError as error:
-        raise EvaluationError(str(error)) from None
-
-
-def load_dataset_baseline(dataset_dir: str | Path, *, rhythm: bool = False) -> SongSet:
-    """The training songs of the dataset's control variant: absolute pitches, the study's baseline."""
+def load_dataset_songs(dataset_dir: str | Path, split: str = BASELINE_SPLIT, *, rhythm: bool = False) -> SongSet:
+    """The dataset's control-variant songs of one split, or of every split with ``split="all"``."""
     folder = DatasetFolder(dataset_dir)
     songs_path = folder.songs_path(BASELINE_VARIANT)
     try:
-        rows = [row for row in folder.read_songs(BASELINE_VARIANT) if row.get("split") == BASELINE_SPLIT]
+        rows = [row for row in folder.read_songs(BASELINE_VARIANT) if split == "all" or row.get("split") == split]
     except DatasetFolderError as error:
         raise EvaluationError(str(error)) from None
     if not rows:
-        raise EvaluationError(f"{songs_path}: no songs with split == {BASELINE_SPLIT!r}; {folder.fix}")
+        raise EvaluationError(f"{songs_path}: no songs with split == {split!r}; {folder.fix}")
     pitches, durations = [], []
     for row in rows:
         try:
@@ -89,65 +104,56 @@ def load_dataset_baseline(dataset_dir: str | Path, *, rhythm: bool = False) -> S
         indices=list(range(len(rows))),
         song_ids=[str(row.get("id", i)) for i, row in enumerate(rows)],
         songs_path=songs_path,
+        files=[str(row.get("source") or "") for row in rows],
+        splits=[str(row.get("split") or "") for row in rows],
     )
+
+
+def load_dataset_baseline(dataset_dir: str | Path, *, rhythm: bool = False) -> SongSet:
+    """The training songs of the dataset's control variant: absolute pitches, the study's baseline."""
+    return load_dataset_songs(dataset_dir, BASELINE_SPLIT, rhythm=rhythm)
+
+
+def _features(pitches: list[int], durations: list[int]) -> dict[str, float]:
+    """The distribution features, then MusPy's metrics not among them (FEATURE_COLUMNS)."""
+    features = metrics.distribution_features(pitches)
+    extra = muspy_features(pitches, durations if len(durations) == len(pitches) else None)
+    return features | {name: extra[name] for name in MUSPY_FEATURES if name not in features}
 
 
 def score_song_set(
     song_set: SongSet, *, mode: str = "paper", span: int = 12, rhythm: bool = False
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """One row per song (ids, tonality metrics, scalar distribution features) and the raw feature dicts."""
+    """One row per song (ids, tonality metrics, file, split, features) and the feature dicts."""
     where = song_set.songs_path or song_set.source
     try:
         if rhythm:
             tonality = metrics.score_songs_rhythm(song_set.pitches, song_set.durations, span=span, mode=mode)
         else:
             tonality = metrics.score_songs(song_set.pitches, mode=mode, span=span)
-        features = [metrics.distribution_features(p) for p in song_set.pitches]
+        features = [_features(p, d) for p, d in zip(song_set.pitches, song_set.durations, strict=True)]
     except metrics.MetricInputError as error:
         # The metrics count songs from 0 in the order read; say which file they came from.
         raise EvaluationError(f"{where}: {error}") from None
+    n = len(song_set.pitches)
     tonality = np.asarray(tonality, dtype=float)
     frame = pd.DataFrame(
         {
             "model_name": song_set.model_name,
             "variant": song_set.variant,
             "cell": song_set.cell,
-            "layers": pd.array([song_set.layers] * len(song_set.pitches), dtype="Int64"),
+            "layers": pd.array([song_set.layers] * n, dtype="Int64"),
             "index": song_set.indices,
             "song_id": song_set.song_ids,
         }
     )
     for column, name in enumerate(METRICS):
         frame[name] = tonality[:, column]
-    # A CSV column holds one number: a vector feature (a histogram) would only enter comparison.csv.
-    scalar_names = [name for name, value in features[0].items() if np.ndim(value) == 0]
-    for name in scalar_names:
+    frame["file"] = song_set.files or [""] * n
+    frame["split"] = song_set.splits or [""] * n
+    for name in FEATURE_COLUMNS:
         frame[name] = [float(song[name]) for song in features]
     return frame, features
-
-
-def describe(values: np.ndarray) -> dict[str, float]:
-    """n, mean, variance and std (sample, ddof=1, as scipy.stats.describe / tstd), min, max."""
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    return {
-        "n": n,
-        "mean": float(np.mean(values)),
-        "variance": float(np.var(values, ddof=1)) if n > 1 else float("nan"),
-        "std": float(np.std(values, ddof=1)) if n > 1 else float("nan"),
-        "min": float(np.min(values)),
-        "max": float(np.max(values)),
-    }
-
-
-def _model_columns(group: pd.DataFrame) -> dict[str, Any]:
-    first = group.iloc[0]
-    return {
-        "model_name": first["model_name"],
-        "variant": first["variant"],
-        "cell": first["cell"],
-        "layers": first["layers"],
-    }
 
 
 def _models(songs: pd.DataFrame) -> list[pd.DataFrame]:
@@ -155,13 +161,20 @@ def _models(songs: pd.DataFrame) -> list[pd.DataFrame]:
     return [songs[songs["model_name"] == name] for name in songs["model_name"].unique()]
 
 
-def summarize(songs: pd.DataFrame) -> pd.DataFrame:
-    """Long table: one row per (model, metric) with n, mean, variance, std, min, max."""
-    rows = [
-        {**_model_columns(group), "metric": metric, **describe(group[metric].to_numpy())}
-        for group in _models(songs)
-        for metric in METRICS
-    ]
+def summarize(songs: pd.DataFrame, scopes: dict[str, str] | None = None) -> pd.DataFrame:
+    """Long table: one row per (model, measure) with n, mean, variance, std, min, max and the set's scope.
+
+    The tonality metrics come first, model by model; then every feature and memorisation measure songs.csv has.
+    """
+    extra = [c for c in (*FEATURE_COLUMNS, *MEMORISATION_MEASURES) if c in songs.columns]
+    rows = []
+    for measures in (METRICS, extra):
+        for group in _models(songs):
+            first = group.iloc[0]
+            model = {column: first[column] for column in MODEL_COLUMNS}
+            scope = (scopes or {}).get(str(first["model_name"]), "")
+            for measure_name in measures:
+                rows.append({**model, "metric": measure_name, **describe(group[measure_name]), SCOPE_COLUMN: scope})
     return _with_int_layers(pd.DataFrame(rows))
 
 
@@ -186,153 +199,78 @@ def representative_songs(songs: pd.DataFrame) -> pd.DataFrame:
     return _with_int_layers(pd.DataFrame(rows))
 
 
-def rank_biserial(u_statistic: float, n_a: int, n_b: int) -> float:
-    """Rank-biserial correlation from Mann-Whitney's U of the first sample: 2U/(n_a n_b) - 1, in [-1, 1]."""
-    return 2.0 * u_statistic / (n_a * n_b) - 1.0
-
-
-def holm(p_values: Any) -> np.ndarray:
-    """Holm-Bonferroni step-down adjusted p-values (same order as given; NaN stays NaN and is not counted)."""
-    p_values = np.asarray(p_values, dtype=float)
-    adjusted = np.full(p_values.shape, np.nan)
-    valid = np.flatnonzero(~np.isnan(p_values))
-    m = len(valid)
-    running = 0.0
-    for rank, position in enumerate(valid[np.argsort(p_values[valid], kind="stable")]):
-        running = max(running, min(1.0, (m - rank) * p_values[position]))
-        adjusted[position] = running
-    return adjusted
-
-
-def _mann_whitney(a: np.ndarray, others: list[np.ndarray]) -> list[tuple[float, float]]:
-    """Two-sided Mann-Whitney U of ``a`` against each of ``others``: [(U of a, p), ...].
-
-    Samples of one length go through scipy in one batched call when both sides have more than 8 values
-    (scipy then always takes the asymptotic method, so the numbers equal pair-by-pair calls); a full grid
-    of 75 models has 2850 pairs per metric.
-    """
-    results: dict[int, tuple[float, float]] = {}
-    by_length: dict[int, list[int]] = {}
-    for position, b in enumerate(others):
-        by_length.setdefault(len(b), []).append(position)
-    for length, positions in by_length.items():
-        if len(a) > 8 and length > 8:
-            batch = np.stack([others[position] for position in positions])
-            result = stats.mannwhitneyu(a[None, :], batch, axis=1, alternative="two-sided")
-            for position, u, p in zip(positions, result.statistic, result.pvalue, strict=True):
-                results[position] = (float(u), float(p))
-        else:
-            for position in positions:
-                result = stats.mannwhitneyu(a, others[position], alternative="two-sided")
-                results[position] = (float(result.statistic), float(result.pvalue))
-    return [results[position] for position in range(len(others))]
-
-
-def pairwise_tests(songs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Two-sided Mann-Whitney U between every pair of models per metric, Holm-corrected within a metric."""
-    columns = list(TESTS_COLUMNS)
-    groups = dict(list(songs.groupby("model_name", sort=False)))
-    frames = []
-    for metric in METRICS:
-        values = {name: group[metric].to_numpy(dtype=float) for name, group in groups.items()}
-        names = list(values)
-        rows = []
-        for first, name_a in enumerate(names):
-            a, later = values[name_a], names[first + 1 :]
-            for name_b, (u, p) in zip(later, _mann_whitney(a, [values[n] for n in later]), strict=True):
-                b = values[name_b]
-                rows.append(
-                    {
-                        "metric": metric,
-                        "model_a": name_a,
-                        "model_b": name_b,
-                        "n_a": len(a),
-                        "n_b": len(b),
-                        "median_a": float(np.median(a)),
-                        "median_b": float(np.median(b)),
-                        "u_statistic": u,
-                        "p_value": p,
-                        "rank_biserial": rank_biserial(u, len(a), len(b)),
-                    }
-                )
-        if rows:
-            frame = pd.DataFrame(rows)
-            frame["p_holm"] = holm(frame["p_value"].to_numpy())
-            frame["significant"] = frame["p_holm"] < alpha
-            frames.append(frame)
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
-
-
-def compare_with_dataset(sets: list[SongSet], features: dict[str, list[dict]], reference: list[dict]) -> pd.DataFrame:
-    """Yang & Lerch: each model's distribution features against the training set's (overlap, KL)."""
-    rows = []
-    for song_set in sets:
-        compared = metrics.compare_feature_sets(features[song_set.model_name], reference)
-        for feature, values in compared.items():
-            rows.append(
-                {
-                    "model_name": song_set.model_name,
-                    "variant": song_set.variant,
-                    "cell": song_set.cell,
-                    "layers": song_set.layers,
-                    "feature": feature,
-                    "overlapped_area": float(values["overlapped_area"]),
-                    "kl_divergence": float(values["kl_divergence"]),
-                }
-            )
-    return _with_int_layers(pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS)))
-
-
 def _with_int_layers(frame: pd.DataFrame) -> pd.DataFrame:
     if "layers" in frame:
         frame["layers"] = pd.array(frame["layers"].tolist(), dtype="Int64")
     return frame
 
 
-def _load_inputs(song_dirs: list[Path], dataset_dir: Path | None, rhythm: bool) -> tuple[list[SongSet], SongSet | None]:
-    """The song sets (each with its own model_name) and the dataset baseline (None without a dataset)."""
+def _memorisation(songs: pd.DataFrame, sets: list[SongSet], training: SongSet, threshold: int) -> pd.DataFrame:
+    """songs.csv's memorisation columns: every song against the training songs; a dataset song leaves itself out."""
+    index = TrainingIndex(training.pitches, training.song_ids, training.files)
+    position = {song_id: number for number, song_id in enumerate(training.song_ids)}
+    columns = []
+    for song_set in sets:
+        leave_out = [position.get(i) if song_set.model_name == BASELINE_MODEL else None for i in song_set.song_ids]
+        measured = measure(index, song_set.pitches, leave_out=leave_out, threshold=threshold)
+        columns += [[getattr(m, name) for name in MEMORISATION_COLUMNS] for m in measured]
+    memorised = pd.DataFrame(columns, columns=list(MEMORISATION_COLUMNS), index=songs.index)
+    return pd.concat([songs, memorised], axis=1)
+
+
+def _load_inputs(
+    song_dirs: list[Path], dataset_dir: Path | None, rhythm: bool, names: list[str] | None, track: str | None
+) -> list[SongSet]:
+    """The song sets (each with its own model_name), in the order given."""
     if not song_dirs and dataset_dir is None:
-        raise EvaluationError(f"nothing to evaluate: pass a dataset (baseline only) or folders holding {SONG_SET_HINT}")
-    sets = [_load_song_set(d, rhythm) for d in song_dirs]
+        raise EvaluationError(
+            "nothing to evaluate: pass a dataset (baseline only) or song sets (generated folders or MIDI files)"
+        )
+    try:
+        sets = load_inputs(song_dirs, names=names, track=track, rhythm=rhythm)
+    except SongSetError as error:
+        raise EvaluationError(str(error)) from None
     seen: dict[str, Path] = {}
     for song_set in sets:
         if song_set.model_name == BASELINE_MODEL or song_set.model_name in seen:
             other = seen.get(song_set.model_name, "the dataset baseline")
             raise EvaluationError(
-                f"{song_set.source}: model_name {song_set.model_name!r} is also used by {other}; "
-                f"each song set needs its own model_name in {GENERATION_FILE}"
+                f"{song_set.source}: model_name {song_set.model_name!r} is also used by {other}; each song set "
+                "needs its own model_name (generation.json's, or --name for MIDI files)"
             )
         seen[song_set.model_name] = song_set.source
-    baseline = load_dataset_baseline(dataset_dir, rhythm=rhythm) if dataset_dir is not None else None
-    return sets, baseline
+    return sets
 
 
-def _record(sets: list[SongSet], baseline: SongSet | None, songs: pd.DataFrame, settings: dict) -> dict:
+def _input_record(song_set: SongSet) -> dict:
+    record = {
+        "path": str(song_set.source),
+        "kind": song_set.info.get("kind", "generated"),
+        "model_name": song_set.model_name,
+        "variant": song_set.variant,
+        "cell": song_set.cell,
+        "layers": song_set.layers,
+        "units": song_set.info.get("units"),
+        "songs": len(song_set.pitches),
+        "generation": song_set.info.get("config", {}),
+    }
+    if record["kind"] == "midi":
+        record |= {key: song_set.info[key] for key in ("track", "files_read", "skipped")}
+    return record
+
+
+def _record(sets: list[SongSet], baseline: SongSet | None, dataset: dict, songs: pd.DataFrame, settings: dict) -> dict:
     """What evaluation.json says besides its file list: inputs, the baseline, settings, statistics used."""
     return {
-        "inputs": [
-            {
-                "path": str(s.source),
-                "model_name": s.model_name,
-                "variant": s.variant,
-                "cell": s.cell,
-                "layers": s.layers,
-                "units": s.info.get("units"),
-                "songs": len(s.pitches),
-                "generation": s.info.get("config", {}),
-            }
-            for s in sets
-        ],
+        "inputs": [_input_record(s) for s in sets],
         "dataset": None
         if baseline is None
         else {
             "path": str(baseline.source),
             "songs_file": baseline.songs_path.relative_to(baseline.source).as_posix(),
-            "split": BASELINE_SPLIT,
-            "songs": len(baseline.pitches),
             "model_name": BASELINE_MODEL,
+            "scope": baseline_scope(baseline.splits),
+            **dataset,
         },
         "settings": settings,
         "metrics": list(METRICS),
@@ -348,6 +286,15 @@ def _record(sets: list[SongSet], baseline: SongSet | None, songs: pd.DataFrame, 
     }
 
 
+def _check_options(baseline: str, copy_threshold: int) -> int:
+    if baseline not in BASELINE_SPLITS:
+        raise EvaluationError(f"baseline {baseline!r}: use one of {', '.join(BASELINE_SPLITS)} (default train)")
+    try:
+        return check_threshold(copy_threshold)
+    except MemorisationError as error:
+        raise EvaluationError(str(error)) from None
+
+
 def evaluate_song_sets(
     song_dirs: list[Path],
     dataset_dir: Path | None,
@@ -356,29 +303,45 @@ def evaluate_song_sets(
     mode: str = "paper",
     span: int = 12,
     rhythm: bool = False,
+    names: list[str] | None = None,
+    track: str | None = None,
+    baseline: str = BASELINE_SPLIT,
+    copy_threshold: int = 16,
 ) -> Path:
-    """Score, summarize and compare generated song sets (and the dataset baseline); return ``out_dir``.
+    """Score, summarize and compare song sets (and the dataset baseline); return ``out_dir``.
 
-    Every table is computed before anything is written; each file is written atomically and
-    ``evaluation.json`` last (:meth:`rnncells.evaluation.EvaluationFolder.write`).
+    ``song_dirs`` are generated folders and MIDI folders, files or lists (:mod:`rnncells.midi_sets`; ``names``
+    renames the MIDI sets in order, ``track`` picks their melody track). ``baseline`` is ``"train"`` (the
+    training split) or ``"all"`` (every song of the dataset); memorisation and the Yang & Lerch comparison are
+    always against the training split. Every table is computed before anything is written; each file is
+    written atomically and ``evaluation.json`` last (:meth:`rnncells.evaluation.EvaluationFolder.write`).
     """
-    sets, baseline = _load_inputs([Path(d) for d in song_dirs], dataset_dir, rhythm)
-    frames, features = [], {}
-    for song_set in sets + ([baseline] if baseline else []):
-        frame, song_features = score_song_set(song_set, mode=mode, span=span, rhythm=rhythm)
-        frames.append(frame)
-        features[song_set.model_name] = song_features
-    songs = pd.concat(frames, ignore_index=True)
+    threshold = _check_options(baseline, copy_threshold)
+    sets = _load_inputs([Path(d) for d in song_dirs], dataset_dir, rhythm, names, track)
+    reference = dataset = None
+    if dataset_dir is not None:
+        reference = load_dataset_songs(dataset_dir, BASELINE_SPLIT, rhythm=rhythm)
+        dataset = reference if baseline == BASELINE_SPLIT else load_dataset_songs(dataset_dir, "all", rhythm=rhythm)
+    every = sets + ([dataset] if dataset else [])
+    songs = pd.concat([score_song_set(s, mode=mode, span=span, rhythm=rhythm)[0] for s in every], ignore_index=True)
+    if reference is not None:
+        songs = _memorisation(songs, every, reference, threshold)
 
+    scopes = {s.model_name: set_scope(s) for s in every}
     tables = {
         SONGS_FILE: songs,
-        SUMMARY_FILE: summarize(songs),
+        SUMMARY_FILE: summarize(songs, scopes),
         BEST_FILE: best_songs(songs),
         REPRESENTATIVE_FILE: representative_songs(songs),
         TESTS_FILE: pairwise_tests(songs),
     }
-    if baseline is not None:
-        tables[COMPARISON_FILE] = compare_with_dataset(sets, features, features[BASELINE_MODEL])
+    if reference is not None:
+        tables[COMPARISON_FILE] = _with_int_layers(compare_with_training(songs))
+        tables[MEMORISATION_FILE] = _with_int_layers(memorisation_summary(songs))
+    described = {"split": baseline, "songs": len(dataset.pitches) if dataset else 0}
+    if reference is not None:
+        described |= {"training_songs": len(reference.pitches), "copy_threshold": threshold}
+    settings = {"mode": mode, "span": span, "rhythm": rhythm}
     folder = EvaluationFolder(out_dir)
-    folder.write(tables, _record(sets, baseline, songs, {"mode": mode, "span": span, "rhythm": rhythm}))
+    folder.write(tables, _record(sets, dataset, described, songs, settings))
     return folder.path

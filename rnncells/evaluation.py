@@ -2,37 +2,53 @@
 
 ``rnncells evaluate`` (:func:`rnncells.evaluate.evaluate_song_sets`) writes one folder::
 
-    songs.csv                  one row per song: ID_COLUMNS, METRICS, then the scalar distribution features
-    summary.csv                SUMMARY_COLUMNS: per model and metric n, mean, variance, std (ddof=1), min, max
+    songs.csv                  one row per song: ID_COLUMNS, METRICS, SONG_COLUMNS (the file it came from, its
+                               dataset split), FEATURE_COLUMNS, then MEMORISATION_COLUMNS (with a dataset)
+    summary.csv                SUMMARY_COLUMNS: per model and measure n, mean, variance, std (ddof=1), min, max,
+                               then SCOPE_COLUMN; the tonality METRICS first, then the features and memorisation
     best_songs.csv             BEST_COLUMNS: per model, the song with the lowest general tonality
     representative_songs.csv   REPRESENTATIVE_COLUMNS: per model, the song nearest to the mean (cmm, lm, centr)
     tests.csv                  TESTS_COLUMNS: pairwise Mann-Whitney U per metric, Holm-corrected
-    comparison.csv             COMPARISON_COLUMNS: distribution features against the training set (with a dataset)
+    comparison.csv             COMPARISON_COLUMNS: Yang & Lerch, each set's features against the training set
+    memorisation.csv           MEMORISATION_SUMMARY_COLUMNS: per model, copied songs and tonality without them
     evaluation.json            inputs, settings, the file list; written last, so its presence means "complete"
 
-The dataset's training songs are scored as one more model named BASELINE_MODEL. The tables and figures read
+A model is any song set: a folder written by ``rnncells generate`` or a set of plain MIDI files (variant
+MIDI_VARIANT). The dataset's songs (its training split, or every split) are scored as one more model named
+BASELINE_MODEL; :func:`baseline_label` names it with its scope wherever it is shown. The tables and figures read
 the folder through this module; every other module goes through it to open these files.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from rnncells.files import write_atomic, write_json_atomic
-from rnncells.music.metrics import SCORE_COLUMNS
+from rnncells.memorisation import COLUMNS as MEMORISATION_COLUMNS
+from rnncells.music.features import MUSPY_FEATURES
+from rnncells.music.metrics import FEATURE_NAMES, SCORE_COLUMNS
+from rnncells.music.yang_lerch import COMPARISON_MEASURES
 
 FORMAT_VERSION = 1
 METRICS = SCORE_COLUMNS  # cmm, lm, centr, general: the tonality metrics, in the order they are scored
 POINT_METRICS = METRICS[:3]  # the representative song is nearest to the mean of these
-BASELINE_MODEL = "dataset"  # model_name (and variant) of the dataset's training songs, the baseline
+BASELINE_MODEL = "dataset"  # model_name (and variant) of the dataset's songs, the baseline
+BASELINE_SPLITS = ("train", "all")  # the baseline is the training split (default) or every song of the dataset
+SPLIT_ORDER = ("train", "validation", "test")
+MIDI_VARIANT = "midi"  # the variant of a song set read from plain MIDI files (another system's, a composer's)
+# Per-song features: the distribution features, then MusPy's metrics not among them (docs/method.md §4).
+FEATURE_COLUMNS = (*FEATURE_NAMES, *(name for name in MUSPY_FEATURES if name not in FEATURE_NAMES))
+SONG_COLUMNS = ("file", "split")  # the file a song came from; its dataset split (empty for other sets)
 
 MODEL_COLUMNS = ("model_name", "variant", "cell", "layers")
 ID_COLUMNS = (*MODEL_COLUMNS, "index", "song_id")
 STATISTICS = ("n", "mean", "variance", "std", "min", "max")
 SUMMARY_COLUMNS = (*MODEL_COLUMNS, "metric", *STATISTICS)
+SCOPE_COLUMN = "scope"  # summary.csv's last column: which songs a set holds (baseline_scope for the dataset)
 BEST_COLUMNS = (*ID_COLUMNS, *METRICS)
 REPRESENTATIVE_COLUMNS = (*BEST_COLUMNS, "distance", *(f"mean_{m}" for m in POINT_METRICS))
 TESTS_COLUMNS = (
@@ -49,7 +65,22 @@ TESTS_COLUMNS = (
     "rank_biserial",
     "significant",
 )
-COMPARISON_COLUMNS = (*MODEL_COLUMNS, "feature", "overlapped_area", "kl_divergence")
+COMPARISON_COLUMNS = (*MODEL_COLUMNS, "feature", *COMPARISON_MEASURES, "n_set", "n_train")
+MEMORISATION_SUMMARY_COLUMNS = (
+    *MODEL_COLUMNS,
+    "songs",
+    "copied_songs",
+    "copied_share",
+    "median_shared_run",
+    "max_shared_run",
+    "mean_ngram4_in_train",
+    "mean_ngram8_in_train",
+    *(f"{metric}_{stat}{part}" for metric in METRICS for part in ("", "_not_copied") for stat in ("mean", "std")),
+)
+# Every column of songs.csv in order; the memorisation columns come only with a dataset.
+SONGS_LAYOUT = (*ID_COLUMNS, *METRICS, *SONG_COLUMNS, *FEATURE_COLUMNS, *MEMORISATION_COLUMNS)
+# Columns of the model tables that hold text, never numbers.
+TEXT_COLUMNS = ("model_name", "variant", "cell", "song_id", "metric", "feature", SCOPE_COLUMN)
 # What a songs.csv must hold to be drawn (song_id only labels songs).
 SONGS_REQUIRED = (*MODEL_COLUMNS, "index", *METRICS)
 
@@ -59,6 +90,7 @@ BEST_FILE = "best_songs.csv"
 REPRESENTATIVE_FILE = "representative_songs.csv"
 TESTS_FILE = "tests.csv"
 COMPARISON_FILE = "comparison.csv"
+MEMORISATION_FILE = "memorisation.csv"
 RECORD_FILE = "evaluation.json"
 TABLE_COLUMNS = {
     SONGS_FILE: (*ID_COLUMNS, *METRICS),
@@ -67,8 +99,30 @@ TABLE_COLUMNS = {
     REPRESENTATIVE_FILE: REPRESENTATIVE_COLUMNS,
     TESTS_FILE: TESTS_COLUMNS,
     COMPARISON_FILE: COMPARISON_COLUMNS,
+    MEMORISATION_FILE: MEMORISATION_SUMMARY_COLUMNS,
 }
 HINT = "a folder written by rnncells.evaluate.evaluate_song_sets: run `rnncells evaluate` first"
+
+
+def baseline_scope(splits: Iterable[object]) -> str:
+    """The baseline's scope from its songs' split values: ``train split, 170 songs`` or ``all splits, 212 songs``.
+
+    Songs without a split (an older songs.csv) give only the count.
+    """
+    splits = [split for split in splits]
+    named = {split for split in splits if isinstance(split, str) and split}
+    count = f"{len(splits)} song{'s' * (len(splits) != 1)}"
+    if not named:
+        return count
+    order = [split for split in SPLIT_ORDER if split in named] + sorted(named - set(SPLIT_ORDER))
+    if set(order) == set(SPLIT_ORDER):
+        return f"all splits, {count}"
+    return f"{'+'.join(order)} split{'s' * (len(order) > 1)}, {count}"
+
+
+def baseline_label(splits: Iterable[object]) -> str:
+    """``dataset (train split, 170 songs)``: the baseline's name with its scope, for legends and captions."""
+    return f"{BASELINE_MODEL} ({baseline_scope(splits)})"
 
 
 class EvaluationFolderError(ValueError):
@@ -138,8 +192,13 @@ class EvaluationFolder:
         path = self.path / name
         if not path.is_file():
             raise EvaluationFolderError(f"{self.path}: no {name}; expected {HINT}")
-        # The baseline's empty cell stays "", its empty layers is <NA>.
-        return pd.read_csv(path, keep_default_na=False, na_values={"layers": [""]})
+        # Text stays text ("00012" is a song id, not 12) and the baseline's empty cell stays ""; an empty number
+        # (layers of the baseline, the variance of one song) is NaN.
+        table = pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
+        for column in TEXT_COLUMNS:
+            if column in table:
+                table[column] = table[column].fillna("")
+        return table
 
     def read_songs(self) -> pd.DataFrame:
         """songs.csv, checked like :func:`read_songs_table`."""
@@ -160,6 +219,14 @@ class EvaluationFolder:
         if not path.is_file():
             raise EvaluationFolderError(f"{self.path}: no {TESTS_FILE}; expected {HINT}")
         return pd.read_csv(path)
+
+    def read_comparison(self) -> pd.DataFrame | None:
+        """comparison.csv, or None when the evaluation had no dataset."""
+        return self._read_model_table(COMPARISON_FILE) if (self.path / COMPARISON_FILE).is_file() else None
+
+    def read_memorisation(self) -> pd.DataFrame | None:
+        """memorisation.csv, or None when the evaluation had no dataset."""
+        return self._read_model_table(MEMORISATION_FILE) if (self.path / MEMORISATION_FILE).is_file() else None
 
     def read_record(self) -> dict:
         """evaluation.json: inputs, settings, statistics and the file list."""

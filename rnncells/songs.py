@@ -63,6 +63,8 @@ class SongSet:
     song_ids: list[str]
     info: dict[str, Any] = field(default_factory=dict)
     songs_path: Path | None = None  # the file the songs came from, for messages
+    files: list[str] = field(default_factory=list)  # per song, the file it came from (its MIDI file's name)
+    splits: list[str] = field(default_factory=list)  # per song, its dataset split (dataset songs only)
 
 
 def song_notes(row: dict, where: str, rhythm: bool) -> tuple[list[int], list[int]]:
@@ -233,4 +235,5 @@ def load_song_set(song_dir: str | Path, *, rhythm: bool = False) -> SongSet:
         song_ids=[song_id(index) for index in indices],
         info=generation,
         songs_path=folder.songs_path,
+        files=[folder.midi_path(index).name for index in indices],
     )

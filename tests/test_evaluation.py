@@ -47,6 +47,7 @@ def test_names_are_declared_once_and_fit_together():
         "representative_songs.csv",
         "tests.csv",
         "comparison.csv",
+        "memorisation.csv",
     }
 
 
