@@ -1,244 +1,65 @@
-"""Publication figures: metric box plots, learning curves, the metric-vs-span plot and piano rolls.
+"""Publication figures: learning curves, the metric-vs-span plot and piano rolls (and, re-exported, box plots).
 
-Figures are built with matplotlib's object API on the Agg canvas (no pyplot, so no global figure state and no
-display needed) and every figure is saved twice, as PNG (for screens) and PDF (for papers), each atomically.
-Evaluation tables are read through :mod:`rnncells.evaluation`, run folders through :class:`rnncells.runs.RunFolder`.
+Figures are built with matplotlib's object API on the Agg canvas (:mod:`rnncells.report.figure_base`) and saved
+as PNG and PDF. The box plots live in :mod:`rnncells.report.box_plots`, the memorisation and distance figures in
+:mod:`rnncells.report.set_figures`; run folders are read through :class:`rnncells.runs.RunFolder`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, MultipleLocator
 
-from rnncells.config import CELLS, VARIANTS
-from rnncells.evaluation import BASELINE_MODEL, METRICS, EvaluationFolderError, read_songs_table
-from rnncells.files import write_atomic
 from rnncells.music.melody import STEPS_PER_BAR, STEPS_PER_QUARTER, note_name
+from rnncells.report.box_plots import (
+    BASELINE_COLOR,
+    BASELINE_GID,
+    CELL_COLORS,
+    METRIC_LABELS,
+    METRIC_TITLES,
+    METRICS,
+    box_plot_figure,
+    box_plots,
+    read_songs_csv,
+    set_groups,
+)
+from rnncells.report.figure_base import FigureError, figure_style, new_figure, save_figure
 from rnncells.runs import METRIC_COLUMNS, RunError, RunFolder
 
-CURVE_METRICS = ("loss", "accuracy", "perplexity")
-PNG_DPI = 200
+__all__ = [  # the box plots and the figure helpers are imported from here by older callers
+    "BASELINE_COLOR",
+    "BASELINE_GID",
+    "CELL_COLORS",
+    "METRICS",
+    "METRIC_TITLES",
+    "FigureError",
+    "box_plot_figure",
+    "box_plots",
+    "figure_style",
+    "learning_curves",
+    "piano_roll",
+    "read_songs_csv",
+    "save_figure",
+    "set_groups",
+    "span_plot",
+]
 
-METRIC_LABELS = {
-    "cmm": "CMM: mean |interval| (semitones)",
-    "lm": "LM: limited macroharmony (1 = best)",
-    "centr": "CENTR: centricity (fraction of window)",
-    "general": "General tonality (CMM + LM + CENTR)",
-}
-METRIC_TITLES = {
-    "cmm": "Conjunct melodic motion",
-    "lm": "Limited macroharmony",
-    "centr": "Centricity",
-    "general": "General tonality",
-}
+CURVE_METRICS = ("loss", "accuracy", "perplexity")
 CURVE_LABELS = {
     "loss": "Cross-entropy loss (nats per token)",
     "accuracy": "Next-token accuracy",
     "perplexity": "Perplexity (per token, log scale)",
 }
-CELL_COLORS = dict(zip(CELLS, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"), strict=True))
-BASELINE_COLOR = "#7f7f7f"
-BASELINE_GID = "baseline-mean"  # lets callers (and tests) find the baseline lines in a figure
-BASELINE_DASHES = ("--", (0, (8, 3)), (0, (2, 2)))
 NOTE_COLOR = "#3b6fb6"
-
-STYLE = {
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "legend.fontsize": 9,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "pdf.fonttype": 42,  # embed TrueType fonts: journals reject Type 3
-    "ps.fonttype": 42,
-}
-
-
-class FigureError(ValueError):
-    """Input a figure cannot be drawn from; the message names the file or value and the fix."""
-
-
-@contextmanager
-def _style() -> Iterator[None]:
-    with matplotlib.rc_context(STYLE):
-        yield
-
-
-def _new_figure(width: float, height: float, **subplots) -> tuple[Figure, object]:
-    figure = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure, figure.subplots(**subplots)
-
-
-def _output_stem(out_path: Path) -> Path:
-    out_path = Path(out_path)
-    return out_path.with_suffix("") if out_path.suffix.lower() in (".png", ".pdf") else out_path
-
-
-FIT_LEGENDS = {"bbox_inches": "tight", "pad_inches": 0.2}  # legends sit outside the axes: keep them in the file
-
-
-def save_figure(figure: Figure, out_path: Path) -> list[Path]:
-    """Save ``figure`` atomically as ``<out_path>.png`` and ``.pdf`` (a .png/.pdf suffix is dropped)."""
-    stem = _output_stem(out_path)
-    paths = []
-    with _style():  # the PDF font embedding is read at save time
-        for fmt, options in (
-            ("png", {"dpi": PNG_DPI, "metadata": {"Software": None}, **FIT_LEGENDS}),
-            ("pdf", {"metadata": {"CreationDate": None}, **FIT_LEGENDS}),  # no timestamp: same figure, same bytes
-        ):
-            path = stem.parent / f"{stem.name}.{fmt}"
-            write_atomic(path, lambda tmp, fmt=fmt, options=options: figure.savefig(tmp, format=fmt, **options))
-            paths.append(path)
-    return paths
-
-
-# ----------------------------------------------------------------------------------------------------
-# Box plots of the tonality metrics, one per metric, one box per model
-
-
-def _model_order_key(info: dict) -> tuple:
-    variant, cell = str(info["variant"]), str(info["cell"])
-    layers = info["layers"]
-    return (
-        VARIANTS.index(variant) if variant in VARIANTS else len(VARIANTS),
-        variant,
-        CELLS.index(cell) if cell in CELLS else len(CELLS),
-        cell,
-        layers if isinstance(layers, (int, float)) and not math.isnan(layers) else math.inf,
-        str(info["model_name"]),
-    )
-
-
-def read_songs_csv(songs_csv: Path) -> pd.DataFrame:
-    """Read an evaluation's songs.csv, checking that the columns the figures need are there."""
-    songs_csv = Path(songs_csv)
-    try:
-        table = read_songs_table(songs_csv)
-    except EvaluationFolderError as error:
-        raise FigureError(str(error)) from None
-    if table.empty:
-        raise FigureError(f"{songs_csv}: no rows; evaluate at least one model or the dataset")
-    return table
-
-
-def _box_groups(
-    table: pd.DataFrame,
-) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple[str, pd.DataFrame, dict]]]:
-    """Split songs.csv rows into dataset baselines (one per variant) and models in plotting order."""
-    is_baseline = table["model_name"].astype(str) == BASELINE_MODEL
-    several = table.loc[is_baseline, "variant"].nunique() > 1
-    baselines = [
-        (f"{BASELINE_MODEL} ({variant})" if several else BASELINE_MODEL, rows)
-        for variant, rows in table[is_baseline].groupby("variant", dropna=False, sort=False)
-    ]
-    models = [
-        (str(name), rows, rows.iloc[0].to_dict())
-        for name, rows in table[~is_baseline].groupby("model_name", sort=False)
-    ]
-    models.sort(key=lambda item: _model_order_key(item[2]))
-    return baselines, models
-
-
-def box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
-    """The box plot of one metric from a songs.csv table (see :func:`box_plots`)."""
-    if metric not in METRICS:
-        raise FigureError(f"metric {metric!r} has no box plot; use one of {', '.join(METRICS)}")
-    baselines, models = _box_groups(table)
-    labels = [label for label, _ in baselines] + [name for name, _, _ in models]
-    colors = [BASELINE_COLOR] * len(baselines) + [
-        CELL_COLORS.get(str(info["cell"]), "#17becf") for _, _, info in models
-    ]
-    values = [rows[metric].dropna().to_numpy(float) for _, rows in baselines]
-    values += [rows[metric].dropna().to_numpy(float) for _, rows, _ in models]
-    # dotted separators where the dataset variant changes, so the representations read as groups
-    group_of = [None] * len(baselines) + [str(info["variant"]) for _, _, info in models]
-    separators = [i + 1.5 for i in range(len(group_of) - 1) if group_of[i] != group_of[i + 1]]
-    cells_present = [cell for cell in CELLS if any(str(info["cell"]) == cell for _, _, info in models)]
-
-    with _style():
-        figure, axes = _new_figure(min(max(6.0, 0.34 * len(labels) + 2.0), 40.0), 4.2)
-        boxes = axes.boxplot(
-            values,
-            patch_artist=True,
-            showmeans=True,
-            widths=0.6,
-            meanprops={
-                "marker": "D",
-                "markerfacecolor": "white",
-                "markeredgecolor": "black",
-                "markersize": 4,
-            },
-            medianprops={"color": "black", "linewidth": 1.2, "gid": "median"},
-            flierprops={"marker": "o", "markersize": 2.5, "alpha": 0.5, "markeredgecolor": "#444444"},
-        )
-        for box, color in zip(boxes["boxes"], colors, strict=True):
-            box.set_facecolor(color)
-            box.set_alpha(0.75)
-        handles: list = []
-        for number, (label, rows) in enumerate(baselines):
-            mean = float(rows[metric].mean())
-            if math.isnan(mean):
-                continue
-            dashes = BASELINE_DASHES[number % len(BASELINE_DASHES)]
-            axes.axhline(mean, color=BASELINE_COLOR, linestyle=dashes, linewidth=1.2, zorder=0, gid=BASELINE_GID)
-            handles.append(Line2D([], [], color=BASELINE_COLOR, linestyle=dashes, label=f"{label} mean = {mean:.3g}"))
-        for position in separators:
-            axes.axvline(position, color="#bbbbbb", linestyle=":", linewidth=0.8, zorder=0)
-        handles += [Patch(facecolor=CELL_COLORS[cell], alpha=0.75, label=cell.upper()) for cell in cells_present]
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="D",
-                linestyle="",
-                markerfacecolor="white",
-                markeredgecolor="black",
-                label="mean",
-            )
-        )
-        rotate = len(labels) > 6
-        axes.set_xticks(
-            range(1, len(labels) + 1),
-            labels,
-            rotation=60 if rotate else 0,
-            ha="right" if rotate else "center",
-        )
-        axes.set_ylabel(METRIC_LABELS[metric])
-        axes.set_xlabel("Model (variant-cell-layers)")
-        axes.set_title(f"{METRIC_TITLES[metric]} of generated songs, by model")
-        axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
-        axes.set_axisbelow(True)
-        axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    return figure
-
-
-def box_plots(songs_csv: Path, out_dir: Path) -> list[Path]:
-    """One box plot per metric (cmm, lm, centr, general) with one box per model, saved as ``box_<metric>``.
-
-    Rows whose model_name is ``dataset`` are the dataset baseline: drawn as grey box(es) first and as a
-    dashed horizontal line at the baseline mean (one line per dataset variant). Models are ordered by variant,
-    cell and depth and coloured by cell; white diamonds mark means. Returns the PNG and PDF paths, metric by
-    metric.
-    """
-    table = read_songs_csv(songs_csv)
-    paths: list[Path] = []
-    for metric in METRICS:
-        paths += save_figure(box_plot_figure(table, metric), Path(out_dir) / f"box_{metric}")
-    return paths
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -274,8 +95,8 @@ def learning_curves_figure(run_dirs: list[Path], metric: str = "loss") -> Figure
     colors = matplotlib.colormaps["tab10" if len(tables) <= 10 else "tab20"]
     better = np.nanargmax if metric == "accuracy" else np.nanargmin
 
-    with _style():
-        figure, axes = _new_figure(7.0, 4.2)
+    with figure_style():
+        figure, axes = new_figure(7.0, 4.2)
         run_handles = []
         for number, (label, table) in enumerate(tables):
             color = colors(number % colors.N)
@@ -362,8 +183,8 @@ def span_figure(pitches: list[int], spans: Iterable[int] = range(5, 30), title: 
     """The metric-vs-span figure of :func:`span_plot`."""
     values = metrics_by_span(pitches, spans)
     spans = values["span"]
-    with _style():
-        figure, (lm_axes, centr_axes) = _new_figure(6.0, 4.8, nrows=2, sharex=True)
+    with figure_style():
+        figure, (lm_axes, centr_axes) = new_figure(6.0, 4.8, nrows=2, sharex=True)
         for axes, metric, color in ((lm_axes, "lm", "#1f77b4"), (centr_axes, "centr", "#d62728")):
             axes.plot(spans, values[metric], "o-", color=color, markersize=3.5, linewidth=1.4)
             axes.set_ylabel(METRIC_LABELS[metric].split(": ", 1)[0] + (" (1 = best)" if metric == "lm" else ""))
@@ -426,10 +247,10 @@ def piano_roll_figure(pitches: list[int], durations: list[int], title: str = "",
     low, high = min(pitches) - 1, max(pitches) + 1
     rows = high - low + 1
 
-    with _style(), matplotlib.rc_context({"axes.spines.top": bpm is not None, "axes.spines.right": True}):
+    with figure_style(), matplotlib.rc_context({"axes.spines.top": bpm is not None, "axes.spines.right": True}):
         width = min(max(6.0, 0.055 * bars * STEPS_PER_BAR + 1.6), 30.0)
         height = min(max(3.0, 0.17 * rows + 1.3), 12.0)
-        figure, axes = _new_figure(width, height)
+        figure, axes = new_figure(width, height)
         for pitch in range(low, high + 1):
             if pitch % 12 in (1, 3, 6, 8, 10):
                 axes.axhspan(pitch - 0.5, pitch + 0.5, color="#f0f0f0", zorder=0, linewidth=0)

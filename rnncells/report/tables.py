@@ -1,16 +1,17 @@
 """The study's LaTeX tables (docs/method.md §4 "Tables emitted") from an evaluation folder, and a PDF of them.
 
 ``write_tables`` reads what ``rnncells.evaluate.evaluate_song_sets`` wrote (summary.csv, best_songs.csv,
-representative_songs.csv, evaluation.json; through :class:`rnncells.evaluation.EvaluationFolder`) and writes one
-``.tex`` per table (pandas ``Styler.to_latex``, booktabs rules, ``\\multirow`` blocks) plus ``tables.tex``, a
-standalone document that ``\\input``'s them all.
+representative_songs.csv, comparison.csv, memorisation.csv, evaluation.json; through
+:class:`rnncells.evaluation.EvaluationFolder`) and writes one ``.tex`` per table (pandas ``Styler.to_latex``,
+booktabs rules, ``\\multirow`` blocks) plus ``tables.tex``, a standalone document that ``\\input``'s them all.
+The grid tables (rows = variants, column groups = cells) hold rnncells's models; every song set, MIDI sets and the
+baseline included, is in the song tables and the set tables of :mod:`rnncells.report.set_tables`. The baseline
+is named with its scope (``train split, 170 songs``) wherever it appears.
 A paper that ``\\input``'s a single table needs the packages booktabs, multirow and adjustbox.
 """
 
 from __future__ import annotations
 
-import math
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -19,13 +20,21 @@ from pathlib import Path
 import pandas as pd
 
 from rnncells.config import CELLS, VARIANTS
-from rnncells.evaluation import BASELINE_MODEL, MODEL_COLUMNS, SUMMARY_FILE, EvaluationFolder, EvaluationFolderError
+from rnncells.evaluation import (
+    BASELINE_MODEL,
+    MIDI_VARIANT,
+    MODEL_COLUMNS,
+    SCOPE_COLUMN,
+    SUMMARY_FILE,
+    EvaluationFolder,
+    EvaluationFolderError,
+)
 from rnncells.files import write_text_atomic
+from rnncells.report.latex import MISSING, PM, escape_latex, latex_index, mean_std, number, to_latex
+from rnncells.report.set_tables import set_tables
 
 METRIC_LABELS = {"cmm": "m1 (CMM)", "lm": "m2 (LM)", "centr": "m3 (CENTR)"}
 SHORT_LABELS = {"cmm": "m1", "lm": "m2", "centr": "m3"}
-PM = r"$\pm$"
-MISSING = "--"
 INSTALL_HINT = "apt-get install texlive-latex-recommended texlive-latex-extra"
 
 # docs/method.md §11, pitch-only study: (mean, std) per metric, variant and cell; 4874 MuseScore training songs.
@@ -53,35 +62,6 @@ class TablesError(RuntimeError):
     """Tables cannot be written or compiled; the message names the file and the fix."""
 
 
-_LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def escape_latex(text: object) -> str:
-    """``text`` with LaTeX's special characters escaped, for labels, captions and song names."""
-    return "".join(_LATEX_SPECIALS.get(char, char) for char in str(text))
-
-
-def _number(value: float, decimals: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING
-    return f"{value:.{decimals}f}"
-
-
-def _mean_std(mean: float, std: float, decimals: int = 3) -> str:
-    return f"{_number(mean, decimals)} {PM} {_number(std, decimals)}"
-
-
 def _order(values: list[str], preferred: tuple[str, ...]) -> list[str]:
     known = [v for v in preferred if v in values]
     return known + sorted(v for v in set(values) if v not in preferred)
@@ -101,7 +81,9 @@ class _Layout:
 
 
 def _models(summary: pd.DataFrame) -> pd.DataFrame:
-    models = summary.loc[summary["model_name"] != BASELINE_MODEL, list(MODEL_COLUMNS)]
+    """rnncells's models (neither the baseline nor MIDI sets), in grid order."""
+    ours = (summary["model_name"] != BASELINE_MODEL) & (summary["variant"] != MIDI_VARIANT)
+    models = summary.loc[ours, list(MODEL_COLUMNS)]
     models = models.drop_duplicates("model_name").copy()
     models["layers"] = models["layers"].astype(int)
     variant_rank = {v: i for i, v in enumerate(_order(list(models["variant"]), VARIANTS))}
@@ -148,13 +130,6 @@ def _layout(models: pd.DataFrame) -> _Layout:
     return _Layout(rows, row_names, row_of, groups, group_of, depth_groups, note)
 
 
-def _index(keys: list[tuple[str, ...]], names: list[str]) -> pd.Index:
-    escaped = [tuple(escape_latex(part) for part in key) for key in keys]
-    if len(names) == 1:
-        return pd.Index([key[0] for key in escaped], name=names[0])
-    return pd.MultiIndex.from_tuples(escaped, names=names)
-
-
 def _grid(
     layout: _Layout,
     models: pd.DataFrame,
@@ -175,72 +150,40 @@ def _grid(
         for sub in subs:
             frame.loc[position, (group, sub)] = cells[model.model_name][sub]
     names = ["metric"] * bool(row_prefix) + layout.row_names
-    frame.index = _index([row_prefix + row for row in layout.rows], names)
+    frame.index = latex_index([row_prefix + row for row in layout.rows], names)
     if len(subs) == 1 and not layout.depth_groups:
         frame.columns = [group for group, _ in columns]
     return frame
 
 
-def _to_latex(frame: pd.DataFrame, caption: str, label: str) -> str:
-    """Styler.to_latex with booktabs rules, \\midrule between multirow blocks, index names in the corner."""
-    n_index = frame.index.nlevels
-    styler = frame.style.hide(axis="index", names=True)
-    numeric = re.compile(rf"(-?\d+(\.\d+)?|{MISSING})( {re.escape(PM)} (-?\d+(\.\d+)?|{MISSING}))?")
-    aligns = ["r" if all(numeric.fullmatch(str(v)) for v in frame[c]) else "l" for c in frame.columns]
-    blocks = n_index > 1 and bool(pd.Series(frame.index.get_level_values(0)).duplicated().any())
-    latex = styler.to_latex(
-        hrules=True,
-        column_format="l" * n_index + "".join(aligns),
-        multirow_align="c",
-        multicol_align="c",
-        clines="skip-last;data" if blocks else None,
-        caption=caption,
-        label=label,
-        position="htbp",
-        position_float="centering",
-        environment="table",
-    )
-    lines = latex.splitlines()
-    # booktabs does not space \cline well: separate multirow blocks with \midrule, none before \bottomrule.
-    cleaned = []
-    for number, line in enumerate(lines):
-        if re.fullmatch(r"\\cline\{\d+-\d+\}", line.strip()):
-            if lines[number + 1].strip() != r"\bottomrule":
-                cleaned.append(r"\midrule")
-            continue
-        cleaned.append(line)
-    lines = cleaned
-    header_end = lines.index(r"\midrule")
-    names = [str(name) if name else "" for name in frame.index.names]
-    lines[header_end - 1] = " & ".join(names + [lines[header_end - 1].split(" & ", n_index)[-1]])
-    if isinstance(frame.columns, pd.MultiIndex):
-        top = lines.index(r"\toprule")
-        rules, start = [], n_index + 1
-        groups = frame.columns.get_level_values(0)
-        for group in dict.fromkeys(groups):
-            width = int((groups == group).sum())
-            rules.append(rf"\cmidrule(lr){{{start}-{start + width - 1}}}")
-            start += width
-        lines.insert(top + 2, " ".join(rules))
-    text = "\n".join(lines) + "\n"
-    # Shrink (never enlarge) a table too wide or too tall for the page: a full grid of 75 models still fits.
-    fit = "\\begin{adjustbox}{max totalsize={\\linewidth}{0.85\\textheight}}\n"
-    text = text.replace(r"\begin{tabular}", fit + r"\begin{tabular}")
-    return text.replace(r"\end{tabular}", "\\end{tabular}\n\\end{adjustbox}")
+@dataclass
+class _Evaluation:
+    """What the tables read from an evaluation folder (comparison and memorisation: None without a dataset)."""
+
+    summary: pd.DataFrame
+    best: pd.DataFrame
+    representative: pd.DataFrame
+    comparison: pd.DataFrame | None
+    memorisation: pd.DataFrame | None
+    record: dict
 
 
-def _read_evaluation(eval_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+def _read_evaluation(eval_dir: Path) -> _Evaluation:
     folder = EvaluationFolder(eval_dir)
     try:
-        summary = folder.read_summary()
-        best = folder.read_best_songs()
-        representative = folder.read_representative_songs()
-        evaluation = folder.read_record() if folder.is_complete() else {}
+        evaluation = _Evaluation(
+            folder.read_summary(),
+            folder.read_best_songs(),
+            folder.read_representative_songs(),
+            folder.read_comparison(),
+            folder.read_memorisation(),
+            folder.read_record() if folder.is_complete() else {},
+        )
     except EvaluationFolderError as error:
         raise TablesError(str(error)) from None
-    if summary.loc[summary["model_name"] != BASELINE_MODEL].empty:
+    if evaluation.summary.loc[evaluation.summary["model_name"] != BASELINE_MODEL].empty:
         raise TablesError(f"{folder.path / SUMMARY_FILE}: no generated models in it; evaluate at least one song set")
-    return summary, best, representative, evaluation
+    return evaluation
 
 
 def _stat(summary: pd.DataFrame, model_name: str, metric: str, stat: str) -> float:
@@ -249,13 +192,16 @@ def _stat(summary: pd.DataFrame, model_name: str, metric: str, stat: str) -> flo
 
 
 def _songs_per_model(summary: pd.DataFrame, models: pd.DataFrame) -> str:
-    counts = sorted(set(summary.loc[summary["model_name"].isin(models["model_name"]), "n"].astype(int)))
+    counted = summary[summary["model_name"].isin(models["model_name"]) & (summary["metric"] == "general")]
+    counts = sorted(set(counted["n"].astype(int)))
+    if not counts:
+        return "0"
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
 def _stat_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout, stat: str, what: str) -> str:
     cells = {
-        model: {SHORT_LABELS[m]: _number(_stat(summary, model, m, stat)) for m in SHORT_LABELS}
+        model: {SHORT_LABELS[m]: number(_stat(summary, model, m, stat)) for m in SHORT_LABELS}
         for model in models["model_name"]
     }
     frame = _grid(layout, models, list(SHORT_LABELS.values()), cells)
@@ -263,14 +209,14 @@ def _stat_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout, st
         f"{what} of the tonality metrics m1 = CMM, m2 = LM and m3 = CENTR over the "
         f"{_songs_per_model(summary, models)} songs of each model ({layout.note})."
     )
-    return _to_latex(frame, caption, f"tab:{stat}")
+    return to_latex(frame, caption, f"tab:{stat}")
 
 
 def _mean_std_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout) -> str:
     parts = []
     for metric, metric_label in METRIC_LABELS.items():
         cells = {
-            name: {"mean": _mean_std(*(_stat(summary, name, metric, stat) for stat in ("mean", "std")))}
+            name: {"mean": mean_std(*(_stat(summary, name, metric, stat) for stat in ("mean", "std")))}
             for name in models["model_name"]
         }
         parts.append(_grid(layout, models, ["mean"], cells, row_prefix=(metric_label,)))
@@ -283,33 +229,44 @@ def _mean_std_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout
         f"Mean {PM} standard deviation (sample) of each tonality metric over the "
         f"{_songs_per_model(summary, models)} songs of each model ({layout.note})."
     )
-    return _to_latex(frame, caption, "tab:mean-std")
+    return to_latex(frame, caption, "tab:mean-std")
 
 
-def _model_label(row: pd.Series) -> str:
+def scopes(summary: pd.DataFrame) -> dict[str, str]:
+    """Each set's scope (summary.csv's scope column; the baseline's says which split and how many songs)."""
+    if SCOPE_COLUMN not in summary:
+        return {}
+    return dict(summary.drop_duplicates("model_name").set_index("model_name")[SCOPE_COLUMN].astype(str))
+
+
+def _model_label(row: pd.Series, scope: dict[str, str]) -> str:
     if row["model_name"] == BASELINE_MODEL:
-        return "training set"
+        return scope.get(BASELINE_MODEL) or "training set"
+    if row["variant"] == MIDI_VARIANT:
+        return str(row["model_name"])
     return f"{str(row['cell']).upper()}-{int(row['layers'])}"
 
 
-def _song_table(songs: pd.DataFrame, models: pd.DataFrame, extra: list[str], caption: str, label: str) -> str:
-    order = list(models["model_name"]) + [BASELINE_MODEL]
+def _song_table(songs: pd.DataFrame, summary: pd.DataFrame, extra: list[str], caption: str, label: str) -> str:
+    midi = summary.loc[summary["variant"] == MIDI_VARIANT, "model_name"].unique().tolist()
+    order = list(_models(summary)["model_name"]) + midi + [BASELINE_MODEL]
     present = set(songs["model_name"])
     songs = songs.set_index("model_name").loc[[name for name in order if name in present]].reset_index()
-    keys = [(str(row["variant"]), _model_label(row)) for _, row in songs.iterrows()]
+    scope = scopes(summary)
+    keys = [(str(row["variant"]), _model_label(row, scope)) for _, row in songs.iterrows()]
     frame = pd.DataFrame(
         {
             "song": [escape_latex(song) for song in songs["song_id"]],
-            **{SHORT_LABELS[m]: [_number(v) for v in songs[m]] for m in SHORT_LABELS},
-            **{column: [_number(v) for v in songs[column]] for column in extra},
+            **{SHORT_LABELS[m]: [number(v) for v in songs[m]] for m in SHORT_LABELS},
+            **{column: [number(v) for v in songs[column]] for column in extra},
         }
     )
-    frame.index = _index(keys, ["variant", "model"])
-    lines = _to_latex(frame, caption, label).splitlines()
-    # The training set is the reference, not one more model: set it apart (once, if no block rule is there).
-    for number, line in enumerate(lines):
-        if line.startswith(f"{BASELINE_MODEL} & training set") and lines[number - 1] != r"\midrule":
-            lines.insert(number, r"\midrule")
+    frame.index = latex_index(keys, ["variant", "model"])
+    lines = to_latex(frame, caption, label).splitlines()
+    # The dataset is the reference, not one more model: set it apart (once, if no block rule is there).
+    for position, line in enumerate(lines):
+        if line.startswith(f"{BASELINE_MODEL} & ") and lines[position - 1] != r"\midrule":
+            lines.insert(position, r"\midrule")
             break
     return "\n".join(lines) + "\n"
 
@@ -321,18 +278,18 @@ def _baseline_table(summary: pd.DataFrame) -> str:
         {
             "n": [str(int(baseline.loc[m, "n"])) for m in labels],
             **{
-                stat: [_number(float(baseline.loc[m, stat])) for m in labels]
+                stat: [number(float(baseline.loc[m, stat])) for m in labels]
                 for stat in ("mean", "variance", "std", "min", "max")
             },
         },
         index=pd.Index(list(labels.values()), name="metric"),
     )
+    scope = scopes(summary).get(BASELINE_MODEL) or f"{int(baseline.loc['cmm', 'n'])} training songs"
     caption = (
-        f"Dataset baseline: the tonality metrics of the {int(baseline.loc['cmm', 'n'])} training songs "
-        "(control variant), scored like the generated songs; variance and std are sample estimates "
-        "(ddof = 1)."
+        f"Dataset baseline: the tonality metrics of the dataset's songs ({escape_latex(scope)}, control variant), "
+        "scored like the generated songs; variance and std are sample estimates (ddof = 1)."
     )
-    return _to_latex(frame, caption, "tab:baseline")
+    return to_latex(frame, caption, "tab:baseline")
 
 
 def _published_table() -> str:
@@ -340,11 +297,11 @@ def _published_table() -> str:
     for metric, variants in PUBLISHED_PITCH_STUDY.items():
         for variant, cells in variants.items():
             keys.append((METRIC_LABELS[metric], variant))
-            rows.append({cell: _mean_std(*cells[cell], decimals=2) for cell in ("LSTM", "NAS", "UGRNN")})
+            rows.append({cell: mean_std(*cells[cell], decimals=2) for cell in ("LSTM", "NAS", "UGRNN")})
     frame = pd.DataFrame(rows)
-    frame.index = _index(keys, ["metric", "variant"])
+    frame.index = latex_index(keys, ["metric", "variant"])
     baseline = ", ".join(
-        f"{SHORT_LABELS[m]} {_mean_std(*PUBLISHED_BASELINE[m], decimals=2)}" for m in PUBLISHED_BASELINE
+        f"{SHORT_LABELS[m]} {mean_std(*PUBLISHED_BASELINE[m], decimals=2)}" for m in PUBLISHED_BASELINE
     )
     caption = (
         "Published, another corpus (MuseScore), not the songs of the tables above: the pitch-only study's mean "
@@ -353,10 +310,10 @@ def _published_table() -> str:
         "over 100 songs per model, trained on 4874 MuseScore songs (DB12 = transposed to 12 keys), "
         f"music\\_geometry\\_eval 2.0, span 12. Its dataset baseline: {baseline}."
     )
-    return _to_latex(frame, caption, "tab:published")
+    return to_latex(frame, caption, "tab:published")
 
 
-def _document(inputs: list[str], evaluation: dict, n_models: int) -> str:
+def _document(inputs: list[str], evaluation: dict, n_sets: int) -> str:
     settings = evaluation.get("settings", {})
     described = ", ".join(f"{key} = {value}" for key, value in settings.items()) or "not recorded"
     body = "\n".join(rf"\input{{{name}}}" for name in inputs)
@@ -370,7 +327,7 @@ def _document(inputs: list[str], evaluation: dict, n_models: int) -> str:
         "\\captionsetup[table]{position=above, skip=6pt, font=small}\n"
         "\\begin{document}\n"
         "\\section*{Tonality of the generated melodies}\n"
-        f"Tables for {n_models} models; metric settings: {escape_latex(described)}. "
+        f"Tables for {n_sets} song sets; metric settings: {escape_latex(described)}. "
         "m1 = CMM (conjunct melodic motion, lower is smoother), m2 = LM (limited macroharmony, 1 is best), "
         "m3 = CENTR (centricity).\n\n"
         f"{body}\n"
@@ -378,45 +335,64 @@ def _document(inputs: list[str], evaluation: dict, n_models: int) -> str:
     )
 
 
-def write_tables(eval_dir: Path, out_dir: Path, *, published: bool = True) -> list[Path]:
-    """Write the study's tables, one ``.tex`` each, and ``tables.tex`` (a standalone document); return paths.
-
-    Tables: mean, variance, std (rows = variants, column groups = cells), mean ± std with a multirow block per
-    metric, best songs, most representative songs, the dataset baseline (when the evaluation has one) and,
-    with ``published``, docs/method.md §11's published anchors (another corpus).
-    """
-    eval_dir, out_dir = Path(eval_dir), Path(out_dir)
-    summary, best, representative, evaluation = _read_evaluation(eval_dir)
-    models = _models(summary)
+def _grid_tables(summary: pd.DataFrame, models: pd.DataFrame) -> dict[str, str]:
+    """Mean, variance, std and mean ± std of rnncells's models: rows = variants, column groups = cells."""
     layout = _layout(models)
-    n = _songs_per_model(summary, models)
-    tables = {
+    return {
         "table_mean": _stat_table(summary, models, layout, "mean", "Mean"),
         "table_variance": _stat_table(summary, models, layout, "variance", "Variance (sample)"),
         "table_std": _stat_table(summary, models, layout, "std", "Standard deviation (sample)"),
         "table_mean_std": _mean_std_table(summary, models, layout),
+    }
+
+
+def _song_tables(evaluation: _Evaluation) -> dict[str, str]:
+    """The best and the most representative song of every set, the baseline last."""
+    summary = evaluation.summary
+    sets = summary.loc[summary["model_name"] != BASELINE_MODEL].drop_duplicates("model_name")
+    n = _songs_per_model(summary, sets)
+    return {
         "table_best_songs": _song_table(
-            best,
-            models,
+            evaluation.best,
+            summary,
             ["general"],
             f"Best song of each model: the lowest general tonality (m1 + m2 + m3) among its {n} songs.",
             "tab:best-songs",
         ),
         "table_representative_songs": _song_table(
-            representative,
-            models,
+            evaluation.representative,
+            summary,
             ["distance"],
             "Most representative song of each model: the song nearest (Euclidean) to the model's mean "
             "(m1, m2, m3) point; distance = its distance to that point.",
             "tab:representative-songs",
         ),
     }
+
+
+def write_tables(eval_dir: Path, out_dir: Path, *, published: bool = True) -> list[Path]:
+    """Write the study's tables, one ``.tex`` each, and ``tables.tex`` (a standalone document); return paths.
+
+    Tables: mean, variance, std (rows = variants, column groups = cells), mean ± std with a multirow block per
+    metric (when the evaluation holds rnncells models), best songs, most representative songs, the dataset
+    baseline (when the evaluation has one), every set side by side, memorisation and Yang & Lerch's feature
+    comparison (with a dataset; :mod:`rnncells.report.set_tables`) and, with ``published``, docs/method.md §11's
+    published anchors (another corpus).
+    """
+    eval_dir, out_dir = Path(eval_dir), Path(out_dir)
+    evaluation = _read_evaluation(eval_dir)
+    summary = evaluation.summary
+    models = _models(summary)
+    tables = _grid_tables(summary, models) if not models.empty else {}
+    tables |= _song_tables(evaluation)
     if (summary["model_name"] == BASELINE_MODEL).any():
         tables["table_baseline"] = _baseline_table(summary)
+    tables |= set_tables(summary, evaluation.comparison, evaluation.memorisation, evaluation.record)
     if published:
         tables["table_published"] = _published_table()
     paths = [write_text_atomic(out_dir / f"{name}.tex", text) for name, text in tables.items()]
-    paths.append(write_text_atomic(out_dir / "tables.tex", _document(list(tables), evaluation, len(models))))
+    n_sets = summary.loc[summary["model_name"] != BASELINE_MODEL, "model_name"].nunique()
+    paths.append(write_text_atomic(out_dir / "tables.tex", _document(list(tables), evaluation.record, n_sets)))
     return paths
 
 

@@ -73,20 +73,21 @@ def test_box_plot_orders_models_and_draws_the_dataset_mean(tmp_path):
     figure = figures.box_plot_figure(figures.read_songs_csv(tmp_path / "songs.csv"), "cmm")
     axes = figure.axes[0]
     labels = [label.get_text() for label in axes.get_xticklabels()]
-    # baseline first, then variant (control < interval), cell (lstm < nas), depth
-    assert labels == ["dataset", "control-lstm-1", "control-lstm-3", "control-nas-2", "interval-gru-1"]
+    # baseline first (with its scope: no split column here, so the count alone), then variant, cell and depth
+    assert labels == ["dataset (20 songs)", "control-lstm-1", "control-lstm-3", "control-nas-2", "interval-gru-1"]
 
     baseline_mean = table.loc[table["model_name"] == "dataset", "cmm"].mean()
     baseline_lines = [line for line in axes.lines if line.get_gid() == figures.BASELINE_GID]
     assert len(baseline_lines) == 1
     assert baseline_lines[0].get_ydata()[0] == pytest.approx(baseline_mean)
     assert baseline_lines[0].get_linestyle() == "--"
-    assert f"dataset mean = {baseline_mean:.3g}" in legend_texts(axes)
+    assert f"dataset (20 songs) mean = {baseline_mean:.3g}" in legend_texts(axes)
     assert {"LSTM", "GRU", "NAS"} <= set(legend_texts(axes))
 
     # each box's median line sits at that model's median
     medians = [line.get_ydata()[0] for line in axes.lines if line.get_gid() == "median"]
-    expected = [table.loc[table["model_name"] == name, "cmm"].median() for name in labels]
+    names = ["dataset", *labels[1:]]
+    expected = [table.loc[table["model_name"] == name, "cmm"].median() for name in names]
     assert medians == pytest.approx(expected)
     assert "semitones" in axes.get_ylabel()
 
@@ -97,7 +98,7 @@ def test_box_plot_draws_one_baseline_per_dataset_variant(tmp_path):
     table.to_csv(tmp_path / "songs.csv", index=False)
     axes = figures.box_plot_figure(figures.read_songs_csv(tmp_path / "songs.csv"), "lm").axes[0]
     labels = [label.get_text() for label in axes.get_xticklabels()]
-    assert labels[:2] == ["dataset (control)", "dataset (interval)"]
+    assert labels[:2] == ["dataset (control: 20 songs)", "dataset (interval: 20 songs)"]
     heights = sorted(line.get_ydata()[0] for line in axes.lines if line.get_gid() == figures.BASELINE_GID)
     baseline = table[table["model_name"] == "dataset"].groupby("variant")["lm"].mean()
     assert heights == pytest.approx(sorted(baseline))

@@ -24,6 +24,10 @@ TABLES = [
     "table_best_songs",
     "table_representative_songs",
     "table_baseline",
+    "table_sets",
+    "table_memorisation",
+    "table_features",
+    "table_yang_lerch",
     "table_published",
 ]
 
@@ -154,7 +158,7 @@ def test_song_tables_and_baseline(study):
     cells = row_cells(study["tex"]["table_best_songs"], "transposed")
     assert cells[:3] == ["transposed", "RNN-1", escape_latex(chosen["song_id"])]
     assert cells[3:] == [f"{chosen[m]:.3f}" for m in ("cmm", "lm", "centr", "general")]
-    assert "dataset & training set & 00" in study["tex"]["table_best_songs"]
+    assert "dataset & train split, 12 songs & 00" in study["tex"]["table_best_songs"]
     representative = pd.read_csv(study["eval"] / "representative_songs.csv")
     chosen = representative[representative["model_name"] == "control-lstm-1"].iloc[0]
     assert row_cells(study["tex"]["table_representative_songs"], "control")[-1] == f"{chosen['distance']:.3f}"
@@ -246,6 +250,10 @@ def test_real_pdflatex_builds_a_pdf_with_every_table(study):
         "Best song of each model",
         "Most representative song of",
         "Dataset baseline: the",
+        "Every song set side by",
+        "Memorisation against the 12",
+        "Yang and Lerch’s absolute measures",
+        "Yang and Lerch’s relative measures",
         "Published, another corpus (MuseScore)",
     ]
     for number, start in enumerate(caption_starts, start=1):

@@ -1,0 +1,185 @@
+"""Box plots of the tonality metrics: one figure per metric, one box per song set, the baseline first.
+
+Read from an evaluation's songs.csv (:func:`rnncells.evaluation.read_songs_table`). The baseline is labelled with
+its scope (``dataset (train split, 170 songs)``); rnncells's models are coloured by cell, MIDI sets share a colour.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from rnncells.config import CELLS, VARIANTS
+from rnncells.evaluation import (
+    BASELINE_MODEL,
+    METRICS,
+    MIDI_VARIANT,
+    EvaluationFolderError,
+    baseline_label,
+    read_songs_table,
+)
+from rnncells.report.figure_base import FigureError, figure_style, new_figure, save_figure
+
+METRIC_LABELS = {
+    "cmm": "CMM: mean |interval| (semitones)",
+    "lm": "LM: limited macroharmony (1 = best)",
+    "centr": "CENTR: centricity (fraction of window)",
+    "general": "General tonality (CMM + LM + CENTR)",
+}
+METRIC_TITLES = {
+    "cmm": "Conjunct melodic motion",
+    "lm": "Limited macroharmony",
+    "centr": "Centricity",
+    "general": "General tonality",
+}
+CELL_COLORS = dict(zip(CELLS, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"), strict=True))
+BASELINE_COLOR = "#7f7f7f"
+MIDI_COLOR = "#17becf"  # sets of MIDI files (another system's, a composer's)
+BASELINE_GID = "baseline-mean"  # lets callers (and tests) find the baseline lines in a figure
+BASELINE_DASHES = ("--", (0, (8, 3)), (0, (2, 2)))
+
+
+def _model_order_key(info: dict) -> tuple:
+    variant, cell = str(info["variant"]), str(info["cell"])
+    layers = info["layers"]
+    return (
+        VARIANTS.index(variant) if variant in VARIANTS else len(VARIANTS),
+        variant,
+        CELLS.index(cell) if cell in CELLS else len(CELLS),
+        cell,
+        layers if isinstance(layers, (int, float)) and not math.isnan(layers) else math.inf,
+        str(info["model_name"]),
+    )
+
+
+def read_songs_csv(songs_csv: Path) -> pd.DataFrame:
+    """Read an evaluation's songs.csv, checking that the columns the figures need are there."""
+    songs_csv = Path(songs_csv)
+    try:
+        table = read_songs_table(songs_csv)
+    except EvaluationFolderError as error:
+        raise FigureError(str(error)) from None
+    if table.empty:
+        raise FigureError(f"{songs_csv}: no rows; evaluate at least one model or the dataset")
+    return table
+
+
+def set_groups(
+    table: pd.DataFrame,
+) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple[str, pd.DataFrame, dict]]]:
+    """Split songs.csv rows into dataset baselines (one per variant) and models in plotting order.
+
+    A baseline is labelled with its scope, ``dataset (train split, 170 songs)``, from songs.csv's split column.
+    """
+    is_baseline = table["model_name"].astype(str) == BASELINE_MODEL
+    several = table.loc[is_baseline, "variant"].nunique() > 1
+    baselines = []
+    for variant, rows in table[is_baseline].groupby("variant", dropna=False, sort=False):
+        label = baseline_label(rows["split"] if "split" in rows else [None] * len(rows))
+        baselines.append(
+            (label.replace(f"{BASELINE_MODEL} (", f"{BASELINE_MODEL} ({variant}: ") if several else label, rows)
+        )
+    models = [
+        (str(name), rows, rows.iloc[0].to_dict())
+        for name, rows in table[~is_baseline].groupby("model_name", sort=False)
+    ]
+    models.sort(key=lambda item: _model_order_key(item[2]))
+    return baselines, models
+
+
+def _set_color(info: dict) -> str:
+    """A model's cell colour; MIDI sets (and unknown cells) share one colour."""
+    return CELL_COLORS.get(str(info["cell"]), MIDI_COLOR) if str(info["variant"]) != MIDI_VARIANT else MIDI_COLOR
+
+
+def box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
+    """The box plot of one metric from a songs.csv table (see :func:`box_plots`)."""
+    if metric not in METRICS:
+        raise FigureError(f"metric {metric!r} has no box plot; use one of {', '.join(METRICS)}")
+    baselines, models = set_groups(table)
+    labels = [label for label, _ in baselines] + [name for name, _, _ in models]
+    colors = [BASELINE_COLOR] * len(baselines) + [_set_color(info) for _, _, info in models]
+    values = [rows[metric].dropna().to_numpy(float) for _, rows in baselines]
+    values += [rows[metric].dropna().to_numpy(float) for _, rows, _ in models]
+    # dotted separators where the dataset variant changes, so the representations read as groups
+    group_of = [None] * len(baselines) + [str(info["variant"]) for _, _, info in models]
+    separators = [i + 1.5 for i in range(len(group_of) - 1) if group_of[i] != group_of[i + 1]]
+    cells_present = [cell for cell in CELLS if any(str(info["cell"]) == cell for _, _, info in models)]
+
+    with figure_style():
+        figure, axes = new_figure(min(max(6.0, 0.34 * len(labels) + 2.0), 40.0), 4.2)
+        boxes = axes.boxplot(
+            values,
+            patch_artist=True,
+            showmeans=True,
+            widths=0.6,
+            meanprops={
+                "marker": "D",
+                "markerfacecolor": "white",
+                "markeredgecolor": "black",
+                "markersize": 4,
+            },
+            medianprops={"color": "black", "linewidth": 1.2, "gid": "median"},
+            flierprops={"marker": "o", "markersize": 2.5, "alpha": 0.5, "markeredgecolor": "#444444"},
+        )
+        for box, color in zip(boxes["boxes"], colors, strict=True):
+            box.set_facecolor(color)
+            box.set_alpha(0.75)
+        handles: list = []
+        for number, (label, rows) in enumerate(baselines):
+            mean = float(rows[metric].mean())
+            if math.isnan(mean):
+                continue
+            dashes = BASELINE_DASHES[number % len(BASELINE_DASHES)]
+            axes.axhline(mean, color=BASELINE_COLOR, linestyle=dashes, linewidth=1.2, zorder=0, gid=BASELINE_GID)
+            handles.append(Line2D([], [], color=BASELINE_COLOR, linestyle=dashes, label=f"{label} mean = {mean:.3g}"))
+        for position in separators:
+            axes.axvline(position, color="#bbbbbb", linestyle=":", linewidth=0.8, zorder=0)
+        handles += [Patch(facecolor=CELL_COLORS[cell], alpha=0.75, label=cell.upper()) for cell in cells_present]
+        if any(str(info["variant"]) == MIDI_VARIANT for _, _, info in models):
+            handles.append(Patch(facecolor=MIDI_COLOR, alpha=0.75, label="MIDI files"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="D",
+                linestyle="",
+                markerfacecolor="white",
+                markeredgecolor="black",
+                label="mean",
+            )
+        )
+        rotate = len(labels) > 6 or max(len(label) for label in labels) > 14
+        axes.set_xticks(
+            range(1, len(labels) + 1),
+            labels,
+            rotation=60 if rotate else 0,
+            ha="right" if rotate else "center",
+        )
+        axes.set_ylabel(METRIC_LABELS[metric])
+        axes.set_xlabel("Song set (variant-cell-layers, MIDI files, the dataset)")
+        axes.set_title(f"{METRIC_TITLES[metric]} of each song set")
+        axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+        axes.set_axisbelow(True)
+        axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return figure
+
+
+def box_plots(songs_csv: Path, out_dir: Path) -> list[Path]:
+    """One box plot per metric (cmm, lm, centr, general) with one box per model, saved as ``box_<metric>``.
+
+    Rows whose model_name is ``dataset`` are the dataset baseline: drawn as grey box(es) first and as a
+    dashed horizontal line at the baseline mean (one line per dataset variant). Models are ordered by variant,
+    cell and depth and coloured by cell; white diamonds mark means. Returns the PNG and PDF paths, metric by
+    metric.
+    """
+    table = read_songs_csv(songs_csv)
+    paths: list[Path] = []
+    for metric in METRICS:
+        paths += save_figure(box_plot_figure(table, metric), Path(out_dir) / f"box_{metric}")
+    return paths

@@ -1,0 +1,157 @@
+"""Figures of an evaluation beyond the box plots: memorisation, and Yang & Lerch's distance distributions.
+
+- ``memorisation``: per song set, the longest run of intervals shared with a training song (box plot, with the
+  copy threshold), the share of copied songs, and the mean general tonality over all songs and over the songs
+  not copied (docs/method.md, "Memorisation");
+- ``distances``: per feature, the distances among the training songs (intra-set, grey) and from each set's songs to
+  them (inter-set, solid), with each set's own intra-set distances dotted (docs/method.md §4).
+
+:func:`evaluation_figures` draws every figure an evaluation folder has the data for, the box plots included.
+Everything is read from songs.csv (and the copy threshold from evaluation.json).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from rnncells.evaluation import BASELINE_MODEL, EvaluationFolder, EvaluationFolderError
+from rnncells.memorisation import COPY_THRESHOLD
+from rnncells.music.yang_lerch import distance_curves
+from rnncells.report.box_plots import BASELINE_COLOR, box_plots, read_songs_csv, set_groups
+from rnncells.report.figure_base import FigureError, figure_style, new_figure, save_figure
+from rnncells.report.set_tables import FEATURE_LABELS
+from rnncells.set_measures import training_rows
+
+CURVE_POINTS = 256
+SET_COLOR = "#1f77b4"
+MAX_INTRA_CURVES = 8  # above this many sets, each set's own intra-set curve would hide the rest
+
+
+def _ordered_sets(table: pd.DataFrame) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple[str, pd.DataFrame]]]:
+    """(label, rows) of the baseline(s), labelled with their scope, and of the sets in the box plots' order."""
+    baselines, models = set_groups(table)
+    return baselines, [(name, rows) for name, rows, _ in models]
+
+
+def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) -> Figure:
+    """The memorisation figure of a songs.csv table holding the memorisation columns (module docstring)."""
+    if "shared_run" not in table:
+        raise FigureError("songs.csv has no memorisation columns; evaluate with --dataset to measure copying")
+    baselines, models = _ordered_sets(table)
+    sets = baselines + models
+    labels = [label for label, _ in sets]
+    colors = [BASELINE_COLOR] * len(baselines) + [SET_COLOR] * len(models)
+    positions = np.arange(1, len(sets) + 1)
+    with figure_style():
+        figure, (runs, shares, tonality) = new_figure(
+            min(max(6.0, 0.4 * len(sets) + 2.5), 40.0), 8.0, nrows=3, sharex=True
+        )
+        boxes = runs.boxplot([rows["shared_run"].to_numpy(float) for _, rows in sets], patch_artist=True, widths=0.6)
+        for box, color in zip(boxes["boxes"], colors, strict=True):
+            box.set_facecolor(color)
+            box.set_alpha(0.6)
+        runs.axhline(threshold, color="#d62728", linestyle="--", linewidth=1.2, gid="copy-threshold")
+        runs.set_ylabel("Longest shared run\n(intervals)")
+        runs.legend(
+            handles=[Line2D([], [], color="#d62728", linestyle="--", label=f"copied at >= {threshold} intervals")],
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+        )
+        copied = [100 * rows["copied"].mean() for _, rows in sets]
+        bars = shares.bar(positions, copied, color=colors, alpha=0.75, width=0.6, gid="copied-share")
+        shares.bar_label(bars, labels=[f"{share:.0f}%" for share in copied], fontsize=8, padding=2)
+        shares.set_ylabel("Songs copied (%)")
+        shares.set_ylim(0, max(5.0, max(copied) * 1.15))
+        every = [rows["general"].mean() for _, rows in sets]
+        novel = [rows.loc[rows["copied"] == 0, "general"].mean() for _, rows in sets]
+        # Side by side, so that equal means (nothing copied) stay visible.
+        tonality.plot(positions - 0.12, every, "o", color="black", label="all songs", gid="general-all")
+        tonality.plot(
+            positions + 0.12,
+            novel,
+            "o",
+            markerfacecolor="white",
+            markeredgecolor="#d62728",
+            label="songs not copied",
+            gid="general-not-copied",
+        )
+        tonality.set_ylabel("General tonality\n(mean, lower = more tonal)")
+        tonality.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        rotate = len(labels) > 5 or max(len(label) for label in labels) > 14
+        tonality.set_xticks(positions, labels, rotation=60 if rotate else 0, ha="right" if rotate else "center")
+        for axes in (runs, shares, tonality):
+            axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+            axes.set_axisbelow(True)
+        runs.set_title("Memorisation of the training songs, per song set")
+    return figure
+
+
+def distances_figure(table: pd.DataFrame) -> Figure:
+    """Yang & Lerch's distance densities, one panel per feature (module docstring)."""
+    reference = training_rows(table)
+    features = [name for name in FEATURE_LABELS if name in table]
+    sets = _ordered_sets(table)[1]
+    if len(reference) < 2 or not features or not sets:
+        raise FigureError("songs.csv needs the features of at least 2 training songs and of one song set")
+    colors = matplotlib.colormaps["tab10" if len(sets) <= 10 else "tab20"]
+    columns = 2
+    rows_of_panels = -(-len(features) // columns)
+    with figure_style():
+        figure, axes = new_figure(9.0, 2.1 * rows_of_panels + 0.6, nrows=rows_of_panels, ncols=columns, squeeze=False)
+        for panel, feature in zip(axes.flat, features, strict=False):
+            trained = reference[feature].dropna().to_numpy(float)
+            for number, (label, rows) in enumerate(sets):
+                values = rows[feature].dropna().to_numpy(float)
+                if len(values) < 1 or len(trained) < 2:
+                    continue
+                curves = distance_curves(values, trained, CURVE_POINTS)
+                if number == 0:
+                    panel.fill_between(curves["distance"], curves["train_intra"], color=BASELINE_COLOR, alpha=0.35)
+                color = colors(number % colors.N)
+                panel.plot(curves["distance"], curves["inter"], color=color, linewidth=1.2, gid=f"inter:{label}")
+                if len(sets) <= MAX_INTRA_CURVES:
+                    panel.plot(curves["distance"], curves["set_intra"], color=color, linestyle=":", linewidth=1.0)
+            panel.set_title(feature, fontsize=9)
+            panel.set_yticks([])
+        for panel in list(axes.flat)[len(features) :]:
+            panel.set_visible(False)
+        handles = [Patch(facecolor=BASELINE_COLOR, alpha=0.35, label=f"training songs, intra-set ({len(reference)})")]
+        handles += [Line2D([], [], color=colors(n % colors.N), label=label) for n, (label, _) in enumerate(sets)]
+        handles.append(Line2D([], [], color="black", label="set to training songs (inter-set)"))
+        if len(sets) <= MAX_INTRA_CURVES:
+            handles.append(Line2D([], [], color="black", linestyle=":", label="within the set (intra-set)"))
+        figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+        figure.supxlabel("Distance between two songs' feature values")
+        figure.suptitle("Yang & Lerch: distance distributions per feature (densities)")
+    return figure
+
+
+def _threshold(folder: EvaluationFolder) -> int:
+    """The copy threshold the evaluation used (evaluation.json), else the default."""
+    if not folder.is_complete():
+        return COPY_THRESHOLD
+    try:
+        dataset = folder.read_record().get("dataset") or {}
+    except EvaluationFolderError:
+        return COPY_THRESHOLD
+    return int(dataset.get("copy_threshold") or COPY_THRESHOLD)
+
+
+def evaluation_figures(eval_dir: Path, out_dir: Path) -> list[Path]:
+    """Box plots of every metric, and with a dataset ``memorisation`` and ``distances``; PNG and PDF paths."""
+    folder = EvaluationFolder(eval_dir)
+    paths = box_plots(folder.songs_path, out_dir)
+    table = read_songs_csv(folder.songs_path)
+    if "shared_run" in table:
+        paths += save_figure(memorisation_figure(table, _threshold(folder)), Path(out_dir) / "memorisation")
+    if len(training_rows(table)) >= 2 and (table["model_name"] != BASELINE_MODEL).any():
+        paths += save_figure(distances_figure(table), Path(out_dir) / "distances")
+    return paths
