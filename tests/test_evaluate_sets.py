@@ -191,3 +191,20 @@ def test_bad_inputs_raise_one_line_errors(tmp_path):
             evaluate_song_sets(dirs, None, tmp_path / "out", **options)
         assert expected in str(caught.value) and "\n" not in str(caught.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_command_line_scores_midi_folders_beside_models(tmp_path, capsys):
+    from rnncells.cli import main
+
+    model = write_song_set(tmp_path, "control-lstm-1", 2, songs=6)
+    write_midi_folder(tmp_path / "melodyrnn" / "run1", 5, seed=4)
+    dataset = write_dataset(tmp_path)
+    argv = [str(model), str(tmp_path / "melodyrnn" / "run1"), "--name", "MelodyRNN", "--dataset", str(dataset)]
+    argv += ["--out", str(tmp_path / "eval"), "--baseline", "all", "--copy-threshold", "20"]
+    assert main(["evaluate", *argv]) == 0
+    printed = capsys.readouterr().out
+    assert "MelodyRNN: MIDI files, 5 songs, 0% copied" in printed and "dataset: all splits, 30 songs" in printed
+    assert (tmp_path / "eval" / "figures" / "memorisation.png").is_file()
+    assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["dataset"]["copy_threshold"] == 20
+    assert main(["evaluate", str(model), "--out", str(tmp_path / "e2"), "--copy-threshold", "0"]) == 2
+    assert "copy threshold 0" in capsys.readouterr().err
