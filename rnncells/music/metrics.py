@@ -96,6 +96,46 @@ def _cmm_per_song(pitches: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return totals / (lengths - 1)
 
 
+def _window_notes(
+    lengths: np.ndarray, onsets: np.ndarray, grid_lengths: np.ndarray, span: int, hop: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The notes of every window that holds any: ``(index, inside, song_of_window, notes_in_window)``.
+
+    Row w of ``index`` lists the note indices of window w (padded with 0 where ``inside`` is False).
+    """
+    n_songs = len(lengths)
+    grid_start = np.concatenate(([0], np.cumsum(grid_lengths)[:-1]))
+    # One increasing time line for all songs, so a single searchsorted finds every window's notes.
+    song_of_note = np.repeat(np.arange(n_songs), lengths)
+    times = grid_start[song_of_note] + onsets
+    windows_per_song = np.where(grid_lengths <= span, 1, (grid_lengths - span) // hop + 1)
+    song_of_window = np.repeat(np.arange(n_songs), windows_per_song)
+    first_window = np.concatenate(([0], np.cumsum(windows_per_song)[:-1]))
+    window_index = np.arange(len(song_of_window)) - first_window[song_of_window]
+    window_begin = grid_start[song_of_window] + window_index * hop
+    window_end = window_begin + np.minimum(span, grid_lengths)[song_of_window]
+    lo = np.searchsorted(times, window_begin, side="left")
+    hi = np.searchsorted(times, window_end, side="left")
+    kept = hi > lo
+    lo, hi, song_of_window = lo[kept], hi[kept], song_of_window[kept]
+    index = lo[:, None] + np.arange(int((hi - lo).max()))[None, :]
+    inside = index < hi[:, None]
+    return np.where(inside, index, 0), inside, song_of_window, hi - lo
+
+
+def _longest_equal_runs(pitches: np.ndarray, lengths: np.ndarray, index: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Paper mode's CENTR count: each window's longest run of equal consecutive notes (runs cut at the window's
+    first note; they never cross songs because each song's first note starts a run)."""
+    note_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    new_run = np.ones(len(pitches), dtype=bool)
+    new_run[1:] = pitches[1:] != pitches[:-1]
+    new_run[note_start[lengths > 0]] = True
+    run_start = np.flatnonzero(new_run)[np.cumsum(new_run) - 1]
+    run_length = np.arange(len(pitches)) - run_start + 1
+    clipped = np.minimum(run_length[index], np.arange(index.shape[1])[None, :] + 1)
+    return np.where(inside, clipped, 0).max(axis=1)
+
+
 def _window_scores(
     pitches: np.ndarray,
     lengths: np.ndarray,
@@ -112,32 +152,8 @@ def _window_scores(
     windows start at ``0, hop, 2*hop, ...`` and there are ``(grid - span) // hop + 1`` of them. Windows with
     no onset are left out of the mean.
     """
-    n_songs = len(lengths)
-    note_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    grid_start = np.concatenate(([0], np.cumsum(grid_lengths)[:-1]))
-    # One increasing time line for all songs, so a single searchsorted finds every window's notes.
-    song_of_note = np.repeat(np.arange(n_songs), lengths)
-    times = grid_start[song_of_note] + onsets
-
-    windows_per_song = np.where(grid_lengths <= span, 1, (grid_lengths - span) // hop + 1)
-    song_of_window = np.repeat(np.arange(n_songs), windows_per_song)
-    first_window = np.concatenate(([0], np.cumsum(windows_per_song)[:-1]))
-    window_index = np.arange(len(song_of_window)) - first_window[song_of_window]
-    window_begin = grid_start[song_of_window] + window_index * hop
-    window_end = window_begin + np.minimum(span, grid_lengths)[song_of_window]
-    lo = np.searchsorted(times, window_begin, side="left")
-    hi = np.searchsorted(times, window_end, side="left")
-
-    kept = hi > lo
-    lo, hi, song_of_window = lo[kept], hi[kept], song_of_window[kept]
-    notes_in_window = hi - lo
-    width = int(notes_in_window.max())
-    # Row w lists the note indices lo[w], lo[w]+1, ... of window w; `inside` masks the ones past hi[w].
-    position = np.arange(width)
-    index = lo[:, None] + position[None, :]
-    inside = index < hi[:, None]
-    index = np.where(inside, index, 0)
-
+    index, inside, song_of_window, notes_in_window = _window_notes(lengths, onsets, grid_lengths, span, hop)
+    position = np.arange(index.shape[1])
     labels = pitches % 12 if mode == "corrected" else pitches
     # Each window's notes sorted, padding (-1) first: a distinct value is a block of equal values.
     gathered = np.sort(np.where(inside, labels[index], -1), axis=1)
@@ -152,24 +168,15 @@ def _window_scores(
         low_limit - distinct + 1,
         np.where(distinct > high_limit, distinct - above_penalty_from + 1, 1),
     ).astype(np.float64)
-
     if mode == "paper":
-        # Longest run of equal consecutive notes in the window: the run ending at note j, cut at the window's
-        # first note. Runs never cross songs because each song's first note starts a run.
-        new_run = np.ones(len(pitches), dtype=bool)
-        new_run[1:] = pitches[1:] != pitches[:-1]
-        new_run[note_start[lengths > 0]] = True
-        run_start = np.flatnonzero(new_run)[np.cumsum(new_run) - 1]
-        run_length = np.arange(len(pitches)) - run_start + 1
-        clipped = np.minimum(run_length[index], position[None, :] + 1)
-        most = np.where(inside, clipped, 0).max(axis=1)
+        most = _longest_equal_runs(pitches, lengths, index, inside)
     else:
         # The most frequent pitch class is the longest block of equal values in the sorted row.
         block_start = np.maximum.accumulate(np.where(starts_block, position[None, :], 0), axis=1)
         most = np.where(is_note, position[None, :] - block_start + 1, 0).max(axis=1)
     centr = most / notes_in_window.astype(np.float64)
-
     # bincount adds the weights in window order, the same left-to-right sum as the library's sum().
+    n_songs = len(lengths)
     counted = np.bincount(song_of_window, minlength=n_songs)
     mean_lm = np.bincount(song_of_window, weights=lm, minlength=n_songs) / counted
     mean_centr = np.bincount(song_of_window, weights=centr, minlength=n_songs) / counted
