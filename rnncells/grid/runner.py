@@ -231,11 +231,13 @@ def generate_songs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, n
 
 
 def make_figures(runs: list[PlannedRun], paths: GridPaths, selected: list[str]) -> list[Path]:
-    """Box plots, learning curves per (variant, cell), piano rolls of each model's best song, a span plot."""
-    from rnncells.report.figures import box_plots, learning_curves, piano_roll, span_plot
+    """Box plots, memorisation and distance figures, learning curves per (variant, cell), piano rolls of each model's
+    best song, a span plot."""
+    from rnncells.report.figures import learning_curves, piano_roll, span_plot
+    from rnncells.report.set_figures import evaluation_figures
 
     evaluation = EvaluationFolder(paths.evaluation)
-    made = box_plots(evaluation.songs_path, paths.figures)
+    made = evaluation_figures(paths.evaluation, paths.figures)
     groups: dict[tuple[str, str], list[Path]] = {}
     for run in runs:
         folder = paths.run_folder(run.name)
