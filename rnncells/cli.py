@@ -12,10 +12,11 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import NoReturn
 
 from rnncells.config import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.grid.command import add_grid_command, add_report_command, run_grid_command, run_report_command
-from rnncells.options import add_options, given_options
+from rnncells.options import add_options, given_options, whole_number
 from rnncells.report.render import add_render_command, run_render
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, KeyError, RuntimeError, OSError)
@@ -41,7 +42,9 @@ def _add_dataset(commands) -> None:
         metavar="TRAIN,VALIDATION,TEST",
         help=f"ratios of the song split (default: {','.join(str(getattr(defaults, name)) for name in RATIO_FIELDS)})",
     )
-    build.add_argument("--jobs", type=int, default=None, help="processes for music21 parsing (default: all cores)")
+    build.add_argument(
+        "--jobs", type=whole_number(1), default=None, help="processes for music21 parsing (default: all cores)"
+    )
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     info = sub.add_parser(
         "info",
@@ -107,7 +110,7 @@ def _add_train(commands) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=int,
+        type=whole_number(1),
         help="CPU threads this run may use (default: the backend's own choice, every core); "
         "`grid run --jobs J` gives each of its J runs an equal share",
     )
@@ -178,7 +181,9 @@ def _add_generate(commands) -> None:
     )
     add_options(parser.add_argument_group("sampling ([generate] table)"), GenerateConfig)
     parser.add_argument("--checkpoint", default="best", help="best, last, or a .keras file of the run")
-    parser.add_argument("--note-steps", type=int, default=2, help="16ths per note for pitch-only runs (default 2)")
+    parser.add_argument(
+        "--note-steps", type=whole_number(1), default=2, help="16ths per note for pitch-only runs (default 2)"
+    )
     parser.add_argument("--name", help="label of this song set in evaluations (default: the run's model name)")
 
 
@@ -262,7 +267,7 @@ def _add_evaluate(commands) -> None:
         choices=["paper", "corrected"],
         help="paper: music_geometry_eval exactly; corrected: pitch classes, [5, 8], centricity",
     )
-    parser.add_argument("--span", type=int, default=12, help="window length of LM and CENTR (default 12)")
+    parser.add_argument("--span", type=whole_number(2), default=12, help="window length of LM and CENTR (default 12)")
     parser.add_argument("--rhythm", action="store_true", help="rhythm-aware LM and CENTR on the 16th grid")
 
 
@@ -413,8 +418,17 @@ def run_studio(args: argparse.Namespace) -> int:
     return serve(args.runs or SHIPPED_RUNS, port=args.port, host=args.host)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the README's one-line errors: ``rnncells: error: MESSAGE (see `rnncells COMMAND --help`)``,
+    exit code 2, no usage block (every subcommand's parser is one of these too)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"rnncells: error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rnncells",
         description="Compare recurrent memory cells on melody generation: datasets, training, generation, "
         "tonality metrics, LaTeX tables. Run `rnncells COMMAND --help` for each command.",
@@ -461,7 +475,12 @@ def main(argv: list[str] | None = None) -> int:
     quiet_tensorflow()
     args = build_parser().parse_args(argv)
     try:
-        return HANDLERS[args.command](args)
+        code = HANDLERS[args.command](args)
+        sys.stdout.flush()  # a reader that closed the pipe is noticed here, not at exit
+        return code
+    except BrokenPipeError:  # `rnncells ... | head -1`: the reader has all it wants; end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a process ended by SIGPIPE
     except KeyboardInterrupt:
         print("rnncells: interrupted; run the same command again to resume", file=sys.stderr)
         return 130

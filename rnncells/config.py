@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rnncells.fieldtypes import FieldTypeError, checked_fields
 from rnncells.music.melody import SCALES, key_to_pitch_class
 
 if sys.version_info >= (3, 11):
@@ -81,16 +83,22 @@ class DatasetConfig:
     def validate(self) -> None:
         if self.representation not in REPRESENTATIONS:
             raise ConfigError(f"representation {self.representation!r}: use one of {', '.join(REPRESENTATIONS)}")
+        if not self.variants or len(set(self.variants)) != len(self.variants):
+            raise ConfigError(f"variants {self.variants}: name each variant once, e.g. control,interval,transposed")
         for variant in self.variants:
             if variant not in VARIANTS:
                 raise ConfigError(f"variant {variant!r}: use one of {', '.join(VARIANTS)}")
         if self.transpose_rule not in ("floor", "ceil"):
             raise ConfigError(f"transpose_rule {self.transpose_rule!r}: use 'floor' (the study's data) or 'ceil'")
         ratios = (self.train_ratio, self.validation_ratio, self.test_ratio)
-        if min(ratios) < 0 or abs(sum(ratios) - 1.0) > 1e-9 or self.train_ratio <= 0:
+        if not (min(ratios) >= 0 and abs(sum(ratios) - 1.0) <= 1e-9 and self.train_ratio > 0):
             raise ConfigError(f"split ratios {ratios} must be >= 0, train > 0, and add up to 1")
         if self.min_notes < 2:
             raise ConfigError(f"min_notes {self.min_notes}: a song needs at least 2 notes")
+        if not 1 <= self.min_duration <= self.max_duration:
+            raise ConfigError(
+                f"min_duration {self.min_duration}, max_duration {self.max_duration}: need 1 <= min <= max (16ths)"
+            )
 
 
 @dataclass
@@ -114,8 +122,11 @@ class ModelConfig:
                 f"layers {self.layers} is outside 1-{self.max_layers}; pass --allow-deep (or raise max_layers) "
                 f"to go beyond {self.max_layers}"
             )
-        if self.units < 1:
-            raise ConfigError(f"units {self.units} must be at least 1")
+        for name in ("units", "max_layers"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
+        if self.embedding_dim is not None and self.embedding_dim < 1:
+            raise ConfigError(f"embedding_dim {self.embedding_dim} must be at least 1 (or left out: units)")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout {self.dropout} must be in [0, 1)")
 
@@ -161,8 +172,15 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "seq_length"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
-        if self.learning_rate <= 0:
-            raise ConfigError(f"learning_rate {self.learning_rate} must be positive")
+        for name in ("learning_rate", "lr_decay", "clip_norm"):
+            if not 0 < getattr(self, name) < math.inf:
+                raise ConfigError(f"{name} {getattr(self, name)} must be a positive finite number")
+        if not 0 <= self.save_every_seconds < math.inf:
+            raise ConfigError(f"save_every_seconds {self.save_every_seconds} must be a finite number >= 0")
+        if self.checkpoint_every_steps < 0:
+            raise ConfigError(f"checkpoint_every_steps {self.checkpoint_every_steps} must be >= 0 (0 is off)")
+        if self.keep_checkpoints < 1:
+            raise ConfigError(f"keep_checkpoints {self.keep_checkpoints} must be at least 1")
 
 
 @dataclass
@@ -246,8 +264,10 @@ class GenerateConfig:
             raise ConfigError(f"sampling {self.sampling!r}: use {', '.join(SAMPLINGS)}")
         if self.n_songs < 1 or self.length < 0:
             raise ConfigError("n_songs must be >= 1 and length >= 0")
-        if self.temperature <= 0:
-            raise ConfigError(f"temperature {self.temperature} must be positive")
+        if not 0 < self.temperature < math.inf:
+            raise ConfigError(f"temperature {self.temperature} must be a positive finite number")
+        if self.bpm is not None and not 0 < self.bpm < math.inf:
+            raise ConfigError(f"bpm {self.bpm} must be a positive finite number")
         if not 0 <= self.program <= 127:
             raise ConfigError(f"program {self.program}: General MIDI programs are 0-127")
         for name in ("top_k", "beam_size", "branch_factor", "steps_per_iteration"):
@@ -276,17 +296,27 @@ T = TypeVar("T")
 
 
 def from_dict(cls: type[T], values: dict[str, Any], where: str = "") -> T:
-    """Build ``cls`` from a mapping, refusing keys it does not have (typos fail loudly)."""
+    """Build ``cls`` from a mapping, refusing keys it does not have (typos fail loudly) and values of another type
+    than the field's annotation (:mod:`rnncells.fieldtypes`: ``"128"`` for a number, NaN, ``2.5`` for an int), then
+    ``validate()`` it; every error is one line naming ``where``."""
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - names)
     if unknown:
         raise ConfigError(
             f"{where or cls.__name__}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
         )
-    obj = cls(**values)
+    try:
+        obj = cls(**checked_fields(cls, dict(values), where))
+    except FieldTypeError as error:
+        raise ConfigError(str(error)) from None
     validate = getattr(obj, "validate", None)
     if validate:
-        validate()
+        try:
+            validate()
+        except ConfigError as error:
+            raise ConfigError(
+                f"{where}: {error}" if where and not str(error).startswith(where) else str(error)
+            ) from None
     return obj
 
 
@@ -299,6 +329,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML ({error})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML (not UTF-8 text)") from None
 
 
 def _toml_value(value: Any) -> str:
@@ -393,12 +425,15 @@ class GridConfig:
 
 def load_grid(path: str | Path, source: str | None = None) -> GridConfig:
     """Read a grid TOML file (``configs/*.toml``); ``source`` replaces ``[dataset] source`` when given."""
+    from rnncells.grid.validate import check_grid_plan, check_grid_tables
+
     tables = read_toml(path)
     where = str(path)
     known = {f.name for f in dataclasses.fields(GridConfig)}
     unknown = sorted(set(tables) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    check_grid_tables(tables, where)  # every value's type and range, one line each (rnncells.grid.validate)
     values = dict(tables)
     dataset = {**tables.get("dataset", {}), **({"source": source} if source else {})}
     values["dataset"] = from_dict(DatasetConfig, dataset, f"{where} [dataset]")
@@ -410,4 +445,5 @@ def load_grid(path: str | Path, source: str | None = None) -> GridConfig:
         grid.validate()
     except ConfigError as error:
         raise ConfigError(f"{where}: {error}") from None
+    check_grid_plan(grid, where)
     return grid

@@ -44,6 +44,7 @@ from rnncells.evaluation import (
     EvaluationFolder,
     baseline_scope,
 )
+from rnncells.locks import locks_folder
 from rnncells.memorisation import MemorisationError, TrainingIndex, check_threshold, measure
 from rnncells.midi_sets import load_inputs
 from rnncells.music import metrics
@@ -295,6 +296,7 @@ def _check_options(baseline: str, copy_threshold: int) -> int:
         raise EvaluationError(str(error)) from None
 
 
+@locks_folder("out_dir", "rnncells evaluate")  # one writer per evaluation folder (rnncells.locks)
 def evaluate_song_sets(
     song_dirs: list[Path],
     dataset_dir: Path | None,

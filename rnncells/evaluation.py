@@ -11,7 +11,8 @@
     tests.csv                  TESTS_COLUMNS: pairwise Mann-Whitney U per metric, Holm-corrected
     comparison.csv             COMPARISON_COLUMNS: Yang & Lerch, each set's features against the training set
     memorisation.csv           MEMORISATION_SUMMARY_COLUMNS: per model, copied songs and tonality without them
-    evaluation.json            inputs, settings, the file list; written last, so its presence means "complete"
+    evaluation.json            inputs, settings, the file list and each table's size and sha256 (checksums); written
+                               last, so its presence means "complete"
 
 A model is any song set: a folder written by ``rnncells generate`` or a set of plain MIDI files (variant
 MIDI_VARIANT). The dataset's songs (its training split, or every split) are scored as one more model named
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnncells.files import write_atomic, write_json_atomic
+from rnncells.files import Damage, damaged_files, record_files, write_atomic, write_json_atomic
 from rnncells.memorisation import COLUMNS as MEMORISATION_COLUMNS
 from rnncells.music.features import MUSPY_FEATURES
 from rnncells.music.metrics import FEATURE_NAMES, SCORE_COLUMNS
@@ -129,12 +130,21 @@ class EvaluationFolderError(ValueError):
     """An evaluation file that is missing or damaged; the message names the file and the fix."""
 
 
+def _read_csv(path: Path, **options) -> pd.DataFrame:
+    """``pd.read_csv`` whose errors (a truncated, binary or empty file) are one line naming the file."""
+    try:
+        return pd.read_csv(path, **options)
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:  # UnicodeDecodeError too
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise EvaluationFolderError(f"{path}: damaged ({reason}); run `rnncells evaluate` again") from None
+
+
 def read_songs_table(path: str | Path) -> pd.DataFrame:
     """A songs.csv (at any path), checked to hold SONGS_REQUIRED; empty cells are NaN."""
     path = Path(path)
     if not path.is_file():
         raise EvaluationFolderError(f"{path.parent}: no {path.name}; expected {HINT}")
-    table = pd.read_csv(path)
+    table = _read_csv(path)
     missing = [column for column in SONGS_REQUIRED if column not in table.columns]
     if missing:
         raise EvaluationFolderError(
@@ -180,7 +190,19 @@ class EvaluationFolder:
             if name not in tables:
                 (self.path / name).unlink(missing_ok=True)  # stale, from an earlier run with other inputs
         files = sorted(tables) + [RECORD_FILE]
-        write_json_atomic(self.path / RECORD_FILE, {**record, "format_version": FORMAT_VERSION, "files": files})
+        record = {**record, "format_version": FORMAT_VERSION, "files": files}
+        write_json_atomic(self.path / RECORD_FILE, {**record, "checksums": record_files(self.path, sorted(tables))})
+
+    def damage(self, deep: bool = True) -> list[Damage]:
+        """What no longer matches evaluation.json's ``checksums`` (a table deleted, truncated or, read in full,
+        changed); empty for a sound evaluation and for one without evaluation.json (not finished)."""
+        if not self.is_complete():
+            return []
+        try:
+            record = self.read_record()
+        except EvaluationFolderError as error:
+            return [Damage(self.path / RECORD_FILE, str(error))]
+        return damaged_files(self.path, record.get("checksums", {}), deep)
 
     # -- reading ----------------------------------------------------------------------------------------------
     def _check_folder(self) -> None:
@@ -194,7 +216,7 @@ class EvaluationFolder:
             raise EvaluationFolderError(f"{self.path}: no {name}; expected {HINT}")
         # Text stays text ("00012" is a song id, not 12) and the baseline's empty cell stays ""; an empty number
         # (layers of the baseline, the variance of one song) is NaN.
-        table = pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
+        table = _read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
         for column in TEXT_COLUMNS:
             if column in table:
                 table[column] = table[column].fillna("")

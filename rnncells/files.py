@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,58 @@ def write_jsonl_atomic(path: str | Path, rows: Iterable[Any]) -> Path:
 
 
 def read_jsonl(path: str | Path) -> list[Any]:
-    """Read a JSON-lines file written by :func:`write_jsonl_atomic`."""
+    """Read a JSON-lines file written by :func:`write_jsonl_atomic`; a damaged line is a one-line error naming it."""
+    rows = []
     with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        for number, line in enumerate(handle, start=1):
+            try:
+                rows.extend([json.loads(line)] if line.strip() else [])
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}: damaged line {number} ({error.msg})") from None
+    return rows
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A damaged or missing file of a folder, and the one line that says so (naming the file)."""
+
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def file_digest(path: str | Path) -> dict[str, Any]:
+    """``{"size": bytes, "sha256": hex}`` of a file, as a folder's record lists what it wrote."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"size": Path(path).stat().st_size, "sha256": digest.hexdigest()}
+
+
+def record_files(folder: str | Path, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """:func:`file_digest` of each named file of ``folder`` (paths relative to it, ``/``-separated)."""
+    return {name: file_digest(Path(folder) / name) for name in sorted(names)}
+
+
+def damaged_files(folder: str | Path, recorded: Any, deep: bool = True) -> list[Damage]:
+    """What differs from a record of :func:`record_files`: ``PATH: missing``, ``PATH: N bytes, recorded M`` or
+    (``deep``, reading every file) ``PATH: content differs from its recorded sha256``; an unreadable record is
+    itself reported."""
+    folder = Path(folder)
+    if not isinstance(recorded, dict) or not all(isinstance(v, dict) for v in recorded.values()):
+        return [Damage(folder, f"{folder}: its record's list of files is damaged")]
+    problems = []
+    for name, expected in sorted(recorded.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(Damage(path, f"{path}: missing"))
+            continue
+        size = path.stat().st_size
+        if size != expected.get("size"):
+            problems.append(Damage(path, f"{path}: {size} bytes, recorded {expected.get('size')} (truncated)"))
+        elif deep and file_digest(path)["sha256"] != expected.get("sha256"):
+            problems.append(Damage(path, f"{path}: content differs from its recorded sha256 (damaged)"))
+    return problems

@@ -23,9 +23,10 @@ import numpy as np
 from rnncells.config import ConfigError, GenerateConfig
 from rnncells.data.vocab import UnknownTokenError
 from rnncells.keys import MIDI_REGISTER, Register, ScaleMask, decode, key_register, tonic_pitch
+from rnncells.locks import folder_lock
 from rnncells.models.factory import build_model, load_checkpoint_weights
 from rnncells.music.melody import STEPS_PER_BAR, Note, note_name, scale_pitch_classes
-from rnncells.primers import Primer, keyed_primer, midi_primer, study_primer, text_primer
+from rnncells.primers import Primer, primer_for
 from rnncells.runs import Run, load_run
 from rnncells.sampling import Stepper, beam_search, sample_songs
 from rnncells.songs import SongSetFolder
@@ -77,18 +78,9 @@ def fit_to_bars(pitches: list[int], durations: list[int], bars: int) -> tuple[li
 
 def choose_primer(run: Run, config: GenerateConfig, pitch_classes: frozenset[int]) -> tuple[Primer, int | None]:
     """The primer (MIDI file, text, key or the study's) and the key's octave (None without a key)."""
+    track = run.folder.read_config().dataset.get("track") if config.primer_midi else None
     variant, representation = run.info["variant"], run.info["representation"]
-    octave = (config.octave or 0) if config.key else None
-    if config.primer and config.primer_midi:
-        raise ConfigError("give --primer or --primer-midi, not both")
-    if config.primer_midi:
-        track = run.folder.read_config().dataset.get("track")
-        return midi_primer(config.primer_midi, run.vocabulary, variant, representation, track), octave
-    if config.primer:
-        return text_primer(config.primer, variant, representation), octave
-    if config.key:
-        return keyed_primer(run.vocabulary, variant, config.key, config.octave, pitch_classes)
-    return study_primer(run.vocabulary, variant, representation), octave
+    return primer_for(config, run.vocabulary, variant, representation, track, pitch_classes)
 
 
 def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
@@ -205,29 +197,33 @@ def generate(
     ``name`` labels the song set in evaluations (default: the run's model name, e.g. ``control-lstm-3``).
     """
     config.validate()
+    if note_steps < 1:
+        raise ConfigError(f"note_steps {note_steps} must be at least 1 (16ths per note of a pitch-only run)")
     song_set = SongSetFolder(out_dir)
     check_output(song_set, config.overwrite)
     run = load_run(run_dir)
     plan = plan_generation(run, config, note_steps)
-    songs, fallbacks = draw_songs(run, checkpoint, plan, config)
-    if config.overwrite:
-        song_set.clear()
-    write_songs(song_set, run, songs, plan, config, note_steps)
-    song_set.write_generation(
-        {
-            "model_name": name or run.model_name,
-            "variant": run.info["variant"],
-            "cell": run.info["cell"],
-            "layers": run.info["layers"],
-            "units": run.info.get("units"),
-            "representation": run.info["representation"],
-            "run": str(run.path.resolve()),
-            "dataset": run.info["dataset"],
-            "checkpoint": str(run.checkpoint(checkpoint).name),
-            "bpm": config.bpm or run.info.get("bpm") or 120.0,
-            "note_steps": note_steps,
-            **plan.record(config, fallbacks),
-            "config": asdict(config),
-        },
-    )
+    with folder_lock(song_set.path, "rnncells generate"):  # one writer per song folder (rnncells.locks)
+        check_output(song_set, config.overwrite)  # again, now that no one else writes it
+        songs, fallbacks = draw_songs(run, checkpoint, plan, config)
+        if config.overwrite:
+            song_set.clear()
+        write_songs(song_set, run, songs, plan, config, note_steps)
+        song_set.write_generation(
+            {
+                "model_name": name or run.model_name,
+                "variant": run.info["variant"],
+                "cell": run.info["cell"],
+                "layers": run.info["layers"],
+                "units": run.info.get("units"),
+                "representation": run.info["representation"],
+                "run": str(run.path.resolve()),
+                "dataset": run.info["dataset"],
+                "checkpoint": str(run.checkpoint(checkpoint).name),
+                "bpm": config.bpm or run.info.get("bpm") or 120.0,
+                "note_steps": note_steps,
+                **plan.record(config, fallbacks),
+                "config": asdict(config),
+            },
+        )
     return song_set.path

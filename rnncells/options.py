@@ -18,6 +18,22 @@ from typing import Any
 METAVARS = {int: "N", float: "X", str: "TEXT"}
 
 
+def whole_number(minimum: int):
+    """An argparse ``type`` taking whole numbers of at least ``minimum`` (``--jobs 0`` is refused in one line)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value}: expected a whole number >= {minimum}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
 def comma_list(text: str) -> list[str]:
     """``"control, interval"`` -> ``["control", "interval"]``: how list fields are written on the command line."""
     return [part.strip() for part in text.split(",") if part.strip()]

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rnncells.config import ConfigError
+from rnncells.config import ConfigError, GenerateConfig
 from rnncells.data.build import song_tokens
 from rnncells.data.vocab import Token, Vocabulary, as_token
 from rnncells.keys import MIDDLE_C, tonic_pitch
@@ -174,6 +174,28 @@ def keyed_primer(
     tonic = MIDDLE_C + pitch_class + 12 * octave
     first = min((t for t in vocabulary.values if _value(t) == tonic), key=lambda t: abs(t[1] - 4) if pairs else 0)
     return Primer(None, [first], "key"), octave
+
+
+def primer_for(
+    config: GenerateConfig,
+    vocabulary: Vocabulary,
+    variant: str,
+    representation: str,
+    track: str | None,
+    pitch_classes: frozenset[int],
+) -> tuple[Primer, int | None]:
+    """The primer ``config`` asks for (MIDI file, text, key or the study's) and the key's octave (None without a
+    key); no Keras, so a grid checks it against each variant's vocabulary before anything trains."""
+    octave = (config.octave or 0) if config.key else None
+    if config.primer and config.primer_midi:
+        raise ConfigError("give --primer or --primer-midi, not both")
+    if config.primer_midi:
+        return midi_primer(config.primer_midi, vocabulary, variant, representation, track), octave
+    if config.primer:
+        return text_primer(config.primer, variant, representation), octave
+    if config.key:
+        return keyed_primer(vocabulary, variant, config.key, config.octave, pitch_classes)
+    return study_primer(vocabulary, variant, representation), octave
 
 
 def _value(token: Token) -> int:

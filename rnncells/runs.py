@@ -7,7 +7,8 @@ A run folder holds everything needed to read, repeat or extend one training run:
                            and hash, median BPM, seed, library versions
     vocabulary.json        token values in index order, and their labels
     metrics.csv            one row per epoch (METRIC_COLUMNS): loss, accuracy, perplexity for train and validation
-    state.json             epochs done, steps done, best score (written after each finished epoch)
+    state.json             epochs done, steps done, best score, and the size and sha256 of each file of the save
+                           (RECORDED_FILES); written last of each save
     checkpoints/           last.keras, best.keras (lowest validation loss), step-NNNNNNN-loss-X.keras every N steps,
                            resume.npz (weights and optimizer state for continuing exactly)
     tensorboard/           train/ and validation/ scalars
@@ -17,6 +18,12 @@ A grid (or a user) may write ``config.toml`` alone into a new folder and hand it
 such a folder counts as fresh. ``run.json`` is written after the config and the vocabulary, so its presence marks a
 started run; ``state.json`` is written last of each save, so its presence marks finished epochs.
 Every other module goes through this one to open these files.
+
+Damage. :meth:`RunFolder.damage` (rnncells.run_damage) lists what no longer matches state.json's record (a file
+missing, truncated or, read in full, changed) or cannot be read (run.json, config.toml, vocabulary.json,
+state.json, metrics.csv, the resume point). The views (VIEW_FILES) are made again from the resume point by
+``rnncells train`` on the same folder; other damage needs the run trained again or a good copy put back. The
+folder's lock file (rnncells.locks) is none of the run's files.
 """
 
 from __future__ import annotations
@@ -33,7 +40,8 @@ import numpy as np
 
 from rnncells.config import ConfigError, DatasetConfig, ModelConfig, TrainConfig, from_dict, read_toml, to_toml
 from rnncells.data.vocab import Vocabulary
-from rnncells.files import write_atomic, write_json_atomic, write_text_atomic
+from rnncells.files import Damage, record_files, write_atomic, write_json_atomic, write_text_atomic
+from rnncells.locks import LOCK_FILE
 
 CONFIG_FILE = "config.toml"
 RECORD_FILE = "run.json"
@@ -53,6 +61,12 @@ METRIC_COLUMNS = (
     "seconds",
 )
 SELECT_BY = {"val_loss": "validation loss", "loss": "training loss"}
+RESUME_FILE = "checkpoints/resume.npz"
+# The files of each save whose size and sha256 state.json records. config.toml is rewritten when epochs grow, and
+# the resume point is committed first (it may be a save ahead of state.json): both are checked by reading them.
+RECORDED_FILES = ("checkpoints/last.keras", "checkpoints/best.keras", METRICS_FILE, RECORD_FILE, VOCABULARY_FILE)
+# What ``rnncells train`` on the folder makes again from the resume point; the rest cannot be made again.
+VIEW_FILES = (STATE_FILE, METRICS_FILE, "checkpoints/last.keras", "checkpoints/best.keras", VOCABULARY_FILE)
 # Fields that change how a run is carried out (how long, how often it saves) but not what it computes.
 OPERATIONAL_FIELDS = ("epochs", "save_every_seconds", "checkpoint_every_steps", "keep_checkpoints")
 
@@ -180,7 +194,11 @@ class RunFolder:
         """No run yet: the folder is missing, empty, or holds only a ``config.toml`` handed to it."""
         if self.is_run():
             return False
-        return not self.path.exists() or {p.name for p in self.path.iterdir()} <= {CONFIG_FILE, VOCABULARY_FILE}
+        return not self.path.exists() or {p.name for p in self.path.iterdir()} <= {
+            CONFIG_FILE,
+            VOCABULARY_FILE,
+            LOCK_FILE,
+        }
 
     def check_is_run(self) -> None:
         if not self.is_run():
@@ -211,8 +229,12 @@ class RunFolder:
             return self.path.name
 
     def read_vocabulary(self) -> Vocabulary:
-        saved = _read_json(self.path / VOCABULARY_FILE, f"retrain the run with `rnncells train --out {self.path}`")
-        return Vocabulary(saved["values"], saved["variant"])
+        fix = f"retrain the run with `rnncells train --out {self.path}`"
+        saved = _read_json(self.path / VOCABULARY_FILE, fix)
+        try:
+            return Vocabulary(saved["values"], saved["variant"])
+        except (KeyError, TypeError, ValueError):
+            raise RunError(f"{self.path / VOCABULARY_FILE}: damaged (fields missing); {fix}") from None
 
     def write_vocabulary(self, vocabulary: Vocabulary, variant: str) -> None:
         write_json_atomic(
@@ -232,8 +254,14 @@ class RunFolder:
         except (KeyError, TypeError, ValueError):
             raise RunError(f"{path}: damaged (fields missing); delete {self.path} and train it again") from None
 
-    def write_state(self, state: RunState) -> None:
-        write_json_atomic(self.path / STATE_FILE, asdict(state))
+    def write_state(self, state: RunState, files: dict | None = None) -> None:
+        """state.json: ``state``, and the record of the save's files (:func:`rnncells.files.record_files`)."""
+        write_json_atomic(self.path / STATE_FILE, {**asdict(state), **({"files": files} if files else {})})
+
+    def recorded_files(self) -> dict | None:
+        """state.json's record of the files of the last save (None before the first, or in an older run)."""
+        saved = _read_json(self.path / STATE_FILE, f"run `rnncells train --out {self.path}` again")
+        return saved.get("files") if isinstance(saved, dict) else None
 
     @property
     def epochs_done(self) -> int:
@@ -244,14 +272,17 @@ class RunFolder:
         """The rows of metrics.csv as numbers (epoch and step as int)."""
         if not self.metrics_path.is_file():
             return []
-        with open(self.metrics_path, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            if tuple(reader.fieldnames or ()) != METRIC_COLUMNS:
-                raise RunError(f"{self.metrics_path}: unexpected columns; expected {','.join(METRIC_COLUMNS)}")
-            try:
+        fix = f"run `rnncells train --out {self.path}` again to write it from the run's resume point"
+        try:
+            with open(self.metrics_path, newline="", encoding="utf-8") as handle:
+                reader = csv.DictReader(handle)
+                if tuple(reader.fieldnames or ()) != METRIC_COLUMNS:
+                    raise RunError(f"{self.metrics_path}: unexpected columns; {fix}")
                 return [{k: (int(v) if k in ("epoch", "step") else float(v)) for k, v in row.items()} for row in reader]
-            except (TypeError, ValueError):
-                raise RunError(f"{self.metrics_path}: damaged row; delete {self.path} and train it again") from None
+        except (TypeError, ValueError, csv.Error) as error:  # UnicodeDecodeError is a ValueError
+            if isinstance(error, RunError):
+                raise
+            raise RunError(f"{self.metrics_path}: damaged ({type(error).__name__}); {fix}") from None
 
     def write_metrics(self, rows: list[dict]) -> None:
         buffer = io.StringIO()
@@ -267,6 +298,18 @@ class RunFolder:
         """Drop rows of epochs after the last finished one (a kill between the metrics and the state)."""
         if self.metrics_path.is_file():
             self.write_metrics([row for row in self.read_metrics() if row["epoch"] <= epochs_done])
+
+    # -- damage (rnncells.run_damage reads the folder through the methods above) ------------------------------
+    def damage(self, deep: bool = True) -> list[Damage]:
+        """What is damaged or missing in a started run (module docstring), one line each; ``deep`` reads every
+        recorded file and the resume point in full, else compares sizes. Empty for a sound or unstarted run."""
+        from rnncells.run_damage import run_damage
+
+        return run_damage(self, deep)
+
+    def can_redo(self, damage: list[Damage]) -> bool:
+        """True when ``rnncells train`` on this folder makes every damaged file again from the resume point."""
+        return all(str(d.path.relative_to(self.path)) in VIEW_FILES for d in damage) and self.resume_path.is_file()
 
     def best_score(self, select_by: str = "val_loss") -> float | None:
         """The lowest ``val_loss`` (or ``loss``) over the run's epochs; a run without validation scores its
@@ -330,9 +373,11 @@ def write_resume_point(folder: RunFolder, point: ResumePoint) -> None:
 
 def write_views(folder: RunFolder, point: ResumePoint) -> None:
     """metrics.csv and state.json as the resume point says; state.json goes last, so once it names an epoch,
-    everything of that epoch (resume point, checkpoints, metrics) is on disk."""
+    everything of that epoch (resume point, checkpoints, metrics) is on disk, and it records the size and sha256
+    of each (RECORDED_FILES) for :meth:`RunFolder.damage`."""
     folder.write_metrics(point.metrics)
-    folder.write_state(point.state)
+    recorded = [name for name in RECORDED_FILES if (folder.path / name).is_file()]
+    folder.write_state(point.state, record_files(folder.path, recorded))
 
 
 def committed_state(folder: RunFolder) -> RunState | None:

@@ -7,8 +7,11 @@
     generation.json    who made the songs (model_name, variant, cell, layers, units, representation, run,
                        dataset, checkpoint), bpm, note_steps, the primer used (source, base_note, tokens, moved),
                        what was generated (length sampled and why, bars, key, scale, octave, tonic, register,
-                       sampling, mask_fallbacks) and the generation config; written last, so its presence means
-                       the set is complete
+                       sampling, mask_fallbacks), the generation config and ``files`` (size and sha256 of each
+                       MIDI file and of songs.jsonl); written last, so its presence means the set is complete
+
+:meth:`SongSetFolder.damage` lists what no longer matches that record (a deleted or changed song file); the
+folder's lock file (rnncells.locks) is none of the set's files.
 
 Files named like a song (``song_NNN.*``, e.g. a rendered ``song_000.wav``) belong to the set:
 :meth:`SongSetFolder.clear` removes them with it.
@@ -26,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from rnncells.config import GenerateConfig
-from rnncells.files import write_json_atomic, write_jsonl_atomic
+from rnncells.files import Damage, damaged_files, record_files, write_json_atomic, write_jsonl_atomic
+from rnncells.locks import LOCK_FILE
 from rnncells.music.melody import Note
 from rnncells.music.midi import write_midi
 
@@ -109,11 +113,30 @@ class SongSetFolder:
         write_jsonl_atomic(self.songs_path, rows)
 
     def write_generation(self, record: dict) -> None:
-        write_json_atomic(self.generation_path, record)
+        """generation.json: ``record`` and the size and sha256 of every song file and of songs.jsonl."""
+        names = [SONGS_FILE, *(p.name for p in self.path.glob("song_*.mid"))]
+        write_json_atomic(self.generation_path, {**record, "files": record_files(self.path, names)})
+
+    def damage(self, deep: bool = True) -> list[Damage]:
+        """What no longer matches generation.json's record of the set's files (``deep`` reads them in full); empty
+        for a sound set and for a folder without generation.json (no finished set)."""
+        if not self.generation_path.is_file():
+            return []
+        try:
+            record = self.read_generation()
+        except SongSetError as error:
+            return [Damage(self.generation_path, str(error))]
+        if "files" not in record:  # an older set: its songs.jsonl and each song's MIDI file
+            try:
+                indices = [int(row.get("index", line)) for line, row in enumerate(self.read_songs())]
+            except (SongSetError, TypeError, ValueError, AttributeError) as error:
+                return [Damage(self.songs_path, f"{self.songs_path}: damaged ({error})")]
+            return [Damage(p, f"{p}: missing") for p in map(self.midi_path, indices) if not p.is_file()]
+        return damaged_files(self.path, record["files"], deep)
 
     def is_empty(self) -> bool:
         """True when the folder is missing or holds nothing."""
-        return not self.path.exists() or not any(self.path.iterdir())
+        return not self.path.exists() or not any(p.name != LOCK_FILE for p in self.path.iterdir())
 
     def clear(self) -> None:
         """Remove the song set (generation.json first, so a half-cleared folder never reads as complete).
@@ -130,13 +153,14 @@ class SongSetFolder:
             )
         self.generation_path.unlink(missing_ok=True)
         for path in sorted(self.path.iterdir()):
-            path.unlink(missing_ok=True)
+            if path.name != LOCK_FILE:  # a writer's lock stays while it writes
+                path.unlink(missing_ok=True)
 
     def foreign_files(self) -> list[str]:
         """The names of what the folder holds besides the song set's files (module docstring)."""
         if not self.path.is_dir():
             return []
-        ours = {SONGS_FILE, GENERATION_FILE}
+        ours = {SONGS_FILE, GENERATION_FILE, LOCK_FILE}
         return sorted(
             p.name for p in self.path.iterdir() if not (p.is_file() and (p.name in ours or SONG_FILE.match(p.name)))
         )

@@ -13,7 +13,10 @@ run's resume point (weights, optimizer, the best weights so far, progress and me
 atomic file every ``save_every_seconds``, at the end, and when SIGTERM or SIGINT arrives (the current epoch is
 finished first); ``last.keras``, ``best.keras``, ``metrics.csv`` and ``state.json`` are then rewritten from it.
 A run killed at any instant resumes from its last commit and redoes the epochs after it with the same result.
-Running again on the same folder with more epochs continues from the last committed epoch.
+Running again on the same folder with more epochs continues from the last committed epoch; running it again on a
+finished run whose views are damaged or missing (state.json, metrics.csv, last.keras, best.keras, vocabulary.json;
+rnncells.runs ``RunFolder.damage``) makes them again from the resume point. The run folder is locked while
+training (rnncells.locks): a second trainer on it stops with one line naming the first.
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ from rnncells.config import ModelConfig, TrainConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.data.windows import Windows, load_variant, per_song_windows, training_windows
 from rnncells.files import remove_stale_temp_files, write_atomic
+from rnncells.locks import folder_lock
 from rnncells.models.factory import build_model, copy_trainable_weights, reset_states, track_carried_state
 from rnncells.runs import (
+    VOCABULARY_FILE,
     ResumePoint,
     RunConfig,
     RunError,
@@ -268,24 +273,29 @@ def train(
     vocabulary = Vocabulary(manifest["vocabulary"], train.variant)
     windows = training_windows(rows, vocabulary, train)
     validation = validation_windows(rows, vocabulary)
-    remove_stale_temp_files(folder.path)
-    config = RunConfig(manifest["parameters"], model, train)
-    _check_same_run(folder, config, manifest["content_hash"])
-    committed = committed_state(folder) if folder.is_run() else None
-    if committed and committed.epochs_done >= train.epochs and folder.read_state() == committed:
-        print(f"{folder.path}: already trained {committed.epochs_done} epochs (asked {train.epochs}); nothing to do")
-        return folder.path
+    with folder_lock(folder.path, "rnncells train"):  # one writer per run folder (rnncells.locks)
+        remove_stale_temp_files(folder.path)
+        config = RunConfig(manifest["parameters"], model, train)
+        _check_same_run(folder, config, manifest["content_hash"])
+        committed = committed_state(folder) if folder.is_run() else None
+        damage = folder.damage() if committed else []  # views a kill or a disk left behind or broke
+        if committed and committed.epochs_done >= train.epochs and not damage and folder.read_state() == committed:
+            done = committed.epochs_done
+            print(f"{folder.path}: already trained {done} epochs (asked {train.epochs}); nothing to do")
+            return folder.path
 
-    trainer = _Trainer(folder, model, train, vocabulary)
-    if committed:
-        trainer.restore()
-    folder.write_config(config)  # also records a grown epoch count
-    if not committed:
-        _write_run_files(folder, dataset_dir, manifest, vocabulary, model, train)
-    if committed and committed.epochs_done >= train.epochs:
-        trainer.commit(final=True)  # a kill during the last save left the views behind: finish them
-    else:
-        _train_epochs(trainer, windows, validation, progress, model_name(train.variant, model))
+        trainer = _Trainer(folder, model, train, vocabulary)
+        if committed:
+            trainer.restore()
+        folder.write_config(config)  # also records a grown epoch count
+        if not committed:
+            _write_run_files(folder, dataset_dir, manifest, vocabulary, model, train)
+        elif any(d.path.name == VOCABULARY_FILE for d in damage):
+            folder.write_vocabulary(vocabulary, train.variant)
+        if committed and committed.epochs_done >= train.epochs:
+            trainer.commit(final=True)  # the views are behind the resume point, or damaged: make them again
+        else:
+            _train_epochs(trainer, windows, validation, progress, model_name(train.variant, model))
     return folder.path
 
 

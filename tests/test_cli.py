@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.data.test_dataset_build import broken_folder
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def rnncells(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -80,3 +83,69 @@ def test_train_and_generate_from_config_files_with_flags_on_top(small_dataset, t
     assert len(list(songs.glob("song_*.mid"))) == 3
     used = json.loads((songs / "generation.json").read_text())["config"]
     assert (used["n_songs"], used["length"], used["sampling"], used["top_k"]) == (3, 8, "topk", 2)
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("rnncells: error: "), result.stderr
+    return lines[0]
+
+
+def test_argument_errors_are_one_line_naming_the_help_to_read():
+    assert one_line_error(rnncells("train", "--dataset", "d")).endswith(
+        "the following arguments are required: --out (see `rnncells train --help`)"
+    )
+    assert "invalid choice: 'bogus'" in one_line_error(rnncells("bogus"))
+    assert "--note-steps: 0: expected a whole number >= 1" in one_line_error(
+        rnncells("generate", "--run", "r", "--out", "o", "--note-steps", "0")
+    )
+    assert "--jobs: 0: expected a whole number >= 1" in one_line_error(rnncells("grid", "run", "g.toml", "--jobs", "0"))
+
+
+def test_nan_and_out_of_range_numbers_are_refused_on_every_command():
+    for args, message in (
+        (["train", "--dataset", "d", "--out", "o", "--learning-rate", "nan"], "learning_rate = nan"),
+        (["train", "--dataset", "d", "--out", "o", "--learning-rate", "inf"], "learning_rate = inf"),
+        (["train", "--dataset", "d", "--out", "o", "--lr-decay", "-0.5"], "lr_decay -0.5"),
+        (["train", "--dataset", "d", "--out", "o", "--checkpoint-every", "-3"], "checkpoint_every_steps -3"),
+        (["generate", "--run", "r", "--out", "o", "--temperature", "nan"], "temperature = nan"),
+        (["generate", "--run", "r", "--out", "o", "--bars", "-1"], "bars -1"),
+        (["generate", "--run", "r", "--out", "o", "--bars", "0"], "bars 0"),
+        (["generate", "--run", "r", "--out", "o", "--bpm", "0"], "bpm 0.0"),
+        (["generate", "--run", "r", "--out", "o", "--top-k", "0"], "top_k 0"),
+        (["dataset", "build", "--source", "s", "--out", "o", "--variants", ","], "variants []"),
+        (["evaluate", "--out", "o", "--span", "1"], "--span: 1: expected a whole number >= 2"),
+    ):
+        assert message in one_line_error(rnncells(*args)), args
+
+
+def closed_pipe(*args: str) -> subprocess.CompletedProcess:
+    """The command with its output going into a pipe whose reader has gone (`rnncells ... | head -1`)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        command = [sys.executable, "-m", "rnncells.cli", *args]
+        return subprocess.run(command, stdout=write, stderr=subprocess.PIPE, text=True, timeout=600)
+    finally:
+        os.close(write)
+
+
+def test_a_closed_pipe_ends_quietly(small_dataset, tmp_path):
+    info = closed_pipe("dataset", "info", str(small_dataset), "--json")
+    assert info.returncode == 141 and info.stderr == ""
+    status = closed_pipe("grid", "status", str(REPO / "configs" / "quick.toml"), "--out", str(tmp_path / "o"))
+    assert status.returncode == 141 and status.stderr == ""
+
+
+def test_a_second_writer_of_a_folder_exits_2_naming_the_first(tmp_path):
+    from tests.test_locks import holder
+
+    process = holder(tmp_path / "out")
+    try:
+        evaluate = one_line_error(rnncells("evaluate", "--out", str(tmp_path / "out")))
+        quick = str(REPO / "configs" / "quick.toml")
+        grid = one_line_error(rnncells("grid", "run", quick, "--out", str(tmp_path / "out")))
+    finally:
+        process.kill()
+        process.wait()
+    assert f"in use by PID {process.pid} on " in evaluate and f"in use by PID {process.pid} on " in grid

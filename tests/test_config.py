@@ -9,7 +9,7 @@ import re
 import pytest
 
 from rnncells.cli import build_parser, generate_config, train_configs
-from rnncells.config import ConfigError, DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
+from rnncells.config import ConfigError, DatasetConfig, GenerateConfig, ModelConfig, TrainConfig, from_dict
 from rnncells.options import add_options, comma_list, flag_names, given_options
 
 # One value per field, different from its default and valid, given on the command line as text.
@@ -185,3 +185,41 @@ def test_add_options_types_and_refusals():
 
     with pytest.raises(TypeError, match="no help text"):
         add_options(argparse.ArgumentParser(), Undocumented)
+
+
+@pytest.mark.parametrize(
+    ("cls", "values", "message"),
+    [
+        (TrainConfig, {"learning_rate": float("nan")}, "learning_rate = nan: expected a finite number"),
+        (TrainConfig, {"learning_rate": float("inf")}, "learning_rate = inf: expected a finite number"),
+        (TrainConfig, {"epochs": 2.5}, "epochs = 2.5: expected a whole number"),
+        (TrainConfig, {"epochs": True}, "epochs = true: expected a whole number"),
+        (ModelConfig, {"units": "128"}, 'units = "128": expected a whole number'),
+        (ModelConfig, {"embedding_dim": 0}, "embedding_dim 0 must be at least 1"),
+        (TrainConfig, {"lr_decay": -0.5}, "lr_decay -0.5 must be a positive finite number"),
+        (TrainConfig, {"checkpoint_every_steps": -1}, "checkpoint_every_steps -1 must be >= 0"),
+        (TrainConfig, {"keep_checkpoints": 0}, "keep_checkpoints 0 must be at least 1"),
+        (GenerateConfig, {"temperature": float("nan")}, "temperature = nan: expected a finite number"),
+        (GenerateConfig, {"bars": 0}, "bars 0 must be at least 1"),
+        (GenerateConfig, {"bpm": 0}, "bpm 0.0 must be a positive finite number"),
+        (GenerateConfig, {"top_k": 0}, "top_k 0 must be at least 1"),
+        (GenerateConfig, {"primer": 60}, "primer = 60: expected text in quotes"),
+        (DatasetConfig, {"variants": []}, "variants []: name each variant once"),
+        (DatasetConfig, {"variants": "control"}, 'variants = "control": expected a list of text in quotes'),
+        (DatasetConfig, {"min_duration": 0}, "min_duration 0, max_duration 16: need 1 <= min <= max"),
+    ],
+)
+def test_wrong_types_nan_and_out_of_range_values_are_one_line_naming_the_key(cls, values, message):
+    with pytest.raises(ConfigError) as refused:
+        from_dict(cls, values, "file.toml [table]")
+    assert str(refused.value).startswith("file.toml [table]: ") and message in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_numbers_are_stored_as_their_fields_type_and_direct_configs_refuse_nan_too():
+    assert isinstance(from_dict(TrainConfig, {"learning_rate": 1}).learning_rate, float)
+    assert from_dict(GenerateConfig, {"bpm": None}).bpm is None
+    with pytest.raises(ConfigError, match="temperature nan"):
+        GenerateConfig(temperature=float("nan")).validate()
+    with pytest.raises(ConfigError, match="learning_rate nan"):
+        TrainConfig(learning_rate=float("nan")).validate()

@@ -93,3 +93,19 @@ def test_readers_name_the_missing_or_damaged_file(tmp_path):
     assert str(tmp_path / "evaluation.json") in str(caught.value) and "JSONDecodeError" in str(caught.value)
     (tmp_path / "evaluation.json").write_text(json.dumps({"files": []}))
     assert EvaluationFolder(tmp_path).read_record() == {"files": []}
+
+
+def test_the_record_holds_each_tables_checksum_and_damage_is_named(tmp_path):
+    folder = EvaluationFolder(tmp_path / "eval")
+    songs = songs_frame()
+    folder.write({"songs.csv": songs, "summary.csv": summary_frame(songs)}, {})
+    checksums = folder.read_record()["checksums"]
+    assert set(checksums) == {"songs.csv", "summary.csv"} and folder.damage() == []
+    (folder.path / "summary.csv").write_text((folder.path / "summary.csv").read_text()[:40])
+    assert [d.path.name for d in folder.damage()] == ["summary.csv"]
+    (folder.path / "summary.csv").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(EvaluationFolderError, match="summary.csv: damaged"):
+        folder.read_summary()
+    (folder.path / "songs.csv").write_text("")
+    with pytest.raises(EvaluationFolderError, match="songs.csv: damaged"):
+        folder.read_songs()

@@ -91,3 +91,27 @@ def test_bad_sets_name_the_file(tmp_path):
     assert "not valid JSON" in one_line(folder.read_generation)
     folder.generation_path.unlink()
     assert "no generation.json" in one_line(lambda: load_song_set(folder.path))
+
+
+def test_generation_json_records_the_song_files_and_damage_is_found(tmp_path):
+    folder = write_set(tmp_path / "songs")
+    files = folder.read_generation()["files"]
+    assert set(files) == {"song_000.mid", "song_001.mid", "songs.jsonl"}
+    assert files["song_001.mid"]["size"] == folder.midi_path(1).stat().st_size
+    assert folder.damage() == [] and SongSetFolder(tmp_path / "nowhere").damage() == []
+    folder.midi_path(1).unlink()
+    folder.songs_path.write_text(folder.songs_path.read_text()[:-5])
+    assert [d.path.name for d in folder.damage()] == ["song_001.mid", "songs.jsonl"]
+    folder.generation_path.write_text("{")
+    assert [d.path.name for d in folder.damage()] == ["generation.json"]
+
+
+def test_the_lock_file_is_none_of_the_sets_files(tmp_path):
+    from rnncells.locks import LOCK_FILE, folder_lock
+
+    folder = SongSetFolder(tmp_path / "songs")
+    with folder_lock(folder.path):
+        assert folder.is_empty() and folder.foreign_files() == []
+        write_set(folder.path)
+        folder.clear()
+        assert (folder.path / LOCK_FILE).is_file() and folder.is_empty()

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from rnncells.config import CELLS, ModelConfig, TrainConfig
+from rnncells.locks import LOCK_FILE
 from rnncells.runs import RunError, load_run
 from rnncells.train import train
 
@@ -163,7 +164,7 @@ def test_killed_training_resumes_from_its_last_save(small_dataset, tmp_path):
     finished = subprocess.run(_train_command(small_dataset, out, done + 2, "0"), capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert [int(r["epoch"]) for r in read_metrics(out)] == list(range(1, done + 3))
-    assert not [p for p in out.rglob(".*") if p.is_file()]  # no half-written temp files left
+    assert not [p for p in out.rglob(".*") if p.is_file() and p.name != LOCK_FILE]  # no half-written temp files left
 
 
 def test_sigterm_saves_the_finished_epochs_and_stops(small_dataset, tmp_path):
@@ -224,3 +225,35 @@ def test_resume_is_exact_after_a_kill_at_every_write(small_dataset, tmp_path, mo
         assert without_seconds(resumed.metrics) == without_seconds(expected.metrics), n
         assert without_seconds(RunFolder(out).read_metrics()) == without_seconds(RunFolder(reference).read_metrics())
         assert RunFolder(out).read_state() == expected.state, n
+
+
+def test_damaged_views_are_made_again_from_the_resume_point_without_training(small_dataset, tmp_path):
+    from rnncells.runs import RunFolder, read_resume_point
+
+    model, recipe = ModelConfig(units=8), TrainConfig(epochs=1, **SMALL)
+    folder = RunFolder(train(small_dataset, tmp_path / "run", model, recipe, progress=False))
+    metrics, state, before = folder.metrics_path.read_bytes(), folder.read_state(), read_resume_point(folder)
+    (folder.path / "state.json").write_text("garbage")
+    folder.metrics_path.write_bytes(metrics[:-20])
+    folder.named_checkpoint("best").unlink()
+    (folder.path / "vocabulary.json").write_text("{")
+    assert len(folder.damage()) == 4
+    train(small_dataset, folder.path, model, recipe, progress=False)
+    assert folder.damage() == [] and folder.read_state() == state and folder.metrics_path.read_bytes() == metrics
+    after = read_resume_point(folder)
+    assert all(np.array_equal(before.arrays[k], after.arrays[k]) for k in before.arrays)
+    assert keras.saving.load_model(folder.named_checkpoint("best")).get_weights()
+
+
+def test_a_second_trainer_on_the_same_folder_is_refused_naming_the_first(small_dataset, tmp_path):
+    from rnncells.locks import FolderLocked
+    from tests.test_locks import holder
+
+    process = holder(tmp_path / "run")
+    try:
+        with pytest.raises(FolderLocked, match=f"in use by PID {process.pid} on .* \\(rnncells train\\)"):
+            train(small_dataset, tmp_path / "run", ModelConfig(units=8), TrainConfig(epochs=1, **SMALL), progress=False)
+    finally:
+        process.kill()
+        process.wait()
+    assert not (tmp_path / "run" / "run.json").exists()

@@ -11,7 +11,8 @@ On-disk format (``FORMAT_VERSION``), documented in the README's "Dataset format"
     DATASET_DIR/<variant>/songs.jsonl         one song per line (id, song, split, tokens, pitches, durations …)
 
 JSON is written with sorted keys and no timestamps, so the same content always gives the same bytes. Every
-other module goes through this one to open these files; a damaged file is a one-line error naming it.
+other module goes through this one to open these files; a damaged file is a one-line error naming it, and
+:meth:`DatasetFolder.damage` lists every such file (each songs.jsonl checked against its manifest's content_hash).
 
 A build writes through :func:`new_dataset`: every file goes into a hidden folder beside DATASET_DIR
 (``.NAME.building-*``), which is renamed into place only when all of it is written, so a failed build leaves no
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rnncells.config import VARIANTS, DatasetConfig
-from rnncells.files import write_json_atomic, write_jsonl_atomic, write_text_atomic
+from rnncells.files import Damage, write_json_atomic, write_jsonl_atomic, write_text_atomic
 
 FORMAT_VERSION = 1
 SPLITS = ("train", "validation", "test")
@@ -138,6 +139,32 @@ class DatasetFolder:
         # Compared as JSON would store them, so a tuple in the config equals the list read back.
         wanted = stored_parameters(config)
         return parameters == wanted and all(self.has_variant(v) for v in config.variants)
+
+    def damage(self, deep: bool = True) -> list[Damage]:
+        """Every file of a built dataset that is missing or cannot be read, and (``deep``) every songs.jsonl whose
+        bytes no longer give its manifest's ``content_hash``; empty for a sound dataset."""
+        found = []
+        for name, read in ((DATASET_FILE, self.read_summary), (SPLIT_FILE, self.read_split)):
+            try:
+                read()
+            except DatasetFolderError as error:
+                found.append(Damage(self.path / name, str(error)))
+        for variant in self.variants():
+            try:
+                self._check_songs(variant, deep)
+            except DatasetFolderError as error:
+                found.append(Damage(self.path / variant, str(error)))
+        return found
+
+    def _check_songs(self, variant: str, deep: bool) -> None:
+        manifest = self.read_manifest(variant)
+        songs = self.songs_path(variant)
+        if not isinstance(manifest, dict) or "content_hash" not in manifest:
+            raise DatasetFolderError(f"{self.manifest_path(variant)}: damaged (no content_hash); {self.fix}")
+        if not songs.is_file():
+            raise DatasetFolderError(f"{songs}: missing; {self.fix}")
+        if deep and content_hash(songs.read_bytes(), manifest.get("vocabulary")) != manifest["content_hash"]:
+            raise DatasetFolderError(f"{songs}: content differs from its manifest's content_hash; {self.fix}")
 
     # -- one variant ------------------------------------------------------------------------------------------
     def read_manifest(self, variant: str) -> dict:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rnncells.config import GridConfig
 from rnncells.grid.paths import GridPaths
+from rnncells.options import whole_number
 
 
 def add_grid_command(commands) -> None:
@@ -41,13 +42,15 @@ def add_grid_command(commands) -> None:
         each.add_argument("--out", type=Path, help="results folder (default: out/<grid name>, ignored by git)")
     run.add_argument(
         "--jobs",
-        type=int,
+        type=whole_number(1),
         default=1,
         help="training processes at once, each given an equal share of the CPU cores (default 1; see README)",
     )
-    plan.add_argument("--jobs", type=int, default=1, help="processes the wall-time estimate assumes (default 1)")
+    plan.add_argument(
+        "--jobs", type=whole_number(1), default=1, help="processes the wall-time estimate assumes (default 1)"
+    )
     plan.add_argument("--no-measure", action="store_true", help="only count steps, measure nothing")
-    run.add_argument("--retries", type=int, default=1, help="extra attempts for a failing run (default 1)")
+    run.add_argument("--retries", type=whole_number(0), default=1, help="extra attempts for a failing run (default 1)")
     for each in (run, finish):
         each.add_argument("--all-models", action="store_true", help="generate with every run, not only the selected")
         each.add_argument("--quiet", action="store_true", help="no progress display")
@@ -56,13 +59,13 @@ def add_grid_command(commands) -> None:
     slurm.add_argument("--partition", help="Slurm partition")
     slurm.add_argument("--time", default="2-00:00:00", help="time limit per training task (default 2 days)")
     slurm.add_argument("--mem", default="8G", help="memory per task (default 8G)")
-    slurm.add_argument("--gpus", type=int, default=0, help="GPUs per training task (--gres=gpu:N)")
-    slurm.add_argument("--cpus", type=int, default=1, help="CPUs per task")
-    slurm.add_argument("--throttle", type=int, help="at most this many training tasks at once (%%K)")
+    slurm.add_argument("--gpus", type=whole_number(0), default=0, help="GPUs per training task (--gres=gpu:N)")
+    slurm.add_argument("--cpus", type=whole_number(1), default=1, help="CPUs per task")
+    slurm.add_argument("--throttle", type=whole_number(1), help="at most this many training tasks at once (%%K)")
     slurm.add_argument(
         "--setup", default="", help="shell line run first in every job, e.g. 'source .venv/bin/activate'"
     )
-    slurm.add_argument("--resubmit", type=int, metavar="I", help="submit array task I again, alone")
+    slurm.add_argument("--resubmit", type=whole_number(0), metavar="I", help="submit array task I again, alone")
 
 
 def run_grid_command(args: argparse.Namespace) -> int:

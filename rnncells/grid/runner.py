@@ -27,12 +27,15 @@ from rnncells.config import ConfigError, GridConfig, to_toml
 from rnncells.data.folder import DatasetFolder
 from rnncells.evaluation import EvaluationFolder
 from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
+from rnncells.grid.damage import check_before_finishing, check_before_training, run_damage
 from rnncells.grid.index import write_index
 from rnncells.grid.paths import GridPaths, grid_paths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import read_entry, write_entry
 from rnncells.grid.status import best_score, is_finished, steps_saved
 from rnncells.grid.supervise import stop_orphan
+from rnncells.grid.validate import check_grid_data
+from rnncells.locks import folder_lock
 from rnncells.runs import SELECT_BY, RunError
 from rnncells.songs import SongSetFolder
 
@@ -43,7 +46,8 @@ def prepare_dataset(grid: GridConfig, paths: GridPaths, progress: bool = True) -
     """Build the grid's dataset, or reuse the one in the results folder when its parameters match."""
     from rnncells.data.build import build_dataset
 
-    if DatasetFolder(paths.dataset).built_with(grid.dataset):
+    folder = DatasetFolder(paths.dataset)
+    if folder.built_with(grid.dataset) and not folder.damage():  # a damaged dataset is built again (same bytes)
         return paths.dataset
     build_dataset(grid.dataset, paths.dataset, progress=progress)
     return paths.dataset
@@ -98,11 +102,12 @@ def _last_line(log: Path, code: int) -> str:
     return (lines[-1] if lines else f"exit code {code}")[:500]
 
 
-def _train_one(run: PlannedRun, paths: GridPaths, retries: int, command: list[str]) -> dict:
-    """Train one run to its last epoch with up to ``retries`` extra attempts; returns its registry entry."""
+def _train_one(run: PlannedRun, paths: GridPaths, retries: int, command: list[str], redo: bool = False) -> dict:
+    """Train one run to its last epoch with up to ``retries`` extra attempts; returns its registry entry. ``redo``:
+    its views are damaged, so its trainer runs even if it looks finished (it makes them again, rnncells.train)."""
     entry = read_entry(paths, run.name)
     stop_orphan(entry.get("pid"), paths.runs / run.name)
-    if is_finished(paths, run):
+    if is_finished(paths, run) and not redo:
         return write_entry(paths, run.name, status="done", pid=None)
     try:
         write_run_config(run, paths)
@@ -119,7 +124,7 @@ def _train_one(run: PlannedRun, paths: GridPaths, retries: int, command: list[st
                 paths, run.name, status="running", pid=process.pid, attempts=entry.get("attempts", 0) + 1
             )
             code = process.wait()
-        if code == 0 and is_finished(paths, run):
+        if code == 0 and is_finished(paths, run) and not run_damage(paths, run):
             return write_entry(paths, run.name, status="done", pid=None, error=None)
         entry = write_entry(paths, run.name, status="failed", pid=None, error=_last_line(log_path, code))
     return entry
@@ -132,6 +137,7 @@ def train_runs(
     retries: int = 1,
     progress: bool = True,
     backend: str = "tensorflow",
+    redo: frozenset[str] = frozenset(),
 ) -> dict[str, dict]:
     """Train every run with ``jobs`` processes at once, each on its share of the cores. One progress bar counts the
     training steps of the whole grid (saved steps, so it moves at each run's saves); its ETA follows their cost."""
@@ -161,7 +167,8 @@ def train_runs(
             threads = threads_per_job(jobs)
 
             def one(run: PlannedRun) -> dict:
-                return _train_one(run, paths, retries, train_command(run, paths, backend, threads))
+                command = train_command(run, paths, backend, threads)
+                return _train_one(run, paths, retries, command, redo=run.name in redo)
 
             results = dict(zip((run.name for run in runs), pool.map(one, runs)))
     finally:
@@ -221,7 +228,7 @@ def generate_songs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, n
         if run.name not in names:
             continue
         folder = paths.songs / run.name
-        if SongSetFolder(folder).made_with(grid.generate):
+        if SongSetFolder(folder).made_with(grid.generate) and not SongSetFolder(folder).damage():
             folders.append(folder)
             continue
         # a stale set (other settings, or damaged) is replaced: the grid owns its songs/ folder
@@ -264,7 +271,14 @@ def make_figures(runs: list[PlannedRun], paths: GridPaths, selected: list[str]) 
 def finish_grid(
     grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool = False, progress: bool = True
 ) -> Path:
-    """Selection, generation, evaluation, tables, figures and the index page, from finished runs."""
+    """Selection, generation, evaluation, tables, figures and the index page, from finished runs; never without
+    a run whose bookkeeping is damaged (rnncells.grid.damage: it stops with one line instead)."""
+    with folder_lock(paths.root, "rnncells grid"):  # one writer per results folder (rnncells.locks)
+        check_before_finishing(runs, paths, {run.name for run in runs if is_finished(paths, run)})
+        return _finish(grid, runs, paths, generate_all, progress)
+
+
+def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool) -> Path:
     from rnncells.evaluate import evaluate_song_sets
     from rnncells.report.tables import compile_pdf, write_tables
 
@@ -306,20 +320,22 @@ def run_grid(
 ) -> Path:
     """The whole study: dataset, training, selection, generation, evaluation, tables; returns index.html."""
     paths = grid_paths(grid, out)
-    paths.root.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(paths.root)  # half-written files of a killed earlier start
-    write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
-    prepare_dataset(grid, paths, progress)
-    runs = plan_runs(grid)
-    results = train_runs(runs, paths, jobs=jobs, retries=retries, progress=progress, backend=grid.backend)
-    failed = [name for name, entry in results.items() if entry["status"] != "done"]
-    if failed:  # said even when quiet: a result folder with missing runs must not pass unnoticed
-        print(
-            f"{len(failed)} run(s) failed and are left out: {', '.join(failed)} "
-            f"(logs in {paths.logs}; `rnncells grid run` again retries them)",
-            file=sys.stderr,
-        )
-    return finish_grid(grid, runs, paths, generate_all=generate_all, progress=progress)
+    with folder_lock(paths.root, "rnncells grid run"):  # one writer per results folder (rnncells.locks)
+        remove_stale_temp_files(paths.root)  # half-written files of a killed earlier start
+        write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
+        prepare_dataset(grid, paths, progress)
+        runs = plan_runs(grid)
+        check_grid_data(grid, runs, paths.dataset, f"grid {grid.name}")  # before anything trains
+        redo = frozenset(check_before_training(runs, paths))
+        results = train_runs(runs, paths, jobs, retries, progress, grid.backend, redo)
+        failed = [name for name, entry in results.items() if entry["status"] != "done"]
+        if failed:  # said even when quiet: a result folder with missing runs must not pass unnoticed
+            print(
+                f"{len(failed)} run(s) failed and are left out: {', '.join(failed)} "
+                f"(logs in {paths.logs}; `rnncells grid run` again retries them)",
+                file=sys.stderr,
+            )
+        return finish_grid(grid, runs, paths, generate_all=generate_all, progress=progress)
 
 
 def grid_toml(grid: GridConfig) -> str:

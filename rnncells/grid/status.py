@@ -1,7 +1,9 @@
 """How far each run of a grid got, read from its run folder (rnncells.runs) and its registry entry.
 
 ``rnncells grid status`` prints :func:`status_rows` through :func:`format_status`; the index page shows the same
-rows. Selection reads :func:`best_score`, the run's own record of its lowest ``val_loss`` or ``loss``.
+rows. Selection reads :func:`best_score`, the run's own record of its lowest ``val_loss`` or ``loss``. A run
+whose files are damaged or missing (rnncells.runs ``RunFolder.damage``, sizes only) shows as ``damaged`` with
+the first such file in its error column; no damaged file stops the table.
 """
 
 from __future__ import annotations
@@ -52,9 +54,11 @@ def score_column(select_by: str) -> str:
     return f"best_{select_by}"
 
 
-def run_status(paths: GridPaths, run: PlannedRun, entry: dict) -> str:
-    """done (all epochs trained), else the registry's status; ``interrupted`` for a run marked running whose
-    trainer is gone (a grid killed part-way)."""
+def run_status(paths: GridPaths, run: PlannedRun, entry: dict, damaged: bool = False) -> str:
+    """``damaged`` (``damaged``: its folder has damage), done (all epochs trained), else the registry's status;
+    ``interrupted`` for a run marked running whose trainer is gone (a grid killed part-way)."""
+    if damaged and not trainer_alive(entry.get("pid"), paths.runs / run.name):
+        return "damaged"
     if is_finished(paths, run):
         return "done"
     if entry["status"] == "running" and not trainer_alive(entry.get("pid"), paths.runs / run.name):
@@ -69,14 +73,15 @@ def status_rows(grid: GridConfig, paths: GridPaths) -> list[dict]:
     for run in plan_runs(grid):
         entry = read_entry(paths, run.name)
         score = best_score(paths, run, grid.select_by)
+        damage = paths.run_folder(run.name).damage(deep=False)
         rows.append(
             {
                 "run": run.name,
-                "status": run_status(paths, run, entry),
+                "status": run_status(paths, run, entry, bool(damage)),
                 "epochs": f"{epochs_done(paths, run)}/{run.train.epochs}",
                 column: "" if score is None else f"{score:.4f}",
                 "attempts": entry.get("attempts", 0),
-                "error": entry.get("error") or "",
+                "error": str(damage[0]) if damage else entry.get("error") or "",
             }
         )
     return rows
@@ -90,6 +95,6 @@ def format_status(rows: list[dict]) -> str:
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
     lines = ["  ".join(c.ljust(widths[c]) for c in columns).rstrip()]
     lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in columns).rstrip() for r in rows]
-    counts = {s: sum(r["status"] == s for r in rows) for s in (*STATUSES, "interrupted")}
+    counts = {s: sum(r["status"] == s for r in rows) for s in (*STATUSES, "interrupted", "damaged")}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
     return "\n".join(lines)

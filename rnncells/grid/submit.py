@@ -4,7 +4,9 @@
 ``RUN/config.toml``, then ``slurm/<grid>/train.sbatch`` (task i runs ``rnncells train --config RUN/config.toml``
 for run i; ``%K`` throttles how many run at once) and ``slurm/<grid>/finish.sbatch`` (``rnncells grid finish``:
 selection, generation, evaluation, tables), and with ``--submit`` submits both, the second with ``afterok`` on
-the array. A failed task can be resubmitted alone (``--resubmit I``); the trainer resumes it from its last epoch.
+the array. Each task locks its run folder and the finishing job the results folder (rnncells.locks), so a task
+started twice stops with one line instead of writing beside the first. A failed task can be resubmitted alone
+(``--resubmit I``); the trainer resumes it from its last epoch.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import grid_toml, prepare_dataset, train_command, write_run_config
 from rnncells.grid.slurm import resubmit_task, submit, write_dependent_job, write_job_array
 from rnncells.grid.status import is_finished
+from rnncells.grid.validate import check_grid_data
+from rnncells.locks import folder_lock
 
 
 @dataclass
@@ -55,15 +59,16 @@ def write_grid_jobs(
     options: SlurmOptions,
     progress: bool = True,
 ) -> SlurmJobs:
-    """Build the dataset and write the array and finishing scripts for ``grid``."""
+    """Build the dataset, check the grid against it, and write the array and finishing scripts for ``grid``."""
     paths = grid_paths(grid, out)
-    paths.root.mkdir(parents=True, exist_ok=True)
-    resolved = write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
-    prepare_dataset(grid, paths, progress)
-    runs = plan_runs(grid)
-    for run in runs:  # each task trains from its run's config.toml; a finished run keeps the config it has
-        if not is_finished(paths, run):
-            write_run_config(run, paths)
+    with folder_lock(paths.root, "rnncells grid slurm"):  # one writer per results folder (rnncells.locks)
+        resolved = write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
+        prepare_dataset(grid, paths, progress)
+        runs = plan_runs(grid)
+        check_grid_data(grid, runs, paths.dataset, str(config_path))  # before any task is written
+        for run in runs:  # each task trains from its run's config.toml; a finished run keeps the config it has
+            if not is_finished(paths, run):
+                write_run_config(run, paths)
     commands = [shlex.join(train_command(run, paths, grid.backend, options.cpus)) for run in runs]
     folder = slurm_dir / grid.name
     common = {

@@ -237,7 +237,10 @@ def parse_music21_file(path: Path) -> list[dict]:
 def _parse_cached(path: Path, cache: Path) -> list[dict]:
     cached = cache / f"{path.stem}-{_cache_key(path)}.json"
     if cached.is_file():
-        return json.loads(cached.read_text(encoding="utf-8"))
+        try:
+            return json.loads(cached.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            pass  # a damaged cache entry: parse the file again and replace it
     songs = parse_music21_file(path)
     write_json_atomic(cached, songs)
     return songs

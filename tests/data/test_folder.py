@@ -81,3 +81,17 @@ def test_built_with_compares_parameters_and_variants(tmp_path):
 def test_built_with_reads_a_tuple_of_variants_as_the_list_it_stored(tmp_path):
     folder = write_dataset(tmp_path / "ds", DatasetConfig(source="melodies", variants=["control"]))
     assert folder.built_with(DatasetConfig(source="melodies", variants=("control",)))
+
+
+def test_damage_names_each_unreadable_file_and_songs_that_no_longer_match_their_hash(tmp_path):
+    folder = write_dataset(tmp_path / "ds")
+    assert folder.damage() == []
+    songs = folder.songs_path("control")
+    songs.write_text(songs.read_text().replace("60", "61", 1))
+    assert folder.damage(deep=False) == []
+    assert [str(d.path.relative_to(folder.path)) for d in folder.damage()] == ["control"]
+    assert "content differs from its manifest's content_hash" in str(folder.damage()[0])
+    (folder.path / "split.json").write_text("{")
+    songs.unlink()
+    damage = [str(d) for d in folder.damage()]
+    assert "split.json: damaged" in damage[0] and "songs.jsonl: missing" in damage[1]

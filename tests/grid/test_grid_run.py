@@ -91,15 +91,26 @@ def test_grid_file_round_trips_and_bad_axes_are_refused(tmp_path):
 
 
 def test_failing_run_is_listed_and_the_grid_goes_on(edm40, tmp_path):
-    config = tiny_grid(tmp_path, edm40, extra="seq_length = [16, 100000]", cells='["gru"]')
+    config = tiny_grid(tmp_path, edm40, cells='["gru"]')
+    (tmp_path / "out" / "runs" / "interval-gru-1").mkdir(parents=True)
+    (tmp_path / "out" / "runs" / "interval-gru-1" / "notes.txt").write_text("not a run")  # its trainer refuses
     result = grid("run", str(config), "--out", str(tmp_path / "out"), "--quiet", "--retries", "0")
     assert result.returncode == 0, result.stderr
-    assert "failed and are left out" in result.stderr and "seq-length" not in result.stdout
+    assert "1 run(s) failed and are left out: interval-gru-1" in result.stderr
     status = grid("status", str(config), "--out", str(tmp_path / "out"))
     failed = [line for line in status.stdout.splitlines() if " failed " in line]
-    assert len(failed) == 2 and all("token pairs are fewer than one batch" in line for line in failed)
+    assert len(failed) == 1 and "is not empty and holds no run" in failed[0]
     selection = json.loads((tmp_path / "out" / "selection.json").read_text())
-    assert all(entry["selected"].endswith("seqlength16") for entry in selection.values())
+    assert selection["control-gru"]["selected"] == "control-gru-1" and selection["interval-gru"]["selected"] is None
+
+
+def test_a_batch_larger_than_the_data_stops_the_grid_before_anything_trains(edm40, tmp_path):
+    config = tiny_grid(tmp_path, edm40, extra="seq_length = [16, 100000]", cells='["gru"]')
+    result = grid("run", str(config), "--out", str(tmp_path / "out"), "--quiet")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "run control-gru-1-seqlength100000 (batch_size 8, seq_length 100000" in lines[0]
+    assert "token pairs are fewer than one batch" in lines[0] and not (tmp_path / "out" / "runs").exists()
 
 
 def read_summary(folder: Path) -> dict:
