@@ -291,14 +291,6 @@ class RunFolder:
         writer.writerows({k: row[k] for k in METRIC_COLUMNS} for row in rows)
         write_text_atomic(self.metrics_path, buffer.getvalue())
 
-    def append_metrics(self, row: dict) -> None:
-        self.write_metrics([*self.read_metrics(), row])
-
-    def truncate_metrics(self, epochs_done: int) -> None:
-        """Drop rows of epochs after the last finished one (a kill between the metrics and the state)."""
-        if self.metrics_path.is_file():
-            self.write_metrics([row for row in self.read_metrics() if row["epoch"] <= epochs_done])
-
     # -- damage (rnncells.run_damage reads the folder through the methods above) ------------------------------
     def damage(self, deep: bool = True) -> list[Damage]:
         """What is damaged or missing in a started run (module docstring), one line each; ``deep`` reads every
