@@ -114,7 +114,7 @@ class SongSetFolder:
 
     def write_generation(self, record: dict) -> None:
         """generation.json: ``record`` and the size and sha256 of every song file and of songs.jsonl."""
-        names = [SONGS_FILE, *(p.name for p in self.path.glob("song_*.mid"))]
+        names = [p.name for p in (self.songs_path, *self.path.glob("song_*.mid")) if p.is_file()]
         write_json_atomic(self.generation_path, {**record, "files": record_files(self.path, names)})
 
     def damage(self, deep: bool = True) -> list[Damage]:
