@@ -11,8 +11,11 @@ A run folder holds everything needed to read, repeat or extend one training run:
                            (RECORDED_FILES); written last of each save
     checkpoints/           last.keras, best.keras (lowest validation loss), step-NNNNNNN-loss-X.keras every N steps,
                            resume.npz (weights and optimizer state for continuing exactly)
-    tensorboard/           train/ and validation/ scalars
+    tensorboard/           train/ and validation/ scalars, against the training step (rnncells.tensorboard)
     projector/             vectors.tsv, metadata.tsv, projector_config.pbtxt, neighbours.txt
+    events.out.tfevents.0.hparams, projector_config.pbtxt
+                           TensorBoard's HParams session and projector config, so `tensorboard --logdir RUN`
+                           (or the folder of runs above it) shows scalars, HParams and projector together
 
 A grid (or a user) may write ``config.toml`` alone into a new folder and hand it to ``rnncells train --config``;
 such a folder counts as fresh. ``run.json`` is written after the config and the vocabulary, so its presence marks a

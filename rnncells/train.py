@@ -50,7 +50,7 @@ from rnncells.runs import (
     write_resume_point,
     write_views,
 )
-from rnncells.tensorboard import Scalars, export_projector
+from rnncells.tensorboard import Scalars, export_projector, run_hparams, write_hparams
 
 
 def versions() -> dict:
@@ -308,7 +308,9 @@ def _train_epochs(trainer: _Trainer, windows: Windows, validation: Windows | Non
     bar = tqdm(
         total=(train.epochs - first) * windows.n_windows, disable=not progress, unit="step", desc=name, leave=False
     )
-    scalars = Scalars(trainer.folder.tensorboard)
+    scalars = Scalars(trainer.folder.tensorboard, resumed_at=trainer.state.step if first else None)
+    hparams = run_hparams(trainer.folder.read_config(), trainer.folder.read_record())
+    write_hparams(trainer.folder.path, hparams)  # TensorBoard's HParams session (rnncells.tensorboard)
     last_commit = time.monotonic()
     try:
         with StopRequested() as stop:
@@ -316,13 +318,14 @@ def _train_epochs(trainer: _Trainer, windows: Windows, validation: Windows | Non
                 started = time.perf_counter()
                 loss, accuracy = trainer.run_epoch(epoch, windows, bar)
                 row = trainer.finish_epoch(epoch, loss, accuracy, validation, started)
-                scalars.write(epoch + 1, row)
+                scalars.write(row["step"], row)
                 due = time.monotonic() - last_commit >= train.save_every_seconds
                 if due or stop.requested or epoch + 1 == train.epochs:
                     trainer.commit(final=epoch + 1 == train.epochs)
                     last_commit = time.monotonic()
                 if stop.requested:
                     raise KeyboardInterrupt
+        write_hparams(trainer.folder.path, hparams, finished=True)
     finally:
         bar.close()
         scalars.close()
