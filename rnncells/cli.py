@@ -395,9 +395,9 @@ def _add_studio(commands) -> None:
     parser = commands.add_parser(
         "studio",
         help="serve the melody studio web page (generate, listen, download MIDI)",
-        description="Serve the melody studio (Streamlit) on HOST:PORT: pick a trained run, key, octave, BPM, "
-        "bars, randomness, instrument and number of melodies; see the piano rolls, play the audio (FluidSynth) "
-        "and download the MIDI files. Ctrl-C stops it.",
+        description="Serve the melody studio (Streamlit) on HOST:PORT: pick a trained run, key, octave, scale, BPM, "
+        "bars, randomness, instrument, number of melodies, sampling (random or beam search) and a MIDI file to "
+        "start from; see the piano rolls, play the audio (FluidSynth) and download the MIDI files. Ctrl-C stops it.",
     )
     parser.add_argument(
         "--runs",

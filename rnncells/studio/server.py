@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
-from rnncells.studio.app import RUNS_ENV, SHIPPED_RUNS
+from rnncells.studio.catalogue import RUNS_ENV, SHIPPED_RUNS
 
 APP = Path(__file__).resolve().with_name("app.py")
 THEME_COLOR = "#3b6fb6"  # the piano roll's note colour

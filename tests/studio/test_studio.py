@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import os
 import shutil
 import socket
@@ -23,8 +24,13 @@ import pytest
 from PIL import Image
 
 from rnncells.generate import generate
-from rnncells.studio import app, server
+from rnncells.music import instruments
+from rnncells.music.melody import note_name, scale_pitch_classes
+from rnncells.studio import catalogue, engine, server
+from rnncells.studio.engine import Models, Request, make_melodies
+from rnncells.studio.piano_roll import piano_roll_png
 from tests.report.test_audio import installed as audio_installed
+from tests.report.test_audio import write_quarter_notes
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_RUN = REPO / "results" / "models" / "edm-control-lstm-2"
@@ -87,7 +93,7 @@ def midi_facts(data: bytes) -> dict:
 
 
 def test_find_runs_lists_the_shipped_model_with_its_lowest_validation_loss(tmp_path):
-    runs, problems = app.find_runs(SHIPPED_RUN.parent)
+    runs, problems = catalogue.find_runs(SHIPPED_RUN.parent)
     assert problems == []
     [run] = [r for r in runs if r.path == SHIPPED_RUN]
     rows = [line.split(",") for line in (SHIPPED_RUN / "metrics.csv").read_text().splitlines()[1:]]
@@ -102,22 +108,22 @@ def test_find_runs_lists_the_shipped_model_with_its_lowest_validation_loss(tmp_p
     shutil.copytree(SHIPPED_RUN, tmp_path / "a" / "nested" / "copy", ignore=shutil.ignore_patterns("*.keras"))
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "run.json").write_text("{not json")
-    runs, problems = app.find_runs(tmp_path)
+    runs, problems = catalogue.find_runs(tmp_path)
     assert [r.name for r in runs] == ["a/nested/copy"]
     assert len(problems) == 1 and "bad" in problems[0] and "JSONDecodeError" in problems[0]
-    assert app.find_runs(tmp_path / "missing") == ([], [])
+    assert catalogue.find_runs(tmp_path / "missing") == ([], [])
 
 
 def test_program_labels_and_runs_folder(monkeypatch, tmp_path):
-    assert len(app.GM_PROGRAMS) == 128
-    assert app.program_label(0) == "0 Acoustic Grand Piano"
-    assert app.program_label(81) == "81 Lead 2 (sawtooth)"
-    assert app.program_label(127) == "127 Gunshot"
-    monkeypatch.delenv(app.RUNS_ENV, raising=False)
-    assert app.runs_folder([]) == REPO / "results" / "models"
-    monkeypatch.setenv(app.RUNS_ENV, str(tmp_path))
-    assert app.runs_folder([]) == tmp_path
-    assert app.runs_folder(["--runs", "elsewhere"]) == Path("elsewhere")
+    assert len(instruments.GM_PROGRAMS) == 128
+    assert instruments.program_label(0) == "0 Acoustic Grand Piano"
+    assert instruments.program_label(81) == "81 Lead 2 (sawtooth)"
+    assert instruments.program_label(127) == "127 Gunshot"
+    monkeypatch.delenv(catalogue.RUNS_ENV, raising=False)
+    assert catalogue.runs_folder([]) == REPO / "results" / "models"
+    monkeypatch.setenv(catalogue.RUNS_ENV, str(tmp_path))
+    assert catalogue.runs_folder([]) == tmp_path
+    assert catalogue.runs_folder(["--runs", "elsewhere"]) == Path("elsewhere")
 
 
 def test_server_command_and_refusals(tmp_path):
@@ -138,21 +144,79 @@ def test_server_command_and_refusals(tmp_path):
         server.start(tmp_path / "file", free_port())
 
 
-def test_page_writes_what_the_command_line_writes(tmp_path):
-    request = app.Request(SHIPPED_RUN, "D#", 1, 124.0, 4, 0.9, 33, 2, seed=11)
-    batch = app.make_melodies(request, with_audio=False)
-    cli = generate(SHIPPED_RUN, tmp_path / "cli", request.generate_config())
-    assert [m.midi for m in batch.melodies] == [(cli / f"song_{i:03d}.mid").read_bytes() for i in range(2)]
-    tonic = 60 + 3 + 12
+def primer_file(folder: Path) -> Path:
+    """A MIDI file to start from: F#4 A4 C#5 B4, quarter notes."""
+    write_quarter_notes(folder / "primer.mid", pitches=(66, 69, 73, 71))
+    return folder / "primer.mid"
+
+
+def cli_midi(request: Request, out: Path, primer: Path | None = None) -> tuple[list[bytes], dict]:
+    """What ``rnncells generate`` writes for the request: the MIDI files and generation.json."""
+    songs = generate(SHIPPED_RUN, out, request.generate_config(primer))
+    midi = [(songs / f"song_{i:03d}.mid").read_bytes() for i in range(request.n_melodies)]
+    return midi, json.loads((songs / "generation.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"key": "D#", "octave": 1},
+        {"key": "F#", "octave": None, "scale": "natural_minor", "sampling": "beam", "beam_size": 2, "branch_factor": 3},
+        {"key": "A", "octave": None, "scale": "dorian", "primer": True},
+    ],
+    ids=["key-octave", "scale-beam", "scale-primer-midi"],
+)
+def test_page_writes_what_the_command_line_writes(tmp_path, options):
+    options = dict(options)
+    primer = primer_file(tmp_path) if options.pop("primer", False) else None
+    uploaded = {"primer_midi": primer.read_bytes(), "primer_midi_name": "mine.mid"} if primer else {}
+    request = Request(
+        SHIPPED_RUN, bpm=124.0, bars=4, temperature=0.9, program=33, n_melodies=2, seed=11, **options, **uploaded
+    )
+    models = Models()
+    batch = make_melodies(request, with_audio=False, models=models)
+    midi, record = cli_midi(request, tmp_path / "cli", primer)
+    assert [m.midi for m in batch.melodies] == midi
+    assert batch.register == tuple(record["register"]) and batch.octave == record["octave"]
+    allowed = scale_pitch_classes(request.key, request.scale)
     for melody in batch.melodies:
         facts = midi_facts(melody.midi)
         assert facts["programs"] == [33] and round(facts["bpm"][0]) == 124
         assert facts["steps"] == 4 * 16 == sum(melody.durations)
-        assert all(tonic <= p < tonic + 24 for p in facts["pitches"])
+        assert all(batch.register[0] <= p <= batch.register[1] for p in facts["pitches"])
+        assert all(p % 12 in allowed for p in facts["pitches"][4 if primer else 1 :])
         assert melody.piano_roll_png[:8] == b"\x89PNG\r\n\x1a\n" and melody.wav is None
+    if primer:
+        assert [p % 12 for p in batch.melodies[0].pitches[:4]] == [6, 9, 1, 11]  # the file's melody comes first
+    again = make_melodies(request, with_audio=False, models=models)
+    assert [m.midi for m in again.melodies] == midi and models.loads == 1  # the model was loaded once
     with zipfile.ZipFile(io.BytesIO(batch.zip_bytes())) as archive:
         assert archive.namelist() == [batch.file_name(m) for m in batch.melodies]
+    if options["key"] == "D#":
         assert archive.namelist()[0] == "control-lstm-2_Dsharp+1_124bpm_4bars_1.mid"
+
+
+def test_studio_piano_roll_is_a_png_of_the_melody():
+    png = piano_roll_png([60, 62, 64, 65, 67], [4, 4, 4, 4, 16], "Melody 1", 128)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.width >= 500 and 250 <= image.height <= image.width
+    pixels = image.convert("RGB")
+    blue = sum(
+        1
+        for x in range(0, image.width, 4)
+        for y in range(0, image.height, 4)
+        if pixels.getpixel((x, y)) == (59, 111, 182)
+    )
+    assert blue > 50  # the notes are drawn
+    with pytest.raises(ValueError, match="at least one step"):
+        piano_roll_png([60], [0], "x", 120)
+
+
+def test_a_key_the_model_does_not_know_is_one_line(tmp_path):
+    request = Request(SHIPPED_RUN, "F#", -1, 120.0, 1, 1.0, 0, 1, seed=1)
+    with pytest.raises(ValueError, match="knows F# only at octave"):
+        make_melodies(request, with_audio=False)
+    assert engine.one_line(ValueError("first\nsecond")) == "first"
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -220,19 +284,21 @@ def choose(page, label: str, option: str) -> None:
 
 def download(page, button_name: str) -> tuple[str, bytes]:
     with page.expect_download(timeout=TIMEOUT_MS) as info:
-        page.get_by_role("button", name=button_name).first.click()
+        page.locator("[data-testid='stDownloadButton']").get_by_role("button", name=button_name).first.click()
     return info.value.suggested_filename, Path(info.value.path()).read_bytes()
 
 
 @needs_browser
 def test_generate_in_the_browser(page, tmp_path):
+    """A producer's request with every option: key (octave auto), scale, bars, tempo, melodies, seed,
+    randomness, instrument, beam search and a MIDI file to start from; then what the page serves."""
     from playwright.sync_api import expect
 
+    primer = primer_file(tmp_path)
     with running_studio(SHIPPED_RUN.parent, tmp_path / "studio.log") as url:
         page.goto(url)
         choose(page, "Model", "edm-control-lstm-2")
         page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="F#", exact=True).click()
-        page.get_by_role("radiogroup", name="Octave").get_by_role("radio", name="-1", exact=True).click()
         page.get_by_role("radiogroup", name="Bars").get_by_role("radio", name="4", exact=True).click()
         page.get_by_role("spinbutton", name="BPM").fill("140")
         page.get_by_role("spinbutton", name="Melodies").fill("2")
@@ -242,13 +308,27 @@ def test_generate_in_the_browser(page, tmp_path):
         for _ in range(4):
             slider.press("ArrowLeft")  # 1.0 -> 0.8 in steps of 0.05
         choose(page, "Instrument (General MIDI program)", "80 Lead 1 (square)")
+        choose(page, "Scale", "natural minor")
+        page.get_by_role("radiogroup", name="Sampling").get_by_role("radio", name="Beam search", exact=True).click()
+        page.get_by_role("spinbutton", name="Beam size").fill("2")
+        page.get_by_role("spinbutton", name="Branch factor").fill("3")
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(primer))
+        expect(page.get_by_text("primer.mid")).to_be_visible()
         page.get_by_role("button", name="Generate").click()
 
         rolls = page.locator("[data-testid='stImage'] img")
         expect(rolls).to_have_count(2, timeout=GENERATE_TIMEOUT_MS)
-        summary = "F# (notes F#3–F5) · 140 BPM · 4 bars (6.9 s) · 80 Lead 1 (square) · temperature 0.8 · seed 7"
+        request = Request(
+            SHIPPED_RUN, "F#", None, 140.0, 4, 0.8, 80, 2, 7, "natural_minor", "beam", 2, 3, primer.read_bytes()
+        )
+        expected, record = cli_midi(request, tmp_path / "cli", primer)
+        low, high = (note_name(p) for p in record["register"])
+        summary = (
+            f"F# natural minor (notes {low}–{high}) · 140 BPM · 4 bars (6.9 s) · 80 Lead 1 (square) · "
+            "beam search 2 × 3 · seed 7 · from primer.mid"
+        )
         expect(page.get_by_text(summary)).to_be_visible()
-        page.screenshot(path=str(tmp_path / "studio.png"))
+        page.screenshot(path=str(tmp_path / "studio.png"), full_page=True)
 
         for roll in rolls.all():
             assert roll.evaluate("image => image.complete && image.naturalWidth") > 0  # decoded by Chromium
@@ -268,26 +348,26 @@ def test_generate_in_the_browser(page, tmp_path):
             expect(page.get_by_text("apt-get install fluidsynth timgm6mb-soundfont")).to_be_visible()
 
         name, midi = download(page, "MIDI")
-        assert name == "control-lstm-2_Fsharp-1_140bpm_4bars_1.mid"
+        assert name == f"control-lstm-2_Fsharp{record['octave']:+d}_140bpm_4bars_1.mid"
+        assert midi == expected[0]  # the command line's file, byte for byte
         facts = midi_facts(midi)
-        tonic = 60 + 6 - 12
         assert round(facts["bpm"][0]) == 140 and facts["programs"] == [80]
         assert facts["first_onset"] == 0 and facts["steps"] == 4 * 16
-        assert facts["pitches"] and all(tonic <= p < tonic + 24 for p in facts["pitches"])
-        config = app.Request(SHIPPED_RUN, "F#", -1, 140.0, 4, 0.8, 80, 2, 7).generate_config()
-        assert midi == (generate(SHIPPED_RUN, tmp_path / "cli", config) / "song_000.mid").read_bytes()
+        assert [p % 12 for p in facts["pitches"][:4]] == [6, 9, 1, 11]  # the uploaded melody starts it
+        assert all(p % 12 in scale_pitch_classes("F#", "natural_minor") for p in facts["pitches"])
+        assert all(record["register"][0] <= p <= record["register"][1] for p in facts["pitches"])
 
         name, archive_bytes = download(page, "Download all (zip)")
         with zipfile.ZipFile(io.BytesIO(archive_bytes)) as archive:
             assert name == "control-lstm-2.zip" and len(archive.namelist()) == 2
-            assert archive.read(archive.namelist()[0]) == midi
-            assert midi_facts(archive.read(archive.namelist()[1]))["steps"] == 64
+            assert [archive.read(n) for n in archive.namelist()] == expected
         assert "Traceback" not in page.content()
 
 
 @needs_browser
 def test_readable_messages_in_the_browser(page, tmp_path):
-    """No model, a damaged checkpoint and no FluidSynth each give one readable line and no traceback."""
+    """No model, a damaged checkpoint, an octave the model does not know and no FluidSynth each give one readable
+    line and no traceback."""
     from playwright.sync_api import expect
 
     runs = tmp_path / "runs"
@@ -312,6 +392,13 @@ def test_readable_messages_in_the_browser(page, tmp_path):
 
         choose(page, "Model", "good")
         expect(page.locator("code", has_text=str(runs / "good"))).to_be_visible()
+        page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="F#", exact=True).click()
+        page.get_by_role("radiogroup", name="Octave").get_by_role("radio", name="-1", exact=True).click()
+        page.get_by_role("button", name="Generate").click()
+        expect(page.get_by_text("knows F# only at octave")).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
+
+        page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="C", exact=True).click()
+        page.get_by_role("radiogroup", name="Octave").get_by_role("radio", name="auto", exact=True).click()
         page.get_by_role("button", name="Generate").click()
         expect(page.get_by_text("No audio preview: fluidsynth not found")).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
         expect(page.get_by_text("apt-get install fluidsynth timgm6mb-soundfont")).to_be_visible()
@@ -320,5 +407,5 @@ def test_readable_messages_in_the_browser(page, tmp_path):
         _, midi = download(page, "MIDI")
         facts = midi_facts(midi)
         assert facts["steps"] == 8 * 16 and round(facts["bpm"][0]) == 128 and facts["programs"] == [81]
-        assert all(60 <= p < 84 for p in facts["pitches"])  # key C, octave 0: [C4, C6)
+        assert all(48 <= p <= 72 for p in facts["pitches"])  # key C, octave auto (C4): within an octave of it
         assert "Traceback" not in page.content()
