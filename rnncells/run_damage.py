@@ -7,6 +7,7 @@ vocabulary.json and metrics.csv by reading them. Every file is read through :cla
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from rnncells.config import ConfigError
@@ -58,6 +59,8 @@ def _progress_damage(folder: RunFolder, found: dict[Path, str], deep: bool) -> N
             resumed = read_resume_point(folder).state
         except RunError as error:
             found[resume_path] = str(error)
+    elif resume_path.is_file() and not zipfile.is_zipfile(resume_path):  # cheap: its zip directory only
+        found[resume_path] = f"{resume_path}: damaged (not a zip file)"
     elif not resume_path.is_file() and state is not None:
         found[resume_path] = f"{resume_path}: missing, so the run cannot continue"
     if state is None and state_path not in found and resume_path.is_file():

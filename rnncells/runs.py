@@ -251,11 +251,12 @@ class RunFolder:
         path = self.path / STATE_FILE
         if not path.is_file():
             return None
-        saved = _read_json(path, f"delete the run folder {self.path} and train it again")
+        fix = f"run `rnncells train --out {self.path}` again: it is written again from the run's resume point"
+        saved = _read_json(path, fix)
         try:
             return RunState(int(saved["epochs_done"]), int(saved["step"]), float(saved["best_val_loss"]))
         except (KeyError, TypeError, ValueError):
-            raise RunError(f"{path}: damaged (fields missing); delete {self.path} and train it again") from None
+            raise RunError(f"{path}: damaged (fields missing); {fix}") from None
 
     def write_state(self, state: RunState, files: dict | None = None) -> None:
         """state.json: ``state``, and the record of the save's files (:func:`rnncells.files.record_files`)."""

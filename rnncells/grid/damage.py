@@ -32,6 +32,11 @@ def run_damage(paths: GridPaths, run: PlannedRun, deep: bool = False) -> list[Da
     return paths.run_folder(run.name).damage(deep=deep)
 
 
+def _what(damage: Damage) -> str:
+    """``PATH: what is wrong``, without the fix the reader suggests (the grid says its own)."""
+    return damage.message.split("; ", 1)[0]
+
+
 def _fix(folder: RunFolder, damage: list[Damage]) -> str:
     if folder.can_redo(damage):
         return "run `rnncells grid run` again: the run's trainer makes it again from the run's resume point"
@@ -48,7 +53,7 @@ def check_before_training(runs: list[PlannedRun], paths: GridPaths) -> list[str]
         if not damage:
             continue
         if not folder.can_redo(damage):
-            raise GridDamageError(f"{damage[0]}; {_fix(folder, damage)}")
+            raise GridDamageError(f"{_what(damage[0])}; {_fix(folder, damage)}")
         to_redo.append(run.name)
     return to_redo
 
@@ -69,7 +74,7 @@ def check_before_finishing(runs: list[PlannedRun], paths: GridPaths, finished: s
         folder = paths.run_folder(run.name)
         damage = folder.damage(deep=True)
         if damage:
-            raise GridDamageError(f"{damage[0]}; the tables would lose {run.name}: {_fix(folder, damage)}")
+            raise GridDamageError(f"{_what(damage[0])}; the tables would lose {run.name}: {_fix(folder, damage)}")
     lost = sorted(previously_selected(paths) & {run.name for run in runs} - finished)
     if lost:
         raise GridDamageError(
