@@ -54,6 +54,12 @@ def _progress_damage(folder: RunFolder, found: dict[Path, str], deep: bool) -> N
         recorded = folder.recorded_files() if state else None
     except RunError as error:
         found[state_path] = str(error)
+    if folder.is_archived() and state_path not in found:
+        # a record without weights: only what it kept is checked
+        recorded = {k: v for k, v in (recorded or {}).items() if not k.startswith(folder.checkpoints.name + "/")}
+        for damaged in damaged_files(folder.path, recorded, deep) if recorded else []:
+            found.setdefault(damaged.path, damaged.message)
+        return
     if resume_path.is_file() and deep:
         try:
             resumed = read_resume_point(folder).state

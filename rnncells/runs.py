@@ -193,6 +193,11 @@ class RunFolder:
         """True once training has written the run record."""
         return (self.path / RECORD_FILE).is_file()
 
+    def is_archived(self) -> bool:
+        """A finished run kept as a record: its ``checkpoints/`` folder was left out on purpose (committed results
+        keep run records and songs, not weights). It counts as trained; making new songs from it needs a retrain."""
+        return self.is_run() and (self.path / STATE_FILE).is_file() and not self.checkpoints.exists()
+
     def is_fresh(self) -> bool:
         """No run yet: the folder is missing, empty, or holds only a ``config.toml`` handed to it."""
         if self.is_run():

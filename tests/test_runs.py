@@ -127,3 +127,16 @@ def test_readers_name_the_file_and_the_lock_file_is_none_of_the_runs(tmp_path):
     fresh.path.mkdir()
     (fresh.path / LOCK_FILE).write_text("1 host rnncells train\n")
     assert fresh.is_fresh()
+
+
+def test_a_run_kept_without_its_checkpoints_is_archived_not_damaged(tmp_path):
+    """Committed results keep run records and songs, not weights: such a run is finished, and only what it kept
+    is checked."""
+    import shutil
+
+    folder = saved_run(tmp_path / "run")
+    shutil.rmtree(folder.checkpoints)
+    assert folder.is_archived() and folder.damage() == [] and folder.epochs_done == 2
+    folder.metrics_path.write_text(folder.metrics_path.read_text()[:-30])
+    assert names(folder) == ["metrics.csv"]
+    assert not saved_run(tmp_path / "whole").is_archived()
