@@ -213,6 +213,7 @@ class LocalSlurm:
             "SelectType=select/cons_tres",
             "SelectTypeParameters=CR_Core",
             "ReturnToService=2",
+            "MinJobAge=3600",  # keep finished jobs' records an hour, so a slow finishing job can still read them
             "MpiDefault=none",
             # start batch jobs at once: the default waits up to 3 s per scheduling pass, for clusters fed
             # thousands of jobs; here it tripled the time of a 4-task array and its dependent job
