@@ -1,8 +1,10 @@
 """``OUT/index.html``: the grid's outputs, linked, rendered from the template ``index.html.j2`` (package data).
 
-The page lists the tables (tables.pdf first), the selected model per (variant, cell) and why, the run table of
-``rnncells grid status``, every figure (PNG shown, PDF linked), the evaluation files and the song folders. Links
-are relative to ``OUT``, so the folder can be moved or published as it is.
+The page lists the tables (tables.pdf first), the selected model per (variant, cell) and why, the songs to listen
+to (each model's best and most representative song with its piano roll and a WAV player, then all its songs in a
+collapsible list of Ogg players; :mod:`rnncells.grid.listen`), the run table of ``rnncells grid status``, every
+figure (PNG shown, PDF linked), the evaluation files and the song folders. Links are relative to ``OUT``, so the
+folder can be moved or published as it is.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import jinja2
 from rnncells.config import GridConfig
 from rnncells.evaluation import EvaluationFolder
 from rnncells.files import write_text_atomic
+from rnncells.grid.listen import ListeningPage, general_label
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.status import status_rows
 
@@ -28,8 +31,24 @@ def template() -> jinja2.Template:
     return environment.from_string(text)
 
 
+def listening_context(listening: ListeningPage | None) -> dict:
+    """The Listen section as plain values (tonality to two decimals)."""
+    models = []
+    for entry in listening.models if listening else []:
+        picks = [{**vars(pick), "general": general_label(pick.general)} for pick in entry.picks]
+        songs = [{**song, "general": general_label(song["general"])} for song in entry.songs]
+        models.append({"model": entry.model, "picks": picks, "songs": songs})
+    return {"models": models, "problem": listening.problem if listening else None}
+
+
 def index_context(
-    grid: GridConfig, paths: GridPaths, selection: dict, figures: list[Path], tables: list[Path], pdf: Path | None
+    grid: GridConfig,
+    paths: GridPaths,
+    selection: dict,
+    figures: list[Path],
+    tables: list[Path],
+    pdf: Path | None,
+    listening: ListeningPage | None = None,
 ) -> dict:
     """What the template shows, as plain values with paths relative to the results folder."""
 
@@ -53,12 +72,19 @@ def index_context(
         ],
         "evaluation": [relative(p) for p in EvaluationFolder(paths.evaluation).table_paths()],
         "songs": [{"path": relative(p), "n_midi": len(list(p.glob("*.mid")))} for p in song_folders],
+        "listening": listening_context(listening),
     }
 
 
 def write_index(
-    grid: GridConfig, paths: GridPaths, selection: dict, figures: list[Path], tables: list[Path], pdf: Path | None
+    grid: GridConfig,
+    paths: GridPaths,
+    selection: dict,
+    figures: list[Path],
+    tables: list[Path],
+    pdf: Path | None,
+    listening: ListeningPage | None = None,
 ) -> Path:
     """Render ``OUT/index.html`` (module docstring) and return its path."""
-    page = template().render(index_context(grid, paths, selection, figures, tables, pdf))
+    page = template().render(index_context(grid, paths, selection, figures, tables, pdf, listening))
     return write_text_atomic(paths.root / "index.html", page)

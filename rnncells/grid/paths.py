@@ -13,7 +13,9 @@ clean; the committed results under ``results/`` are made with an explicit ``--ou
     evaluation/            per-song metrics, statistics, tests (rnncells.evaluate)
     tables/                the LaTeX tables and tables.pdf
     figures/               box plots, learning curves, piano rolls, span plot
-    index.html             everything above, linked
+    audio/<model>/         song_NNN.ogg for every song, song_NNN.wav for the best and most representative
+                           (rnncells.grid.listen; rendered once)
+    index.html             everything above, linked; the songs playable
 """
 
 from __future__ import annotations

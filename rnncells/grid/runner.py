@@ -29,6 +29,7 @@ from rnncells.evaluation import EvaluationFolder
 from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
 from rnncells.grid.damage import check_before_finishing, check_before_training, run_damage
 from rnncells.grid.index import write_index
+from rnncells.grid.listen import render_listening
 from rnncells.grid.paths import GridPaths, grid_paths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import read_entry, write_entry
@@ -300,9 +301,10 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
         rhythm=grid.evaluate.rhythm,
     )
     figures = make_figures(runs, paths, chosen)
+    listening = render_listening(paths, chosen, progress)  # audio of the songs, once (rnncells.grid.listen)
     tables = write_tables(paths.evaluation, paths.tables)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
-    return write_index(grid, paths, selection, figures, tables, pdf)
+    return write_index(grid, paths, selection, figures, tables, pdf, listening)
 
 
 def _say(progress: bool, text: str) -> None:

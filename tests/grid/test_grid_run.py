@@ -16,6 +16,8 @@ import pytest
 from rnncells.config import ConfigError, load_grid
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import grid_toml
+from tests.grid.test_grid_listen import assert_audio_sources_exist
+from tests.report.test_audio import installed as audio_installed
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -151,6 +153,8 @@ def test_killed_grid_resumes_to_the_same_results(edm40, tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert "index:" in resumed.stdout and (broken / "tables" / "tables.tex").is_file()
     assert outputs(broken) == outputs(unbroken)
+    audio = assert_audio_sources_exist(broken / "index.html")  # every player of the index page has its file
+    assert len(audio) >= 20 or not audio_installed()  # 10 songs of each of the 2+ models, and their picks
     first, second = read_summary(unbroken), read_summary(broken)
     assert first.keys() == second.keys()
     for key, value in first.items():

@@ -1,0 +1,148 @@
+"""What the grid's index page plays: each model's best and most representative songs, and all its songs.
+
+``OUT/audio/<model>/song_NNN.ogg`` holds every song of a model as Ogg Vorbis at 22.05 kHz (tens of kB a song), and
+``song_NNN.wav`` the best and the most representative song (evaluation/best_songs.csv and
+representative_songs.csv) as 16-bit WAV, all rendered with FluidSynth and peak-normalised to -1 dBFS
+(:mod:`rnncells.report.audio`). Files already newer than their MIDI file are not rendered again, so a grid run
+again pays only for new songs. ``figures/representative_song_<model>`` is the representative song's piano roll
+(the best song's is drawn by :func:`rnncells.grid.runner.make_figures`). Without FluidSynth the page says so and
+shows no players.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rnncells.evaluation import EvaluationFolder
+from rnncells.grid.paths import GridPaths
+from rnncells.songs import SongSetFolder
+
+AUDIO_DIR = "audio"
+SAMPLE_RATE = 22050
+ROLES = ("best", "representative")
+
+
+@dataclass
+class Pick:
+    """The best or the most representative song of a model, as the page shows it."""
+
+    role: str
+    index: int
+    general: float
+    wav: str | None  # paths relative to the results folder
+    piano_roll: str | None
+    midi: str
+
+
+@dataclass
+class Listening:
+    """One model's songs to listen to."""
+
+    model: str
+    picks: list[Pick] = field(default_factory=list)
+    songs: list[dict] = field(default_factory=list)  # index, general (or None), ogg, midi
+
+
+@dataclass
+class ListeningPage:
+    """Everything the page's Listen section needs; ``problem`` says why there is no audio."""
+
+    models: list[Listening] = field(default_factory=list)
+    problem: str | None = None
+
+
+def audio_path(paths: GridPaths, model: str, index: int, suffix: str) -> Path:
+    """``OUT/audio/<model>/song_NNN<suffix>``, named as the song's MIDI file."""
+    midi = SongSetFolder(paths.songs / model).midi_path(index)
+    return paths.root / AUDIO_DIR / model / midi.with_suffix(suffix).name
+
+
+def _picks(evaluation: EvaluationFolder) -> dict[str, dict[str, dict]]:
+    """``{model: {"best": row, "representative": row}}`` from the evaluation's tables."""
+    picks: dict[str, dict[str, dict]] = {}
+    tables = {"best": evaluation.read_best_songs(), "representative": evaluation.read_representative_songs()}
+    for role, table in tables.items():
+        for row in table.to_dict("records"):
+            picks.setdefault(row["model_name"], {})[role] = row
+    return picks
+
+
+def _song_scores(evaluation: EvaluationFolder) -> dict[tuple[str, int], float]:
+    try:
+        table = evaluation.read_songs()
+    except (OSError, ValueError):
+        return {}
+    return {(row["model_name"], int(row["index"])): float(row["general"]) for row in table.to_dict("records")}
+
+
+def _model_listening(
+    paths: GridPaths, model: str, picks: dict[str, dict], scores: dict[tuple[str, int], float]
+) -> tuple[Listening, list[tuple[Path, Path]]]:
+    """One model's page entry and its render jobs; draws the representative song's piano roll."""
+    from rnncells.report.figures import piano_roll
+
+    song_set, listening, jobs = SongSetFolder(paths.songs / model), Listening(model), []
+    for song in song_set.read_songs():
+        index = int(song["index"])
+        ogg = audio_path(paths, model, index, ".ogg")
+        jobs.append((song_set.midi_path(index), ogg))
+        midi = _relative(paths, song_set.midi_path(index))
+        listening.songs.append(
+            {"index": index, "general": scores.get((model, index)), "ogg": _relative(paths, ogg), "midi": midi}
+        )
+    for role in ROLES:
+        row = picks.get(role)
+        if row is None:
+            continue
+        index, general = int(row["index"]), float(row["general"])
+        wav = audio_path(paths, model, index, ".wav")
+        jobs.append((song_set.midi_path(index), wav))
+        roll = paths.figures / f"{role}_song_{model}.png"
+        if role == "representative":
+            song = song_set.read_song(index)
+            title = f"{model}: most representative song (general tonality {general:.2f})"
+            piano_roll(song["pitches"], song["durations"], roll, title=title)
+        midi = _relative(paths, song_set.midi_path(index))
+        listening.picks.append(Pick(role, index, general, _relative(paths, wav), _relative(paths, roll), midi))
+    return listening, jobs
+
+
+def _relative(paths: GridPaths, path: Path) -> str:
+    return path.relative_to(paths.root).as_posix()
+
+
+def render_listening(paths: GridPaths, models: list[str], progress: bool = True) -> ListeningPage:
+    """Render the audio and piano rolls of ``models`` (module docstring) and describe them for the page; a file
+    that could not be made is left out of the page (no player pointing at nothing)."""
+    from rnncells.report.audio import AudioRenderError, render_many
+
+    evaluation = EvaluationFolder(paths.evaluation)
+    picks, scores = _picks(evaluation), _song_scores(evaluation)
+    page, jobs = ListeningPage(), []
+    for model in models:
+        listening, model_jobs = _model_listening(paths, model, picks.get(model, {}), scores)
+        page.models.append(listening)
+        jobs += model_jobs
+    try:
+        render_many(jobs, sample_rate=SAMPLE_RATE, workers=4, skip_existing=True, progress=progress, desc="audio")
+    except AudioRenderError as error:  # the page still shows the piano rolls and links the MIDI files
+        page.problem = str(error).splitlines()[0]
+        print(f"no audio in the index page: {page.problem}", file=sys.stderr)
+
+    def present(relative: str | None) -> str | None:
+        return relative if relative and (paths.root / relative).is_file() else None
+
+    for listening in page.models:
+        for pick in listening.picks:
+            pick.wav, pick.piano_roll = present(pick.wav), present(pick.piano_roll)
+        for song in listening.songs:
+            song["ogg"] = present(song["ogg"])
+    return page
+
+
+def general_label(value: float | None) -> str:
+    """A song's general tonality for the page ("" when unknown)."""
+    return "" if value is None or math.isnan(value) else f"{value:.2f}"
