@@ -1,17 +1,18 @@
 """What the grid's index page plays: each model's best and most representative songs, and all its songs.
 
 ``OUT/audio/<model>/song_NNN.ogg`` holds every song of a model as Ogg Vorbis at 22.05 kHz (tens of kB a song), and
-``song_NNN.wav`` the best and the most representative song (evaluation/best_songs.csv and
-representative_songs.csv) as 16-bit WAV, all rendered with FluidSynth and peak-normalised to -1 dBFS
-(:mod:`rnncells.report.audio`). Files already newer than their MIDI file are not rendered again, so a grid run
-again pays only for new songs. ``figures/representative_song_<model>`` is the representative song's piano roll
-(the best song's is drawn by :func:`rnncells.grid.runner.make_figures`). Without FluidSynth the page says so and
-shows no players.
+``song_NNN.wav`` the best and the most representative song (evaluation/best_songs.csv and representative_songs.csv)
+as 16-bit WAV, all rendered with FluidSynth and peak-normalised to -1 dBFS (:mod:`rnncells.report.audio`): about 18
+s for a model's 100 songs on 2 cores. Files already newer than their MIDI file are not rendered again, so a grid run
+again pays only for new songs. ``figures/representative_song_<model>`` is the representative song's piano roll (the
+best song's is drawn by :func:`rnncells.grid.runner.make_figures`). Without FluidSynth the page says so and shows no
+players.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from rnncells.songs import SongSetFolder
 AUDIO_DIR = "audio"
 SAMPLE_RATE = 22050
 ROLES = ("best", "representative")
+# FluidSynth processes at once: each waits part of its time, so more than the cores (100 songs: about 18 s on 2)
+WORKERS = min(32, 4 * (os.cpu_count() or 1))
 
 
 @dataclass
@@ -127,7 +130,7 @@ def render_listening(paths: GridPaths, models: list[str], progress: bool = True)
         page.models.append(listening)
         jobs += model_jobs
     try:
-        render_many(jobs, sample_rate=SAMPLE_RATE, workers=4, skip_existing=True, progress=progress, desc="audio")
+        render_many(jobs, sample_rate=SAMPLE_RATE, workers=WORKERS, skip_existing=True, progress=progress, desc="audio")
     except AudioRenderError as error:  # the page still shows the piano rolls and links the MIDI files
         page.problem = str(error).splitlines()[0]
         print(f"no audio in the index page: {page.problem}", file=sys.stderr)
