@@ -95,7 +95,8 @@ def copy_trainable_weights(source: keras.Model, target: keras.Model) -> None:
     """Copy every trainable weight from ``source`` to ``target`` (same architecture; any batch size or state)."""
     pairs = list(zip(source.trainable_weights, target.trainable_weights, strict=True))
     for from_variable, to_variable in pairs:
-        to_variable.assign(from_variable)
+        # a copy: on JAX, assign would share the buffer, and the target's compiled predict may release it
+        to_variable.assign(keras.ops.copy(from_variable.value))
 
 
 def load_checkpoint_weights(path: Path, model: keras.Model) -> None:
