@@ -110,12 +110,24 @@ def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
     return Plan(primer, indices, tonic, octave, register, masked, n_steps, length_from)
 
 
-def draw_songs(run: Run, checkpoint: str, plan: Plan, config: GenerateConfig) -> tuple[np.ndarray, int]:
-    """The songs' vocabulary indices, ``(n_songs, primer + n_steps)``, and how often the scale mask fell back."""
+def sampling_rows(config: GenerateConfig) -> int:
+    """The batch the sampling model runs at: one row per song, times K x B for beam search."""
     beams = config.beam_size * config.branch_factor if config.sampling == "beam" else 1
-    rows = config.n_songs * beams
-    model = build_model(run.model_config, len(run.vocabulary), batch_size=rows, stateful=True)
-    load_checkpoint_weights(run.checkpoint(checkpoint), model)
+    return config.n_songs * beams
+
+
+def draw_songs(
+    run: Run, checkpoint: str, plan: Plan, config: GenerateConfig, stepper: Stepper | None = None
+) -> tuple[np.ndarray, int]:
+    """The songs' vocabulary indices, ``(n_songs, primer + n_steps)``, and how often the scale mask fell back.
+
+    ``stepper`` steps a model already loaded at :func:`sampling_rows` rows (the studio keeps one); without it the
+    run's checkpoint is loaded here."""
+    rows = sampling_rows(config)
+    if stepper is None:
+        model = build_model(run.model_config, len(run.vocabulary), batch_size=rows, stateful=True)
+        load_checkpoint_weights(run.checkpoint(checkpoint), model)
+        stepper = Stepper(model)
     variant, representation = run.info["variant"], run.info["representation"]
     mask = None
     if plan.pitch_classes is not None:
@@ -129,7 +141,6 @@ def draw_songs(run: Run, checkpoint: str, plan: Plan, config: GenerateConfig) ->
             rows=rows,
         )
     rng = np.random.default_rng(config.seed)
-    stepper = Stepper(model)
     if config.sampling == "beam":
         songs, _, fallbacks = beam_search(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)
         return songs, fallbacks

@@ -179,30 +179,12 @@ class Models:
 
 
 def draw_songs(models: Models, run, checkpoint: str, plan, config: GenerateConfig) -> np.ndarray:
-    """The songs' vocabulary indices, drawn as :func:`rnncells.generate.draw_songs` draws them (same mask, same
-    random numbers) with a kept model."""
-    from rnncells.keys import ScaleMask, decode
-    from rnncells.sampling import beam_search, sample_songs
+    """The songs' vocabulary indices, drawn by :func:`rnncells.generate.draw_songs` (same mask, same random
+    numbers) with a kept, compiled model."""
+    from rnncells.generate import draw_songs as draw
+    from rnncells.generate import sampling_rows
 
-    beams = config.beam_size * config.branch_factor if config.sampling == "beam" else 1
-    rows = config.n_songs * beams
-    stepper = models.stepper(run, checkpoint, rows)
-    variant, representation = run.info["variant"], run.info["representation"]
-    mask = None
-    if plan.pitch_classes is not None:
-        primer_pitches, _ = decode(plan.primer.tokens, plan.primer.base_note, variant, representation, 1, plan.register)
-        mask = ScaleMask(
-            run.vocabulary.values,
-            plan.pitch_classes,
-            interval=variant == "interval",
-            register=plan.register,
-            start_pitch=primer_pitches[-1],
-            rows=rows,
-        )
-    rng = np.random.default_rng(config.seed)
-    if config.sampling == "beam":
-        return beam_search(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)[0]
-    return sample_songs(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)[0]
+    return draw(run, checkpoint, plan, config, stepper=models.stepper(run, checkpoint, sampling_rows(config)))[0]
 
 
 # ----------------------------------------------------------------------------------------------------
