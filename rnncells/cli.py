@@ -15,9 +15,18 @@ from pathlib import Path
 from typing import NoReturn
 
 from rnncells.config import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
-from rnncells.grid.command import add_grid_command, add_report_command, run_grid_command, run_report_command
+from rnncells.grid.command import (
+    add_grid_command,
+    add_local_slurm_command,
+    add_report_command,
+    run_grid_command,
+    run_local_slurm,
+    run_report_command,
+)
 from rnncells.options import add_options, given_options, whole_number
+from rnncells.report.command import add_plot_command, add_tables_command, run_plot, run_tables
 from rnncells.report.render import add_render_command, run_render
+from rnncells.studio.server import add_studio_command, run_studio
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, KeyError, RuntimeError, OSError)
 # DatasetConfig's split ratios, set together on the command line by --split.
@@ -304,120 +313,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_tables(commands) -> None:
-    parser = commands.add_parser(
-        "tables",
-        help="write the study's LaTeX tables from an evaluation (and compile them with pdflatex)",
-        description="Mean, variance, std, mean ± std (multirow per metric), best and most representative songs, "
-        "dataset baseline and the published anchors, one .tex each plus tables.tex; compiled to tables.pdf "
-        "when pdflatex is installed.",
-    )
-    parser.add_argument("eval_dir", type=Path, help="folder written by `rnncells evaluate`")
-    parser.add_argument("--out", required=True, type=Path, help="folder for the .tex files and tables.pdf")
-    parser.add_argument("--no-published", action="store_true", help="leave out the published anchors table")
-    parser.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
-
-
-def run_tables(args: argparse.Namespace) -> int:
-    import shutil
-
-    from rnncells.report.tables import compile_pdf, write_tables
-
-    paths = write_tables(args.eval_dir, args.out, published=not args.no_published)
-    print(f"{len(paths)} .tex files -> {args.out}")
-    if not args.no_pdf:
-        if shutil.which("pdflatex") is None:
-            print("pdflatex not found, no PDF: apt-get install texlive-latex-recommended texlive-latex-extra")
-        else:
-            print(f"PDF -> {compile_pdf(args.out / 'tables.tex')}")
-    return 0
-
-
-def _add_plot(commands) -> None:
-    parser = commands.add_parser(
-        "plot",
-        help="learning curves of runs, a run's token embedding, or the metric-vs-span plot of a song",
-        description="curves: train/validation curves from runs' metrics.csv; span: LM "
-        "and CENTR of one song for windows 5-29 (docs/method.md §5).",
-    )
-    sub = parser.add_subparsers(dest="what", required=True)
-    curves = sub.add_parser("curves", help="learning curves of one or more runs")
-    curves.add_argument("runs", nargs="+", type=Path, help="run folders")
-    curves.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
-    curves.add_argument("--metric", default="loss", choices=["loss", "accuracy", "perplexity"])
-    span = sub.add_parser("span", help="LM and CENTR of one song against the window size")
-    span.add_argument("midi", type=Path, help="a .mid file")
-    span.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
-    embedding = sub.add_parser("embedding", help="a run's token embedding on its first two principal components")
-    embedding.add_argument("run", type=Path, help="a trained run folder")
-    embedding.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
-
-
-def run_plot(args: argparse.Namespace) -> int:
-    from rnncells.report.figures import learning_curves, span_plot
-
-    if args.what == "curves":
-        paths = learning_curves(args.runs, args.out, metric=args.metric)
-    elif args.what == "embedding":
-        from rnncells.report.embedding import embedding_plot
-        from rnncells.runs import RunFolder
-
-        folder = RunFolder(args.run)
-        vectors, labels = folder.read_projector()
-        paths = embedding_plot(vectors, labels, args.out, title=f"{folder.model_name}: token embedding")
-    else:
-        from rnncells.music.midi import read_midi
-
-        paths = span_plot(read_midi(args.midi).pitches, args.out, title=args.midi.stem)
-    print("figure -> " + ", ".join(str(p) for p in paths))
-    return 0
-
-
-def _add_local_slurm(commands) -> None:
-    parser = commands.add_parser(
-        "local-slurm",
-        help="bring a one-node Slurm cluster up or down on this machine (to try `grid slurm`)",
-        description="Start munged (if none runs), slurmctld and slurmd with a minimal slurm.conf kept in FOLDER, "
-        "on localhost only; `down` stops only the daemons it started. Needs root and "
-        "`apt-get install -y slurm-wlm munge`.",
-    )
-    parser.add_argument("action", choices=["up", "down", "status"])
-    parser.add_argument("folder", type=Path, help="a short path for the cluster's files, e.g. /tmp/slurm")
-
-
-def run_local_slurm(args: argparse.Namespace) -> int:
-    from rnncells.grid.local_slurm import main as local_slurm
-
-    return local_slurm([args.action, str(args.folder)])
-
-
-def _add_studio(commands) -> None:
-    parser = commands.add_parser(
-        "studio",
-        help="serve the melody studio web page (generate, listen, download MIDI)",
-        description="Serve the melody studio (Streamlit) on HOST:PORT: pick a trained run, key, octave, scale, BPM, "
-        "bars, randomness, instrument, number of melodies, sampling (random or beam search) and a MIDI file to "
-        "start from; see the piano rolls, play the audio (FluidSynth) and download the MIDI files. Ctrl-C stops it.",
-    )
-    parser.add_argument(
-        "--runs",
-        type=Path,
-        help="folder searched for trained runs (run.json); default: the model shipped in results/models",
-    )
-    parser.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network interface)",
-    )
-
-
-def run_studio(args: argparse.Namespace) -> int:
-    from rnncells.studio.server import SHIPPED_RUNS, serve
-
-    return serve(args.runs or SHIPPED_RUNS, port=args.port, host=args.host)
-
-
 class Parser(argparse.ArgumentParser):
     """argparse with the README's one-line errors: ``rnncells: error: MESSAGE (see `rnncells COMMAND --help`)``,
     exit code 2, no usage block (every subcommand's parser is one of these too)."""
@@ -438,13 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(commands)
     _add_generate(commands)
     _add_evaluate(commands)
-    _add_tables(commands)
+    add_tables_command(commands)
     add_render_command(commands)
-    _add_plot(commands)
+    add_plot_command(commands)
     add_grid_command(commands)
     add_report_command(commands)
-    _add_local_slurm(commands)
-    _add_studio(commands)
+    add_local_slurm_command(commands)
+    add_studio_command(commands)
     return parser
 
 

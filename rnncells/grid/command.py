@@ -159,3 +159,22 @@ def run_report_command(args: argparse.Namespace) -> int:
     for path in write_report(args.results, args.out, pdf=not args.no_pdf):
         print(f"report -> {path}")
     return 0
+
+
+def add_local_slurm_command(commands) -> None:
+    """``rnncells local-slurm up|down|status FOLDER``."""
+    parser = commands.add_parser(
+        "local-slurm",
+        help="bring a one-node Slurm cluster up or down on this machine (to try `grid slurm`)",
+        description="Start munged (if none runs), slurmctld and slurmd with a minimal slurm.conf kept in FOLDER, "
+        "on localhost only; `down` stops only the daemons it started. Needs root and "
+        "`apt-get install -y slurm-wlm munge`.",
+    )
+    parser.add_argument("action", choices=["up", "down", "status"])
+    parser.add_argument("folder", type=Path, help="a short path for the cluster's files, e.g. /tmp/slurm")
+
+
+def run_local_slurm(args: argparse.Namespace) -> int:
+    from rnncells.grid.local_slurm import main as local_slurm
+
+    return local_slurm([args.action, str(args.folder)])

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import signal
@@ -137,3 +138,29 @@ def serve(runs_dir: str | Path = SHIPPED_RUNS, port: int = 8501, host: str = "12
         stop(process)
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+def add_studio_command(commands) -> None:
+    """``rnncells studio [--runs FOLDER] [--port N] [--host ADDRESS]``."""
+    parser = commands.add_parser(
+        "studio",
+        help="serve the melody studio web page (generate, listen, download MIDI)",
+        description="Serve the melody studio (Streamlit) on HOST:PORT: pick a trained run, key, octave, scale, BPM, "
+        "bars, randomness, instrument, number of melodies, sampling (random or beam search) and a MIDI file to "
+        "start from; see the piano rolls, play the audio (FluidSynth) and download the MIDI files. Ctrl-C stops it.",
+    )
+    parser.add_argument(
+        "--runs",
+        type=Path,
+        help="folder searched for trained runs (run.json); default: the model shipped in results/models",
+    )
+    parser.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network interface)",
+    )
+
+
+def run_studio(args: argparse.Namespace) -> int:
+    return serve(args.runs or SHIPPED_RUNS, port=args.port, host=args.host)

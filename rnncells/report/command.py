@@ -1,0 +1,77 @@
+"""The report's commands: ``rnncells tables`` (LaTeX tables of an evaluation) and ``rnncells plot`` (figures)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_tables_command(commands) -> None:
+    """``rnncells tables EVALUATION --out DIR``."""
+    parser = commands.add_parser(
+        "tables",
+        help="write the study's LaTeX tables from an evaluation (and compile them with pdflatex)",
+        description="Mean, variance, std, mean ± std (multirow per metric), best and most representative songs, "
+        "dataset baseline and the published anchors, one .tex each plus tables.tex; compiled to tables.pdf "
+        "when pdflatex is installed.",
+    )
+    parser.add_argument("eval_dir", type=Path, help="folder written by `rnncells evaluate`")
+    parser.add_argument("--out", required=True, type=Path, help="folder for the .tex files and tables.pdf")
+    parser.add_argument("--no-published", action="store_true", help="leave out the published anchors table")
+    parser.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
+
+
+def run_tables(args: argparse.Namespace) -> int:
+    import shutil
+
+    from rnncells.report.tables import compile_pdf, write_tables
+
+    paths = write_tables(args.eval_dir, args.out, published=not args.no_published)
+    print(f"{len(paths)} .tex files -> {args.out}")
+    if not args.no_pdf:
+        if shutil.which("pdflatex") is None:
+            print("pdflatex not found, no PDF: apt-get install texlive-latex-recommended texlive-latex-extra")
+        else:
+            print(f"PDF -> {compile_pdf(args.out / 'tables.tex')}")
+    return 0
+
+
+def add_plot_command(commands) -> None:
+    """``rnncells plot curves|span|embedding``."""
+    parser = commands.add_parser(
+        "plot",
+        help="learning curves of runs, a run's token embedding, or the metric-vs-span plot of a song",
+        description="curves: train/validation curves from runs' metrics.csv; span: LM "
+        "and CENTR of one song for windows 5-29 (docs/method.md §5).",
+    )
+    sub = parser.add_subparsers(dest="what", required=True)
+    curves = sub.add_parser("curves", help="learning curves of one or more runs")
+    curves.add_argument("runs", nargs="+", type=Path, help="run folders")
+    curves.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
+    curves.add_argument("--metric", default="loss", choices=["loss", "accuracy", "perplexity"])
+    span = sub.add_parser("span", help="LM and CENTR of one song against the window size")
+    span.add_argument("midi", type=Path, help="a .mid file")
+    span.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
+    embedding = sub.add_parser("embedding", help="a run's token embedding on its first two principal components")
+    embedding.add_argument("run", type=Path, help="a trained run folder")
+    embedding.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    from rnncells.report.figures import learning_curves, span_plot
+
+    if args.what == "curves":
+        paths = learning_curves(args.runs, args.out, metric=args.metric)
+    elif args.what == "embedding":
+        from rnncells.report.embedding import embedding_plot
+        from rnncells.runs import RunFolder
+
+        folder = RunFolder(args.run)
+        vectors, labels = folder.read_projector()
+        paths = embedding_plot(vectors, labels, args.out, title=f"{folder.model_name}: token embedding")
+    else:
+        from rnncells.music.midi import read_midi
+
+        paths = span_plot(read_midi(args.midi).pitches, args.out, title=args.midi.stem)
+    print("figure -> " + ", ".join(str(p) for p in paths))
+    return 0
