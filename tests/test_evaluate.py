@@ -21,7 +21,7 @@ from rnncells.evaluate import (
 )
 from rnncells.evaluation import FEATURE_COLUMNS
 from rnncells.locks import LOCK_FILE
-from rnncells.music import metrics
+from rnncells.music import metrics, yang_lerch
 
 METRICS = ["cmm", "lm", "centr", "general"]
 # model name -> largest step of its random walk: step 1 is smooth, step 7 jumps around.
@@ -252,7 +252,7 @@ def test_comparison_against_training_features(evaluation):
     assert comparison["model_name"].unique().tolist() == list(MODELS)
     assert set(comparison["feature"]) == set(FEATURE_COLUMNS) > set(metrics.FEATURE_NAMES)
     raw = evaluation["raw"]
-    expected = metrics.compare_feature_sets(
+    expected = yang_lerch.compare_feature_sets(
         [metrics.distribution_features(r["pitches"]) for r in raw["interval-gru-2"]],
         [metrics.distribution_features(r["pitches"]) for r in raw["dataset"]],
     )

@@ -20,18 +20,14 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from scipy.stats import gaussian_kde
 
-# The binned KDE of rnncells.music.metrics, shared so that both modules give the same overlap and divergence.
-from rnncells.music.metrics import (
-    DISTANCE_BINS,
-    KDE_GRID_POINTS,
-    KL_FLOOR,
-    NARROW_KERNEL,
-    MetricInputError,
-    _density,
-    _distance_histogram,
-    _weighted_std,
-)
+from rnncells.music.metrics import MetricInputError
+
+KDE_GRID_POINTS = 1024
+DISTANCE_BINS = 4096
+KL_FLOOR = 1e-12
+NARROW_KERNEL = 0.01
 
 COMPARISON_MEASURES = (
     "overlapped_area",
@@ -202,3 +198,116 @@ def distance_curves(
         density = _kde(samples[name], centres, width)(grid)
         curves[name] = density / (density.sum() * step)
     return curves
+
+
+# The comparison of training and generated feature values through scipy's gaussian_kde, binned: the reference
+# that the direct sums above are checked against (tests/music/test_yang_lerch.py).
+
+
+def _distance_histogram(a: np.ndarray, b: np.ndarray, bin_width: float) -> np.ndarray:
+    """Counts of |a_i - b_j| over all pairs (i, j), in DISTANCE_BINS bins of ``bin_width`` from 0."""
+    counts = np.zeros(DISTANCE_BINS, dtype=np.int64)
+    rows = max(1, 2_000_000 // max(len(b), 1))
+    for begin in range(0, len(a), rows):
+        distances = np.abs(a[begin : begin + rows, None] - b[None, :]).ravel()
+        bins = np.minimum((distances / bin_width).astype(np.int64), DISTANCE_BINS - 1)
+        counts += np.bincount(bins, minlength=DISTANCE_BINS)
+    return counts
+
+
+def _weighted_std(counts: np.ndarray, centres: np.ndarray) -> float:
+    mean = np.average(centres, weights=counts)
+    return float(np.sqrt(np.average((centres - mean) ** 2, weights=counts)))
+
+
+def _density(counts: np.ndarray, centres: np.ndarray, width: float) -> Callable[[np.ndarray], np.ndarray]:
+    """A Gaussian KDE of binned distances with kernel standard deviation ``width``.
+
+    ``gaussian_kde`` scales its kernel by the sample's spread, so a sample with none (every distance in one
+    bin) cannot go through it; its KDE is then the single kernel at that distance.
+    """
+    used = counts > 0
+    spread = _weighted_std(counts, centres)
+    if used.sum() < 2 or spread == 0.0:
+        centre = float(centres[used][0])
+        return lambda x: np.exp(-0.5 * ((x - centre) / width) ** 2)
+    return gaussian_kde(centres[used], bw_method=width / spread, weights=counts[used])
+
+
+def _compare_one_feature(generated: np.ndarray, reference: np.ndarray) -> dict[str, float]:
+    largest = float(max(generated.max(), reference.max()) - min(generated.min(), reference.min()))
+    if largest == 0.0:
+        return {"overlapped_area": 1.0, "kl_divergence": 0.0}
+    bin_width = largest / (DISTANCE_BINS - 1)
+    centres = (np.arange(DISTANCE_BINS) + 0.5) * bin_width
+    # Intra-set distances of the reference: all ordered pairs minus the n self-pairs (bin 0), halved.
+    intra = _distance_histogram(reference, reference, bin_width)
+    intra[0] -= len(reference)
+    intra //= 2
+    inter = _distance_histogram(generated, reference, bin_width)
+    songs = min(len(generated), len(reference))
+    width = max(_weighted_std(intra, centres), _weighted_std(inter, centres)) * songs**-0.2
+    if width == 0.0:
+        width = NARROW_KERNEL * largest
+    used = (intra > 0) | (inter > 0)
+    grid = np.linspace(centres[used].min() - 4 * width, centres[used].max() + 4 * width, KDE_GRID_POINTS)
+    p = _density(intra, centres, width)(grid)
+    q = _density(inter, centres, width)(grid)
+    p, q = p / p.sum(), q / q.sum()
+    overlapped_area = float(np.minimum(p, q).sum())
+    mass = p > 0
+    kl_divergence = float((p[mass] * np.log(p[mass] / np.maximum(q[mass], KL_FLOOR))).sum())
+    return {"overlapped_area": min(overlapped_area, 1.0), "kl_divergence": max(kl_divergence, 0.0)}
+
+
+def compare_feature_sets(
+    generated: Sequence[dict[str, float]], reference: Sequence[dict[str, float]]
+) -> dict[str, dict[str, float]]:
+    """Yang & Lerch's relative measure: how a generated song set sits against a reference (training) set.
+
+    For each feature (the keys of the dicts, e.g. from :func:`distribution_features`) it computes:
+
+    1. the reference's *intra-set* distances ``|r_i - r_j|`` over all pairs ``i < j``, and the *inter-set*
+       distances ``|g_i - r_j|`` over all pairs of a generated and a reference song. They are counted in
+       4096 bins from 0 to the largest possible distance (memory for 4096 bins instead of all pairs; each
+       distance moves by at most half a bin, 1/8192 of the feature's range);
+    2. a Gaussian KDE of each (``scipy.stats.gaussian_kde`` on the bin centres weighted by their counts),
+       both with the *same* kernel width ``h = max(std_intra, std_inter) * n ** (-1/5)``, Scott's rule with
+       ``n`` = songs in the smaller set. Yang & Lerch let each KDE pick its own width from its number of
+       pairs; with sets of different sizes the two kernels then differ, and integer features (pitch range,
+       pitch-class count) come out as combs of different sharpness whose overlap is well below 1 even for
+       two samples of one distribution. Pairs of songs are not independent, so the songs count as ``n``;
+    3. both densities on one grid of 1024 points from the smallest to the largest distance seen, padded by
+       ``4 h``, each normalised to sum 1 (``p`` intra-set, ``q`` inter-set);
+    4. ``overlapped_area = sum(min(p, q))`` (1 = same shape, 0 = apart) and
+       ``kl_divergence = KL(p || q) = sum(p * log(p / max(q, 1e-12)))`` in nats (0 = same; the floor keeps
+       it finite, below 28, when the sets are far apart).
+
+    If the generated songs were drawn like the reference ones, inter-set distances are distributed like the
+    reference's intra-set distances: OA near 1, KL near 0. Constant features do not crash: a feature equal
+    in every song of both sets gives OA 1 and KL 0; a distance sample with no spread is a single kernel
+    (``gaussian_kde`` cannot take it), and if neither has spread the kernel width is 1% of the largest
+    distance. Needs at least 1 generated and 2 reference songs.
+    """
+    if len(generated) < 1 or len(reference) < 2:
+        raise MetricInputError(
+            f"{len(generated)} generated and {len(reference)} reference songs: "
+            "compare at least 1 generated song with at least 2 reference songs"
+        )
+    names = list(reference[0])
+    result = {}
+    for name in names:
+        columns = []
+        for label, songs in (("generated", generated), ("reference", reference)):
+            missing = [index for index, features in enumerate(songs) if name not in features]
+            if missing:
+                raise MetricInputError(
+                    f"{label} song {missing[0]} has no feature {name!r}; give every song the same features"
+                )
+            column = np.array([features[name] for features in songs], dtype=np.float64)
+            if not np.isfinite(column).all():
+                bad = int(np.flatnonzero(~np.isfinite(column))[0])
+                raise MetricInputError(f"{label} song {bad}: feature {name!r} is {column[bad]}; give finite numbers")
+            columns.append(column)
+        result[name] = _compare_one_feature(*columns)
+    return result

@@ -16,7 +16,6 @@ from rnncells.music.metrics import (
     FEATURE_NAMES,
     MetricInputError,
     centricity,
-    compare_feature_sets,
     conjunct_melodic_motion,
     distribution_features,
     limited_macroharmony,
@@ -26,6 +25,7 @@ from rnncells.music.metrics import (
     tonality,
     tonality_rhythm,
 )
+from rnncells.music.yang_lerch import compare_feature_sets
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from rnncells.music.metrics import MetricInputError, compare_feature_sets
-from rnncells.music.yang_lerch import COMPARISON_MEASURES, compare_feature, distance_curves
+from rnncells.music.metrics import MetricInputError
+from rnncells.music.yang_lerch import COMPARISON_MEASURES, compare_feature, compare_feature_sets, distance_curves
 
 
 def brute_statistics(g: np.ndarray, r: np.ndarray) -> dict[str, float]:
