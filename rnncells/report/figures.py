@@ -86,6 +86,7 @@ def read_metrics_csv(run_dir: Path) -> pd.DataFrame:
 
 def learning_curves_figure(run_dirs: list[Path], metric: str = "loss") -> Figure:
     """The learning-curve figure of :func:`learning_curves`."""
+    # Long on purpose: one figure drawn top to bottom (axes, data, labels, legend); split, it reads worse.
     if metric not in CURVE_METRICS:
         raise FigureError(f"metric {metric!r} is not plotted; use one of {', '.join(CURVE_METRICS)}")
     run_dirs = [Path(run_dir) for run_dir in run_dirs]
@@ -228,6 +229,7 @@ def piano_roll_figure(pitches: list[int], durations: list[int], title: str = "",
     Grid lines mark 16ths (faint), beats and bars (every 16 steps, dark); the y axis names the notes
     (C4 = 60) and shades the black keys. With ``bpm`` a top axis gives the time in seconds.
     """
+    # Long on purpose: one figure drawn top to bottom (axes, data, labels, legend); split, it reads worse.
     pitches = [int(pitch) for pitch in pitches]
     durations = [int(duration) for duration in durations]
     if not pitches:
