@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnncells.config import GridConfig
+from rnncells.grid.config import GridConfig
 from rnncells.grid.paths import GridPaths
 from rnncells.options import whole_number
 
@@ -70,7 +70,7 @@ def add_grid_command(commands) -> None:
 
 def run_grid_command(args: argparse.Namespace) -> int:
     """Load the grid file and do ``args.action`` with it."""
-    from rnncells.config import load_grid
+    from rnncells.grid.config import load_grid
     from rnncells.grid.paths import grid_paths
 
     grid = load_grid(args.config, source=args.source)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import jinja2
 
-from rnncells.config import GridConfig
 from rnncells.evaluation import EvaluationFolder
 from rnncells.files import write_text_atomic
+from rnncells.grid.config import GridConfig
 from rnncells.grid.listen import ListeningPage, general_label
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.status import status_rows

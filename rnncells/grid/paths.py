@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnncells.config import GridConfig
+from rnncells.grid.config import GridConfig
 from rnncells.runs import RunFolder
 
 DEFAULT_ROOT = Path("out")

@@ -6,7 +6,8 @@ import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rnncells.config import ConfigError, GridConfig, ModelConfig, TrainConfig, resolve_train_configs
+from rnncells.config import ConfigError, ModelConfig, TrainConfig, resolve_train_configs
+from rnncells.grid.config import GridConfig
 from rnncells.runs import RunConfig
 
 

@@ -23,10 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rnncells.backend import threads_per_job
-from rnncells.config import ConfigError, GridConfig, to_toml
+from rnncells.config import ConfigError, to_toml
 from rnncells.data.folder import DatasetFolder
 from rnncells.evaluation import EvaluationFolder
 from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
+from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import check_before_finishing, check_before_training, run_damage
 from rnncells.grid.index import write_index
 from rnncells.grid.listen import render_listening

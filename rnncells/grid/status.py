@@ -8,7 +8,7 @@ the first such file in its error column; no damaged file stops the table.
 
 from __future__ import annotations
 
-from rnncells.config import GridConfig
+from rnncells.grid.config import GridConfig
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import STATUSES, read_entry

@@ -16,8 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnncells.config import GridConfig
 from rnncells.files import write_text_atomic
+from rnncells.grid.config import GridConfig
 from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import grid_toml, prepare_dataset, train_command, write_run_config

@@ -20,12 +20,12 @@ from rnncells.config import (
     DatasetConfig,
     EvaluateConfig,
     GenerateConfig,
-    GridConfig,
     ModelConfig,
     TrainConfig,
     from_dict,
 )
 from rnncells.fieldtypes import FieldTypeError, checked, checked_fields, shown
+from rnncells.grid.config import GridConfig
 
 TABLES = ("dataset", "axes", "epochs", "model", "train", "generate", "evaluate")
 SCALARS = ("name", "out", "select_by", "generate_all", "backend")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config import GridConfig
+from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import GridDamageError, check_before_finishing, check_before_training
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import plan_runs

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config import ConfigError, load_grid
+from rnncells.config import ConfigError
+from rnncells.grid.config import load_grid
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import grid_toml
 from tests.grid.test_grid_listen import assert_audio_sources_exist

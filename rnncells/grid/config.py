@@ -1,0 +1,88 @@
+"""A grid file: one study (a dataset, a grid of runs, selection, generation, evaluation), read from TOML.
+
+``configs/*.toml`` are grid files; :func:`load_grid` reads and checks one whole (rnncells.grid.validate) before
+anything trains.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rnncells.config import (
+    VARIANTS,
+    ConfigError,
+    DatasetConfig,
+    EvaluateConfig,
+    GenerateConfig,
+    ModelConfig,
+    TrainConfig,
+    from_dict,
+    read_toml,
+)
+
+
+@dataclass
+class GridConfig:
+    """A whole study: one dataset, a grid of runs (every combination of the ``axes``), then selection,
+    generation, evaluation and tables. ``axes`` may sweep any ModelConfig or TrainConfig field; ``epochs``
+    gives epochs per variant; ``model`` and ``train`` hold the values shared by every run."""
+
+    name: str = "grid"
+    out: str = ""
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    axes: dict[str, list] = field(default_factory=lambda: {"cell": ["lstm"], "layers": [1]})
+    epochs: dict[str, int] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
+    train: dict[str, Any] = field(default_factory=dict)
+    generate: GenerateConfig = field(default_factory=GenerateConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    select_by: str = "val_loss"
+    generate_all: bool = False
+    backend: str = "tensorflow"
+
+    def validate(self) -> None:
+        self.dataset.validate()
+        self.generate.validate()
+        self.evaluate.validate()
+        known = {f.name for f in dataclasses.fields(ModelConfig)} | {f.name for f in dataclasses.fields(TrainConfig)}
+        for axis, values in self.axes.items():
+            if axis not in known or axis == "variant":
+                raise ConfigError(f"grid axis {axis!r} is not a model or training field (variants come from [dataset])")
+            if not isinstance(values, list) or not values:
+                raise ConfigError(f"grid axis {axis!r} needs a non-empty list of values")
+        for variant in self.epochs:
+            if variant not in VARIANTS:
+                raise ConfigError(f"[epochs] {variant!r}: use one of {', '.join(VARIANTS)}")
+        if self.backend not in ("tensorflow", "jax", "torch"):
+            raise ConfigError(f"backend {self.backend!r}: use tensorflow (the default), jax or torch")
+        if self.select_by not in ("val_loss", "loss"):
+            raise ConfigError(f"select_by {self.select_by!r}: use 'val_loss' or 'loss'")
+
+
+def load_grid(path: str | Path, source: str | None = None) -> GridConfig:
+    """Read a grid TOML file (``configs/*.toml``); ``source`` replaces ``[dataset] source`` when given."""
+    from rnncells.grid.validate import check_grid_plan, check_grid_tables
+
+    tables = read_toml(path)
+    where = str(path)
+    known = {f.name for f in dataclasses.fields(GridConfig)}
+    unknown = sorted(set(tables) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    check_grid_tables(tables, where)  # every value's type and range, one line each (rnncells.grid.validate)
+    values = dict(tables)
+    dataset = {**tables.get("dataset", {}), **({"source": source} if source else {})}
+    values["dataset"] = from_dict(DatasetConfig, dataset, f"{where} [dataset]")
+    values["generate"] = from_dict(GenerateConfig, tables.get("generate", {}), f"{where} [generate]")
+    values["evaluate"] = from_dict(EvaluateConfig, tables.get("evaluate", {}), f"{where} [evaluate]")
+    values.setdefault("name", Path(path).stem)
+    grid = GridConfig(**values)
+    try:
+        grid.validate()
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    check_grid_plan(grid, where)
+    return grid
