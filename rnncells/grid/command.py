@@ -50,6 +50,15 @@ def add_grid_command(commands) -> None:
         "--jobs", type=whole_number(1), default=1, help="processes the wall-time estimate assumes (default 1)"
     )
     plan.add_argument("--no-measure", action="store_true", help="only count steps, measure nothing")
+    for each in (run, slurm):
+        each.add_argument(
+            "--reuse",
+            action="append",
+            type=Path,
+            metavar="DIR",
+            help="another grid's results folder: its finished runs equal to runs of this grid (same model, training "
+            "settings, data and backend) are copied instead of trained; repeatable; adds to the grid file's reuse",
+        )
     run.add_argument("--retries", type=whole_number(0), default=1, help="extra attempts for a failing run (default 1)")
     for each in (run, finish):
         each.add_argument("--all-models", action="store_true", help="generate with every run, not only the selected")
@@ -74,6 +83,7 @@ def run_grid_command(args: argparse.Namespace) -> int:
     from rnncells.grid.paths import grid_paths
 
     grid = load_grid(args.config, source=args.source)
+    grid.reuse = [*grid.reuse, *map(str, getattr(args, "reuse", None) or [])]
     actions = {"plan": _plan, "status": _status, "slurm": _slurm, "run": _run_or_finish, "finish": _run_or_finish}
     return actions[args.action](grid, grid_paths(grid, args.out), args)
 

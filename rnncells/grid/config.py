@@ -42,6 +42,7 @@ class GridConfig:
     select_by: str = "val_loss"
     generate_all: bool = False
     backend: str = "tensorflow"
+    reuse: list[str] = field(default_factory=list)  # results folders whose equal runs are copied (grid/reuse.py)
 
     def validate(self) -> None:
         self.dataset.validate()

@@ -34,6 +34,7 @@ from rnncells.grid.listen import render_listening
 from rnncells.grid.paths import GridPaths, grid_paths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import read_entry, write_entry
+from rnncells.grid.reuse import reuse_runs
 from rnncells.grid.status import best_score, is_finished, steps_saved
 from rnncells.grid.supervise import stop_orphan
 from rnncells.grid.validate import check_grid_data
@@ -329,6 +330,7 @@ def run_grid(
         prepare_dataset(grid, paths, progress)
         runs = plan_runs(grid)
         check_grid_data(grid, runs, paths.dataset, f"grid {grid.name}")  # before anything trains
+        reuse_runs(runs, paths, grid.reuse, grid.backend, grid.generate)  # equal runs of other grids, copied
         redo = frozenset(check_before_training(runs, paths))
         results = train_runs(runs, paths, jobs, retries, progress, grid.backend, redo)
         failed = [name for name, entry in results.items() if entry["status"] != "done"]
@@ -346,7 +348,7 @@ def grid_toml(grid: GridConfig) -> str:
     scalars = {
         f.name: getattr(grid, f.name)
         for f in dataclasses.fields(grid)
-        if isinstance(getattr(grid, f.name), (str, bool, int, float))
+        if isinstance(getattr(grid, f.name), (str, bool, int, float, list))
     }
     head = "".join(f"{key} = {json.dumps(value)}\n" for key, value in scalars.items())
     tables = {

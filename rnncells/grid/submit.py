@@ -20,6 +20,7 @@ from rnncells.files import write_text_atomic
 from rnncells.grid.config import GridConfig
 from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import plan_runs
+from rnncells.grid.reuse import reuse_runs
 from rnncells.grid.runner import grid_toml, prepare_dataset, train_command, write_run_config
 from rnncells.grid.slurm import resubmit_task, submit, write_dependent_job, write_job_array
 from rnncells.grid.status import is_finished
@@ -66,6 +67,7 @@ def write_grid_jobs(
         prepare_dataset(grid, paths, progress)
         runs = plan_runs(grid)
         check_grid_data(grid, runs, paths.dataset, str(config_path))  # before any task is written
+        reuse_runs(runs, paths, grid.reuse, grid.backend, grid.generate)  # their tasks find them finished
         for run in runs:  # each task trains from its run's config.toml; a finished run keeps the config it has
             if not is_finished(paths, run):
                 write_run_config(run, paths)

@@ -28,7 +28,7 @@ from rnncells.fieldtypes import FieldTypeError, checked, checked_fields, shown
 from rnncells.grid.config import GridConfig
 
 TABLES = ("dataset", "axes", "epochs", "model", "train", "generate", "evaluate")
-SCALARS = ("name", "out", "select_by", "generate_all", "backend")
+SCALARS = ("name", "out", "select_by", "generate_all", "backend", "reuse")
 EXAMPLE = "see configs/quick.toml"
 
 
