@@ -37,7 +37,7 @@ def run_tables(args: argparse.Namespace) -> int:
 
 
 def add_plot_command(commands) -> None:
-    """``rnncells plot curves|span|embedding``."""
+    """``rnncells plot curves|span|embedding|checkpoints``."""
     parser = commands.add_parser(
         "plot",
         help="learning curves of runs, a run's token embedding, or the metric-vs-span plot of a song",
@@ -52,6 +52,15 @@ def add_plot_command(commands) -> None:
     span = sub.add_parser("span", help="LM and CENTR of one song against the window size")
     span.add_argument("midi", type=Path, help="a .mid file")
     span.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
+    checkpoints = sub.add_parser(
+        "checkpoints",
+        help="cost-function validation: training loss against tonality and copying, one point per checkpoint",
+        description="Reads an evaluation of one song set per step checkpoint (paper_scripts/08) and writes "
+        "OUT.csv, OUT.tex and the figure OUT.png/.pdf (docs/method.md §5).",
+    )
+    checkpoints.add_argument("evaluation", type=Path, help="folder written by `rnncells evaluate` on the song sets")
+    checkpoints.add_argument("--out", required=True, type=Path, help="output path without suffix")
+    checkpoints.add_argument("--title", default="", help="the figure's title, e.g. the run's name")
     embedding = sub.add_parser("embedding", help="a run's token embedding on its first two principal components")
     embedding.add_argument("run", type=Path, help="a trained run folder")
     embedding.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
@@ -62,6 +71,10 @@ def run_plot(args: argparse.Namespace) -> int:
 
     if args.what == "curves":
         paths = learning_curves(args.runs, args.out, metric=args.metric)
+    elif args.what == "checkpoints":
+        from rnncells.report.cost_validation import cost_validation
+
+        paths = cost_validation(args.evaluation, args.out, title=args.title)
     elif args.what == "embedding":
         from rnncells.report.embedding import embedding_plot
         from rnncells.runs import RunFolder
