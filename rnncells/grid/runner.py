@@ -286,7 +286,7 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
     from rnncells.report.tables import compile_pdf, write_tables
 
     selection = select_runs(grid, runs, paths)
-    chosen = [entry["selected"] for entry in selection.values() if entry["selected"]]
+    chosen = selected = [entry["selected"] for entry in selection.values() if entry["selected"]]
     if generate_all or grid.generate_all:
         chosen = [run.name for run in runs if is_finished(paths, run)]
     if not chosen:
@@ -303,7 +303,9 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
         rhythm=grid.evaluate.rhythm,
     )
     figures = make_figures(runs, paths, chosen)
-    listening = render_listening(paths, chosen, progress)  # audio of the songs, once (rnncells.grid.listen)
+    # audio of the selected models' songs, once (rnncells.grid.listen); with --all-models the others are scored
+    # and drawn but not rendered: 45 models' audio would be hundreds of MB in a committed results folder
+    listening = render_listening(paths, selected, progress)
     tables = write_tables(paths.evaluation, paths.tables)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
     return write_index(grid, paths, selection, figures, tables, pdf, listening)
