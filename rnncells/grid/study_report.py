@@ -23,6 +23,7 @@ import pandas as pd
 from rnncells.evaluation import BASELINE_MODEL, EvaluationFolder
 from rnncells.files import write_json_atomic, write_text_atomic
 from rnncells.grid.paths import GridPaths
+from rnncells.grid.study_sections import FigureRef, Section
 from rnncells.report.latex import escape_latex, to_latex
 from rnncells.report.tables import PUBLISHED_BASELINE, PUBLISHED_PITCH_STUDY, compile_pdf
 from rnncells.runs import RunError, RunFolder
@@ -115,8 +116,14 @@ def training_cost(result: GridResult) -> pd.DataFrame:
             continue
         if metrics:
             seconds = sum(row["seconds"] for row in metrics)
-            rows.append({"run": folder.name, "epochs": metrics[-1]["epoch"], "steps": metrics[-1]["step"],
-                         "seconds": round(seconds, 1)})  # fmt: skip
+            rows.append(
+                {
+                    "run": folder.name,
+                    "epochs": metrics[-1]["epoch"],
+                    "steps": metrics[-1]["step"],
+                    "seconds": round(seconds, 1),
+                }
+            )
     return pd.DataFrame(rows, columns=["run", "epochs", "steps", "seconds"])
 
 
@@ -155,7 +162,161 @@ def _answer(result: GridResult, table: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _markdown(frame: pd.DataFrame) -> str:
+# the published study picked its depths by eye from the learning curves (another corpus; docs/method.md §2)
+PUBLISHED_SELECTION = {
+    "control": "LSTM 3, NAS 3, UGRNN 3",
+    "interval": "LSTM 4, NAS 2, UGRNN 4",
+    "transposed (DB12)": "LSTM 4, NAS 5, UGRNN 2",
+}
+PUBLISHED_STEPS_PER_EPOCH = 505  # 151.5k steps in 300 epochs of batch 50 x 50 (its TensorBoard)
+
+
+def shown_headline(table: pd.DataFrame) -> pd.DataFrame:
+    """The headline table as the report prints it: mean ± std, copied share in percent."""
+    shown = pd.DataFrame({"model": table["model"], "layers": table["layers"].astype(str)})
+    for metric, label in (("general", "general"), ("cmm", "CMM"), ("lm", "LM"), ("centr", "CENTR")):
+        shown[label] = [f"{m:.3f} ± {s:.3f}" for m, s in zip(table[metric], table[f"{metric}_std"])]
+    if "copied_share" in table:
+        shown["copied"] = [f"{v:.0%}" for v in table["copied_share"]]
+        shown["general, not copied"] = [f"{v:.3f}" for v in table["general_not_copied"]]
+    return shown
+
+
+def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
+    from rnncells.grid.study_sections import (
+        copy_figure,
+        cost_validation_section,
+        embeddings_section,
+        other_evaluations,
+    )
+    from rnncells.report.study_figures import depth_curve_plot
+
+    name, table = result.name, headline(result)
+    curve, cost = depth_curve(result), training_cost(result)
+    baseline = _mean_std(result.summary, BASELINE_MODEL, HEADLINE_METRIC)[0]
+    main = Section(f"{name}: the selected models", _answer(result, table))
+    main.tables.append(
+        (
+            f"{name}: selected models (best depth per variant and cell), mean ± std over their songs",
+            shown_headline(table),
+        )
+    )
+    for stem, caption in (
+        ("box_general", "general tonality of every scored set"),
+        ("memorisation", "longest run shared with a training song"),
+    ):
+        figure = copy_figure(result.paths.figures / stem, out, f"{name}-{stem}", f"{name}: {caption}")
+        main.figures += [figure] if figure else []
+    sections, numbers = [main], {"headline": table.to_dict("records"), "depth_curve": curve.to_dict("records")}
+    if len(curve):
+        depth = Section(
+            f"{name}: the depth curve",
+            [
+                "Mean general tonality of every run (rows: variant and cell; "
+                "columns: layers). Lower is more tonal; the selected depth is the one validation loss picked."
+            ],
+        )
+        pivot = curve.pivot_table(index=["variant", "cell"], columns="layers", values=HEADLINE_METRIC).reset_index()
+        pivot.columns = [str(c) for c in pivot.columns]
+        depth.tables.append((f"{name}: mean general tonality by depth", pivot))
+        stem = f"figures/{name}-depth_curve"
+        depth_curve_plot(curve, out / stem, None if math.isnan(baseline) else baseline, f"{name}: depth curve")
+        depth.figures.append(FigureRef(stem, f"{name}: mean general tonality against depth (dashed: dataset)"))
+        sections.append(depth)
+    for mode, evaluation in other_evaluations(result.paths):
+        other = GridResult(
+            result.paths,
+            result.selection,
+            evaluation.read_summary(),
+            evaluation.read_tests(),
+            evaluation.read_songs(),
+            evaluation.read_record(),
+        )
+        other_table = headline(other)
+        sections.append(
+            Section(
+                f"{name}: scored in {mode} mode",
+                _answer(other, other_table),
+                [(f"{name}, {mode} mode: selected models", shown_headline(other_table))],
+            )
+        )
+        numbers[f"headline_{mode}"] = other_table.to_dict("records")
+    for extra in (
+        cost_validation_section(result.paths, out, name),
+        embeddings_section(result.paths, result.selection, out, name),
+    ):
+        sections += [extra] if extra else []
+    if len(cost):
+        minutes, per_step = cost["seconds"].sum() / 60, cost["seconds"].sum() / max(1, cost["steps"].sum())
+        summary = (
+            f"{len(cost)} runs, {cost['steps'].sum()} steps, {minutes:.1f} minutes of measured epoch time "
+            f"({per_step * 1000:.0f} ms a step on average; each run's seconds are in its metrics.csv)."
+        )
+        sections.append(Section(f"{name}: training cost", [summary], [(f"{name}: training cost per run", cost)]))
+    numbers["training_cost"] = cost.to_dict("records")
+    return sections, numbers
+
+
+def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Section:
+    rows = [(name, row) for name, table in tables.items() for _, row in table.iterrows()]
+    name, best = min(rows, key=lambda item: item[1][HEADLINE_METRIC])
+    variant = best["group"].rsplit("-", 1)[0]
+    lines = [
+        f"Across {len(results)} grid(s), the most tonal selected model is **{best['model']}** from `{name}`: the "
+        f"{variant} representation, {best['group'].rsplit('-', 1)[1]} cell, {best['layers']} layer(s), mean general "
+        f"tonality {best[HEADLINE_METRIC]:.3f} (lower is more tonal).",
+    ]
+    for variant_name in sorted({row["group"].rsplit("-", 1)[0] for _, row in rows}):
+        ours = [(n, r) for n, r in rows if r["group"].rsplit("-", 1)[0] == variant_name]
+        leader = min(ours, key=lambda item: item[1][HEADLINE_METRIC])[1]
+        lines.append(f"Best {variant_name} model: {leader['model']} ({leader[HEADLINE_METRIC]:.3f}).")
+    return Section("The answer", lines)
+
+
+def _differences(results: list[GridResult]) -> Section:
+    first = results[0]
+    songs = (first.record.get("dataset") or {}).get("training_songs")
+    cost = training_cost(first)
+    per_epoch = (cost["steps"] / cost["epochs"].clip(lower=1)).median() if len(cost) else math.nan
+    lines = [
+        f"Corpus: {songs or 'our'} training songs of this corpus against the published 4,874 MuseScore songs; at "
+        f"batch 50 × 50 an epoch here is {per_epoch:.0f} step(s) against about {PUBLISHED_STEPS_PER_EPOCH}, so "
+        "300 epochs are a few hundred updates, not 150,000. Deep models get far fewer updates at a learning rate "
+        "that decays per epoch (0.002 × 0.97^epoch), which is why deep LSTMs can underfit here.",
+        "Depth selection: by each run's lowest validation loss, written down in selection.json; the published study "
+        "chose by eye from the learning curves ("
+        + "; ".join(f"{k}: {v}" for k, v in PUBLISHED_SELECTION.items())
+        + ").",
+        "Training: one optimizer step per batch (the original took two by accident); Keras 3 cells, NAS and UGRNN "
+        "written after their TensorFlow 1 definitions; the recurrent state carried between batches within an epoch.",
+        "Scoring: paper mode reproduces music_geometry_eval exactly; the corrected mode (pitch classes, [5, 8], "
+        "centricity) is reported beside it where it was run. The published numbers are on another corpus: read them "
+        "for the shape of the comparison, not as a target.",
+    ]
+    return Section("What differs from the published study, and why", lines)
+
+
+def _published_section() -> Section:
+    return Section(
+        "Published numbers (the original study, another corpus)",
+        ["Mean ± std over 100 songs per model, music_geometry_eval, span 12; MuseScore melodies, not ours."],
+        [("Published numbers (another corpus)", _published())],
+    )
+
+
+def _published() -> pd.DataFrame:
+    rows = []
+    for metric, variants in PUBLISHED_PITCH_STUDY.items():
+        for variant, cells in variants.items():
+            rows.append(
+                {"metric": metric, "variant": variant, **{cell: f"{m:.2f} ± {s:.2f}" for cell, (m, s) in cells.items()}}
+            )
+    for metric, (mean, std) in PUBLISHED_BASELINE.items():
+        rows.append({"metric": metric, "variant": "dataset", "LSTM": f"{mean:.2f} ± {std:.2f}"})
+    return pd.DataFrame(rows).fillna("")
+
+
+def _markdown_table(frame: pd.DataFrame) -> str:
     def cell(value: object) -> str:
         return f"{value:.3f}" if isinstance(value, float) else str(value)
 
@@ -163,66 +324,68 @@ def _markdown(frame: pd.DataFrame) -> str:
     return head + "".join("| " + " | ".join(cell(v) for v in row) + " |\n" for row in frame.itertuples(index=False))
 
 
-def _published() -> pd.DataFrame:
-    rows = []
-    for metric, variants in PUBLISHED_PITCH_STUDY.items():
-        for variant, cells in variants.items():
-            rows.append({"metric": metric, "variant": variant,
-                         **{cell: f"{m:.2f} ± {s:.2f}" for cell, (m, s) in cells.items()}})  # fmt: skip
-    for metric, (mean, std) in PUBLISHED_BASELINE.items():
-        rows.append({"metric": metric, "variant": "dataset", "LSTM": f"{mean:.2f} ± {std:.2f}"})
-    return pd.DataFrame(rows).fillna("")
+def _markdown(sections: list[Section], command: str) -> str:
+    lines = ["# Which recurrent cell writes the most tonal melodies?", "", f"Made by `{command}`.", ""]
+    for section in sections:
+        lines += [f"## {section.title}", ""]
+        for paragraph in section.lines:
+            lines += [paragraph, ""]
+        for caption, frame in section.tables:
+            lines += [f"*{caption}*", "", _markdown_table(frame), ""]
+        for figure in section.figures:
+            lines += [f"![{figure.caption}]({figure.stem}.png)", ""]
+    return "\n".join(lines)
 
 
-def _sections(results: list[GridResult]) -> tuple[list[str], dict, list[tuple[str, pd.DataFrame]]]:
-    """The README's lines, the numbers behind them, and the tables for the LaTeX report."""
-    lines, numbers, tables = ["# The study on this corpus", ""], {}, []
-    for result in results:
-        table = headline(result)
-        curve, cost = depth_curve(result), training_cost(result)
-        lines += [f"## {result.name}", "", *_answer(result, table), "", "Selected models (best depth per variant "
-                  "and cell by the grid's selection rule):", "", _markdown(table), ""]  # fmt: skip
-        if len(curve):
-            lines += ["Depth curve (mean general tonality of every run):", "", _markdown(curve), ""]
-        if len(cost):
-            lines += [f"Training cost: {len(cost)} runs, {cost['steps'].sum()} steps, {cost['seconds'].sum() / 60:.1f} "
-                      "minutes of measured epoch time.", "", _markdown(cost), ""]  # fmt: skip
-        numbers[result.name] = {"headline": table.to_dict("records"), "depth_curve": curve.to_dict("records"),
-                                "training_cost": cost.to_dict("records")}  # fmt: skip
-        tables.append((f"{result.name}: selected models", table))
-    lines += ["## Published numbers (the original study, another corpus)", "", _markdown(_published()), ""]
-    return lines, numbers, tables
+def _latex_text(text: str) -> str:
+    return escape_latex(text.replace("**", "").replace("`", "")).replace("±", r"$\pm$").replace("×", r"$\times$")
 
 
-def _latex(tables: list[tuple[str, pd.DataFrame]], readme_lines: list[str]) -> str:
-    body = []
-    for caption, frame in tables:
-        shown = frame.map(lambda v: f"{v:.3f}" if isinstance(v, float) else escape_latex(v))
-        shown.columns = [escape_latex(c) for c in shown.columns]
-        body.append(to_latex(shown.set_index(shown.columns[0]), escape_latex(caption), "tab:" + str(len(body))))
-    published = _published().map(lambda v: escape_latex(v).replace("±", r"$\pm$"))
-    body.append(to_latex(published.set_index("metric"), "Published numbers (another corpus)", "tab:published"))
-    text = "\n\n".join(escape_latex(line.replace("**", "").replace("`", "")) for line in readme_lines
-                       if line and not line.startswith(("|", "#")))  # fmt: skip
+def _latex(sections: list[Section], command: str) -> str:
+    body = [r"\section*{Which recurrent cell writes the most tonal melodies?}", _latex_text(f"Made by {command}.")]
+    for number, section in enumerate(sections):
+        body.append(r"\subsection*{" + _latex_text(section.title) + "}")
+        body += [_latex_text(paragraph) for paragraph in section.lines]
+        for count, (caption, frame) in enumerate(section.tables):
+            shown = frame.map(lambda v: f"{v:.3f}" if isinstance(v, float) else _latex_text(str(v)))
+            shown.columns = [_latex_text(str(c)) for c in shown.columns]
+            table = to_latex(shown.set_index(shown.columns[0]), _latex_text(caption), f"tab:{number}-{count}")
+            body.append(
+                table.replace(r"\begin{tabular}", r"\begin{adjustbox}{max width=\textwidth}\begin{tabular}").replace(
+                    r"\end{tabular}", r"\end{tabular}\end{adjustbox}"
+                )
+            )
+        for figure in section.figures:
+            body.append(
+                r"\begin{figure}[htbp]\centering\includegraphics[width=\textwidth,height=0.4\textheight,"
+                r"keepaspectratio]{" + figure.stem + r".pdf}\caption{" + _latex_text(figure.caption) + "}\\end{figure}"
+            )
+        body.append(r"\clearpage" if section.figures else "")
     return (
-        "\\documentclass{article}\n\\usepackage[margin=2cm]{geometry}\n\\usepackage{booktabs,multirow,adjustbox,caption}\n"
-        "\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n\\begin{document}\n\\section*{The study}\n"
-        + text
-        + "\n\n"
+        "\\documentclass{article}\n\\usepackage[margin=2cm]{geometry}\n"
+        "\\usepackage{booktabs,multirow,adjustbox,caption,graphicx}\n"
+        "\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n\\begin{document}\n"
         + "\n\n".join(body)
         + "\n\\end{document}\n"
     )
 
 
 def write_report(result_dirs: list[Path], out: Path, pdf: bool = True) -> list[Path]:
-    """Write README.md, numbers.json, report.tex and (with pdflatex) report.pdf for the given result folders."""
+    """Write README.md, numbers.json, report.tex, figures/ and (with pdflatex) report.pdf for the result folders."""
     results = [read_result(Path(d)) for d in result_dirs]
-    lines, numbers, tables = _sections(results)
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    sections, numbers, tables = [], {}, {}
+    for result in results:
+        grid_sections, numbers[result.name] = _grid_sections(result, out)
+        sections += grid_sections
+        tables[result.name] = headline(result)
+    sections = [_overall(results, tables), *sections, _published_section(), _differences(results)]
+    command = "rnncells report " + " ".join(str(d) for d in result_dirs) + " --out <this folder>"
     written = [
-        write_text_atomic(out / "README.md", "\n".join(lines)),
+        write_text_atomic(out / "README.md", _markdown(sections, command)),
         write_json_atomic(out / "numbers.json", numbers),
-        write_text_atomic(out / "report.tex", _latex(tables, lines)),
+        write_text_atomic(out / "report.tex", _latex(sections, command)),
     ]
     if pdf and shutil.which("pdflatex"):
         written.append(compile_pdf(out / "report.tex"))

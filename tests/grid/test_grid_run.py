@@ -23,7 +23,7 @@ from tests.report.test_audio import installed as audio_installed
 REPO = Path(__file__).resolve().parents[2]
 
 
-def tiny_grid(folder: Path, source: Path, extra: str = "", cells: str = '["lstm", "gru"]') -> Path:
+def tiny_grid(folder: Path, source: Path, extra: str = "", cells: str = '["lstm", "gru"]', layers: str = "[1]") -> Path:
     path = folder / "tiny.toml"
     path.write_text(f"""
 name = "tiny"
@@ -35,7 +35,7 @@ validation_ratio = 0.3
 test_ratio = 0.0
 [axes]
 cell = {cells}
-layers = [1]
+layers = {layers}
 {extra}
 [epochs]
 control = 3

@@ -18,9 +18,13 @@ from tests.grid.test_grid_run import tiny_grid
 def finished_grid(small_dataset, tmp_path_factory) -> Path:
     source = Path(json.loads((small_dataset / "dataset.json").read_text())["source"])
     folder = tmp_path_factory.mktemp("report-grid")
-    config = tiny_grid(folder, source)
-    run_grid(load_grid(config), folder / "out", jobs=2, generate_all=True, progress=False)
-    return folder / "out"
+    config = tiny_grid(folder, source, layers="[1, 2]")
+    out = folder / "out"
+    run_grid(load_grid(config), out, jobs=2, generate_all=True, progress=False)
+    songs = [str(p) for p in sorted((out / "songs").iterdir())]
+    corrected = ["evaluate", *songs, "--dataset", str(out / "dataset"), "--mode", "corrected"]
+    assert main([*corrected, "--out", str(out / "evaluation-corrected")]) == 0
+    return out
 
 
 def test_report_names_the_most_tonal_model_from_the_evaluation(finished_grid, tmp_path, capsys):
@@ -37,7 +41,21 @@ def test_report_names_the_most_tonal_model_from_the_evaluation(finished_grid, tm
     numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["out"]
     assert numbers["headline"][0]["model"] == best
     assert {row["run"] for row in numbers["training_cost"]} == {p.name for p in (finished_grid / "runs").iterdir()}
-    assert len(numbers["depth_curve"]) == 0  # one depth per (variant, cell) in the tiny grid: no curve to draw
+    songs = pd.read_csv(finished_grid / "evaluation" / "songs.csv")
+    for point in numbers["depth_curve"]:  # every run's mean, by variant, cell and depth
+        own = songs[(songs["variant"] == point["variant"]) & (songs["cell"] == point["cell"])]
+        assert point["general"] == pytest.approx(own[own["layers"] == point["layers"]]["general"].mean())
+    assert len(numbers["depth_curve"]) == 8
+    corrected = pd.read_csv(finished_grid / "evaluation-corrected" / "summary.csv")
+    corrected = corrected[corrected["metric"] == "general"].set_index("model_name")["mean"]
+    assert {row["model"]: row["general"] for row in numbers["headline_corrected"]} == pytest.approx(
+        {row["model"]: corrected[row["model"]] for row in numbers["headline_corrected"]}
+    )
+    assert "scored in corrected mode" in readme
+    figures = {p.name for p in (tmp_path / "report" / "figures").iterdir()}
+    assert {"out-depth_curve.pdf", "out-box_general.png"} <= figures
+    lstm = [e["selected"] for group, e in selection.items() if group.endswith("-lstm")]
+    assert {f"out-embedding-{run}.png" for run in lstm} <= figures and "nearest tokens by cosine" in readme
     assert "Published numbers" in readme
     pdf = tmp_path / "report" / "report.pdf"
     assert pdf.read_bytes()[:4] == b"%PDF"

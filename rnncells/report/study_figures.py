@@ -1,0 +1,41 @@
+"""The study report's own figure: the depth curve (mean general tonality of every run against its depth)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from rnncells.report.figure_base import new_figure, save_figure
+
+VARIANT_ORDER = ("control", "interval", "transposed")
+
+
+def depth_curve_figure(curve: pd.DataFrame, baseline: float | None = None, title: str = "") -> Figure:
+    """One panel per variant, one line per cell: mean general tonality (lower is more tonal) against the number of
+    layers; the dataset baseline as a dashed line. ``curve`` has columns variant, cell, layers, general."""
+    variants = [v for v in VARIANT_ORDER if v in set(curve["variant"])] + sorted(
+        set(curve["variant"]) - set(VARIANT_ORDER)
+    )
+    figure, axes = new_figure(3.6 * len(variants), 3.4, ncols=len(variants), squeeze=False, sharey=True)
+    for axis, variant in zip(axes[0], variants):
+        rows = curve[curve["variant"] == variant]
+        for cell, points in rows.groupby("cell", sort=True):
+            points = points.sort_values("layers")
+            axis.plot(points["layers"], points["general"], marker="o", label=cell)
+        if baseline is not None:
+            axis.axhline(baseline, color="grey", linestyle="--", linewidth=1, label="dataset")
+        axis.set_title(variant)
+        axis.set_xlabel("layers")
+        axis.set_xticks(sorted(rows["layers"].unique()))
+    axes[0][0].set_ylabel("mean general tonality (lower: more tonal)")
+    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def depth_curve_plot(curve: pd.DataFrame, out_path: Path, baseline: float | None = None, title: str = "") -> list[Path]:
+    """Draw :func:`depth_curve_figure` and save it as ``out_path`` .png and .pdf."""
+    return save_figure(depth_curve_figure(curve, baseline, title), out_path)
