@@ -4,6 +4,8 @@ Results folder (``OUT``; default ``out/<grid name>``, a folder git ignores, so a
 clean; the committed results under ``results/`` are made with an explicit ``--out results/<name>``)::
 
     grid.toml              the resolved grid
+    history.jsonl          every start of `grid run`/`grid finish`: command, commit, wall time, exit, versions
+    reused.json            runs copied from other grids' results folders by content (rnncells.grid.reuse)
     dataset/               the dataset variants (reused when its parameters match)
     runs/<name>/           one run folder per training run (rnncells.runs); config.toml is written by the grid
     registry/<name>.json   the run's status: pending, running, done or failed; attempts; last error; pid

@@ -29,6 +29,7 @@ from rnncells.evaluation import EvaluationFolder
 from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
 from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import check_before_finishing, check_before_training, run_damage
+from rnncells.grid.history import recorded
 from rnncells.grid.index import write_index
 from rnncells.grid.listen import render_listening
 from rnncells.grid.paths import GridPaths, grid_paths
@@ -276,7 +277,7 @@ def finish_grid(
 ) -> Path:
     """Selection, generation, evaluation, tables, figures and the index page, from finished runs; never without
     a run whose bookkeeping is damaged (rnncells.grid.damage: it stops with one line instead)."""
-    with folder_lock(paths.root, "rnncells grid"):  # one writer per results folder (rnncells.locks)
+    with folder_lock(paths.root, "rnncells grid"), recorded(paths.root, "grid finish"):  # one writer (locks)
         check_before_finishing(runs, paths, {run.name for run in runs if is_finished(paths, run)})
         return _finish(grid, runs, paths, generate_all, progress)
 
@@ -326,7 +327,7 @@ def run_grid(
 ) -> Path:
     """The whole study: dataset, training, selection, generation, evaluation, tables; returns index.html."""
     paths = grid_paths(grid, out)
-    with folder_lock(paths.root, "rnncells grid run"):  # one writer per results folder (rnncells.locks)
+    with folder_lock(paths.root, "rnncells grid run"), recorded(paths.root, "grid run"):  # one writer (locks)
         remove_stale_temp_files(paths.root)  # half-written files of a killed earlier start
         write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
         prepare_dataset(grid, paths, progress)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from rnncells.evaluation import BASELINE_MODEL, EvaluationFolder
 from rnncells.files import write_json_atomic, write_text_atomic
+from rnncells.grid.history import read_history
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.study_sections import FigureRef, Section
 from rnncells.report.latex import escape_latex, to_latex
@@ -252,6 +253,10 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
             f"{len(cost)} runs, {cost['steps'].sum()} steps, {minutes:.1f} minutes of measured epoch time "
             f"({per_step * 1000:.0f} ms a step on average; each run's seconds are in its metrics.csv)."
         )
+        starts = [e for e in read_history(result.paths.root) if e.get("action") == "grid run" and "wall_seconds" in e]
+        if starts:
+            wall = sum(e["wall_seconds"] for e in starts) / 60
+            summary += f" The grid's own wall time (history.jsonl): {wall:.1f} minutes over {len(starts)} start(s)."
         sections.append(Section(f"{name}: training cost", [summary], [(f"{name}: training cost per run", cost)]))
     numbers["training_cost"] = cost.to_dict("records")
     return sections, numbers

@@ -1,0 +1,100 @@
+"""What was run in a grid's results folder, and how long it took: ``OUT/history.jsonl``, one line per start.
+
+Each ``rnncells grid run`` or ``grid finish`` appends an entry when it starts (the command line, the working
+directory, the host, the source commit when rnncells runs from a git checkout, the start time) and completes it when
+it ends: the end time, the wall seconds, the exit (``done``, ``failed: <first line>``, ``interrupted``) and the
+library versions. A grid resumed after a stop therefore shows every start, and the total wall time is their sum.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rnncells.files import write_text_atomic
+
+HISTORY_FILE = "history.jsonl"
+
+
+def read_history(root: str | Path) -> list[dict]:
+    """The entries of ``root/history.jsonl``, oldest first (none when the grid never ran there)."""
+    path = Path(root) / HISTORY_FILE
+    if not path.is_file():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut short by a crash says nothing; the others still count
+    return entries
+
+
+def _write(root: Path, entries: list[dict]) -> None:
+    write_text_atomic(root / HISTORY_FILE, "".join(json.dumps(e, sort_keys=True) + "\n" for e in entries))
+
+
+def source_commit() -> str | None:
+    """The git commit of the rnncells source when it runs from a checkout (with ``+dirty`` for local edits)."""
+    here = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True)
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--", "rnncells"], capture_output=True, text=True
+        )
+    except OSError:
+        return None
+    if commit.returncode != 0:
+        return None
+    return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextmanager
+def recorded(root: Path, action: str, argv: list[str] | None = None) -> Iterator[dict]:
+    """Append this start to the history, and complete its entry however the block ends."""
+    root.mkdir(parents=True, exist_ok=True)
+    entry = {
+        "id": f"{os.getpid()}-{time.time_ns()}",
+        "action": action,
+        "command": argv if argv is not None else sys.argv,
+        "cwd": str(Path.cwd()),
+        "host": platform.node(),
+        "commit": source_commit(),
+        "started": _now(),
+    }
+    entries = [*read_history(root), entry]
+    _write(root, entries)
+    start = time.monotonic()
+    status = "interrupted"
+    try:
+        yield entry
+        status = "done"
+    except BaseException as error:
+        status = (
+            "interrupted"
+            if isinstance(error, KeyboardInterrupt)
+            else f"failed: {(str(error).strip().splitlines() or [type(error).__name__])[0][:200]}"
+        )
+        raise
+    finally:
+        from rnncells.train import versions
+
+        entry |= {
+            "ended": _now(),
+            "wall_seconds": round(time.monotonic() - start, 1),
+            "exit": status,
+            "versions": versions(),
+        }
+        _write(root, [entry if e.get("id") == entry["id"] else e for e in read_history(root)])

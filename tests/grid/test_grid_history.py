@@ -1,0 +1,36 @@
+"""OUT/history.jsonl: every grid start with its command, commit, wall time, exit and versions."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnncells.grid.history import read_history, recorded
+
+
+def test_each_start_is_recorded_and_completed_however_it_ends(tmp_path):
+    with recorded(tmp_path, "grid run", ["rnncells", "grid", "run", "x.toml"]):
+        with recorded(tmp_path, "grid finish", ["rnncells", "grid", "finish"]):  # nested, as run_grid finishes
+            pass
+    with pytest.raises(KeyboardInterrupt), recorded(tmp_path, "grid run", ["again"]):
+        raise KeyboardInterrupt
+    with pytest.raises(ValueError), recorded(tmp_path, "grid run", ["broken"]):
+        raise ValueError("no such corpus\nsecond line")
+    entries = read_history(tmp_path)
+    assert [(e["action"], e["exit"]) for e in entries] == [
+        ("grid run", "done"),
+        ("grid finish", "done"),
+        ("grid run", "interrupted"),
+        ("grid run", "failed: no such corpus"),
+    ]
+    assert entries[0]["command"] == ["rnncells", "grid", "run", "x.toml"]
+    assert all(e["wall_seconds"] >= 0 and e["ended"] >= e["started"] for e in entries)
+    assert all({"python", "keras", "backend", "rnncells"} <= set(e["versions"]) for e in entries)
+    assert entries[0]["commit"] is None or len(entries[0]["commit"].split("+")[0]) == 40
+
+
+def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path):
+    with recorded(tmp_path, "grid run", ["one"]):
+        pass
+    with open(tmp_path / "history.jsonl", "a") as handle:
+        handle.write('{"action": "grid ru')
+    assert [e["command"] for e in read_history(tmp_path)] == [["one"]]
