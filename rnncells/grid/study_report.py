@@ -202,10 +202,12 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
             shown_headline(table),
         )
     )
-    for stem, caption in (
+    spans = [p.stem for p in sorted(result.paths.figures.glob("span_*.png"))]
+    for stem, caption in [
         ("box_general", "general tonality of every scored set"),
         ("memorisation", "longest run shared with a training song"),
-    ):
+        *[(span, f"LM and CENTR of {span[5:]}'s best song against the window size (span)") for span in spans],
+    ]:
         figure = copy_figure(result.paths.figures / stem, out, f"{name}-{stem}", f"{name}: {caption}")
         main.figures += [figure] if figure else []
     sections, numbers = [main], {"headline": table.to_dict("records"), "depth_curve": curve.to_dict("records")}
