@@ -14,6 +14,7 @@ import pytest
 
 from rnncells.grid.local_slurm import LocalSlurm, missing_binaries
 from rnncells.grid.slurm import wait_for
+from tests.grid.one_cluster import one_cluster_at_a_time
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,13 +27,14 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def cluster():
     folder = Path(tempfile.mkdtemp(prefix="rnncells-slurm-"))  # slurmd's socket paths must stay short
-    local = LocalSlurm(folder)
-    local.start()
-    try:
-        yield local
-    finally:
-        local.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    with one_cluster_at_a_time():
+        local = LocalSlurm(folder)
+        local.start()
+        try:
+            yield local
+        finally:
+            local.stop()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_quick_grid_runs_as_a_job_array(cluster, tmp_path):

@@ -20,6 +20,7 @@ from rnncells.grid.local_slurm import (
     start_munged,
 )
 from rnncells.grid.slurm import job_records, resubmit_task, submit, wait_for, write_dependent_job, write_job_array
+from tests.grid.one_cluster import one_cluster_at_a_time
 
 MISSING = missing_binaries()
 pytestmark = pytest.mark.skipif(
@@ -32,10 +33,11 @@ SMALL = {"partition": None, "time": "5:00", "mem": "100M", "gpus": 0, "cpus": 1,
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """One LocalSlurm for the module; the last test stops it and checks what is left."""
-    local = LocalSlurm(tmp_path_factory.mktemp("slurm"))
-    local.start()
-    yield local
-    local.stop()
+    with one_cluster_at_a_time():
+        local = LocalSlurm(tmp_path_factory.mktemp("slurm"))
+        local.start()
+        yield local
+        local.stop()
 
 
 def test_started_cluster_is_idle_and_has_its_own_conf(cluster):
