@@ -26,7 +26,8 @@ from rnncells.grid.history import read_history
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.study_sections import FigureRef, Section
 from rnncells.report.latex import escape_latex, to_latex
-from rnncells.report.tables import PUBLISHED_BASELINE, PUBLISHED_PITCH_STUDY, compile_pdf
+from rnncells.report.published import PUBLISHED_SELECTION, PUBLISHED_STEPS_PER_EPOCH, published_frame
+from rnncells.report.tables import compile_pdf
 from rnncells.runs import RunError, RunFolder
 
 HEADLINE_METRIC = "general"
@@ -161,15 +162,6 @@ def _answer(result: GridResult, table: pd.DataFrame) -> list[str]:
             f"that do not, {holds}."
         )
     return lines
-
-
-# the published study picked its depths by eye from the learning curves (another corpus; docs/method.md §2)
-PUBLISHED_SELECTION = {
-    "control": "LSTM 3, NAS 3, UGRNN 3",
-    "interval": "LSTM 4, NAS 2, UGRNN 4",
-    "transposed (DB12)": "LSTM 4, NAS 5, UGRNN 2",
-}
-PUBLISHED_STEPS_PER_EPOCH = 505  # 151.5k steps in 300 epochs of batch 50 x 50 (its TensorBoard)
 
 
 def shown_headline(table: pd.DataFrame) -> pd.DataFrame:
@@ -307,20 +299,8 @@ def _published_section() -> Section:
     return Section(
         "Published numbers (the original study, another corpus)",
         ["Mean ± std over 100 songs per model, music_geometry_eval, span 12; MuseScore melodies, not ours."],
-        [("Published numbers (another corpus)", _published())],
+        [("Published numbers (another corpus)", published_frame())],
     )
-
-
-def _published() -> pd.DataFrame:
-    rows = []
-    for metric, variants in PUBLISHED_PITCH_STUDY.items():
-        for variant, cells in variants.items():
-            rows.append(
-                {"metric": metric, "variant": variant, **{cell: f"{m:.2f} ± {s:.2f}" for cell, (m, s) in cells.items()}}
-            )
-    for metric, (mean, std) in PUBLISHED_BASELINE.items():
-        rows.append({"metric": metric, "variant": "dataset", "LSTM": f"{mean:.2f} ± {std:.2f}"})
-    return pd.DataFrame(rows).fillna("")
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:

@@ -31,31 +31,12 @@ from rnncells.evaluation import (
 )
 from rnncells.files import write_text_atomic
 from rnncells.report.latex import MISSING, PM, escape_latex, latex_index, mean_std, number, to_latex
+from rnncells.report.published import PUBLISHED_BASELINE, PUBLISHED_PITCH_STUDY
 from rnncells.report.set_tables import set_tables
 
 METRIC_LABELS = {"cmm": "m1 (CMM)", "lm": "m2 (LM)", "centr": "m3 (CENTR)"}
 SHORT_LABELS = {"cmm": "m1", "lm": "m2", "centr": "m3"}
 INSTALL_HINT = "apt-get install texlive-latex-recommended texlive-latex-extra"
-
-# docs/method.md §11, pitch-only study: (mean, std) per metric, variant and cell; 4874 MuseScore training songs.
-PUBLISHED_PITCH_STUDY = {
-    "cmm": {
-        "control": {"LSTM": (2.14, 0.60), "NAS": (1.90, 0.49), "UGRNN": (2.11, 0.50)},
-        "interval": {"LSTM": (2.99, 1.08), "NAS": (2.44, 1.00), "UGRNN": (2.42, 0.74)},
-        "DB12": {"LSTM": (2.49, 0.59), "NAS": (4.28, 2.71), "UGRNN": (1.66, 0.40)},
-    },
-    "lm": {
-        "control": {"LSTM": (1.47, 0.46), "NAS": (1.77, 0.65), "UGRNN": (1.51, 0.46)},
-        "interval": {"LSTM": (2.37, 1.56), "NAS": (1.59, 0.75), "UGRNN": (1.66, 0.84)},
-        "DB12": {"LSTM": (1.57, 0.64), "NAS": (2.56, 1.11), "UGRNN": (2.40, 0.65)},
-    },
-    "centr": {
-        "control": {"LSTM": (0.20, 0.08), "NAS": (0.22, 0.09), "UGRNN": (0.21, 0.09)},
-        "interval": {"LSTM": (0.16, 0.08), "NAS": (0.16, 0.09), "UGRNN": (0.17, 0.12)},
-        "DB12": {"LSTM": (0.16, 0.08), "NAS": (0.25, 0.26), "UGRNN": (0.23, 0.09)},
-    },
-}
-PUBLISHED_BASELINE = {"cmm": (2.42, 0.98), "lm": (1.67, 0.86), "centr": (0.20, 0.12)}
 
 
 class TablesError(RuntimeError):

@@ -1,0 +1,50 @@
+"""The published numbers our results are read beside (docs/method.md §11): another corpus, for orientation only.
+
+The pitch-only study trained on 4,874 MuseScore songs; its tables give mean ± std over 100 songs per model
+(music_geometry_eval 2.0, span 12). Nothing here is computed: these are the anchors as published.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# docs/method.md §11, pitch-only study: (mean, std) per metric, variant and cell; 4874 MuseScore training songs.
+PUBLISHED_PITCH_STUDY = {
+    "cmm": {
+        "control": {"LSTM": (2.14, 0.60), "NAS": (1.90, 0.49), "UGRNN": (2.11, 0.50)},
+        "interval": {"LSTM": (2.99, 1.08), "NAS": (2.44, 1.00), "UGRNN": (2.42, 0.74)},
+        "DB12": {"LSTM": (2.49, 0.59), "NAS": (4.28, 2.71), "UGRNN": (1.66, 0.40)},
+    },
+    "lm": {
+        "control": {"LSTM": (1.47, 0.46), "NAS": (1.77, 0.65), "UGRNN": (1.51, 0.46)},
+        "interval": {"LSTM": (2.37, 1.56), "NAS": (1.59, 0.75), "UGRNN": (1.66, 0.84)},
+        "DB12": {"LSTM": (1.57, 0.64), "NAS": (2.56, 1.11), "UGRNN": (2.40, 0.65)},
+    },
+    "centr": {
+        "control": {"LSTM": (0.20, 0.08), "NAS": (0.22, 0.09), "UGRNN": (0.21, 0.09)},
+        "interval": {"LSTM": (0.16, 0.08), "NAS": (0.16, 0.09), "UGRNN": (0.17, 0.12)},
+        "DB12": {"LSTM": (0.16, 0.08), "NAS": (0.25, 0.26), "UGRNN": (0.23, 0.09)},
+    },
+}
+PUBLISHED_BASELINE = {"cmm": (2.42, 0.98), "lm": (1.67, 0.86), "centr": (0.20, 0.12)}
+
+# the published study picked its depths by eye from the learning curves (another corpus; docs/method.md §2)
+PUBLISHED_SELECTION = {
+    "control": "LSTM 3, NAS 3, UGRNN 3",
+    "interval": "LSTM 4, NAS 2, UGRNN 4",
+    "transposed (DB12)": "LSTM 4, NAS 5, UGRNN 2",
+}
+PUBLISHED_STEPS_PER_EPOCH = 505  # 151.5k steps in 300 epochs of batch 50 x 50 (its TensorBoard)
+
+
+def published_frame() -> pd.DataFrame:
+    """The pitch-only study's published means ± std as text, one row per metric and variant, and its baseline."""
+    rows = []
+    for metric, variants in PUBLISHED_PITCH_STUDY.items():
+        for variant, cells in variants.items():
+            rows.append(
+                {"metric": metric, "variant": variant, **{cell: f"{m:.2f} ± {s:.2f}" for cell, (m, s) in cells.items()}}
+            )
+    for metric, (mean, std) in PUBLISHED_BASELINE.items():
+        rows.append({"metric": metric, "variant": "dataset", "LSTM": f"{mean:.2f} ± {std:.2f}"})
+    return pd.DataFrame(rows).fillna("")
