@@ -212,7 +212,7 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
             ],
         )
         pivot = curve.pivot_table(index=["variant", "cell"], columns="layers", values=HEADLINE_METRIC).reset_index()
-        pivot.columns = [str(c) for c in pivot.columns]
+        pivot.columns = [c if isinstance(c, str) else str(int(c)) for c in pivot.columns]
         depth.tables.append((f"{name}: mean general tonality by depth", pivot))
         stem = f"figures/{name}-depth_curve"
         depth_curve_plot(curve, out / stem, None if math.isnan(baseline) else baseline, f"{name}: depth curve")
