@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Step 11: check that committed results reproduce. (1) Build the dataset again from SOURCE with the grid's
 # [dataset] table and check its content hash against the run record; (2) train RUN again from its committed
-# config.toml on the same backend and compare its metrics.csv with the committed one, every column but the
-# wall-clock `seconds`; (3) evaluate the committed songs again and compare summary.csv byte for byte.
+# config.toml on the same backend and thread count and compare its metrics.csv with the committed one, every
+# column but the wall-clock `seconds`; (3) evaluate the committed songs again and compare summary.csv byte for byte.
 # RUN defaults to control-rnn-1 (the cheapest run); WORK=results/edm-paper SOURCE=../shared/data/edm.
 source "$(dirname "$0")/common.sh"
 run="${RUN:-control-rnn-1}"; out="${CHECK:-out/reproduce}"
@@ -15,7 +15,9 @@ want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dataset_
 got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["content_hash"])' "$out/dataset/$variant/manifest.json")
 [ "$want" = "$got" ] || { echo "dataset differs: $got, the run was trained on $want" >&2; exit 1; }
 echo "dataset: same content ($got)"
-$RNNCELLS train --dataset "$out/dataset" --config "$committed/config.toml" --out "$out/$run" --quiet
+# the run's thread count (run.json; runs without it were trained by `grid run --jobs 2` on 2 cores: one thread)
+threads=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["versions"].get("threads") or 1)' "$committed/run.json")
+$RNNCELLS train --dataset "$out/dataset" --config "$committed/config.toml" --out "$out/$run" --threads "$threads" --quiet
 without_seconds() { python3 -c 'import csv,sys; [print(",".join(r[:-1])) for r in csv.reader(open(sys.argv[1]))]' "$1"; }
 if diff <(without_seconds "$committed/metrics.csv") <(without_seconds "$out/$run/metrics.csv") >/dev/null; then
   echo "metrics.csv: the same $(($(wc -l < "$committed/metrics.csv") - 1)) epochs (every column but seconds)"
@@ -24,5 +26,7 @@ else
 fi
 evaluation="${EVALUATION:-evaluation}"
 mode=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["settings"]["mode"])' "$WORK/$evaluation/evaluation.json")
-$RNNCELLS evaluate "$WORK"/songs/* --dataset "$out/dataset" --mode "$mode" --out "$out/$evaluation" >/dev/null
+# the song sets in the order the evaluation lists them (its rows follow that order)
+mapfile -t sets < <(python3 -c 'import json,sys; [print(i["model_name"]) for i in json.load(open(sys.argv[1]))["inputs"]]' "$WORK/$evaluation/evaluation.json")
+$RNNCELLS evaluate "${sets[@]/#/$WORK/songs/}" --dataset "$out/dataset" --mode "$mode" --out "$out/$evaluation" >/dev/null
 cmp "$WORK/$evaluation/summary.csv" "$out/$evaluation/summary.csv" && echo "summary.csv: byte for byte the same"

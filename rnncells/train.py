@@ -22,6 +22,7 @@ training (rnncells.locks): a second trainer on it stops with one line naming the
 from __future__ import annotations
 
 import math
+import os
 import platform
 import signal
 import threading
@@ -69,6 +70,8 @@ def versions() -> dict:
     from rnncells import __version__
 
     found["rnncells"] = __version__
+    # TensorFlow's float sums depend on the thread count: the same digits again need the same count (None: default)
+    found["threads"] = int(os.environ["RNNCELLS_THREADS"]) if os.environ.get("RNNCELLS_THREADS") else None
     return found
 
 
