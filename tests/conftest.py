@@ -38,3 +38,21 @@ def small_dataset(edm_dir, tmp_path_factory) -> Path:
         DatasetConfig(source=str(folder), train_ratio=0.7, validation_ratio=0.3, test_ratio=0.0), out, progress=False
     )
     return out
+
+
+# The longest test files first: `pytest -n 2 --dist loadfile` (.ci/run) hands files to workers in collection order,
+# so starting these early keeps one worker from running the JAX rerun alone at the end.
+SLOW_FILES_FIRST = (
+    "tests/test_backends.py",
+    "tests/grid/test_grid_slurm.py",
+    "tests/grid/test_grid_run.py",
+    "tests/grid/test_study_report.py",
+    "tests/grid/test_grid_reuse.py",
+    "tests/test_train.py",
+)
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Stable reorder: the files of SLOW_FILES_FIRST before the rest, in that order."""
+    rank = {name: position for position, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
