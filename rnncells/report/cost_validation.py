@@ -37,7 +37,8 @@ def checkpoint_table(evaluation_dir: str | Path) -> pd.DataFrame:
         if match is None:
             raise ValueError(
                 f"{evaluation_dir}: song set {name!r} is not named after a step checkpoint "
-                "(step-NNNNNNN-loss-X.XXXX); generate each with --name <checkpoint file name without .keras>"
+                "(like step-0000250-loss-2.3456); generate each set with --name set to its checkpoint's file name "
+                "without .keras"
             )
         row = {"step": int(match["step"]), "loss": float(match["loss"]), "songs": len(group)}
         row |= {column: float(group[column].mean()) for column in COLUMNS if column in group}
