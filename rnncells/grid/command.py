@@ -40,6 +40,15 @@ def add_grid_command(commands) -> None:
         each.add_argument("config", type=Path, help="grid file, e.g. configs/quick.toml")
         each.add_argument("--source", help="corpus to use instead of the grid file's [dataset] source")
         each.add_argument("--out", type=Path, help="results folder (default: out/<grid name>, ignored by git)")
+        each.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            dest="overrides",
+            help="change one value of the grid file for this command, as TOML, e.g. --set axes.units=[128,256] "
+            "or --set train.epochs=5; repeatable; the resolved grid is written to OUT/grid.toml",
+        )
     run.add_argument(
         "--jobs",
         type=whole_number(1),
@@ -82,7 +91,7 @@ def run_grid_command(args: argparse.Namespace) -> int:
     from rnncells.grid.config import load_grid
     from rnncells.grid.paths import grid_paths
 
-    grid = load_grid(args.config, source=args.source)
+    grid = load_grid(args.config, source=args.source, overrides=args.overrides)
     grid.reuse = [*grid.reuse, *map(str, getattr(args, "reuse", None) or [])]
     actions = {"plan": _plan, "status": _status, "slurm": _slurm, "run": _run_or_finish, "finish": _run_or_finish}
     return actions[args.action](grid, grid_paths(grid, args.out), args)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomllib
+
 from rnncells.config import (
     VARIANTS,
     ConfigError,
@@ -63,12 +65,35 @@ class GridConfig:
             raise ConfigError(f"select_by {self.select_by!r}: use 'val_loss' or 'loss'")
 
 
-def load_grid(path: str | Path, source: str | None = None) -> GridConfig:
-    """Read a grid TOML file (``configs/*.toml``); ``source`` replaces ``[dataset] source`` when given."""
+def apply_overrides(tables: dict[str, Any], overrides: list[str], where: str) -> dict[str, Any]:
+    """Set ``KEY=VALUE`` pairs (``axes.units=[128, 256]``, ``train.epochs=5``, ``name="x"``) in a grid file's
+    tables, the value read as TOML (a bare word is a string). Returns new tables; the file is not changed."""
+    tables = dict(tables)
+    for override in overrides:
+        key, equals, text = override.partition("=")
+        names = key.strip().split(".")
+        if not equals or not all(names):
+            raise ConfigError(f"--set {override!r}: use KEY=VALUE, e.g. --set axes.units=[128,256]")
+        try:
+            value = tomllib.loads(f"value = {text.strip()}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        table = tables
+        for name in names[:-1]:
+            if not isinstance(table.get(name, {}), dict):
+                raise ConfigError(f"--set {override!r}: {where} has {name!r} as a value, not a table")
+            table[name] = table = dict(table.get(name, {}))
+        table[names[-1]] = value
+    return tables
+
+
+def load_grid(path: str | Path, source: str | None = None, overrides: list[str] | None = None) -> GridConfig:
+    """Read a grid TOML file (``configs/*.toml``); ``source`` replaces ``[dataset] source`` when given, and each
+    ``KEY=VALUE`` of ``overrides`` replaces one value (see :func:`apply_overrides`) before anything is checked."""
     from rnncells.grid.validate import check_grid_plan, check_grid_tables
 
-    tables = read_toml(path)
     where = str(path)
+    tables = apply_overrides(read_toml(path), overrides or [], where)
     known = {f.name for f in dataclasses.fields(GridConfig)}
     unknown = sorted(set(tables) - known)
     if unknown:

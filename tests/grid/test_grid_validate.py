@@ -70,3 +70,29 @@ def test_batch_shape_and_primer_are_checked_against_the_built_dataset(small_data
         check_grid_data(unknown, plan_runs(unknown), small_dataset, str(path))
     message = str(refused.value)
     assert message.startswith(f'{path} [generate] primer = "C-1 D-1": ') and "variant control" in message
+
+
+def test_set_overrides_any_value_of_a_grid_file_before_it_is_checked():
+    path = REPO / "configs" / "paper-rhythm.toml"
+    grid = load_grid(path, overrides=["axes.units=[128, 256]", "train.batch_size=32", "name=rhythm-small"])
+    assert grid.axes == {"cell": ["lstm", "gru"], "units": [128, 256]}
+    assert grid.train["batch_size"] == 32 and grid.train["seq_length"] == 100  # the rest of the table stays
+    assert grid.name == "rhythm-small"  # a bare word is text
+    assert len(plan_runs(grid)) == 3 * 2 * 2
+    assert load_grid(path).axes["units"] == [128, 256, 512, 1024, 2048]  # the file is not changed
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("axes.units", "--set 'axes.units': use KEY=VALUE"),
+        (".units=[1]", "--set '.units=[1]': use KEY=VALUE"),
+        ("name.x=1", "has 'name' as a value, not a table"),
+        ("axes.units=[0]", "[axes]: units 0 must be at least 1"),
+        ("colour=1", "unknown key(s) colour"),
+    ],
+)
+def test_a_wrong_set_is_one_line_naming_it(override, message):
+    with pytest.raises(ConfigError) as refused:
+        load_grid(REPO / "configs" / "paper-rhythm.toml", overrides=[override])
+    assert message in str(refused.value) and "\n" not in str(refused.value)
