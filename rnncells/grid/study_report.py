@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -24,9 +24,14 @@ from rnncells.evaluation import BASELINE_MODEL, EvaluationFolder
 from rnncells.files import write_json_atomic, write_text_atomic
 from rnncells.grid.history import read_history
 from rnncells.grid.paths import GridPaths
-from rnncells.grid.study_sections import FigureRef, Section
-from rnncells.report.latex import escape_latex, to_latex
-from rnncells.report.published import PUBLISHED_SELECTION, PUBLISHED_STEPS_PER_EPOCH, published_frame
+from rnncells.grid.study_render import render_latex, render_markdown
+from rnncells.grid.study_sections import FigureRef, Section, axis_values, curve_name, setting_text, swept_axis
+from rnncells.report.published import (
+    PUBLISHED_RHYTHM_SELECTION,
+    PUBLISHED_SELECTION,
+    PUBLISHED_STEPS_PER_EPOCH,
+    published_frame,
+)
 from rnncells.report.tables import compile_pdf
 from rnncells.runs import RunError, RunFolder
 
@@ -47,6 +52,8 @@ class GridResult:
     tests: pd.DataFrame
     songs: pd.DataFrame
     record: dict
+    axis: str = "layers"  # the field the runs of a (variant, cell) group differ in (study_sections.swept_axis)
+    sizes: dict = field(default_factory=dict)  # each run's value of axis, when it is not layers
 
     @property
     def name(self) -> str:
@@ -65,7 +72,16 @@ def read_result(root: Path) -> GridResult:
     except json.JSONDecodeError as error:
         raise ReportError(f"{selection_path}: damaged ({error.msg}); run `rnncells grid finish` again") from None
     summary, songs, record = evaluation.read_summary(), evaluation.read_songs(), evaluation.read_record()
-    return GridResult(paths, selection, summary, evaluation.read_tests(), songs, record)
+    axis = swept_axis(paths)
+    sizes = {} if axis == "layers" else axis_values(paths, axis)
+    return GridResult(paths, selection, summary, evaluation.read_tests(), songs, record, axis, sizes)
+
+
+def _with_axis(result: GridResult, songs: pd.DataFrame) -> pd.DataFrame:
+    """``songs`` with a column for the swept axis (``layers`` is already there)."""
+    if result.axis == "layers":
+        return songs
+    return songs.assign(**{result.axis: songs["model_name"].map(result.sizes)})
 
 
 def _mean_std(summary: pd.DataFrame, model: str, metric: str) -> tuple[float, float]:
@@ -74,14 +90,18 @@ def _mean_std(summary: pd.DataFrame, model: str, metric: str) -> tuple[float, fl
 
 
 def headline(result: GridResult) -> pd.DataFrame:
-    """One row per selected model: its depth, mean and std of every metric, copied share, non-copied tonality."""
+    """One row per selected model: its swept value (depth, size), mean and std of every metric, copied share and
+    non-copied tonality."""
     rows = []
     for group, entry in sorted(result.selection.items()):
         model = entry.get("selected")
         if not model or model not in set(result.summary["model_name"]):
             continue
-        songs = result.songs[result.songs["model_name"] == model]
-        row = {"model": model, "group": group, "layers": int(songs["layers"].iloc[0]), "songs": len(songs)}
+        songs = _with_axis(result, result.songs[result.songs["model_name"] == model])
+        value = songs[result.axis].iloc[0]
+        value = int(value) if float(value).is_integer() else float(value)
+        row = {"model": model, "group": group, result.axis: value, "setting": setting_text(result.axis, value)}
+        row["songs"] = len(songs)
         for metric in ("cmm", "lm", "centr", HEADLINE_METRIC):
             row[metric], row[f"{metric}_std"] = _mean_std(result.summary, model, metric)
         if "copied" in songs:
@@ -95,9 +115,10 @@ def headline(result: GridResult) -> pd.DataFrame:
 
 
 def depth_curve(result: GridResult) -> pd.DataFrame:
-    """Mean general tonality of every evaluated run by variant, cell and depth (empty unless every run was scored)."""
-    songs = result.songs[result.songs["model_name"] != BASELINE_MODEL]
-    curve = songs.groupby(["variant", "cell", "layers"])[HEADLINE_METRIC].mean().reset_index()
+    """Mean general tonality of every evaluated run by variant, cell and the swept axis (depth, size); empty unless
+    more than one run of a group was scored."""
+    songs = _with_axis(result, result.songs[result.songs["model_name"] != BASELINE_MODEL])
+    curve = songs.groupby(["variant", "cell", result.axis])[HEADLINE_METRIC].mean().reset_index()
     per_group = curve.groupby(["variant", "cell"]).size()
     return curve if len(per_group) and per_group.max() > 1 else curve.iloc[0:0]
 
@@ -134,8 +155,8 @@ def _answer(result: GridResult, table: pd.DataFrame) -> list[str]:
     baseline = _mean_std(result.summary, BASELINE_MODEL, HEADLINE_METRIC)
     scope = (result.record.get("dataset") or {}).get("scope", "the training split")
     lines = [
-        f"On `{result.name}`, the most tonal model is **{best['model']}** ({best['group']}, {best['layers']} "
-        f"layer(s)): mean general tonality {best[HEADLINE_METRIC]:.3f} ± {best[f'{HEADLINE_METRIC}_std']:.3f} over "
+        f"On `{result.name}`, the most tonal model is **{best['model']}** ({best['group']}, {best['setting']}): "
+        f"mean general tonality {best[HEADLINE_METRIC]:.3f} ± {best[f'{HEADLINE_METRIC}_std']:.3f} over "
         f"{best['songs']} songs (lower is more tonal).",
     ]
     if not math.isnan(baseline[0]):
@@ -164,9 +185,9 @@ def _answer(result: GridResult, table: pd.DataFrame) -> list[str]:
     return lines
 
 
-def shown_headline(table: pd.DataFrame) -> pd.DataFrame:
+def shown_headline(table: pd.DataFrame, axis: str = "layers") -> pd.DataFrame:
     """The headline table as the report prints it: mean ± std, copied share in percent."""
-    shown = pd.DataFrame({"model": table["model"], "layers": table["layers"].astype(str)})
+    shown = pd.DataFrame({"model": table["model"], axis: table[axis].astype(str)})
     for metric, label in (("general", "general"), ("cmm", "CMM"), ("lm", "LM"), ("centr", "CENTR")):
         shown[label] = [f"{m:.3f} ± {s:.3f}" for m, s in zip(table[metric], table[f"{metric}_std"])]
     if "copied_share" in table:
@@ -190,8 +211,9 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
     main = Section(f"{name}: the selected models", _answer(result, table))
     main.tables.append(
         (
-            f"{name}: selected models (best depth per variant and cell), mean ± std over their songs",
-            shown_headline(table),
+            f"{name}: selected models (best {curve_name(result.axis)} per variant and cell), mean ± std over their "
+            "songs",
+            shown_headline(table, result.axis),
         )
     )
     spans = [p.stem for p in sorted(result.paths.figures.glob("span_*.png"))]
@@ -204,19 +226,21 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
         main.figures += [figure] if figure else []
     sections, numbers = [main], {"headline": table.to_dict("records"), "depth_curve": curve.to_dict("records")}
     if len(curve):
+        axis, word = result.axis, curve_name(result.axis)
         depth = Section(
-            f"{name}: the depth curve",
+            f"{name}: the {word} curve",
             [
-                "Mean general tonality of every run (rows: variant and cell; "
-                "columns: layers). Lower is more tonal; the selected depth is the one validation loss picked."
+                f"Mean general tonality of every run (rows: variant and cell; columns: {axis}). Lower is more tonal; "
+                f"the selected {word} is the one validation loss picked."
             ],
         )
-        pivot = curve.pivot_table(index=["variant", "cell"], columns="layers", values=HEADLINE_METRIC).reset_index()
-        pivot.columns = [c if isinstance(c, str) else str(int(c)) for c in pivot.columns]
-        depth.tables.append((f"{name}: mean general tonality by depth", pivot))
-        stem = f"figures/{name}-depth_curve"
-        depth_curve_plot(curve, out / stem, None if math.isnan(baseline) else baseline, f"{name}: depth curve")
-        depth.figures.append(FigureRef(stem, f"{name}: mean general tonality against depth (dashed: dataset)"))
+        pivot = curve.pivot_table(index=["variant", "cell"], columns=axis, values=HEADLINE_METRIC).reset_index()
+        pivot.columns = [c if isinstance(c, str) else f"{c:g}" for c in pivot.columns]
+        depth.tables.append((f"{name}: mean general tonality by {word}", pivot))
+        stem = f"figures/{name}-{word}_curve"
+        shown_baseline = None if math.isnan(baseline) else baseline
+        depth_curve_plot(curve, out / stem, shown_baseline, f"{name}: {word} curve", axis=axis)
+        depth.figures.append(FigureRef(stem, f"{name}: mean general tonality against {axis} (dashed: dataset)"))
         sections.append(depth)
     for mode, evaluation in other_evaluations(result.paths):
         other = GridResult(
@@ -226,13 +250,15 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
             evaluation.read_tests(),
             evaluation.read_songs(),
             evaluation.read_record(),
+            result.axis,
+            result.sizes,
         )
         other_table = headline(other)
         sections.append(
             Section(
                 f"{name}: scored in {mode} mode",
                 _answer(other, other_table),
-                [(f"{name}, {mode} mode: selected models", shown_headline(other_table))],
+                [(f"{name}, {mode} mode: selected models", shown_headline(other_table, result.axis))],
             )
         )
         numbers[f"headline_{mode}"] = other_table.to_dict("records")
@@ -262,7 +288,7 @@ def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Sect
     variant = best["group"].rsplit("-", 1)[0]
     lines = [
         f"Across {len(results)} grid(s), the most tonal selected model is **{best['model']}** from `{name}`: the "
-        f"{variant} representation, {best['group'].rsplit('-', 1)[1]} cell, {best['layers']} layer(s), mean general "
+        f"{variant} representation, {best['group'].rsplit('-', 1)[1]} cell, {best['setting']}, mean general "
         f"tonality {best[HEADLINE_METRIC]:.3f} (lower is more tonal).",
     ]
     for variant_name in sorted({row["group"].rsplit("-", 1)[0] for _, row in rows}):
@@ -292,69 +318,37 @@ def _differences(results: list[GridResult]) -> Section:
         "centricity) is reported beside it where it was run. The published numbers are on another corpus: read them "
         "for the shape of the comparison, not as a target.",
     ]
+    for result in results:
+        if result.record.get("settings", {}).get("rhythm"):
+            lines.append(_rhythm_difference(result))
     return Section("What differs from the published study, and why", lines)
 
 
-def _published_section() -> Section:
-    return Section(
-        "Published numbers (the original study, another corpus)",
-        ["Mean ± std over 100 songs per model, music_geometry_eval, span 12; MuseScore melodies, not ours."],
-        [("Published numbers (another corpus)", published_frame())],
-    )
-
-
-def _markdown_table(frame: pd.DataFrame) -> str:
-    def cell(value: object) -> str:
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-    head = "| " + " | ".join(map(str, frame.columns)) + " |\n|" + "---|" * len(frame.columns) + "\n"
-    return head + "".join("| " + " | ".join(cell(v) for v in row) + " |\n" for row in frame.itertuples(index=False))
-
-
-def _markdown(sections: list[Section], command: str) -> str:
-    lines = ["# Which recurrent cell writes the most tonal melodies?", "", f"Made by `{command}`.", ""]
-    for section in sections:
-        lines += [f"## {section.title}", ""]
-        for paragraph in section.lines:
-            lines += [paragraph, ""]
-        for caption, frame in section.tables:
-            lines += [f"*{caption}*", "", _markdown_table(frame), ""]
-        for figure in section.figures:
-            lines += [f"![{figure.caption}]({figure.stem}.png)", ""]
-    return "\n".join(lines)
-
-
-def _latex_text(text: str) -> str:
-    return escape_latex(text.replace("**", "").replace("`", "")).replace("±", r"$\pm$").replace("×", r"$\times$")
-
-
-def _latex(sections: list[Section], command: str) -> str:
-    body = [r"\section*{Which recurrent cell writes the most tonal melodies?}", _latex_text(f"Made by {command}.")]
-    for number, section in enumerate(sections):
-        body.append(r"\subsection*{" + _latex_text(section.title) + "}")
-        body += [_latex_text(paragraph) for paragraph in section.lines]
-        for count, (caption, frame) in enumerate(section.tables):
-            shown = frame.map(lambda v: f"{v:.3f}" if isinstance(v, float) else _latex_text(str(v)))
-            shown.columns = [_latex_text(str(c)) for c in shown.columns]
-            table = to_latex(shown.set_index(shown.columns[0]), _latex_text(caption), f"tab:{number}-{count}")
-            body.append(
-                table.replace(r"\begin{tabular}", r"\begin{adjustbox}{max width=\textwidth}\begin{tabular}").replace(
-                    r"\end{tabular}", r"\end{tabular}\end{adjustbox}"
-                )
-            )
-        for figure in section.figures:
-            body.append(
-                r"\begin{figure}[htbp]\centering\includegraphics[width=\textwidth,height=0.4\textheight,"
-                r"keepaspectratio]{" + figure.stem + r".pdf}\caption{" + _latex_text(figure.caption) + "}\\end{figure}"
-            )
-        body.append(r"\clearpage" if section.figures else "")
+def _rhythm_difference(result: GridResult) -> str:
+    cost = training_cost(result)
+    per_epoch = (cost["steps"] / cost["epochs"].clip(lower=1)).median() if len(cost) else math.nan
+    sizes = sorted({value for value in result.sizes.values() if isinstance(value, int)})
+    shown = ", ".join(map(str, sizes)) or "several"
     return (
-        "\\documentclass{article}\n\\usepackage[margin=2cm]{geometry}\n"
-        "\\usepackage{booktabs,multirow,adjustbox,caption,graphicx}\n"
-        "\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n\\begin{document}\n"
-        + "\n\n".join(body)
-        + "\n\\end{document}\n"
+        f"Rhythm grid `{result.name}`: (pitch, duration) tokens, one layer of {shown} units (the published grid "
+        f"also had 1024 and 2048); an epoch is {per_epoch:.0f} step(s) here, so the larger models see few updates. "
+        "The size is picked by validation loss; the published study picked it by eye from the learning curves."
     )
+
+
+def _published_section(results: list[GridResult]) -> Section:
+    section = Section(
+        "Published numbers (the original studies, another corpus)",
+        ["Mean ± std over 100 songs per model, music_geometry_eval, span 12; MuseScore melodies, not ours."],
+        [("Published numbers, pitch-only study (another corpus)", published_frame())],
+    )
+    if any(result.record.get("settings", {}).get("rhythm") for result in results):
+        section.lines.append(
+            "The rhythm study scored LM and CENTR rhythm-aware, as our rhythm grid does; it picked "
+            f"{PUBLISHED_RHYTHM_SELECTION}."
+        )
+        section.tables.append(("Published numbers, rhythm study (another corpus)", published_frame(rhythm=True)))
+    return section
 
 
 def write_report(result_dirs: list[Path], out: Path, pdf: bool = True) -> list[Path]:
@@ -367,12 +361,12 @@ def write_report(result_dirs: list[Path], out: Path, pdf: bool = True) -> list[P
         grid_sections, numbers[result.name] = _grid_sections(result, out)
         sections += grid_sections
         tables[result.name] = headline(result)
-    sections = [_overall(results, tables), *sections, _published_section(), _differences(results)]
+    sections = [_overall(results, tables), *sections, _published_section(results), _differences(results)]
     command = "rnncells report " + " ".join(str(d) for d in result_dirs) + " --out <this folder>"
     written = [
-        write_text_atomic(out / "README.md", _markdown(sections, command)),
+        write_text_atomic(out / "README.md", render_markdown(sections, command)),
         write_json_atomic(out / "numbers.json", numbers),
-        write_text_atomic(out / "report.tex", _latex(sections, command)),
+        write_text_atomic(out / "report.tex", render_latex(sections, command)),
     ]
     if pdf and shutil.which("pdflatex"):
         written.append(compile_pdf(out / "report.tex"))

@@ -5,7 +5,9 @@
 - the cost-function validation: ``cost_validation/cost_validation.{csv,png,pdf}`` (paper_scripts/08);
 - the embeddings of the selected LSTM of each variant: a 2-D figure from ``runs/<run>/projector/`` and the nearest
   neighbours of a few tokens from its ``neighbours.txt``;
-- figures the grid drew (box plot of general tonality, memorisation), copied so the report folder stands alone.
+- figures the grid drew (box plot of general tonality, memorisation), copied so the report folder stands alone;
+- the axis a (variant, cell) group's runs differ in (layers in the pitch-only grids, units in the rhythm grid), read
+  from the grid's own ``grid.toml`` and each run's ``config.toml``.
 
 A :class:`Section` is rendered twice by rnncells.grid.study_report: as Markdown (README.md) and as LaTeX.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rnncells.config import ConfigError, read_toml
 from rnncells.evaluation import EvaluationFolder
 from rnncells.grid.paths import GridPaths
 from rnncells.runs import RunError, RunFolder
@@ -41,6 +44,43 @@ class Section:
     lines: list[str] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     figures: list[FigureRef] = field(default_factory=list)
+
+
+def swept_axis(paths: GridPaths) -> str:
+    """The field a (variant, cell) group's runs differ in: the grid's one axis besides ``cell`` with more than one
+    value (``units`` in the rhythm grid); ``layers`` when there is none or several, as in the pitch-only grids."""
+    try:
+        axes = read_toml(paths.root / "grid.toml").get("axes", {})
+    except ConfigError:
+        return "layers"
+    swept = [name for name, values in axes.items() if name != "cell" and isinstance(values, list) and len(values) > 1]
+    return swept[0] if len(swept) == 1 else "layers"
+
+
+def axis_values(paths: GridPaths, axis: str) -> dict[str, object]:
+    """Each run's value of ``axis`` (a model or training field), read from ``runs/<run>/config.toml``."""
+    values = {}
+    for folder in sorted(paths.runs.glob("*/config.toml")) if paths.runs.is_dir() else []:
+        try:
+            tables = read_toml(folder)
+        except ConfigError:
+            continue
+        for table in ("model", "train"):
+            if axis in tables.get(table, {}):
+                values[folder.parent.name] = tables[table][axis]
+    return values
+
+
+def setting_text(axis: str, value: object) -> str:
+    """A run's swept value as words: ``2 layers``, ``1 layer``, ``256 units``, ``learning_rate 0.001``."""
+    if axis == "layers":
+        return f"{value} layer{'' if value == 1 else 's'}"
+    return f"{value} units" if axis == "units" else f"{axis} {value}"
+
+
+def curve_name(axis: str) -> str:
+    """What the report calls the curve of tonality along ``axis``: the depth curve, the size curve."""
+    return {"layers": "depth", "units": "size"}.get(axis, axis)
 
 
 def copy_figure(source_stem: Path, out: Path, stem: str, caption: str) -> FigureRef | None:

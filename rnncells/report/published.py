@@ -36,15 +36,40 @@ PUBLISHED_SELECTION = {
 }
 PUBLISHED_STEPS_PER_EPOCH = 505  # 151.5k steps in 300 epochs of batch 50 x 50 (its TensorBoard)
 
+# docs/method.md §11, rhythm study ((pitch, duration) tokens, rhythm-aware LM and CENTR), same 4874 songs
+PUBLISHED_RHYTHM_STUDY = {
+    "cmm": {
+        "control": {"LSTM": (2.06, 0.66), "GRU": (2.01, 0.53)},
+        "interval": {"LSTM": (1.65, 0.61), "GRU": (2.21, 0.73)},
+        "DB12": {"LSTM": (2.30, 0.89), "GRU": (1.66, 0.65)},
+    },
+    "lm": {
+        "control": {"LSTM": (1.97, 0.60), "GRU": (1.84, 0.55)},
+        "interval": {"LSTM": (1.67, 0.70), "GRU": (1.99, 0.70)},
+        "DB12": {"LSTM": (2.25, 1.02), "GRU": (2.20, 0.87)},
+    },
+    "centr": {
+        "control": {"LSTM": (0.30, 0.10), "GRU": (0.28, 0.10)},
+        "interval": {"LSTM": (0.24, 0.11), "GRU": (0.27, 0.11)},
+        "DB12": {"LSTM": (0.30, 0.14), "GRU": (0.34, 0.17)},
+    },
+}
+PUBLISHED_RHYTHM_BASELINE = {"cmm": (2.23, 0.98), "lm": (2.05, 1.18), "centr": (0.27, 0.14)}
+PUBLISHED_RHYTHM_SELECTION = "control GRU 1024 units, control LSTM 2048 units (by eye from the learning curves)"
 
-def published_frame() -> pd.DataFrame:
-    """The pitch-only study's published means ± std as text, one row per metric and variant, and its baseline."""
+
+def published_frame(rhythm: bool = False) -> pd.DataFrame:
+    """The pitch-only (or, with ``rhythm``, the rhythm) study's published means ± std as text, one row per metric
+    and variant, and its dataset baseline."""
+    study, baseline = (
+        (PUBLISHED_RHYTHM_STUDY, PUBLISHED_RHYTHM_BASELINE) if rhythm else (PUBLISHED_PITCH_STUDY, PUBLISHED_BASELINE)
+    )
     rows = []
-    for metric, variants in PUBLISHED_PITCH_STUDY.items():
+    for metric, variants in study.items():
         for variant, cells in variants.items():
             rows.append(
                 {"metric": metric, "variant": variant, **{cell: f"{m:.2f} ± {s:.2f}" for cell, (m, s) in cells.items()}}
             )
-    for metric, (mean, std) in PUBLISHED_BASELINE.items():
+    for metric, (mean, std) in baseline.items():
         rows.append({"metric": metric, "variant": "dataset", "LSTM": f"{mean:.2f} ± {std:.2f}"})
     return pd.DataFrame(rows).fillna("")

@@ -12,23 +12,29 @@ from rnncells.report.figure_base import new_figure, save_figure
 VARIANT_ORDER = ("control", "interval", "transposed")
 
 
-def depth_curve_figure(curve: pd.DataFrame, baseline: float | None = None, title: str = "") -> Figure:
-    """One panel per variant, one line per cell: mean general tonality (lower is more tonal) against the number of
-    layers; the dataset baseline as a dashed line. ``curve`` has columns variant, cell, layers, general."""
+def depth_curve_figure(
+    curve: pd.DataFrame, baseline: float | None = None, title: str = "", axis: str = "layers"
+) -> Figure:
+    """One panel per variant, one line per cell: mean general tonality (lower is more tonal) against ``axis`` (the
+    number of layers, or units in the rhythm grid, on a log scale); the dataset baseline as a dashed line. ``curve``
+    has columns variant, cell, ``axis`` and general."""
     variants = [v for v in VARIANT_ORDER if v in set(curve["variant"])] + sorted(
         set(curve["variant"]) - set(VARIANT_ORDER)
     )
+    swept = axis
     figure, axes = new_figure(3.6 * len(variants), 3.4, ncols=len(variants), squeeze=False, sharey=True)
     for axis, variant in zip(axes[0], variants):
         rows = curve[curve["variant"] == variant]
         for cell, points in rows.groupby("cell", sort=True):
-            points = points.sort_values("layers")
-            axis.plot(points["layers"], points["general"], marker="o", label=cell)
+            points = points.sort_values(swept)
+            axis.plot(points[swept], points["general"], marker="o", label=cell)
         if baseline is not None:
             axis.axhline(baseline, color="grey", linestyle="--", linewidth=1, label="dataset")
         axis.set_title(variant)
-        axis.set_xlabel("layers")
-        axis.set_xticks(sorted(rows["layers"].unique()))
+        axis.set_xlabel(swept)
+        if swept == "units":
+            axis.set_xscale("log", base=2)
+        axis.set_xticks(sorted(rows[swept].unique()), [f"{v:g}" for v in sorted(rows[swept].unique())])
     axes[0][0].set_ylabel("mean general tonality (lower: more tonal)")
     axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     if title:
@@ -36,6 +42,8 @@ def depth_curve_figure(curve: pd.DataFrame, baseline: float | None = None, title
     return figure
 
 
-def depth_curve_plot(curve: pd.DataFrame, out_path: Path, baseline: float | None = None, title: str = "") -> list[Path]:
+def depth_curve_plot(
+    curve: pd.DataFrame, out_path: Path, baseline: float | None = None, title: str = "", axis: str = "layers"
+) -> list[Path]:
     """Draw :func:`depth_curve_figure` and save it as ``out_path`` .png and .pdf."""
-    return save_figure(depth_curve_figure(curve, baseline, title), out_path)
+    return save_figure(depth_curve_figure(curve, baseline, title, axis), out_path)

@@ -12,6 +12,7 @@ A paper that ``\\input``'s a single table needs the packages booktabs, multirow 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -71,7 +72,12 @@ def _models(summary: pd.DataFrame) -> pd.DataFrame:
     cell_rank = {c: i for i, c in enumerate(_order(list(models["cell"]), CELLS))}
     models["_v"] = models["variant"].map(variant_rank)
     models["_c"] = models["cell"].map(cell_rank)
-    return models.sort_values(["_v", "_c", "layers", "model_name"]).reset_index(drop=True)
+    models["_n"] = models["model_name"].map(_natural)  # units8 before units16 where runs differ in another axis
+    return models.sort_values(["_v", "_c", "layers", "_n"]).reset_index(drop=True)
+
+
+def _natural(name: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
 def _layout(models: pd.DataFrame) -> _Layout:
@@ -82,14 +88,14 @@ def _layout(models: pd.DataFrame) -> _Layout:
     if stacked:
         # Several depths of one cell per variant: one row per (variant, depth), one column group per cell.
         labels = models["layers"].astype(str)
+        row_names, note = ["variant", "layers"], "rows: dataset variant and number of layers; column groups: cell"
         if models.assign(depth=labels).duplicated(["variant", "cell", "depth"]).any():
-            labels = models["model_name"]
+            labels = models["model_name"]  # the runs of a cell differ in something else than depth (units, ...)
+            row_names, note = ["variant", "model"], "rows: dataset variant and model; column groups: cell"
         for model, label in zip(models.itertuples(), labels, strict=True):
             row_of[model.model_name] = (model.variant, label)
             group_of[model.model_name] = escape_latex(model.cell.upper())
-        row_names = ["variant", "layers"]
         groups = [escape_latex(cell.upper()) for cell in cells]
-        note = "rows: dataset variant and number of layers; column groups: cell"
     else:
         row_names = ["variant"]
         groups = []
@@ -235,6 +241,10 @@ def _song_table(songs: pd.DataFrame, summary: pd.DataFrame, extra: list[str], ca
     songs = songs.set_index("model_name").loc[[name for name in order if name in present]].reset_index()
     scope = scopes(summary)
     keys = [(str(row["variant"]), _model_label(row, scope)) for _, row in songs.iterrows()]
+    named = dict(zip(keys, songs["model_name"], strict=True))
+    if len(named) < songs["model_name"].nunique():  # two models share a label (LSTM-1 at 128 and 256 units)
+        ours = set(_models(summary)["model_name"])
+        keys = [(v, str(n) if n in ours else label) for (v, label), n in zip(keys, songs["model_name"], strict=True)]
     frame = pd.DataFrame(
         {
             "song": [escape_latex(song) for song in songs["song_id"]],

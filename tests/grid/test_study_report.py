@@ -71,3 +71,53 @@ def test_report_is_the_same_when_run_again(finished_grid, tmp_path):
 def test_report_on_a_folder_that_is_no_grid_is_one_line(tmp_path, capsys):
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "report")]) == 2
     assert "run `rnncells grid run` first" in capsys.readouterr().err
+
+
+RHYTHM_GRID = """
+name = "rhythm"
+[dataset]
+source = "{source}"
+representation = "pitch_duration"
+variants = ["control"]
+train_ratio = 0.7
+validation_ratio = 0.3
+test_ratio = 0.0
+[axes]
+cell = ["lstm"]
+units = [8, 16]
+[epochs]
+control = 2
+[model]
+embedding_dim = 8
+[train]
+batch_size = 4
+seq_length = 16
+[generate]
+n_songs = 6
+length = 16
+[evaluate]
+rhythm = true
+"""
+
+
+def test_report_on_a_rhythm_grid_follows_its_units_axis(small_dataset, tmp_path):
+    source = Path(json.loads((small_dataset / "dataset.json").read_text())["source"])
+    config = tmp_path / "rhythm.toml"
+    config.write_text(RHYTHM_GRID.format(source=source))
+    out = tmp_path / "out"
+    run_grid(load_grid(config), out, jobs=2, generate_all=True, progress=False)
+    assert main(["report", str(out), "--out", str(tmp_path / "report"), "--no-pdf"]) == 0
+    numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["out"]
+    selected = json.loads((out / "selection.json").read_text())["control-lstm"]["selected"]
+    assert [(row["model"], row["units"]) for row in numbers["headline"]] == [(selected, int(selected[-2:].strip("s")))]
+    songs = pd.read_csv(out / "evaluation" / "songs.csv")
+    curve = {(point["units"], round(point["general"], 9)) for point in numbers["depth_curve"]}
+    for units in (8, 16):
+        own = songs[songs["model_name"] == f"control-lstm-1-units{units}"]["general"].mean()
+        assert (units, round(own, 9)) in curve
+    readme = (tmp_path / "report" / "README.md").read_text()
+    assert f"(control-lstm, {numbers['headline'][0]['units']} units)" in readme and "the size curve" in readme
+    assert "Published numbers, rhythm study" in readme and "Rhythm grid `out`" in readme
+    assert (tmp_path / "report" / "figures" / "out-size_curve.pdf").is_file()
+    tables = (out / "tables" / "table_representative_songs.tex").read_text()
+    assert "control-lstm-1-units8" in tables and "control-lstm-1-units16" in tables  # not LSTM-1 twice
