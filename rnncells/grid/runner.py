@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +36,7 @@ from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import read_entry, write_entry
 from rnncells.grid.reuse import reuse_runs
 from rnncells.grid.status import best_score, is_finished, steps_saved
-from rnncells.grid.supervise import stop_orphan
+from rnncells.grid.supervise import Trainers, stop_orphan, terminate_as_interrupt
 from rnncells.grid.validate import check_grid_data
 from rnncells.locks import folder_lock
 from rnncells.runs import SELECT_BY, RunError
@@ -106,9 +105,18 @@ def _last_line(log: Path, code: int) -> str:
     return (lines[-1] if lines else f"exit code {code}")[:500]
 
 
-def _train_one(run: PlannedRun, paths: GridPaths, retries: int, command: list[str], redo: bool = False) -> dict:
+def _train_one(
+    run: PlannedRun,
+    paths: GridPaths,
+    retries: int,
+    command: list[str],
+    redo: bool = False,
+    trainers: Trainers | None = None,
+) -> dict:
     """Train one run to its last epoch with up to ``retries`` extra attempts; returns its registry entry. ``redo``:
-    its views are damaged, so its trainer runs even if it looks finished (it makes them again, rnncells.train)."""
+    its views are damaged, so its trainer runs even if it looks finished (it makes them again, rnncells.train).
+    A run whose trainer the stopping grid stopped is left pending, never retried."""
+    trainers = trainers or Trainers()
     entry = read_entry(paths, run.name)
     stop_orphan(entry.get("pid"), paths.runs / run.name)
     if is_finished(paths, run) and not redo:
@@ -123,11 +131,15 @@ def _train_one(run: PlannedRun, paths: GridPaths, retries: int, command: list[st
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(f"\n$ {' '.join(command)}\n")
             log.flush()
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            process = trainers.start(command, log)
+            if process is None:
+                return write_entry(paths, run.name, status="pending", pid=None)
             entry = write_entry(
                 paths, run.name, status="running", pid=process.pid, attempts=entry.get("attempts", 0) + 1
             )
-            code = process.wait()
+            code = trainers.wait(process)
+        if trainers.stopping:
+            return write_entry(paths, run.name, status="pending", pid=None, error=None)
         if code == 0 and is_finished(paths, run) and not run_damage(paths, run):
             return write_entry(paths, run.name, status="done", pid=None, error=None)
         entry = write_entry(paths, run.name, status="failed", pid=None, error=_last_line(log_path, code))
@@ -166,15 +178,20 @@ def train_runs(
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
+    trainers = Trainers()
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             threads = threads_per_job(jobs)
 
             def one(run: PlannedRun) -> dict:
                 command = train_command(run, paths, backend, threads)
-                return _train_one(run, paths, retries, command, redo=run.name in redo)
+                return _train_one(run, paths, retries, command, run.name in redo, trainers)
 
-            results = dict(zip((run.name for run in runs), pool.map(one, runs)))
+            try:
+                results = dict(zip((run.name for run in runs), pool.map(one, runs)))
+            except BaseException:  # Ctrl-C or SIGTERM: the pool waits for the trainers, which commit and stop
+                trainers.stop()
+                raise
     finally:
         finished.set()
         watcher.join()
@@ -277,7 +294,7 @@ def finish_grid(
 ) -> Path:
     """Selection, generation, evaluation, tables, figures and the index page, from finished runs; never without
     a run whose bookkeeping is damaged (rnncells.grid.damage: it stops with one line instead)."""
-    with folder_lock(paths.root, "rnncells grid"), recorded(paths.root, "grid finish"):  # one writer (locks)
+    with terminate_as_interrupt(), folder_lock(paths.root, "rnncells grid"), recorded(paths.root, "grid finish"):
         check_before_finishing(runs, paths, {run.name for run in runs if is_finished(paths, run)})
         return _finish(grid, runs, paths, generate_all, progress)
 
@@ -327,7 +344,7 @@ def run_grid(
 ) -> Path:
     """The whole study: dataset, training, selection, generation, evaluation, tables; returns index.html."""
     paths = grid_paths(grid, out)
-    with folder_lock(paths.root, "rnncells grid run"), recorded(paths.root, "grid run"):  # one writer (locks)
+    with terminate_as_interrupt(), folder_lock(paths.root, "rnncells grid run"), recorded(paths.root, "grid run"):
         remove_stale_temp_files(paths.root)  # half-written files of a killed earlier start
         write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
         prepare_dataset(grid, paths, progress)

@@ -1,4 +1,5 @@
-"""Process supervision through /proc: is a process alive, is it still the trainer we started, stop a stray one.
+"""Process supervision: the grid's running trainers (:class:`Trainers`), and through /proc: is a process alive, is it
+still the trainer we started, stop a stray one.
 
 The grid records each trainer's PID in the run registry. After a crash of the grid (or a SIGKILL of its process
 group gone half-way) such a PID may name a trainer still writing into the run folder, a process that has exited,
@@ -10,8 +11,13 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 
 def process_alive(pid: int) -> bool:
@@ -73,3 +79,52 @@ def stop_orphan(pid: int | None, run_dir: Path) -> bool:
     assert pid is not None  # trainer_alive is False without a PID
     terminate(pid)
     return True
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does: a grid stopped by
+    ``kill`` (or Slurm's scancel) stops its trainers cleanly and completes its history entry. Elsewhere a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Trainers:
+    """The grid's running trainers. Once the grid is stopping (Ctrl-C, SIGTERM) none starts or restarts, and each
+    running one is asked once to commit and stop (SIGTERM: rnncells.train.StopRequested)."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+        self.lock = threading.Lock()
+        self.running: set[subprocess.Popen] = set()
+
+    def start(self, command: list[str], log: IO[str]) -> subprocess.Popen | None:
+        with self.lock:
+            if self.stopping:
+                return None
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self.running.add(process)
+            return process
+
+    def wait(self, process: subprocess.Popen) -> int:
+        code = process.wait()
+        with self.lock:
+            self.running.discard(process)
+        return code
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping = True
+            for process in self.running:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)

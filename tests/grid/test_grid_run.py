@@ -162,3 +162,50 @@ def test_killed_grid_resumes_to_the_same_results(edm40, tmp_path):
         assert second[key] == pytest.approx(value, rel=1e-6), key
     epochs = [int(row["epoch"]) for row in csv.DictReader(open(broken / "runs" / "control-gru-1" / "metrics.csv"))]
     assert epochs == [1, 2, 3]
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM to the grid", "SIGINT to its process group"])
+def test_a_stopped_grid_stops_its_trainers_records_it_and_resumes(edm40, tmp_path, stop):
+    config = tiny_grid(tmp_path, edm40, cells='["lstm"]')
+    text = config.read_text().replace("control = 3", "control = 400").replace("interval = 3", "interval = 1")
+    config.write_text(text.replace("[train]\n", "[train]\nsave_every_seconds = 0\n"))  # state.json after epoch 1
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "rnncells.cli", "grid", "run", str(config), "--out", str(out), "--jobs", "2"]
+    process = subprocess.Popen(  # SIGINT as at a terminal: not ignored, as it would be in a background job
+        command, cwd=REPO, stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_default_sigint
+    )
+    state = out / "runs" / "control-lstm-1" / "state.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None and not state.is_file():
+        time.sleep(0.05)
+    if stop.startswith("SIGTERM"):
+        process.send_signal(signal.SIGTERM)  # the grid alone: it passes the stop on to its trainers
+    else:
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: every process of the group gets it
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and "run the same command again to resume" in err
+    assert not [p for p in Path("/proc").glob("[0-9]*") if str(out) in _cmdline(p)]  # no trainer left behind
+    entry = json.loads((out / "registry" / "control-lstm-1.json").read_text())
+    assert entry["status"] == "pending" and entry["attempts"] == 1  # stopped, not failed, and not restarted
+    history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert history[-1]["exit"] == "interrupted" and history[-1]["wall_seconds"] > 0
+    done = json.loads(state.read_text())["epochs_done"]
+    assert 0 < done < 400
+    if not stop.startswith("SIGTERM"):
+        return  # resuming is the same after either stop
+    config.write_text(config.read_text().replace("control = 400", f"control = {done + 1}"))
+    resumed = grid("run", str(config), "--out", str(out), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    rows = list(csv.DictReader(open(out / "runs" / "control-lstm-1" / "metrics.csv")))
+    assert [int(row["epoch"]) for row in rows] == list(range(1, done + 2))  # resumed where it stopped
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _cmdline(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
