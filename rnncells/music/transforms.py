@@ -28,9 +28,9 @@ class CleaningRules:
         if self.check_durations:
             durations = melody.durations
             if min(durations) < self.min_duration:
-                return f"a note shorter than {self.min_duration} steps"
+                return f"a note shorter than {_steps(self.min_duration)}"
             if max(durations) > self.max_duration:
-                return f"a note longer than {self.max_duration} steps"
+                return f"a note longer than {_steps(self.max_duration)}"
         return None
 
 
@@ -131,3 +131,8 @@ def transpose_to_12_keys(melody: Melody, rule: str = "floor") -> list[tuple[int,
     """The 12 versions of a song as (offset, melody), in the study's order."""
     plan = transposition_offsets(melody.pitches, rule)
     return [(offset, transpose(melody, offset)) for offset in plan.offsets]
+
+
+def _steps(count: int) -> str:
+    """A number of 16th steps in words: ``1 step``, ``16 steps``."""
+    return f"{count} step{'' if count == 1 else 's'}"

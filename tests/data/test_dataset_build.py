@@ -102,7 +102,7 @@ def test_pitch_duration_cleaning_counts(edm_dir, tmp_path):
         tmp_path,
         progress=False,
     )
-    assert report.dropped == {"a note longer than 16 steps": 7, "a note shorter than 1 steps": 4}
+    assert report.dropped == {"a note longer than 16 steps": 7, "a note shorter than 1 step": 4}
     manifest, rows = load_variant(tmp_path, "interval")
     assert len(rows) == 201 and manifest["dropped_by_cleaning"] == report.dropped
     for row in rows:

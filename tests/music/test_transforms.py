@@ -89,6 +89,6 @@ def test_cleaning_counts_each_rule():
     long = melody_from_pitches([60] * 12, [2] * 11 + [17])
     kept, dropped, counts = clean([short, ok, zero, long], CleaningRules(check_durations=True))
     assert kept == [ok] and len(dropped) == 3
-    assert counts == {"fewer than 12 notes": 1, "a note shorter than 1 steps": 1, "a note longer than 16 steps": 1}
+    assert counts == {"fewer than 12 notes": 1, "a note shorter than 1 step": 1, "a note longer than 16 steps": 1}
     kept, _, counts = clean([short, ok, zero, long], CleaningRules())
     assert len(kept) == 3 and counts == {"fewer than 12 notes": 1}
