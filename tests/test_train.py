@@ -257,3 +257,17 @@ def test_a_second_trainer_on_the_same_folder_is_refused_naming_the_first(small_d
         process.kill()
         process.wait()
     assert not (tmp_path / "run" / "run.json").exists()
+
+
+def test_a_stop_repeated_at_once_is_the_same_request_and_a_later_one_stops_at_once(monkeypatch):
+    """Ctrl-C reaches a grid's trainers and the grid, which passes its stop on: that second signal must not stop the
+    trainer before it commits; a signal the user sends again later still does."""
+    from rnncells.train import StopRequested
+
+    stop = StopRequested()
+    stop._handle(signal.SIGINT, None)
+    stop._handle(signal.SIGTERM, None)  # the grid's forwarded stop, a moment later
+    assert stop.requested
+    monkeypatch.setattr(StopRequested, "SAME_STOP_SECONDS", 0.0)
+    with pytest.raises(KeyboardInterrupt):
+        stop._handle(signal.SIGTERM, None)
