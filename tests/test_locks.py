@@ -73,3 +73,18 @@ def test_a_folder_made_for_a_writer_that_fails_before_writing_is_removed_again(t
         with folder_lock(tmp_path / "old"):
             raise ValueError("bad input")
     assert (tmp_path / "old" / LOCK_FILE).is_file()
+
+
+def test_grid_plan_is_refused_on_a_folder_another_process_writes(tmp_path, capsys):
+    from rnncells.cli import main
+
+    process = holder(tmp_path / "out")  # as a running `grid run` holds its results folder
+    try:
+        config = Path(__file__).resolve().parents[1] / "configs" / "quick.toml"
+        plan = ["grid", "plan", str(config), "--out", str(tmp_path / "out"), "--no-measure"]
+        assert main(plan) == 2
+        assert f"in use by PID {process.pid}" in capsys.readouterr().err
+        assert not (tmp_path / "out" / "dataset").exists()  # nothing built beside the writer
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()

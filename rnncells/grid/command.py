@@ -101,8 +101,10 @@ def _plan(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int:
     from rnncells.grid.estimate import estimate_costs, format_costs
     from rnncells.grid.plan import plan_runs
     from rnncells.grid.runner import prepare_dataset
+    from rnncells.locks import folder_lock
 
-    dataset = prepare_dataset(grid, paths, progress=False)
+    with folder_lock(paths.root, "rnncells grid plan"):  # it may build the grid's dataset: one writer per folder
+        dataset = prepare_dataset(grid, paths, progress=False)
     tell = None if args.no_measure else (lambda text: print(text, file=sys.stderr))
     costs = estimate_costs(plan_runs(grid), dataset, measure=not args.no_measure, progress=tell)
     print(format_costs(costs, args.jobs))
