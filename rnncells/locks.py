@@ -1,6 +1,6 @@
 """One writer per folder: an advisory lock (``fcntl.flock``) on a lock file inside the folder a command writes.
 
-``rnncells grid run`` and ``grid finish`` lock the grid's results folder, ``train`` (also as a grid's or a Slurm
+``rnncells grid run``, ``grid finish`` and ``grid plan`` lock the grid's results folder, ``train`` (also as a grid's or a Slurm
 array's task) its run folder, ``generate`` its song folder and ``evaluate`` its evaluation folder. A second writer
 on the same folder stops at once with one line naming the holder's PID and host (:class:`FolderLocked`, exit
 code 2 on the command line). The kernel releases the lock when the holder's process ends, however it ends
