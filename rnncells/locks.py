@@ -1,8 +1,8 @@
 """One writer per folder: an advisory lock (``fcntl.flock``) on a lock file inside the folder a command writes.
 
-``rnncells grid run``, ``grid finish`` and ``grid plan`` lock the grid's results folder, ``train`` (also as a grid's or a Slurm
-array's task) its run folder, ``generate`` its song folder and ``evaluate`` its evaluation folder. A second writer
-on the same folder stops at once with one line naming the holder's PID and host (:class:`FolderLocked`, exit
+``rnncells grid run``, ``grid finish`` and ``grid plan`` lock the grid's results folder, ``train`` (also as a grid's
+or a Slurm array's task) its run folder, ``generate`` its song folder and ``evaluate`` its evaluation folder. A second
+writer on the same folder stops at once with one line naming the holder's PID and host (:class:`FolderLocked`, exit
 code 2 on the command line). The kernel releases the lock when the holder's process ends, however it ends
 (SIGKILL included), so a stale lock file never blocks anyone; the file itself stays, holding the last holder's
 PID and host. Folder owners (rnncells.runs, rnncells.songs) treat :data:`LOCK_FILE` as none of their files.
