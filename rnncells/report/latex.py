@@ -23,6 +23,9 @@ _LATEX_SPECIALS = {
     "^": r"\textasciicircum{}",
 }
 
+METRIC_LABELS = {"cmm": "m1 (CMM)", "lm": "m2 (LM)", "centr": "m3 (CENTR)"}  # the tables' metric names
+SHORT_LABELS = {"cmm": "m1", "lm": "m2", "centr": "m3"}
+
 
 def escape_latex(text: object) -> str:
     """``text`` with LaTeX's special characters escaped, for labels, captions and song names."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rnncells.report.latex import METRIC_LABELS, PM, SHORT_LABELS, latex_index, mean_std, to_latex
+
 # docs/method.md §11, pitch-only study: (mean, std) per metric, variant and cell; 4874 MuseScore training songs.
 PUBLISHED_PITCH_STUDY = {
     "cmm": {
@@ -73,3 +75,28 @@ def published_frame(rhythm: bool = False) -> pd.DataFrame:
     for metric, (mean, std) in baseline.items():
         rows.append({"metric": metric, "variant": "dataset", "LSTM": f"{mean:.2f} ± {std:.2f}"})
     return pd.DataFrame(rows).fillna("")
+
+
+def published_latex(rhythm: bool = False) -> str:
+    """The pitch-only (or, with ``rhythm``, the rhythm) study's published means ± std as a LaTeX table, captioned
+    as another corpus."""
+    study, cells, baseline = (
+        (PUBLISHED_RHYTHM_STUDY, ("LSTM", "GRU"), PUBLISHED_RHYTHM_BASELINE)
+        if rhythm
+        else (PUBLISHED_PITCH_STUDY, ("LSTM", "NAS", "UGRNN"), PUBLISHED_BASELINE)
+    )
+    keys, rows = [], []
+    for metric, variants in study.items():
+        for variant, by_cell in variants.items():
+            keys.append((METRIC_LABELS[metric], variant))
+            rows.append({cell: mean_std(*by_cell[cell], decimals=2) for cell in cells})
+    frame = pd.DataFrame(rows)
+    frame.index = latex_index(keys, ["metric", "variant"])
+    anchors = ", ".join(f"{SHORT_LABELS[m]} {mean_std(*baseline[m], decimals=2)}" for m in baseline)
+    caption = (
+        f"Published, another corpus (MuseScore), not the songs of the tables above: the "
+        f"{'rhythm study (rhythm-aware LM and CENTR)' if rhythm else 'pitch-only study'}'s mean {PM} std "
+        "over 100 songs per model, trained on 4874 MuseScore songs (DB12 = transposed to 12 keys), "
+        f"music\\_geometry\\_eval 2.0, span 12. Its dataset baseline: {anchors}."
+    )
+    return to_latex(frame, caption, "tab:published")

@@ -31,12 +31,20 @@ from rnncells.evaluation import (
     EvaluationFolderError,
 )
 from rnncells.files import write_text_atomic
-from rnncells.report.latex import MISSING, PM, escape_latex, latex_index, mean_std, number, to_latex
-from rnncells.report.published import PUBLISHED_BASELINE, PUBLISHED_PITCH_STUDY
+from rnncells.report.latex import (
+    METRIC_LABELS,
+    MISSING,
+    PM,
+    SHORT_LABELS,
+    escape_latex,
+    latex_index,
+    mean_std,
+    number,
+    to_latex,
+)
+from rnncells.report.published import published_latex
 from rnncells.report.set_tables import set_tables
 
-METRIC_LABELS = {"cmm": "m1 (CMM)", "lm": "m2 (LM)", "centr": "m3 (CENTR)"}
-SHORT_LABELS = {"cmm": "m1", "lm": "m2", "centr": "m3"}
 INSTALL_HINT = "apt-get install texlive-latex-recommended texlive-latex-extra"
 
 
@@ -283,27 +291,6 @@ def _baseline_table(summary: pd.DataFrame) -> str:
     return to_latex(frame, caption, "tab:baseline")
 
 
-def _published_table() -> str:
-    keys, rows = [], []
-    for metric, variants in PUBLISHED_PITCH_STUDY.items():
-        for variant, cells in variants.items():
-            keys.append((METRIC_LABELS[metric], variant))
-            rows.append({cell: mean_std(*cells[cell], decimals=2) for cell in ("LSTM", "NAS", "UGRNN")})
-    frame = pd.DataFrame(rows)
-    frame.index = latex_index(keys, ["metric", "variant"])
-    baseline = ", ".join(
-        f"{SHORT_LABELS[m]} {mean_std(*PUBLISHED_BASELINE[m], decimals=2)}" for m in PUBLISHED_BASELINE
-    )
-    caption = (
-        "Published, another corpus (MuseScore), not the songs of the tables above: the pitch-only study's mean "
-        + PM
-        + " std "
-        "over 100 songs per model, trained on 4874 MuseScore songs (DB12 = transposed to 12 keys), "
-        f"music\\_geometry\\_eval 2.0, span 12. Its dataset baseline: {baseline}."
-    )
-    return to_latex(frame, caption, "tab:published")
-
-
 def _document(inputs: list[str], evaluation: dict, n_sets: int) -> str:
     settings = evaluation.get("settings", {})
     described = ", ".join(f"{key} = {value}" for key, value in settings.items()) or "not recorded"
@@ -380,7 +367,8 @@ def write_tables(eval_dir: Path, out_dir: Path, *, published: bool = True) -> li
         tables["table_baseline"] = _baseline_table(summary)
     tables |= set_tables(summary, evaluation.comparison, evaluation.memorisation, evaluation.record)
     if published:
-        tables["table_published"] = _published_table()
+        rhythm = bool(evaluation.record.get("settings", {}).get("rhythm"))
+        tables["table_published"] = published_latex(rhythm)
     paths = [write_text_atomic(out_dir / f"{name}.tex", text) for name, text in tables.items()]
     n_sets = summary.loc[summary["model_name"] != BASELINE_MODEL, "model_name"].nunique()
     paths.append(write_text_atomic(out_dir / "tables.tex", _document(list(tables), evaluation.record, n_sets)))
