@@ -165,7 +165,7 @@ def test_killed_grid_resumes_to_the_same_results(edm40, tmp_path):
 
 
 @pytest.mark.parametrize("stop", ["SIGTERM to the grid", "SIGINT to its process group"])
-def test_a_stopped_grid_stops_its_trainers_records_it_and_resumes(edm40, tmp_path, stop):
+def test_a_stopped_grid_stops_its_trainers_and_records_it(edm40, tmp_path, stop):
     config = tiny_grid(tmp_path, edm40, cells='["lstm"]')
     text = config.read_text().replace("control = 3", "control = 400").replace("interval = 3", "interval = 1")
     config.write_text(text.replace("[train]\n", "[train]\nsave_every_seconds = 0\n"))  # state.json after epoch 1
@@ -190,14 +190,10 @@ def test_a_stopped_grid_stops_its_trainers_records_it_and_resumes(edm40, tmp_pat
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
     assert history[-1]["exit"] == "interrupted" and history[-1]["wall_seconds"] > 0
     done = json.loads(state.read_text())["epochs_done"]
-    assert 0 < done < 400
-    if not stop.startswith("SIGTERM"):
-        return  # resuming is the same after either stop
-    config.write_text(config.read_text().replace("control = 400", f"control = {done + 1}"))
-    resumed = grid("run", str(config), "--out", str(out), "--quiet")
-    assert resumed.returncode == 0, resumed.stderr
-    rows = list(csv.DictReader(open(out / "runs" / "control-lstm-1" / "metrics.csv")))
-    assert [int(row["epoch"]) for row in rows] == list(range(1, done + 2))  # resumed where it stopped
+    rows = (out / "runs" / "control-lstm-1" / "metrics.csv").read_text().splitlines()
+    assert 0 < done < 400 and len(rows) == done + 1  # every epoch it finished is committed
+    status = grid("status", str(config), "--out", str(out))  # what a resume starts from (resuming: the kill test)
+    assert "control-lstm-1" in status.stdout and f"{done}/400" in status.stdout
 
 
 def _default_sigint() -> None:
