@@ -283,18 +283,29 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
 
 
 def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Section:
-    rows = [(name, row) for name, table in tables.items() for _, row in table.iterrows()]
-    name, best = min(rows, key=lambda item: item[1][HEADLINE_METRIC])
-    variant = best["group"].rsplit("-", 1)[0]
-    lines = [
-        f"Across {len(results)} grid(s), the most tonal selected model is **{best['model']}** from `{name}`: the "
-        f"{variant} representation, {best['group'].rsplit('-', 1)[1]} cell, {best['setting']}, mean general "
-        f"tonality {best[HEADLINE_METRIC]:.3f} (lower is more tonal).",
-    ]
-    for variant_name in sorted({row["group"].rsplit("-", 1)[0] for _, row in rows}):
-        ours = [(n, r) for n, r in rows if r["group"].rsplit("-", 1)[0] == variant_name]
-        leader = min(ours, key=lambda item: item[1][HEADLINE_METRIC])[1]
-        lines.append(f"Best {variant_name} model: {leader['model']} ({leader[HEADLINE_METRIC]:.3f}).")
+    """The most tonal selected model, and the best per representation, among grids scored alike: a rhythm-aware
+    score (the rhythm grid) is not set against a pitch-only one."""
+    scorings: dict[str, list[str]] = {}
+    for result in results:
+        settings = result.record.get("settings", {})
+        kind = "rhythm-aware" if settings.get("rhythm") else "on pitches"
+        scorings.setdefault(f"{kind}, {settings.get('mode', 'paper')} mode", []).append(result.name)
+    lines = []
+    for scoring, names in scorings.items():
+        rows = [(name, row) for name in names for _, row in tables[name].iterrows()]
+        name, best = min(rows, key=lambda item: item[1][HEADLINE_METRIC])
+        variant, cell = best["group"].rsplit("-", 1)
+        lines.append(
+            f"Across {len(names)} grid(s) scored {scoring}, the most tonal selected model is **{best['model']}** "
+            f"from `{name}`: the {variant} representation, {cell} cell, {best['setting']}, mean general tonality "
+            f"{best[HEADLINE_METRIC]:.3f} (lower is more tonal)."
+        )
+        for variant_name in sorted({row["group"].rsplit("-", 1)[0] for _, row in rows}):
+            ours = [(n, r) for n, r in rows if r["group"].rsplit("-", 1)[0] == variant_name]
+            leader = min(ours, key=lambda item: item[1][HEADLINE_METRIC])[1]
+            lines.append(f"Best {variant_name} model ({scoring}): {leader['model']} ({leader[HEADLINE_METRIC]:.3f}).")
+    if len(scorings) > 1:
+        lines.append("Grids scored differently are answered apart: their numbers measure different things.")
     return Section("The answer", lines)
 
 

@@ -100,14 +100,14 @@ rhythm = true
 """
 
 
-def test_report_on_a_rhythm_grid_follows_its_units_axis(small_dataset, tmp_path):
+def test_report_on_a_rhythm_grid_follows_its_units_axis(finished_grid, small_dataset, tmp_path):
     source = Path(json.loads((small_dataset / "dataset.json").read_text())["source"])
     config = tmp_path / "rhythm.toml"
     config.write_text(RHYTHM_GRID.format(source=source))
-    out = tmp_path / "out"
+    out = tmp_path / "rhythm"
     run_grid(load_grid(config), out, jobs=2, generate_all=True, progress=False)
-    assert main(["report", str(out), "--out", str(tmp_path / "report"), "--no-pdf"]) == 0
-    numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["out"]
+    assert main(["report", str(finished_grid), str(out), "--out", str(tmp_path / "report"), "--no-pdf"]) == 0
+    numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["rhythm"]
     selected = json.loads((out / "selection.json").read_text())["control-lstm"]["selected"]
     assert [(row["model"], row["units"]) for row in numbers["headline"]] == [(selected, int(selected[-2:].strip("s")))]
     songs = pd.read_csv(out / "evaluation" / "songs.csv")
@@ -117,8 +117,10 @@ def test_report_on_a_rhythm_grid_follows_its_units_axis(small_dataset, tmp_path)
         assert (units, round(own, 9)) in curve
     readme = (tmp_path / "report" / "README.md").read_text()
     assert f"(control-lstm, {numbers['headline'][0]['units']} units)" in readme and "the size curve" in readme
-    assert "Published numbers, rhythm study" in readme and "Rhythm grid `out`" in readme
-    assert (tmp_path / "report" / "figures" / "out-size_curve.pdf").is_file()
+    assert "Published numbers, rhythm study" in readme and "Rhythm grid `rhythm`" in readme
+    assert (tmp_path / "report" / "figures" / "rhythm-size_curve.pdf").is_file()
+    answer = readme.split("## The answer")[1].split("\n## ")[0]  # a rhythm-aware score is not set against a pitch one
+    assert "grid(s) scored on pitches, paper mode" in answer and "grid(s) scored rhythm-aware, paper mode" in answer
     tables = (out / "tables" / "table_representative_songs.tex").read_text()
     assert "control-lstm-1-units8" in tables and "control-lstm-1-units16" in tables  # not LSTM-1 twice
     published = (out / "tables" / "table_published.tex").read_text()
