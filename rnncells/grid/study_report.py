@@ -150,6 +150,11 @@ def training_cost(result: GridResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run", "epochs", "steps", "seconds"])
 
 
+def steps_per_epoch(cost: pd.DataFrame) -> float:
+    """The median training steps of an epoch over the runs of a :func:`training_cost` table (NaN without runs)."""
+    return (cost["steps"] / cost["epochs"].clip(lower=1)).median() if len(cost) else math.nan
+
+
 def _answer(result: GridResult, table: pd.DataFrame) -> list[str]:
     best = table.iloc[0]
     baseline = _mean_std(result.summary, BASELINE_MODEL, HEADLINE_METRIC)
@@ -312,8 +317,7 @@ def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Sect
 def _differences(results: list[GridResult]) -> Section:
     first = results[0]
     songs = (first.record.get("dataset") or {}).get("training_songs")
-    cost = training_cost(first)
-    per_epoch = (cost["steps"] / cost["epochs"].clip(lower=1)).median() if len(cost) else math.nan
+    per_epoch = steps_per_epoch(training_cost(first))
     lines = [
         f"Corpus: {songs or 'our'} training songs of this corpus against the published 4,874 MuseScore songs; at "
         f"batch 50 × 50 an epoch here is {per_epoch:.0f} step(s) against about {PUBLISHED_STEPS_PER_EPOCH}, so "
@@ -336,8 +340,7 @@ def _differences(results: list[GridResult]) -> Section:
 
 
 def _rhythm_difference(result: GridResult) -> str:
-    cost = training_cost(result)
-    per_epoch = (cost["steps"] / cost["epochs"].clip(lower=1)).median() if len(cost) else math.nan
+    per_epoch = steps_per_epoch(training_cost(result))
     sizes = sorted({value for value in result.sizes.values() if isinstance(value, int)})
     shown = ", ".join(map(str, sizes)) or "several"
     return (

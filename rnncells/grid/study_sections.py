@@ -58,16 +58,16 @@ def swept_axis(paths: GridPaths) -> str:
 
 
 def axis_values(paths: GridPaths, axis: str) -> dict[str, object]:
-    """Each run's value of ``axis`` (a model or training field), read from ``runs/<run>/config.toml``."""
+    """Each run's value of ``axis`` (a model or training field), from its ``config.toml`` (rnncells.runs)."""
     values = {}
     for folder in sorted(paths.runs.glob("*/config.toml")) if paths.runs.is_dir() else []:
         try:
-            tables = read_toml(folder)
-        except ConfigError:
+            config = RunFolder(folder.parent).read_config()
+        except (ConfigError, RunError):
             continue
-        for table in ("model", "train"):
-            if axis in tables.get(table, {}):
-                values[folder.parent.name] = tables[table][axis]
+        for table in (config.model, config.train):
+            if hasattr(table, axis):
+                values[folder.parent.name] = getattr(table, axis)
     return values
 
 
