@@ -117,18 +117,27 @@ def cost_validation_section(paths: GridPaths, out: Path, grid: str) -> Section |
         return None
     table = pd.read_csv(csv)
     section = Section(f"{grid}: cost-function validation")
-    rho = spearmanr(table["loss"], table["general"]).statistic if len(table) > 2 else float("nan")
+    rho, p = spearmanr(table["loss"], table["general"]) if len(table) > 2 else (float("nan"), float("nan"))
     section.lines.append(
         f"One run trained again with a checkpoint every {int(table['step'].diff().median())} steps; "
         f"{int(table['songs'].iloc[0])} song(s) per checkpoint, one primer and seed. Over {len(table)} checkpoints "
         f"(training loss {table['loss'].max():.3f} down to {table['loss'].min():.3f}) Spearman's rho between the "
-        f"loss and general tonality is {rho:.2f} (a positive rho: lower loss, more tonal songs)."
+        f"loss and general tonality is {rho:.2f} (p = {p:.2g}): {_rho_meaning(rho)}."
     )
     shown = table[[c for c in ("step", "loss", "general", "shared_run", "copied") if c in table]]
     section.tables.append((f"{grid}: loss and musical measures per checkpoint", shown))
     figure = copy_figure(folder / "cost_validation", out, f"{grid}-cost_validation", "loss against tonality")
     section.figures += [figure] if figure else []
     return section
+
+
+def _rho_meaning(rho: float) -> str:
+    """What the sign of Spearman's rho between loss and general tonality (lower is more tonal) says."""
+    if rho > 0:
+        return "lower loss went with more tonal songs"
+    if rho < 0:
+        return "lower loss went with less tonal songs"
+    return "loss and tonality did not move together"
 
 
 def _neighbour_lines(folder: RunFolder) -> list[str]:

@@ -125,3 +125,23 @@ def test_report_on_a_rhythm_grid_follows_its_units_axis(finished_grid, small_dat
     assert "control-lstm-1-units8" in tables and "control-lstm-1-units16" in tables  # not LSTM-1 twice
     published = (out / "tables" / "table_published.tex").read_text()
     assert "rhythm study" in published and "2.06 $\\pm$ 0.66" in published  # control LSTM CMM, rhythm study
+
+
+@pytest.mark.parametrize(
+    ("generals", "meaning"), [((9.0, 6.0, 5.0, 4.5), "more tonal"), ((4.5, 5.0, 6.0, 9.0), "less tonal")]
+)
+def test_cost_validation_says_what_the_sign_of_rho_means(tmp_path: Path, generals: tuple, meaning: str) -> None:
+    """Loss falls over the checkpoints; the sentence reads rho's sign the right way round (lower general = tonal)."""
+    from rnncells.grid.paths import GridPaths
+    from rnncells.grid.study_sections import cost_validation_section
+
+    folder = tmp_path / "grid" / "cost_validation"
+    folder.mkdir(parents=True)
+    table = pd.DataFrame({"step": [30, 60, 90, 120], "loss": [2.8, 2.4, 2.2, 2.0], "songs": 1, "general": generals})
+    table.to_csv(folder / "cost_validation.csv", index=False)
+    section = cost_validation_section(GridPaths(tmp_path / "grid"), tmp_path / "report", "g")
+    assert f"lower loss went with {meaning} songs" in section.lines[0]
+    assert (
+        "rho between the loss and general tonality is " + ("1.00" if meaning == "more tonal" else "-1.00")
+        in section.lines[0]
+    )
