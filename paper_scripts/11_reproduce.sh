@@ -25,9 +25,9 @@ else
   echo "metrics.csv differs from $committed/metrics.csv" >&2; exit 1
 fi
 evaluation="${EVALUATION:-evaluation}"
-mode=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["settings"]["mode"])' "$WORK/$evaluation/evaluation.json")
+# score them as the evaluation did: its mode, and rhythm-aware where it was
+read -ra settings < <(python3 -c 'import json,sys; s = json.load(open(sys.argv[1]))["settings"]; print("--mode", s["mode"], "--rhythm" if s.get("rhythm") else "")' "$WORK/$evaluation/evaluation.json")
 # the song sets in the order the evaluation lists them (its rows follow that order)
 mapfile -t sets < <(python3 -c 'import json,sys; [print(i["model_name"]) for i in json.load(open(sys.argv[1]))["inputs"]]' "$WORK/$evaluation/evaluation.json")
-rhythm=$(python3 -c 'import json,sys; print("--rhythm" if json.load(open(sys.argv[1]))["settings"].get("rhythm") else "")' "$WORK/$evaluation/evaluation.json")
-$RNNCELLS evaluate "${sets[@]/#/$WORK/songs/}" --dataset "$out/dataset" --mode "$mode" $rhythm --out "$out/$evaluation" >/dev/null
+$RNNCELLS evaluate "${sets[@]/#/$WORK/songs/}" --dataset "$out/dataset" "${settings[@]}" --out "$out/$evaluation" >/dev/null
 cmp "$WORK/$evaluation/summary.csv" "$out/$evaluation/summary.csv" && echo "summary.csv: byte for byte the same"
