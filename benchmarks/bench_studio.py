@@ -21,9 +21,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+from rnncells.generation.song_set import SongSetFolder  # noqa: E402
 from rnncells.report.audio import render_wav  # noqa: E402
 from rnncells.report.figures import piano_roll_figure  # noqa: E402
-from rnncells.songs import SongSetFolder  # noqa: E402
 from rnncells.studio.engine import Models, Request, make_melodies  # noqa: E402
 
 SHIPPED_RUN = Path(__file__).resolve().parents[1] / "results" / "models" / "edm-control-lstm-2"
@@ -31,7 +31,7 @@ SHIPPED_RUN = Path(__file__).resolve().parents[1] / "results" / "models" / "edm-
 
 def uncached(request: Request) -> None:
     """The studio's request before the model cache: generate(), then piano rolls and WAVs one by one."""
-    from rnncells.generate import generate
+    from rnncells.generation.generate import generate
 
     with tempfile.TemporaryDirectory() as work:
         song_set = SongSetFolder(generate(request.run, Path(work) / "songs", request.generate_config()))

@@ -3,7 +3,8 @@
 1. Steps: rnncells' training step (``train_on_batch`` on a stateful model whose carried state is tracked) vs a
    bare ``keras.Sequential(...).fit`` on identical arrays, for each cell x layers (batch 50 x seq 50, 128 units,
    vocabulary 47, the EDM pitches). Prints ms/step, tokens/s and the ratio.
-2. Epochs (``--dataset``): the marginal cost of a whole epoch of ``rnncells.train.train`` (validation, metrics,
+2. Epochs (``--dataset``): the marginal cost of a whole epoch of ``rnncells.training.trainer.train`` (validation,
+metrics,
    TensorBoard scalars and saving included) on a real dataset variant: (time of a LONG-epoch run - time of a
    SHORT-epoch run) / (LONG - SHORT), against the same number of steps of a bare stateful ``train_on_batch``
    loop on the same windows. The ratio is what an epoch costs beyond its training steps (goal <= 1.15).
@@ -28,11 +29,11 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from rnncells.config import ModelConfig, TrainConfig  # noqa: E402
+from rnncells.config.settings import ModelConfig, TrainConfig  # noqa: E402
 from rnncells.data.vocab import Vocabulary  # noqa: E402
 from rnncells.data.windows import load_variant, study_windows  # noqa: E402
 from rnncells.models.factory import build_model, make_recurrent_layer, track_carried_state  # noqa: E402
-from rnncells.train import compile_model, train  # noqa: E402
+from rnncells.training.trainer import compile_model, train  # noqa: E402
 
 BATCH, SEQ, UNITS, VOCAB = 50, 50, 128, 47
 

@@ -12,7 +12,7 @@ import importlib.util
 import os
 import sys
 
-from rnncells.config import ConfigError
+from rnncells.config.settings import ConfigError
 
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 PACKAGES = {"tensorflow": "tensorflow-cpu", "jax": "jax", "torch": "torch"}

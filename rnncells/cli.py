@@ -14,7 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import NoReturn
 
-from rnncells.config import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
+from rnncells.config.options import add_options, given_options, whole_number
+from rnncells.config.settings import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.grid.command import (
     add_grid_command,
     add_local_slurm_command,
@@ -23,7 +24,6 @@ from rnncells.grid.command import (
     run_local_slurm,
     run_report_command,
 )
-from rnncells.options import add_options, given_options, whole_number
 from rnncells.report.command import add_plot_command, add_tables_command, run_plot, run_tables
 from rnncells.report.render import add_render_command, run_render
 from rnncells.studio.server import add_studio_command, run_studio
@@ -72,7 +72,7 @@ def run_dataset(args: argparse.Namespace) -> int:
         infos = [variant_info(dataset_dir, v) for v in variants]
         print(json.dumps(infos, indent=2) if args.json else "\n".join(format_info(i) for i in infos))
         return 0
-    from rnncells.config import ConfigError, from_dict
+    from rnncells.config.settings import ConfigError, from_dict
     from rnncells.data.build import build_dataset
 
     values = given_options(args, DatasetConfig)
@@ -129,10 +129,10 @@ def _add_train(commands) -> None:
 def train_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
     """The run's configs from parsed ``rnncells train`` arguments: the dataclass defaults, replaced by the values
     of ``--config FILE``, replaced by the flags given."""
-    from rnncells.config import from_dict
+    from rnncells.config.settings import from_dict
 
     if args.config:
-        from rnncells.runs import read_run_config
+        from rnncells.training.run_folder import read_run_config
 
         base = read_run_config(args.config)
         model, train = base.model, base.train
@@ -151,11 +151,11 @@ def run_train(args: argparse.Namespace) -> int:
     select_backend(args.backend)
     limit_threads(args.threads)
     from rnncells.data.windows import check_variant
-    from rnncells.runs import RunFolder
+    from rnncells.training.run_folder import RunFolder
 
     model, train_config = train_configs(args)
     check_variant(args.dataset, train_config.variant)
-    from rnncells.train import train
+    from rnncells.training.trainer import train
 
     run_dir = train(args.dataset, args.out, model, train_config, progress=not args.quiet)
     print(
@@ -199,7 +199,7 @@ def _add_generate(commands) -> None:
 def generate_config(args: argparse.Namespace) -> GenerateConfig:
     """The sampling settings from parsed ``rnncells generate`` arguments: the dataclass defaults, replaced by the
     ``[generate]`` table of ``--config FILE``, replaced by the flags given."""
-    from rnncells.config import ConfigError, from_dict, read_toml
+    from rnncells.config.settings import ConfigError, from_dict, read_toml
 
     values: dict = {}
     where = "generate"
@@ -217,10 +217,10 @@ def run_generate(args: argparse.Namespace) -> int:
         from rnncells.music.melody import key_to_pitch_class
 
         key_to_pitch_class(config.key)
-    from rnncells.runs import RunFolder
+    from rnncells.training.run_folder import RunFolder
 
     RunFolder(args.run).check_is_run()
-    from rnncells.generate import generate
+    from rnncells.generation.generate import generate
 
     out = generate(args.run, args.out, config, checkpoint=args.checkpoint, note_steps=args.note_steps, name=args.name)
     print(f"{config.n_songs} songs -> {out} (song_000.mid ..., songs.jsonl, generation.json)")
@@ -281,8 +281,8 @@ def _add_evaluate(commands) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from rnncells.evaluate import evaluate_song_sets
-    from rnncells.evaluation import EvaluationFolder
+    from rnncells.evaluation.evaluate import evaluate_song_sets
+    from rnncells.evaluation.folder import EvaluationFolder
     from rnncells.report.set_figures import evaluation_figures
 
     out = evaluate_song_sets(

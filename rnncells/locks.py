@@ -5,7 +5,8 @@ or a Slurm array's task) its run folder, ``generate`` its song folder and ``eval
 writer on the same folder stops at once with one line naming the holder's PID and host (:class:`FolderLocked`, exit
 code 2 on the command line). The kernel releases the lock when the holder's process ends, however it ends
 (SIGKILL included), so a stale lock file never blocks anyone; the file itself stays, holding the last holder's
-PID and host. Folder owners (rnncells.runs, rnncells.songs) treat :data:`LOCK_FILE` as none of their files.
+PID and host. Folder owners (rnncells.training.run_folder, rnncells.generation.song_set) treat :data:`LOCK_FILE` as
+none of their files.
 
 Locks are re-entrant within one process (the grid holds its results folder while it finishes, and finishing
 locks it too); a child process inherits none of them, so a grid's training subprocess locks only its run folder.

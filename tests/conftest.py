@@ -27,7 +27,7 @@ def edm_dir() -> Path:
 @pytest.fixture(scope="session")
 def small_dataset(edm_dir, tmp_path_factory) -> Path:
     """The three variants of 40 EDM melodies (70% train, 30% validation)."""
-    from rnncells.config import DatasetConfig
+    from rnncells.config.settings import DatasetConfig
     from rnncells.data.build import build_dataset
 
     folder = tmp_path_factory.mktemp("edm40")
@@ -44,11 +44,11 @@ def small_dataset(edm_dir, tmp_path_factory) -> Path:
 # so starting these early keeps one worker from running the JAX rerun alone at the end.
 SLOW_FILES_FIRST = (
     "tests/test_backends.py",
-    "tests/grid/test_grid_slurm.py",
+    "tests/grid/slurm/test_grid_slurm.py",
     "tests/grid/test_grid_run.py",
-    "tests/grid/test_study_report.py",
+    "tests/study/test_report.py",
     "tests/grid/test_grid_reuse.py",
-    "tests/test_train.py",
+    "tests/training/test_trainer.py",
 )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-BACKEND_TESTS = ["tests/models", "tests/test_train.py", "tests/test_generate.py"]
+BACKEND_TESTS = ["tests/models", "tests/training/test_trainer.py", "tests/generation/test_generate.py"]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed (pip install jax)")

@@ -58,7 +58,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
 
 
 def test_train_and_generate_from_config_files_with_flags_on_top(small_dataset, tmp_path):
-    from rnncells.runs import read_run_config
+    from rnncells.training.run_folder import read_run_config
 
     config = tmp_path / "run.toml"
     config.write_text(

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rnncells.config import DatasetConfig
+from rnncells.config.settings import DatasetConfig
 from rnncells.data.folder import SPLITS, DatasetFolder, new_dataset, stored_parameters
 from rnncells.data.vocab import Vocabulary, as_token
 from rnncells.music.corpus import HIDDEN, Skipped, count_source_files, read_source

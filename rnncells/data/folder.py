@@ -33,7 +33,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rnncells.config import VARIANTS, DatasetConfig
+from rnncells.config.settings import VARIANTS, DatasetConfig
 from rnncells.files import Damage, write_json_atomic, write_jsonl_atomic, write_text_atomic
 
 FORMAT_VERSION = 1

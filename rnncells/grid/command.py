@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from rnncells.config.options import whole_number
 from rnncells.grid.config import GridConfig
 from rnncells.grid.paths import GridPaths
-from rnncells.options import whole_number
 
 
 def add_grid_command(commands) -> None:
@@ -119,7 +119,7 @@ def _status(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int
 
 
 def _slurm(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int:
-    from rnncells.grid.submit import SlurmOptions, resubmit_run, submit_grid_jobs, write_grid_jobs
+    from rnncells.grid.slurm.submit import SlurmOptions, resubmit_run, submit_grid_jobs, write_grid_jobs
 
     options = SlurmOptions(
         partition=args.partition,
@@ -175,7 +175,7 @@ def add_report_command(commands) -> None:
 
 
 def run_report_command(args: argparse.Namespace) -> int:
-    from rnncells.grid.study_report import write_report
+    from rnncells.study.report import write_report
 
     for path in write_report(args.results, args.out, pdf=not args.no_pdf):
         print(f"report -> {path}")
@@ -196,6 +196,6 @@ def add_local_slurm_command(commands) -> None:
 
 
 def run_local_slurm(args: argparse.Namespace) -> int:
-    from rnncells.grid.local_slurm import main as local_slurm
+    from rnncells.grid.slurm.local_cluster import main as local_slurm
 
     return local_slurm([args.action, str(args.folder)])

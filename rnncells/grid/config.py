@@ -13,7 +13,7 @@ from typing import Any
 
 import tomllib
 
-from rnncells.config import (
+from rnncells.config.settings import (
     VARIANTS,
     ConfigError,
     DatasetConfig,

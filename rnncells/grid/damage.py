@@ -1,14 +1,14 @@
 """Damaged bookkeeping in a grid's results folder: found, made again where it can be, never silently left out.
 
-Every run folder records the size and sha256 of what its last save wrote (rnncells.runs ``RunFolder.damage``).
-Before anything trains, :func:`check_before_training` reads every started run in full: views that its trainer can
-make again from the run's resume point (state.json, metrics.csv, last.keras, best.keras, vocabulary.json) are left
-to it (the grid hands such a run to its trainer even when it looks finished); anything else (run.json, config.toml,
-the resume point itself) stops the grid with one line naming the file and the fix. Before selection,
-:func:`check_before_finishing` makes sure no model drops out of the tables because of its bookkeeping: a run that
-is still damaged, or a run selected last time (selection.json) that is no longer finished, stops the grid with one
-line instead of tables written without it. (Song sets and the dataset are checked where they are reused: a damaged
-one is made again.)
+Every run folder records the size and sha256 of what its last save wrote (rnncells.training.run_folder
+``RunFolder.damage``). Before anything trains, :func:`check_before_training` reads every started run in full: views
+that its trainer can make again from the run's resume point (state.json, metrics.csv, last.keras, best.keras,
+vocabulary.json) are left to it (the grid hands such a run to its trainer even when it looks finished); anything else
+(run.json, config.toml, the resume point itself) stops the grid with one line naming the file and the fix. Before
+selection, :func:`check_before_finishing` makes sure no model drops out of the tables because of its bookkeeping: a
+run that is still damaged, or a run selected last time (selection.json) that is no longer finished, stops the grid
+with one line instead of tables written without it. (Song sets and the dataset are checked where they are reused: a
+damaged one is made again.)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 from rnncells.files import Damage
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun
-from rnncells.runs import RunFolder
+from rnncells.training.run_folder import RunFolder
 
 SELECTION_FILE = "selection.json"
 

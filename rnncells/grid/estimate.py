@@ -57,7 +57,7 @@ def _shape(run: PlannedRun) -> tuple:
 def measure_shape(run: PlannedRun, dataset_dir: Path, steps: int = 3) -> tuple[float, float]:
     """Seconds of one training step and of one validation pass of ``run``'s model, after a warm-up."""
     from rnncells.models.factory import build_model, track_carried_state
-    from rnncells.train import compile_model, masked_scores, validation_windows
+    from rnncells.training.trainer import compile_model, masked_scores, validation_windows
 
     manifest, rows = load_variant(dataset_dir, run.train.variant)
     vocabulary = Vocabulary(manifest["vocabulary"], run.train.variant)

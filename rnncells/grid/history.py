@@ -89,7 +89,7 @@ def recorded(root: Path, action: str, argv: list[str] | None = None) -> Iterator
         )
         raise
     finally:
-        from rnncells.train import versions
+        from rnncells.training.trainer import versions
 
         entry |= {
             "ended": _now(),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from rnncells.evaluation import EvaluationFolder
+from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import write_text_atomic
 from rnncells.grid.config import GridConfig
 from rnncells.grid.listen import ListeningPage, general_label

@@ -17,9 +17,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rnncells.evaluation import EvaluationFolder
+from rnncells.evaluation.folder import EvaluationFolder
+from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.paths import GridPaths
-from rnncells.songs import SongSetFolder
 
 AUDIO_DIR = "audio"
 SAMPLE_RATE = 22050

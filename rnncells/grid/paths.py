@@ -7,12 +7,12 @@ clean; the committed results under ``results/`` are made with an explicit ``--ou
     history.jsonl          every start of `grid run`/`grid finish`: command, commit, wall time, exit, versions
     reused.json            runs copied from other grids' results folders by content (rnncells.grid.reuse)
     dataset/               the dataset variants (reused when its parameters match)
-    runs/<name>/           one run folder per training run (rnncells.runs); config.toml is written by the grid
-    registry/<name>.json   the run's status: pending, running, done or failed; attempts; last error; pid
+    runs/<name>/           one run folder per training run (rnncells.training.run_folder); config.toml is written by
+    the grid registry/<name>.json   the run's status: pending, running, done or failed; attempts; last error; pid
     logs/<name>.log        the run's training output
     selection.json         the run chosen per (variant, cell) and why
     songs/<model>/         generated songs of each selected model
-    evaluation/            per-song metrics, statistics, tests (rnncells.evaluate)
+    evaluation/            per-song metrics, statistics, tests (rnncells.evaluation.evaluate)
     tables/                the LaTeX tables and tables.pdf
     figures/               box plots, learning curves, piano rolls, span plot
     audio/<model>/         song_NNN.ogg for every song, song_NNN.wav for the best and most representative
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncells.grid.config import GridConfig
-from rnncells.runs import RunFolder
+from rnncells.training.run_folder import RunFolder
 
 DEFAULT_ROOT = Path("out")
 
@@ -70,7 +70,7 @@ class GridPaths:
         return self.root / "figures"
 
     def run_folder(self, name: str) -> RunFolder:
-        """The run folder of the run called ``name`` (read and written only through rnncells.runs)."""
+        """The run folder of the run called ``name`` (read and written only through rnncells.training.run_folder)."""
         return RunFolder(self.runs / name)
 
     def log(self, name: str) -> Path:

@@ -6,9 +6,9 @@ import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rnncells.config import ConfigError, ModelConfig, TrainConfig, resolve_train_configs
+from rnncells.config.settings import ConfigError, ModelConfig, TrainConfig, resolve_train_configs
 from rnncells.grid.config import GridConfig
-from rnncells.runs import RunConfig
+from rnncells.training.run_folder import RunConfig
 
 
 @dataclass(frozen=True)

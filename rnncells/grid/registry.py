@@ -4,7 +4,7 @@ An entry says what the grid last did with a run, which the run folder alone cann
 running, done or failed), ``attempts`` (trainer starts so far), ``error`` (the last line of a failed attempt's
 log) and ``pid`` (the trainer's process while it runs, so that a grid started again after a crash can stop a
 trainer the crash left behind; rnncells.grid.supervise). How far a run got is read from its run folder
-(rnncells.runs), never from here.
+(rnncells.training.run_folder), never from here.
 """
 
 from __future__ import annotations

@@ -22,15 +22,15 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from rnncells.config import GenerateConfig
+from rnncells.config.settings import GenerateConfig
 from rnncells.data.folder import DatasetFolder
 from rnncells.files import write_json_atomic
+from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun
 from rnncells.grid.registry import write_entry
 from rnncells.locks import LOCK_FILE
-from rnncells.runs import OPERATIONAL_FIELDS, RunError, RunFolder
-from rnncells.songs import SongSetFolder
+from rnncells.training.run_folder import OPERATIONAL_FIELDS, RunError, RunFolder
 
 WEIGHT_NEUTRAL = tuple(field for field in OPERATIONAL_FIELDS if field != "epochs")
 

@@ -3,8 +3,9 @@ evaluation -> tables and figures -> an index page. Every step is resumable.
 
 The results folder's layout is in rnncells.grid.paths. Each run is handed its resolved config as
 ``RUN/config.toml`` and trained by ``rnncells train --config RUN/config.toml`` (here and in the Slurm job
-arrays of rnncells.grid.submit); its progress and scores are read back from its run folder (rnncells.runs). The
-registry (rnncells.grid.registry) keeps what the run folder cannot: status, attempts, last error, trainer PID.
+arrays of rnncells.grid.slurm.submit); its progress and scores are read back from its run folder
+(rnncells.training.run_folder). The registry (rnncells.grid.registry) keeps what the run folder cannot: status,
+attempts, last error, trainer PID.
 
 A grid started again after a crash or SIGKILL stops a trainer the crash left behind (rnncells.grid.supervise),
 skips finished runs, resumes unfinished ones from their last epoch (the trainer's own resume), retries failed ones
@@ -22,10 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rnncells.backend import threads_per_job
-from rnncells.config import ConfigError, to_toml
+from rnncells.config.settings import ConfigError, to_toml
 from rnncells.data.folder import DatasetFolder
-from rnncells.evaluation import EvaluationFolder
+from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
+from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import check_before_finishing, check_before_training, run_damage
 from rnncells.grid.history import recorded
@@ -39,8 +41,7 @@ from rnncells.grid.status import best_score, is_finished, steps_saved
 from rnncells.grid.supervise import Trainers, stop_orphan, terminate_as_interrupt
 from rnncells.grid.validate import check_grid_data
 from rnncells.locks import folder_lock
-from rnncells.runs import SELECT_BY, RunError
-from rnncells.songs import SongSetFolder
+from rnncells.training.run_folder import SELECT_BY, RunError
 
 # -- steps ---------------------------------------------------------------------------------------------------
 
@@ -114,7 +115,8 @@ def _train_one(
     trainers: Trainers | None = None,
 ) -> dict:
     """Train one run to its last epoch with up to ``retries`` extra attempts; returns its registry entry. ``redo``:
-    its views are damaged, so its trainer runs even if it looks finished (it makes them again, rnncells.train).
+    its views are damaged, so its trainer runs even if it looks finished (it makes them again,
+    rnncells.training.trainer).
     A run whose trainer the stopping grid stopped is left pending, never retried."""
     trainers = trainers or Trainers()
     entry = read_entry(paths, run.name)
@@ -242,7 +244,7 @@ def select_runs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths) -> d
 
 def generate_songs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, names: list[str]) -> list[Path]:
     """Generate each named run's songs, skipping song sets already written with the same settings."""
-    from rnncells.generate import generate
+    from rnncells.generation.generate import generate
 
     folders = []
     for run in runs:
@@ -300,7 +302,7 @@ def finish_grid(
 
 
 def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool) -> Path:
-    from rnncells.evaluate import evaluate_song_sets
+    from rnncells.evaluation.evaluate import evaluate_song_sets
     from rnncells.report.tables import compile_pdf, write_tables
 
     selection = select_runs(grid, runs, paths)

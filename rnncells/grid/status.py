@@ -1,9 +1,9 @@
-"""How far each run of a grid got, read from its run folder (rnncells.runs) and its registry entry.
+"""How far each run of a grid got, read from its run folder (rnncells.training.run_folder) and its registry entry.
 
 ``rnncells grid status`` prints :func:`status_rows` through :func:`format_status`; the index page shows the same
 rows. Selection reads :func:`best_score`, the run's own record of its lowest ``val_loss`` or ``loss``. A run
-whose files are damaged or missing (rnncells.runs ``RunFolder.damage``, sizes only) shows as ``damaged`` with
-the first such file in its error column; no damaged file stops the table.
+whose files are damaged or missing (rnncells.training.run_folder ``RunFolder.damage``, sizes only) shows as
+``damaged`` with the first such file in its error column; no damaged file stops the table.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import STATUSES, read_entry
 from rnncells.grid.supervise import trainer_alive
-from rnncells.runs import SELECT_BY, RunError
+from rnncells.training.run_folder import SELECT_BY, RunError
 
 
 def epochs_done(paths: GridPaths, run: PlannedRun) -> int:

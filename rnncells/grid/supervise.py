@@ -101,7 +101,7 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 class Trainers:
     """The grid's running trainers. Once the grid is stopping (Ctrl-C, SIGTERM) none starts or restarts, and each
-    running one is asked once to commit and stop (SIGTERM: rnncells.train.StopRequested)."""
+    running one is asked once to commit and stop (SIGTERM: rnncells.training.trainer.StopRequested)."""
 
     def __init__(self) -> None:
         self.stopping = False

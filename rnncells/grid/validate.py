@@ -14,7 +14,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from rnncells.config import (
+from rnncells.config.fieldtypes import FieldTypeError, checked, checked_fields, shown
+from rnncells.config.settings import (
     VARIANTS,
     ConfigError,
     DatasetConfig,
@@ -24,7 +25,6 @@ from rnncells.config import (
     TrainConfig,
     from_dict,
 )
-from rnncells.fieldtypes import FieldTypeError, checked, checked_fields, shown
 from rnncells.grid.config import GridConfig
 
 TABLES = ("dataset", "axes", "epochs", "model", "train", "generate", "evaluate")
@@ -121,8 +121,8 @@ def check_grid_data(grid: GridConfig, runs: list, dataset_dir: Path, where: str 
     variant's vocabulary, on the built dataset; one line naming the run or variant and what would fit."""
     from rnncells.data.vocab import UnknownTokenError, Vocabulary
     from rnncells.data.windows import WindowError, load_variant, training_windows
+    from rnncells.generation.primers import primer_for
     from rnncells.music.melody import scale_pitch_classes
-    from rnncells.primers import primer_for
 
     loaded: dict[str, tuple[dict, list[dict]]] = {}
     shapes: set[tuple] = set()

@@ -1,6 +1,6 @@
 """Box plots of the tonality metrics: one figure per metric, one box per song set, the baseline first.
 
-Read from an evaluation's songs.csv (:func:`rnncells.evaluation.read_songs_table`). The baseline is labelled with
+Read from an evaluation's songs.csv (:func:`rnncells.evaluation.folder.read_songs_table`). The baseline is labelled with
 its scope (``dataset (train split, 170 songs)``); rnncells's models are coloured by cell, MIDI sets share a colour.
 """
 
@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from rnncells.config import CELLS, VARIANTS
-from rnncells.evaluation import (
+from rnncells.config.settings import CELLS, VARIANTS
+from rnncells.evaluation.folder import (
     BASELINE_MODEL,
     METRICS,
     MIDI_VARIANT,

@@ -77,7 +77,7 @@ def run_plot(args: argparse.Namespace) -> int:
         paths = cost_validation(args.evaluation, args.out, title=args.title)
     elif args.what == "embedding":
         from rnncells.report.embedding import embedding_plot
-        from rnncells.runs import RunFolder
+        from rnncells.training.run_folder import RunFolder
 
         folder = RunFolder(args.run)
         vectors, labels = folder.read_projector()

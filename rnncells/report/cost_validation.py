@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from rnncells.evaluation import EvaluationFolder
+from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import write_text_atomic
 from rnncells.report.figure_base import new_figure, save_figure
 from rnncells.report.latex import number, to_latex

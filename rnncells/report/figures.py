@@ -2,7 +2,7 @@
 
 Figures are built with matplotlib's object API on the Agg canvas (:mod:`rnncells.report.figure_base`) and saved
 as PNG and PDF. The box plots live in :mod:`rnncells.report.box_plots`, the memorisation and distance figures in
-:mod:`rnncells.report.set_figures`; run folders are read through :class:`rnncells.runs.RunFolder`.
+:mod:`rnncells.report.set_figures`; run folders are read through :class:`rnncells.training.run_folder.RunFolder`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from rnncells.report.box_plots import (
     set_groups,
 )
 from rnncells.report.figure_base import FigureError, figure_style, new_figure, save_figure
-from rnncells.runs import METRIC_COLUMNS, RunError, RunFolder
+from rnncells.training.run_folder import METRIC_COLUMNS, RunError, RunFolder
 
 __all__ = [  # the box plots and the figure helpers are imported from here by older callers
     "BASELINE_COLOR",
@@ -72,7 +72,7 @@ def run_label(run_dir: Path) -> str:
 
 
 def read_metrics_csv(run_dir: Path) -> pd.DataFrame:
-    """A run's metrics (:meth:`rnncells.runs.RunFolder.read_metrics`), one row per epoch."""
+    """A run's metrics (:meth:`rnncells.training.run_folder.RunFolder.read_metrics`), one row per epoch."""
     folder = RunFolder(run_dir)
     if not folder.metrics_path.is_file():
         raise FigureError(

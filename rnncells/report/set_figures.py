@@ -21,13 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from rnncells.evaluation import BASELINE_MODEL, EvaluationFolder, EvaluationFolderError
-from rnncells.memorisation import COPY_THRESHOLD
+from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder, EvaluationFolderError
+from rnncells.evaluation.memorisation import COPY_THRESHOLD
+from rnncells.evaluation.set_measures import training_rows
 from rnncells.music.yang_lerch import distance_curves
 from rnncells.report.box_plots import BASELINE_COLOR, box_plots, read_songs_csv, set_groups
 from rnncells.report.figure_base import FigureError, figure_style, new_figure, save_figure
 from rnncells.report.set_tables import FEATURE_LABELS
-from rnncells.set_measures import training_rows
 
 CURVE_POINTS = 256
 SET_COLOR = "#1f77b4"

@@ -14,7 +14,7 @@ import math
 
 import pandas as pd
 
-from rnncells.evaluation import BASELINE_MODEL, MIDI_VARIANT, SCOPE_COLUMN
+from rnncells.evaluation.folder import BASELINE_MODEL, MIDI_VARIANT, SCOPE_COLUMN
 from rnncells.report.latex import PM, escape_latex, latex_index, mean_std, number, to_latex
 
 TONALITY_LABELS = {"cmm": "m1", "lm": "m2", "centr": "m3", "general": "general"}

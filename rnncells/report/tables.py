@@ -1,8 +1,8 @@
 """The study's LaTeX tables (docs/method.md §4 "Tables emitted") from an evaluation folder, and a PDF of them.
 
-``write_tables`` reads what ``rnncells.evaluate.evaluate_song_sets`` wrote (summary.csv, best_songs.csv,
+``write_tables`` reads what ``rnncells.evaluation.evaluate.evaluate_song_sets`` wrote (summary.csv, best_songs.csv,
 representative_songs.csv, comparison.csv, memorisation.csv, evaluation.json; through
-:class:`rnncells.evaluation.EvaluationFolder`) and writes one ``.tex`` per table (pandas ``Styler.to_latex``,
+:class:`rnncells.evaluation.folder.EvaluationFolder`) and writes one ``.tex`` per table (pandas ``Styler.to_latex``,
 booktabs rules, ``\\multirow`` blocks) plus ``tables.tex``, a standalone document that ``\\input``'s them all.
 The grid tables (rows = variants, column groups = cells) hold rnncells's models; every song set, MIDI sets and the
 baseline included, is in the song tables and the set tables of :mod:`rnncells.report.set_tables`. The baseline
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnncells.config import CELLS, VARIANTS
-from rnncells.evaluation import (
+from rnncells.config.settings import CELLS, VARIANTS
+from rnncells.evaluation.folder import (
     BASELINE_MODEL,
     MIDI_VARIANT,
     MODEL_COLUMNS,

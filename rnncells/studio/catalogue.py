@@ -1,8 +1,8 @@
 """The runs the studio offers: every run folder below the runs folder, as the model list shows them.
 
 The runs folder comes from ``--runs DIR`` (after the ``--`` of ``streamlit run``), else ``$RNNCELLS_STUDIO_RUNS``,
-else the model shipped in ``results/models``. Runs are read with :class:`rnncells.runs.RunFolder`; one that cannot
-be read is left out with one line saying why.
+else the model shipped in ``results/models``. Runs are read with :class:`rnncells.training.run_folder.RunFolder`; one
+that cannot be read is left out with one line saying why.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnncells.runs import RECORD_FILE, RunFolder
 from rnncells.studio.engine import one_line
+from rnncells.training.run_folder import RECORD_FILE, RunFolder
 
 RUNS_ENV = "RNNCELLS_STUDIO_RUNS"
 SHIPPED_RUNS = Path(__file__).resolve().parents[2] / "results" / "models"

@@ -1,6 +1,6 @@
 """What the studio's Generate button does: melodies from a run, each with its piano roll, audio and MIDI bytes.
 
-Generation is :mod:`rnncells.generate`'s (the same plan, primer, key, scale, sampling and MIDI writing as
+Generation is :mod:`rnncells.generation.generate`'s (the same plan, primer, key, scale, sampling and MIDI writing as
 ``rnncells generate``, so page and command line write the same files), with one difference: the model is loaded
 once and kept (:class:`Models`: one per run folder, checkpoint file and modification time, and batch size), and
 its step is a compiled ``predict_on_batch`` instead of an eager call (twenty times faster a step on the CPU, and
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncells.config import GenerateConfig
+from rnncells.config.settings import GenerateConfig
 from rnncells.music.melody import PITCH_CLASS_NAMES
 from rnncells.studio.piano_roll import piano_roll_png
 
@@ -120,14 +120,14 @@ class Batch:
 
 
 class CompiledStepper:
-    """:class:`rnncells.sampling.Stepper` whose step runs the model's compiled ``predict_on_batch`` (the state
-    variables carry from call to call on TensorFlow and PyTorch; JAX's compiled step is stateless, so JAX keeps
+    """:class:`rnncells.generation.sampling.Stepper` whose step runs the model's compiled ``predict_on_batch`` (the
+    state variables carry from call to call on TensorFlow and PyTorch; JAX's compiled step is stateless, so JAX keeps
     the eager call). Priming and beam search's row moves are the Stepper's own."""
 
     def __init__(self, model) -> None:
         import keras
 
-        from rnncells.sampling import Stepper  # Keras loads slowly: the page shows before it is needed
+        from rnncells.generation.sampling import Stepper  # Keras loads slowly: the page shows before it is needed
 
         self.model, self.eager = model, Stepper(model)
         self.compiled = keras.backend.backend() != "jax"
@@ -179,10 +179,10 @@ class Models:
 
 
 def draw_songs(models: Models, run, checkpoint: str, plan, config: GenerateConfig) -> np.ndarray:
-    """The songs' vocabulary indices, drawn by :func:`rnncells.generate.draw_songs` (same mask, same random
+    """The songs' vocabulary indices, drawn by :func:`rnncells.generation.generate.draw_songs` (same mask, same random
     numbers) with a kept, compiled model."""
-    from rnncells.generate import draw_songs as draw
-    from rnncells.generate import sampling_rows
+    from rnncells.generation.generate import draw_songs as draw
+    from rnncells.generation.generate import sampling_rows
 
     return draw(run, checkpoint, plan, config, stepper=models.stepper(run, checkpoint, sampling_rows(config)))[0]
 
@@ -194,9 +194,9 @@ def draw_songs(models: Models, run, checkpoint: str, plan, config: GenerateConfi
 def write_song_set(request: Request, models: Models, work: Path, checkpoint: str = "best") -> Batch:
     """Generate the request's songs into ``work/songs`` (MIDI files and songs.jsonl, as ``rnncells generate``);
     returns the batch without its melodies. Raises what generation raises (ConfigError, RunError, ValueError)."""
-    from rnncells.generate import plan_generation, write_songs
-    from rnncells.runs import load_run
-    from rnncells.songs import SongSetFolder
+    from rnncells.generation.generate import plan_generation, write_songs
+    from rnncells.generation.song_set import SongSetFolder
+    from rnncells.training.run_folder import load_run
 
     primer = None
     if request.primer_midi is not None:
@@ -218,8 +218,8 @@ def make_melodies(request: Request, with_audio: bool = True, models: Models | No
     Raises what :func:`rnncells.generate.generate` raises (``RunError`` for a damaged checkpoint,
     ``ConfigError`` for bad settings); a FluidSynth problem is not raised but kept in ``Batch.audio_problem``.
     """
+    from rnncells.generation.song_set import SongSetFolder
     from rnncells.report.audio import AudioRenderError, render_wav
-    from rnncells.songs import SongSetFolder
 
     models = models or Models(size=1)
     with tempfile.TemporaryDirectory(prefix="rnncells-studio-") as work, ThreadPoolExecutor(4) as pool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config import ConfigError, DatasetConfig
+from rnncells.config.settings import ConfigError, DatasetConfig
 from rnncells.data.build import DatasetError, build_dataset
 from rnncells.data.folder import DatasetFolder, DatasetFolderError
 from rnncells.data.windows import load_variant

@@ -13,14 +13,14 @@ import shutil
 import keras
 import pytest
 
-from rnncells.config import ModelConfig, TrainConfig
+from rnncells.config.settings import ModelConfig, TrainConfig
 from rnncells.data.windows import load_variant, per_song_windows, study_windows
 from rnncells.grid.config import load_grid
 from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.registry import read_entry
 from rnncells.grid.runner import prepare_dataset, train_runs
-from rnncells.runs import RunFolder, read_run_config
+from rnncells.training.run_folder import RunFolder, read_run_config
 
 # Not one of these is a default (checked below); tiny sizes so that both runs train in seconds.
 MODEL = {"layers": 2, "units": 8, "embedding_dim": 6, "dropout": 0.25, "max_layers": 7}
@@ -133,7 +133,7 @@ def test_each_run_trained_as_configured(trained):
 
 
 def test_the_optimizer_clips_at_clip_norm(trained):
-    from rnncells.train import compile_model
+    from rnncells.training.trainer import compile_model
 
     _, paths, runs = trained
     for run in runs:

@@ -17,7 +17,7 @@ from rnncells.grid.runner import finish_grid, run_grid
 from rnncells.grid.status import format_status, status_rows
 from rnncells.locks import FolderLocked
 from tests.test_locks import holder
-from tests.test_runs import saved_run
+from tests.training.test_run_folder import saved_run
 
 
 def finished_grid(tmp_path: Path) -> tuple[GridConfig, GridPaths]:

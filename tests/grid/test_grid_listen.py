@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config import GenerateConfig
-from rnncells.evaluate import evaluate_song_sets
-from rnncells.generate import generate
+from rnncells.config.settings import GenerateConfig
+from rnncells.evaluation.evaluate import evaluate_song_sets
+from rnncells.generation.generate import generate
 from rnncells.grid.index import write_index
 from rnncells.grid.listen import render_listening
 from rnncells.grid.plan import plan_runs

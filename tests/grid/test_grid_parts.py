@@ -18,7 +18,7 @@ from rnncells.grid.registry import read_entry, write_entry
 from rnncells.grid.runner import select_runs
 from rnncells.grid.status import best_score, format_status, status_rows
 from rnncells.grid.supervise import process_alive, stop_orphan, trainer_alive
-from rnncells.runs import RunFolder, RunState
+from rnncells.training.run_folder import RunFolder, RunState
 
 REPO = Path(__file__).resolve().parents[2]
 

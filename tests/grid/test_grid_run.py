@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config import ConfigError
+from rnncells.config.settings import ConfigError
 from rnncells.grid.config import load_grid
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import grid_toml

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from rnncells.config import CELLS, ConfigError, ModelConfig
+from rnncells.config.settings import CELLS, ConfigError, ModelConfig
 from rnncells.models.cells import NASCell, UGRNNCell
 from rnncells.models.factory import (
     build_model,

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from rnncells.cli import main
-from rnncells.config import ModelConfig
+from rnncells.config.settings import ModelConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.models.factory import build_model
 from rnncells.report.embedding import principal_components
-from rnncells.runs import RunError, RunFolder
-from rnncells.tensorboard import export_projector
+from rnncells.training.run_folder import RunError, RunFolder
+from rnncells.training.tensorboard import export_projector
 
 
 def test_points_on_a_line_need_one_component():

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncells.evaluate import evaluate_song_sets
+from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.report import tables
 from rnncells.report.tables import TablesError, compile_pdf, escape_latex, write_tables
 

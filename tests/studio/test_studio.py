@@ -23,7 +23,7 @@ import mido
 import pytest
 from PIL import Image
 
-from rnncells.generate import generate
+from rnncells.generation.generate import generate
 from rnncells.music import instruments
 from rnncells.music.melody import note_name, scale_pitch_classes
 from rnncells.studio import catalogue, engine, server

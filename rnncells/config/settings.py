@@ -1,0 +1,386 @@
+"""One plain dataclass per concept, loaded from and written to TOML.
+
+A run directory stores the resolved configs as ``config.toml`` (one table per concept), so a run can be
+repeated from that file alone. Every field carries its help text in ``metadata["help"]``: the command line's
+flags, their help and defaults are made from the fields (:mod:`rnncells.config.options`), so names and defaults live
+here only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rnncells.config.fieldtypes import FieldTypeError, checked_fields
+from rnncells.music.melody import SCALES, key_to_pitch_class
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+VARIANTS = ("control", "interval", "transposed")
+REPRESENTATIONS = ("pitch", "pitch_duration")
+CELLS = ("lstm", "gru", "rnn", "ugrnn", "nas")
+SAMPLINGS = ("roulette", "max", "topk", "beam")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the field and the fix."""
+
+
+@dataclass
+class DatasetConfig:
+    """How a source corpus becomes the study's dataset variants (docs/method.md §1)."""
+
+    source: str = field(
+        default="music21:essenFolksong/kinder0",
+        metadata={
+            "help": "a folder of .mid files, or music21:essenFolksong[/FILE] (e.g. music21:essenFolksong/kinder0)",
+            "metavar": "SOURCE",
+        },
+    )
+    representation: str = field(
+        default="pitch",
+        metadata={
+            "help": "tokens are pitches (first study) or (value, duration) pairs (rhythm study)",
+            "choices": REPRESENTATIONS,
+        },
+    )
+    variants: list[str] = field(
+        default_factory=lambda: list(VARIANTS),
+        metadata={"help": "variants to build (comma-separated on the command line)", "metavar": "A,B"},
+    )
+    track: str | None = field(
+        default=None,
+        metadata={
+            "help": "melody track: case-insensitive part of a track or instrument name",
+            "default_help": "a part named like a melody, else the only part, else the top voice",
+            "metavar": "NAME",
+        },
+    )
+    min_notes: int = field(default=12, metadata={"help": "drop songs with fewer notes"})
+    min_duration: int = field(default=1, metadata={"help": "pitch_duration: drop songs with shorter notes (16ths)"})
+    max_duration: int = field(default=16, metadata={"help": "pitch_duration: drop songs with longer notes (16ths)"})
+    transpose_rule: str = field(
+        default="floor",
+        metadata={
+            "help": "split of spare keys: floor = the study's data, ceil = its stated intent",
+            "choices": ("floor", "ceil"),
+        },
+    )
+    train_ratio: float = field(default=0.8, metadata={"help": "share of the songs for training"})
+    validation_ratio: float = field(default=0.1, metadata={"help": "share of the songs for validation"})
+    test_ratio: float = field(default=0.1, metadata={"help": "share of the songs for testing"})
+    seed: int = field(default=0, metadata={"help": "seed of the song split"})
+    strict: bool = field(default=False, metadata={"help": "fail instead of skipping bad files"})
+
+    def validate(self) -> None:
+        if self.representation not in REPRESENTATIONS:
+            raise ConfigError(f"representation {self.representation!r}: use one of {', '.join(REPRESENTATIONS)}")
+        if not self.variants or len(set(self.variants)) != len(self.variants):
+            raise ConfigError(f"variants {self.variants}: name each variant once, e.g. control,interval,transposed")
+        for variant in self.variants:
+            if variant not in VARIANTS:
+                raise ConfigError(f"variant {variant!r}: use one of {', '.join(VARIANTS)}")
+        if self.transpose_rule not in ("floor", "ceil"):
+            raise ConfigError(f"transpose_rule {self.transpose_rule!r}: use 'floor' (the study's data) or 'ceil'")
+        ratios = (self.train_ratio, self.validation_ratio, self.test_ratio)
+        if not (min(ratios) >= 0 and abs(sum(ratios) - 1.0) <= 1e-9 and self.train_ratio > 0):
+            raise ConfigError(f"split ratios {ratios} must be >= 0, train > 0, and add up to 1")
+        if self.min_notes < 2:
+            raise ConfigError(f"min_notes {self.min_notes}: a song needs at least 2 notes")
+        if not 1 <= self.min_duration <= self.max_duration:
+            raise ConfigError(
+                f"min_duration {self.min_duration}, max_duration {self.max_duration}: need 1 <= min <= max (16ths)"
+            )
+
+
+@dataclass
+class ModelConfig:
+    """Embedding -> ``layers`` stacked recurrent cells of ``units`` -> dense logits (docs/method.md §2)."""
+
+    cell: str = field(default="lstm", metadata={"help": "lstm, gru, rnn (vanilla), ugrnn or nas", "metavar": "CELL"})
+    layers: int = field(default=1, metadata={"help": "stacked recurrent layers, 1 to max_layers"})
+    units: int = field(default=128, metadata={"help": "units per layer"})
+    embedding_dim: int | None = field(
+        default=None, metadata={"help": "size of the token embedding", "default_help": "units"}
+    )
+    dropout: float = field(default=0.0, metadata={"help": "dropout rate after the embedding; 0 is off"})
+    max_layers: int = field(default=5, metadata={"help": "most layers accepted (--allow-deep raises it to --layers)"})
+
+    def validate(self) -> None:
+        if self.cell not in CELLS:
+            raise ConfigError(f"unknown cell {self.cell!r}: use one of {', '.join(CELLS)}")
+        if not 1 <= self.layers <= self.max_layers:
+            raise ConfigError(
+                f"layers {self.layers} is outside 1-{self.max_layers}; pass --allow-deep (or raise max_layers) "
+                f"to go beyond {self.max_layers}"
+            )
+        for name in ("units", "max_layers"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
+        if self.embedding_dim is not None and self.embedding_dim < 1:
+            raise ConfigError(f"embedding_dim {self.embedding_dim} must be at least 1 (or left out: units)")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout {self.dropout} must be in [0, 1)")
+
+
+@dataclass
+class TrainConfig:
+    """The study's training recipe (docs/method.md §2); ``mode`` is 'stateful' (the study's stream) or 'per_song'."""
+
+    variant: str = field(
+        default="control", metadata={"help": "dataset variant: control, interval or transposed", "metavar": "VARIANT"}
+    )
+    epochs: int = field(default=10, metadata={"help": "epochs in total (the study: 300, 50 for transposed)"})
+    batch_size: int = field(default=50, metadata={"help": "rows of the stream trained side by side"})
+    seq_length: int = field(default=50, metadata={"help": "window length in tokens"})
+    learning_rate: float = field(default=0.002, metadata={"help": "initial Adam rate"})
+    lr_decay: float = field(default=0.97, metadata={"help": "learning-rate multiplier per epoch"})
+    clip_norm: float = field(default=5.0, metadata={"help": "clip the gradients to this global norm"})
+    mode: str = field(
+        default="stateful",
+        metadata={
+            "help": "stateful: the study's stream with carried state; per_song: padded song chunks",
+            "choices": ("stateful", "per_song"),
+        },
+    )
+    seed: int = field(default=0, metadata={"help": "random seed (weights, shuffling)"})
+    checkpoint_every_steps: int = field(
+        default=0,
+        metadata={
+            "help": "also save a checkpoint every N steps, loss in its name, for cost-function validation; 0 is off",
+            "aliases": ("--checkpoint-every",),
+        },
+    )
+    keep_checkpoints: int = field(default=5, metadata={"help": "step checkpoints kept (the newest)"})
+    save_every_seconds: float = field(
+        default=60.0, metadata={"help": "seconds between resume points (checkpoints/resume.npz) within an epoch"}
+    )
+
+    def validate(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ConfigError(f"variant {self.variant!r}: use one of {', '.join(VARIANTS)}")
+        if self.mode not in ("stateful", "per_song"):
+            raise ConfigError(f"mode {self.mode!r}: use 'stateful' or 'per_song'")
+        for name in ("epochs", "batch_size", "seq_length"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
+        for name in ("learning_rate", "lr_decay", "clip_norm"):
+            if not 0 < getattr(self, name) < math.inf:
+                raise ConfigError(f"{name} {getattr(self, name)} must be a positive finite number")
+        if not 0 <= self.save_every_seconds < math.inf:
+            raise ConfigError(f"save_every_seconds {self.save_every_seconds} must be a finite number >= 0")
+        if self.checkpoint_every_steps < 0:
+            raise ConfigError(f"checkpoint_every_steps {self.checkpoint_every_steps} must be >= 0 (0 is off)")
+        if self.keep_checkpoints < 1:
+            raise ConfigError(f"keep_checkpoints {self.keep_checkpoints} must be at least 1")
+
+
+@dataclass
+class GenerateConfig:
+    """Sampling settings (docs/method.md §3) and the producer's options."""
+
+    n_songs: int = field(default=100, metadata={"help": "songs to generate"})
+    length: int = field(
+        default=30,
+        metadata={"help": "tokens to sample after the primer (--bars may ask for more; generation.json records it)"},
+    )
+    primer: str = field(
+        default="",
+        metadata={
+            "help": 'primer: note names "C4 E4 G4" (pitch_duration: "C4:4 E4:2") or numbers "60 64 67"; interval '
+            'runs: a base note, then intervals "C4 2 2 -2" or note names',
+            "default_help": "the study's primer for the run, or the key's tonic with --key",
+            "metavar": "TOKENS",
+        },
+    )
+    primer_midi: str | None = field(
+        default=None,
+        metadata={
+            "help": "prime with the melody of this MIDI file (read as `dataset build` reads one), moved to octaves "
+            "the model knows",
+            "default_help": "off",
+            "metavar": "FILE",
+        },
+    )
+    sampling: str = field(
+        default="roulette",
+        metadata={
+            "help": "roulette: draw from the softmax; max: argmax; topk: draw among the k likeliest; beam: Magenta's "
+            "beam search (--beam-size, --branch-factor, --steps-per-iteration)",
+            "choices": SAMPLINGS,
+        },
+    )
+    temperature: float = field(default=1.0, metadata={"help": "randomness of roulette, topk and beam"})
+    top_k: int = field(default=5, metadata={"help": "k of topk sampling"})
+    beam_size: int = field(default=4, metadata={"help": "beam: sequences kept after each iteration"})
+    branch_factor: int = field(default=4, metadata={"help": "beam: sampled continuations of each kept sequence"})
+    steps_per_iteration: int = field(default=1, metadata={"help": "beam: tokens sampled between two prunings"})
+    seed: int = field(default=0, metadata={"help": "sampling seed"})
+    bpm: float | None = field(
+        default=None, metadata={"help": "tempo of the MIDI files", "default_help": "the dataset's median"}
+    )
+    program: int = field(default=0, metadata={"help": "General MIDI program 0-127; 0 is the piano"})
+    bars: int | None = field(
+        default=None,
+        metadata={"help": "make every song exactly this many 4/4 bars (16 steps a bar)", "default_help": "off"},
+    )
+    key: str | None = field(
+        default=None,
+        metadata={
+            "help": "key (C, F#, Bb, ...): start on its tonic and keep every note within an octave of it, moving "
+            "a note by the nearest octave",
+            "default_help": "off",
+            "metavar": "KEY",
+        },
+    )
+    scale: str = field(
+        default="chromatic",
+        metadata={
+            "help": "with --key: sample only notes of this scale (chromatic: any note)",
+            "choices": tuple(SCALES),
+        },
+    )
+    octave: int | None = field(
+        default=None,
+        metadata={
+            "help": "octave of the key from the middle octave (C4-B4), e.g. -1 for C3-B3",
+            "default_help": "0, else the nearest the model knows",
+        },
+    )
+    overwrite: bool = field(
+        default=False, metadata={"help": "replace the song set already in the output folder", "default_help": "off"}
+    )
+
+    def validate(self) -> None:
+        if self.sampling not in SAMPLINGS:
+            raise ConfigError(f"sampling {self.sampling!r}: use {', '.join(SAMPLINGS)}")
+        if self.n_songs < 1 or self.length < 0:
+            raise ConfigError("n_songs must be >= 1 and length >= 0")
+        if not 0 < self.temperature < math.inf:
+            raise ConfigError(f"temperature {self.temperature} must be a positive finite number")
+        if self.bpm is not None and not 0 < self.bpm < math.inf:
+            raise ConfigError(f"bpm {self.bpm} must be a positive finite number")
+        if not 0 <= self.program <= 127:
+            raise ConfigError(f"program {self.program}: General MIDI programs are 0-127")
+        for name in ("top_k", "beam_size", "branch_factor", "steps_per_iteration"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
+        if self.bars is not None and self.bars < 1:
+            raise ConfigError(f"bars {self.bars} must be at least 1")
+        self._validate_key()
+
+    def _validate_key(self) -> None:
+        if self.scale not in SCALES:
+            raise ConfigError(f"scale {self.scale!r}: use one of {', '.join(SCALES)}")
+        if self.key is None:
+            if self.scale != "chromatic":
+                raise ConfigError(f"scale {self.scale} needs a key: add --key, e.g. --key C --scale {self.scale}")
+            if self.octave is not None:
+                raise ConfigError(f"octave {self.octave} needs a key: add --key, e.g. --key C --octave {self.octave}")
+            return
+        try:
+            key_to_pitch_class(self.key)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+
+
+T = TypeVar("T")
+
+
+def from_dict(cls: type[T], values: dict[str, Any], where: str = "") -> T:
+    """Build ``cls`` from a mapping, refusing keys it does not have (typos fail loudly) and values of another type
+    than the field's annotation (:mod:`rnncells.config.fieldtypes`: ``"128"`` for a number, NaN, ``2.5`` for an int),
+    then
+    ``validate()`` it; every error is one line naming ``where``."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ConfigError(
+            f"{where or cls.__name__}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
+        )
+    try:
+        obj = cls(**checked_fields(cls, dict(values), where))
+    except FieldTypeError as error:
+        raise ConfigError(str(error)) from None
+    validate = getattr(obj, "validate", None)
+    if validate:
+        try:
+            validate()
+        except ConfigError as error:
+            raise ConfigError(
+                f"{where}: {error}" if where and not str(error).startswith(where) else str(error)
+            ) from None
+    return obj
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file, turning syntax errors into a one-line :class:`ConfigError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML ({error})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML (not UTF-8 text)") from None
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def to_toml(tables: dict[str, Any]) -> str:
+    """Write ``{table name: dataclass or dict}`` as TOML; ``None`` values are left out (TOML has no null)."""
+    lines: list[str] = []
+    for name, table in tables.items():
+        values = dataclasses.asdict(table) if dataclasses.is_dataclass(table) else dict(table)
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {_toml_value(val)}" for key, val in values.items() if val is not None]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def resolve_train_configs(values: dict[str, Any]) -> tuple[ModelConfig, TrainConfig]:
+    """ModelConfig and TrainConfig from one flat mapping of option names (command line or grid)."""
+    model_keys = {f.name for f in dataclasses.fields(ModelConfig)}
+    train_keys = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = set(values) - model_keys - train_keys
+    if unknown:
+        raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+    model = from_dict(ModelConfig, {k: v for k, v in values.items() if k in model_keys})
+    train = from_dict(TrainConfig, {k: v for k, v in values.items() if k in train_keys})
+    return model, train
+
+
+@dataclass
+class EvaluateConfig:
+    """How generated songs are scored (docs/method.md §4)."""
+
+    mode: str = "paper"
+    span: int = 12
+    rhythm: bool = False
+
+    def validate(self) -> None:
+        if self.mode not in ("paper", "corrected"):
+            raise ConfigError(f"evaluate.mode {self.mode!r}: use 'paper' or 'corrected'")
+        if self.span < 2:
+            raise ConfigError(f"evaluate.span {self.span} must be at least 2")

@@ -1,0 +1,261 @@
+"""The evaluation folder: the one module that reads and writes it, and the names of its columns (no Keras here).
+
+``rnncells evaluate`` (:func:`rnncells.evaluation.evaluate.evaluate_song_sets`) writes one folder::
+
+    songs.csv                  one row per song: ID_COLUMNS, METRICS, SONG_COLUMNS (the file it came from, its
+                               dataset split), FEATURE_COLUMNS, then MEMORISATION_COLUMNS (with a dataset)
+    summary.csv                SUMMARY_COLUMNS: per model and measure n, mean, variance, std (ddof=1), min, max,
+                               then SCOPE_COLUMN; the tonality METRICS first, then the features and memorisation
+    best_songs.csv             BEST_COLUMNS: per model, the song with the lowest general tonality
+    representative_songs.csv   REPRESENTATIVE_COLUMNS: per model, the song nearest to the mean (cmm, lm, centr)
+    tests.csv                  TESTS_COLUMNS: pairwise Mann-Whitney U per metric, Holm-corrected
+    comparison.csv             COMPARISON_COLUMNS: Yang & Lerch, each set's features against the training set
+    memorisation.csv           MEMORISATION_SUMMARY_COLUMNS: per model, copied songs and tonality without them
+    evaluation.json            inputs, settings, the file list and each table's size and sha256 (checksums); written
+                               last, so its presence means "complete"
+
+A model is any song set: a folder written by ``rnncells generate`` or a set of plain MIDI files (variant
+MIDI_VARIANT). The dataset's songs (its training split, or every split) are scored as one more model named
+BASELINE_MODEL; :func:`baseline_label` names it with its scope wherever it is shown. The tables and figures read
+the folder through this module; every other module goes through it to open these files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from rnncells.evaluation.memorisation import COLUMNS as MEMORISATION_COLUMNS
+from rnncells.files import Damage, damaged_files, record_files, write_atomic, write_json_atomic
+from rnncells.music.features import MUSPY_FEATURES
+from rnncells.music.metrics import FEATURE_NAMES, SCORE_COLUMNS
+from rnncells.music.yang_lerch import COMPARISON_MEASURES
+
+FORMAT_VERSION = 1
+METRICS = SCORE_COLUMNS  # cmm, lm, centr, general: the tonality metrics, in the order they are scored
+POINT_METRICS = METRICS[:3]  # the representative song is nearest to the mean of these
+BASELINE_MODEL = "dataset"  # model_name (and variant) of the dataset's songs, the baseline
+BASELINE_SPLITS = ("train", "all")  # the baseline is the training split (default) or every song of the dataset
+SPLIT_ORDER = ("train", "validation", "test")
+MIDI_VARIANT = "midi"  # the variant of a song set read from plain MIDI files (another system's, a composer's)
+# Per-song features: the distribution features, then MusPy's metrics not among them (docs/method.md §4).
+FEATURE_COLUMNS = (*FEATURE_NAMES, *(name for name in MUSPY_FEATURES if name not in FEATURE_NAMES))
+SONG_COLUMNS = ("file", "split")  # the file a song came from; its dataset split (empty for other sets)
+
+MODEL_COLUMNS = ("model_name", "variant", "cell", "layers")
+ID_COLUMNS = (*MODEL_COLUMNS, "index", "song_id")
+STATISTICS = ("n", "mean", "variance", "std", "min", "max")
+SUMMARY_COLUMNS = (*MODEL_COLUMNS, "metric", *STATISTICS)
+SCOPE_COLUMN = "scope"  # summary.csv's last column: which songs a set holds (baseline_scope for the dataset)
+BEST_COLUMNS = (*ID_COLUMNS, *METRICS)
+REPRESENTATIVE_COLUMNS = (*BEST_COLUMNS, "distance", *(f"mean_{m}" for m in POINT_METRICS))
+TESTS_COLUMNS = (
+    "metric",
+    "model_a",
+    "model_b",
+    "n_a",
+    "n_b",
+    "median_a",
+    "median_b",
+    "u_statistic",
+    "p_value",
+    "p_holm",
+    "rank_biserial",
+    "significant",
+)
+COMPARISON_COLUMNS = (*MODEL_COLUMNS, "feature", *COMPARISON_MEASURES, "n_set", "n_train")
+MEMORISATION_SUMMARY_COLUMNS = (
+    *MODEL_COLUMNS,
+    "songs",
+    "copied_songs",
+    "copied_share",
+    "median_shared_run",
+    "max_shared_run",
+    "mean_ngram4_in_train",
+    "mean_ngram8_in_train",
+    *(f"{metric}_{stat}{part}" for metric in METRICS for part in ("", "_not_copied") for stat in ("mean", "std")),
+)
+# Every column of songs.csv in order; the memorisation columns come only with a dataset.
+SONGS_LAYOUT = (*ID_COLUMNS, *METRICS, *SONG_COLUMNS, *FEATURE_COLUMNS, *MEMORISATION_COLUMNS)
+# Columns of the model tables that hold text, never numbers.
+TEXT_COLUMNS = ("model_name", "variant", "cell", "song_id", "metric", "feature", SCOPE_COLUMN)
+# What a songs.csv must hold to be drawn (song_id only labels songs).
+SONGS_REQUIRED = (*MODEL_COLUMNS, "index", *METRICS)
+
+SONGS_FILE = "songs.csv"
+SUMMARY_FILE = "summary.csv"
+BEST_FILE = "best_songs.csv"
+REPRESENTATIVE_FILE = "representative_songs.csv"
+TESTS_FILE = "tests.csv"
+COMPARISON_FILE = "comparison.csv"
+MEMORISATION_FILE = "memorisation.csv"
+RECORD_FILE = "evaluation.json"
+TABLE_COLUMNS = {
+    SONGS_FILE: (*ID_COLUMNS, *METRICS),
+    SUMMARY_FILE: SUMMARY_COLUMNS,
+    BEST_FILE: BEST_COLUMNS,
+    REPRESENTATIVE_FILE: REPRESENTATIVE_COLUMNS,
+    TESTS_FILE: TESTS_COLUMNS,
+    COMPARISON_FILE: COMPARISON_COLUMNS,
+    MEMORISATION_FILE: MEMORISATION_SUMMARY_COLUMNS,
+}
+HINT = "a folder written by rnncells.evaluation.evaluate.evaluate_song_sets: run `rnncells evaluate` first"
+
+
+def baseline_scope(splits: Iterable[object]) -> str:
+    """The baseline's scope from its songs' split values: ``train split, 170 songs`` or ``all splits, 212 songs``.
+
+    Songs without a split (an older songs.csv) give only the count.
+    """
+    splits = [split for split in splits]
+    named = {split for split in splits if isinstance(split, str) and split}
+    count = f"{len(splits)} song{'s' * (len(splits) != 1)}"
+    if not named:
+        return count
+    order = [split for split in SPLIT_ORDER if split in named] + sorted(named - set(SPLIT_ORDER))
+    if set(order) == set(SPLIT_ORDER):
+        return f"all splits, {count}"
+    return f"{'+'.join(order)} split{'s' * (len(order) > 1)}, {count}"
+
+
+def baseline_label(splits: Iterable[object]) -> str:
+    """``dataset (train split, 170 songs)``: the baseline's name with its scope, for legends and captions."""
+    return f"{BASELINE_MODEL} ({baseline_scope(splits)})"
+
+
+class EvaluationFolderError(ValueError):
+    """An evaluation file that is missing or damaged; the message names the file and the fix."""
+
+
+def _read_csv(path: Path, **options) -> pd.DataFrame:
+    """``pd.read_csv`` whose errors (a truncated, binary or empty file) are one line naming the file."""
+    try:
+        return pd.read_csv(path, **options)
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:  # UnicodeDecodeError too
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise EvaluationFolderError(f"{path}: damaged ({reason}); run `rnncells evaluate` again") from None
+
+
+def read_songs_table(path: str | Path) -> pd.DataFrame:
+    """A songs.csv (at any path), checked to hold SONGS_REQUIRED; empty cells are NaN."""
+    path = Path(path)
+    if not path.is_file():
+        raise EvaluationFolderError(f"{path.parent}: no {path.name}; expected {HINT}")
+    table = _read_csv(path)
+    missing = [column for column in SONGS_REQUIRED if column not in table.columns]
+    if missing:
+        raise EvaluationFolderError(
+            f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(SONGS_REQUIRED)}"
+        )
+    return table
+
+
+class EvaluationFolder:
+    """The files of one evaluation folder (module docstring), read and written only here."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"EvaluationFolder({str(self.path)!r})"
+
+    @property
+    def songs_path(self) -> Path:
+        return self.path / SONGS_FILE
+
+    def table_paths(self) -> list[Path]:
+        """The tables present, sorted by file name."""
+        return [self.path / name for name in sorted(TABLE_COLUMNS) if (self.path / name).is_file()]
+
+    def is_complete(self) -> bool:
+        """True once evaluation.json is written (it is written last)."""
+        return (self.path / RECORD_FILE).is_file()
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    def write(self, tables: dict[str, pd.DataFrame], record: dict) -> None:
+        """Write each table (file name -> frame), remove tables of an earlier evaluation that this one lacks,
+        then write ``record`` as evaluation.json with its format version and the file list."""
+        for name, frame in tables.items():
+            declared = TABLE_COLUMNS[name]
+            if tuple(frame.columns[: len(declared)]) != declared:
+                raise ValueError(f"{name}: columns {list(frame.columns)} do not start with {list(declared)}")
+        # evaluation.json marks a complete folder: drop an old one while its CSVs are being replaced.
+        (self.path / RECORD_FILE).unlink(missing_ok=True)
+        for name, frame in tables.items():
+            write_atomic(self.path / name, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
+        for name in TABLE_COLUMNS:
+            if name not in tables:
+                (self.path / name).unlink(missing_ok=True)  # stale, from an earlier run with other inputs
+        files = sorted(tables) + [RECORD_FILE]
+        record = {**record, "format_version": FORMAT_VERSION, "files": files}
+        write_json_atomic(self.path / RECORD_FILE, {**record, "checksums": record_files(self.path, sorted(tables))})
+
+    def damage(self, deep: bool = True) -> list[Damage]:
+        """What no longer matches evaluation.json's ``checksums`` (a table deleted, truncated or, read in full,
+        changed); empty for a sound evaluation and for one without evaluation.json (not finished)."""
+        if not self.is_complete():
+            return []
+        try:
+            record = self.read_record()
+        except EvaluationFolderError as error:
+            return [Damage(self.path / RECORD_FILE, str(error))]
+        return damaged_files(self.path, record.get("checksums", {}), deep)
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def _check_folder(self) -> None:
+        if not self.path.is_dir():
+            raise EvaluationFolderError(f"{self.path}: no such folder; expected {HINT}")
+
+    def _read_model_table(self, name: str) -> pd.DataFrame:
+        self._check_folder()
+        path = self.path / name
+        if not path.is_file():
+            raise EvaluationFolderError(f"{self.path}: no {name}; expected {HINT}")
+        # Text stays text ("00012" is a song id, not 12) and the baseline's empty cell stays ""; an empty number
+        # (layers of the baseline, the variance of one song) is NaN.
+        table = _read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
+        for column in TEXT_COLUMNS:
+            if column in table:
+                table[column] = table[column].fillna("")
+        return table
+
+    def read_songs(self) -> pd.DataFrame:
+        """songs.csv, checked like :func:`read_songs_table`."""
+        return read_songs_table(self.songs_path)
+
+    def read_summary(self) -> pd.DataFrame:
+        return self._read_model_table(SUMMARY_FILE)
+
+    def read_best_songs(self) -> pd.DataFrame:
+        return self._read_model_table(BEST_FILE)
+
+    def read_representative_songs(self) -> pd.DataFrame:
+        return self._read_model_table(REPRESENTATIVE_FILE)
+
+    def read_tests(self) -> pd.DataFrame:
+        """tests.csv: the pairwise Mann-Whitney tests."""
+        path = self.path / TESTS_FILE
+        if not path.is_file():
+            raise EvaluationFolderError(f"{self.path}: no {TESTS_FILE}; expected {HINT}")
+        return pd.read_csv(path)
+
+    def read_comparison(self) -> pd.DataFrame | None:
+        """comparison.csv, or None when the evaluation had no dataset."""
+        return self._read_model_table(COMPARISON_FILE) if (self.path / COMPARISON_FILE).is_file() else None
+
+    def read_memorisation(self) -> pd.DataFrame | None:
+        """memorisation.csv, or None when the evaluation had no dataset."""
+        return self._read_model_table(MEMORISATION_FILE) if (self.path / MEMORISATION_FILE).is_file() else None
+
+    def read_record(self) -> dict:
+        """evaluation.json: inputs, settings, statistics and the file list."""
+        path = self.path / RECORD_FILE
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise EvaluationFolderError(f"{path}: missing (an unfinished evaluation); expected {HINT}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise EvaluationFolderError(f"{path}: damaged ({type(error).__name__}); expected {HINT}") from None

@@ -1,0 +1,240 @@
+"""Generate songs from a trained run: all songs of a model together, in one batched, stateful loop.
+
+docs/method.md §3: the state is primed with every primer token but the last; from the last primer token, ``length``
+tokens are drawn one at a time (:mod:`rnncells.generation.sampling`: roulette, max, topk, or Magenta's beam search). The
+output contains the primer (:mod:`rnncells.generation.primers`: note names, numbers, a MIDI file, the key's tonic or the
+study's primer). With ``key`` the songs keep to the two octaves around the tonic, and with ``scale`` sampling
+takes only the scale's notes (:mod:`rnncells.generation.keys`). With ``bars`` the song is cut to exactly ``bars *
+16`` steps (the last note shortened; enough tokens are sampled for the shortest notes, and generation.json records the
+length used and why).
+
+The output folder must be empty, unless ``overwrite``: then its old song set is removed once the new songs are
+drawn (:meth:`rnncells.generation.song_set.SongSetFolder.clear`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rnncells.config.settings import ConfigError, GenerateConfig
+from rnncells.data.vocab import UnknownTokenError
+from rnncells.generation.keys import MIDI_REGISTER, Register, ScaleMask, decode, key_register, tonic_pitch
+from rnncells.generation.primers import Primer, primer_for
+from rnncells.generation.sampling import Stepper, beam_search, sample_songs
+from rnncells.generation.song_set import SongSetFolder
+from rnncells.locks import folder_lock
+from rnncells.models.factory import build_model, load_checkpoint_weights
+from rnncells.music.melody import STEPS_PER_BAR, Note, note_name, scale_pitch_classes
+from rnncells.training.run_folder import Run, load_run
+
+
+@dataclass
+class Plan:
+    """What one generation call samples and how its songs are decoded."""
+
+    primer: Primer
+    primer_indices: list[int]
+    tonic: int | None
+    octave: int | None
+    register: Register
+    pitch_classes: frozenset[int] | None  # None: every note allowed (chromatic)
+    n_steps: int
+    length_from: str  # "length", or "bars" when --bars asked for more tokens
+
+    def record(self, config: GenerateConfig, fallbacks: int) -> dict:
+        """The generation.json fields that say what was generated."""
+        return {
+            "length": self.n_steps,
+            "length_from": self.length_from,
+            "bars": config.bars,
+            "key": config.key,
+            "scale": config.scale,
+            "octave": self.octave,
+            "tonic": note_name(self.tonic) if self.tonic is not None else None,
+            "register": [self.register.low, self.register.high],
+            "sampling": config.sampling,
+            "mask_fallbacks": fallbacks,
+            "primer": self.primer.record(),
+        }
+
+
+def fit_to_bars(pitches: list[int], durations: list[int], bars: int) -> tuple[list[int], list[int]]:
+    """Cut a song to exactly ``bars * 16`` steps (the last note shortened)."""
+    total, kept_p, kept_d = bars * STEPS_PER_BAR, [], []
+    elapsed = 0
+    for pitch, duration in zip(pitches, durations):
+        if elapsed >= total:
+            break
+        duration = max(1, duration)
+        kept_p.append(pitch)
+        kept_d.append(min(duration, total - elapsed))
+        elapsed += kept_d[-1]
+    return kept_p, kept_d
+
+
+def choose_primer(run: Run, config: GenerateConfig, pitch_classes: frozenset[int]) -> tuple[Primer, int | None]:
+    """The primer (MIDI file, text, key or the study's) and the key's octave (None without a key)."""
+    track = run.folder.read_config().dataset.get("track") if config.primer_midi else None
+    variant, representation = run.info["variant"], run.info["representation"]
+    return primer_for(config, run.vocabulary, variant, representation, track, pitch_classes)
+
+
+def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
+    """Primer, key, register and length of a generation call; one-line errors for what cannot be done."""
+    pitch_classes = scale_pitch_classes(config.key or "C", config.scale)
+    primer, octave = choose_primer(run, config, pitch_classes)
+    try:
+        indices = run.vocabulary.encode(primer.tokens)
+    except UnknownTokenError as error:
+        raise ConfigError(
+            f"primer: {error} of {run.path}; use tokens the model knows (see {run.path / 'vocabulary.json'})"
+        ) from None
+    tonic, register = None, MIDI_REGISTER
+    if config.key:
+        try:
+            tonic = tonic_pitch(config.key, octave or 0)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        register = key_register(tonic)
+    n_steps, length_from = config.length, "length"
+    if config.bars:
+        shortest = 1 if run.info["representation"] == "pitch_duration" else note_steps
+        needed = math.ceil(config.bars * STEPS_PER_BAR / shortest)
+        if needed > n_steps:
+            n_steps, length_from = needed, "bars"
+    masked = pitch_classes if config.scale != "chromatic" else None
+    return Plan(primer, indices, tonic, octave, register, masked, n_steps, length_from)
+
+
+def sampling_rows(config: GenerateConfig) -> int:
+    """The batch the sampling model runs at: one row per song, times K x B for beam search."""
+    beams = config.beam_size * config.branch_factor if config.sampling == "beam" else 1
+    return config.n_songs * beams
+
+
+def draw_songs(
+    run: Run, checkpoint: str, plan: Plan, config: GenerateConfig, stepper: Stepper | None = None
+) -> tuple[np.ndarray, int]:
+    """The songs' vocabulary indices, ``(n_songs, primer + n_steps)``, and how often the scale mask fell back.
+
+    ``stepper`` steps a model already loaded at :func:`sampling_rows` rows (the studio keeps one); without it the
+    run's checkpoint is loaded here."""
+    rows = sampling_rows(config)
+    if stepper is None:
+        model = build_model(run.model_config, len(run.vocabulary), batch_size=rows, stateful=True)
+        load_checkpoint_weights(run.checkpoint(checkpoint), model)
+        stepper = Stepper(model)
+    variant, representation = run.info["variant"], run.info["representation"]
+    mask = None
+    if plan.pitch_classes is not None:
+        primer_pitches, _ = decode(plan.primer.tokens, plan.primer.base_note, variant, representation, 1, plan.register)
+        mask = ScaleMask(
+            run.vocabulary.values,
+            plan.pitch_classes,
+            interval=variant == "interval",
+            register=plan.register,
+            start_pitch=primer_pitches[-1],
+            rows=rows,
+        )
+    rng = np.random.default_rng(config.seed)
+    if config.sampling == "beam":
+        songs, _, fallbacks = beam_search(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)
+        return songs, fallbacks
+    return sample_songs(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)
+
+
+def check_output(song_set: SongSetFolder, overwrite: bool) -> None:
+    """A one-line error unless the output folder is empty, or holds only a song set and ``overwrite`` is on."""
+    if song_set.path.exists() and not song_set.path.is_dir():
+        raise ConfigError(f"--out {song_set.path}: a file, not a folder; choose a folder for the songs")
+    if song_set.is_empty():
+        return
+    if not overwrite:
+        raise ConfigError(
+            f"--out {song_set.path}: the folder is not empty; pass --overwrite to replace its song set, "
+            "or choose an empty folder"
+        )
+    foreign = song_set.foreign_files()
+    if foreign:
+        raise ConfigError(
+            f"--out {song_set.path}: holds {', '.join(foreign[:5])}, which --overwrite will not delete "
+            "(not a song set's files); choose another folder"
+        )
+
+
+def write_songs(
+    song_set: SongSetFolder, run: Run, songs: np.ndarray, plan: Plan, config: GenerateConfig, note_steps: int
+) -> None:
+    """Decode every song and write its MIDI file, then songs.jsonl."""
+    variant, representation = run.info["variant"], run.info["representation"]
+    bpm = config.bpm or run.info.get("bpm") or 120.0
+    rows = []
+    for index, song in enumerate(songs):
+        tokens = run.vocabulary.decode(song)
+        pitches, durations = decode(tokens, plan.primer.base_note, variant, representation, note_steps, plan.register)
+        if config.bars:
+            pitches, durations = fit_to_bars(pitches, durations, config.bars)
+        notes, onset = [], 0
+        for pitch, duration in zip(pitches, durations):
+            notes.append(Note(onset, pitch, max(duration, 1)))
+            onset += max(duration, 1)
+        song_set.write_midi(index, notes, bpm=bpm, program=config.program, name=f"{run.model_name} song {index}")
+        rows.append(
+            {
+                "index": index,
+                "pitches": pitches,
+                "durations": durations,
+                "tokens": [list(t) if isinstance(t, tuple) else t for t in tokens],
+            }
+        )
+    song_set.write_songs(rows)
+
+
+def generate(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    config: GenerateConfig,
+    checkpoint: str = "best",
+    note_steps: int = 2,
+    name: str | None = None,
+) -> Path:
+    """Generate ``config.n_songs`` songs from a run into the song set folder ``out_dir``
+    (:mod:`rnncells.generation.song_set`: MIDI files, songs.jsonl, generation.json last).
+
+    ``name`` labels the song set in evaluations (default: the run's model name, e.g. ``control-lstm-3``).
+    """
+    config.validate()
+    if note_steps < 1:
+        raise ConfigError(f"note_steps {note_steps} must be at least 1 (16ths per note of a pitch-only run)")
+    song_set = SongSetFolder(out_dir)
+    check_output(song_set, config.overwrite)
+    run = load_run(run_dir)
+    plan = plan_generation(run, config, note_steps)
+    with folder_lock(song_set.path, "rnncells generate"):  # one writer per song folder (rnncells.locks)
+        check_output(song_set, config.overwrite)  # again, now that no one else writes it
+        songs, fallbacks = draw_songs(run, checkpoint, plan, config)
+        if config.overwrite:
+            song_set.clear()
+        write_songs(song_set, run, songs, plan, config, note_steps)
+        song_set.write_generation(
+            {
+                "model_name": name or run.model_name,
+                "variant": run.info["variant"],
+                "cell": run.info["cell"],
+                "layers": run.info["layers"],
+                "units": run.info.get("units"),
+                "representation": run.info["representation"],
+                "run": str(run.path.resolve()),
+                "dataset": run.info["dataset"],
+                "checkpoint": str(run.checkpoint(checkpoint).name),
+                "bpm": config.bpm or run.info.get("bpm") or 120.0,
+                "note_steps": note_steps,
+                **plan.record(config, fallbacks),
+                "config": asdict(config),
+            },
+        )
+    return song_set.path

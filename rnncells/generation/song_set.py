@@ -1,0 +1,263 @@
+"""A generated song set folder: the one module that reads and writes it (no Keras here).
+
+``rnncells generate`` writes one folder per model (README "Generation")::
+
+    song_NNN.mid       one MIDI file per song (NNN = the song's index, from 000)
+    songs.jsonl        one song per line: index, pitches, durations (16th-note steps), tokens
+    generation.json    who made the songs (model_name, variant, cell, layers, units, representation, run,
+                       dataset, checkpoint), bpm, note_steps, the primer used (source, base_note, tokens, moved),
+                       what was generated (length sampled and why, bars, key, scale, octave, tonic, register,
+                       sampling, mask_fallbacks), the generation config and ``files`` (size and sha256 of each
+                       MIDI file and of songs.jsonl); written last, so its presence means the set is complete
+
+:meth:`SongSetFolder.damage` lists what no longer matches that record (a deleted or changed song file); the
+folder's lock file (rnncells.locks) is none of the set's files.
+
+Files named like a song (``song_NNN.*``, e.g. a rendered ``song_000.wav``) belong to the set:
+:meth:`SongSetFolder.clear` removes them with it.
+
+Evaluation reads a set as a :class:`SongSet`; the studio reads its songs and MIDI bytes. Every other module
+goes through this one to open these files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rnncells.config.settings import GenerateConfig
+from rnncells.files import Damage, damaged_files, record_files, write_json_atomic, write_jsonl_atomic
+from rnncells.locks import LOCK_FILE
+from rnncells.music.melody import Note
+from rnncells.music.midi import write_midi
+
+SONGS_FILE = "songs.jsonl"
+GENERATION_FILE = "generation.json"
+IDENTITY_FIELDS = ("model_name", "variant", "cell", "layers")
+# song_NNN.* and the temp files a killed writer leaves (.song_000.mid.x1y2.tmp, .songs.jsonl.x1y2.tmp)
+SONG_FILE = re.compile(r"^(\.?song_\d{3,}\.|\.songs\.jsonl\.|\.generation\.json\.)")
+OPERATIONAL_FIELDS = ("overwrite",)  # GenerateConfig fields that say how a set is written, not what it holds
+SONG_SET_HINT = f"a generated song set folder ({GENERATION_FILE} + {SONGS_FILE}, written by `rnncells generate`)"
+
+
+class SongSetError(ValueError):
+    """A song set that cannot be read; the message names the file or folder and what is expected."""
+
+
+def song_id(index: int) -> str:
+    """``song_007``: a generated song's name, as its MIDI file is called."""
+    return f"song_{index:03d}"
+
+
+@dataclass
+class SongSet:
+    """The songs of one model (or of the dataset baseline) and who made them."""
+
+    model_name: str
+    variant: str
+    cell: str
+    layers: int | None
+    source: Path
+    pitches: list[list[int]]
+    durations: list[list[int]]
+    indices: list[int]
+    song_ids: list[str]
+    info: dict[str, Any] = field(default_factory=dict)
+    songs_path: Path | None = None  # the file the songs came from, for messages
+    files: list[str] = field(default_factory=list)  # per song, the file it came from (its MIDI file's name)
+    splits: list[str] = field(default_factory=list)  # per song, its dataset split (dataset songs only)
+
+
+def song_notes(row: dict, where: str, rhythm: bool) -> tuple[list[int], list[int]]:
+    """A song row's pitches (at least 2) and durations (as many as pitches when ``rhythm``)."""
+    pitches = row.get("pitches")
+    durations = row.get("durations") or []
+    if not isinstance(pitches, list) or len(pitches) < 2:
+        raise SongSetError(f"{where}: a song needs a 'pitches' list of at least 2 notes")
+    if rhythm and len(durations) != len(pitches):
+        raise SongSetError(f"{where}: rhythm=True needs a 'durations' list as long as 'pitches'")
+    return [int(p) for p in pitches], [int(d) for d in durations]
+
+
+class SongSetFolder:
+    """The files of one song set folder (module docstring), read and written only here."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"SongSetFolder({str(self.path)!r})"
+
+    @property
+    def songs_path(self) -> Path:
+        return self.path / SONGS_FILE
+
+    @property
+    def generation_path(self) -> Path:
+        return self.path / GENERATION_FILE
+
+    def midi_path(self, index: int) -> Path:
+        return self.path / f"{song_id(index)}.mid"
+
+    # -- writing (MIDI files, then songs.jsonl, then generation.json) -------------------------------------------
+    def write_midi(self, index: int, notes: list[Note], *, bpm: float, program: int, name: str) -> Path:
+        """Song ``index`` as ``song_NNN.mid``."""
+        path = self.midi_path(index)
+        write_midi(path, notes, bpm=bpm, program=program, name=name)
+        return path
+
+    def write_songs(self, rows: list[dict]) -> None:
+        write_jsonl_atomic(self.songs_path, rows)
+
+    def write_generation(self, record: dict) -> None:
+        """generation.json: ``record`` and the size and sha256 of every song file and of songs.jsonl."""
+        names = [p.name for p in (self.songs_path, *self.path.glob("song_*.mid")) if p.is_file()]
+        write_json_atomic(self.generation_path, {**record, "files": record_files(self.path, names)})
+
+    def damage(self, deep: bool = True) -> list[Damage]:
+        """What no longer matches generation.json's record of the set's files (``deep`` reads them in full); empty
+        for a sound set and for a folder without generation.json (no finished set)."""
+        if not self.generation_path.is_file():
+            return []
+        try:
+            record = self.read_generation()
+        except SongSetError as error:
+            return [Damage(self.generation_path, str(error))]
+        if "files" not in record:  # an older set: its songs.jsonl and each song's MIDI file
+            try:
+                indices = [int(row.get("index", line)) for line, row in enumerate(self.read_songs())]
+            except (SongSetError, TypeError, ValueError, AttributeError) as error:
+                return [Damage(self.songs_path, f"{self.songs_path}: damaged ({error})")]
+            return [Damage(p, f"{p}: missing") for p in map(self.midi_path, indices) if not p.is_file()]
+        return damaged_files(self.path, record["files"], deep)
+
+    def is_empty(self) -> bool:
+        """True when the folder is missing or holds nothing."""
+        return not self.path.exists() or not any(p.name != LOCK_FILE for p in self.path.iterdir())
+
+    def clear(self) -> None:
+        """Remove the song set (generation.json first, so a half-cleared folder never reads as complete).
+
+        Raises :class:`SongSetError`, removing nothing, when the folder holds files that are not the song set's.
+        """
+        if not self.path.is_dir():
+            return
+        foreign = self.foreign_files()
+        if foreign:
+            raise SongSetError(
+                f"{self.path}: holds {', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}, which are not "
+                "a song set's files; move them away or choose another folder"
+            )
+        self.generation_path.unlink(missing_ok=True)
+        for path in sorted(self.path.iterdir()):
+            if path.name != LOCK_FILE:  # a writer's lock stays while it writes
+                path.unlink(missing_ok=True)
+
+    def foreign_files(self) -> list[str]:
+        """The names of what the folder holds besides the song set's files (module docstring)."""
+        if not self.path.is_dir():
+            return []
+        ours = {SONGS_FILE, GENERATION_FILE, LOCK_FILE}
+        return sorted(
+            p.name for p in self.path.iterdir() if not (p.is_file() and (p.name in ours or SONG_FILE.match(p.name)))
+        )
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def check(self) -> None:
+        """A one-line error unless the folder holds songs.jsonl and generation.json."""
+        if not self.path.is_dir():
+            raise SongSetError(f"{self.path}: no such folder; expected {SONG_SET_HINT}")
+        for path in (self.songs_path, self.generation_path):
+            if not path.is_file():
+                raise SongSetError(f"{self.path}: no {path.name}; expected {SONG_SET_HINT}")
+
+    def read_generation(self) -> dict:
+        """generation.json, with the fields that say who made the songs."""
+        try:
+            record = json.loads(self.generation_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SongSetError(f"{self.path}: no {GENERATION_FILE}; expected {SONG_SET_HINT}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8 text"
+            raise SongSetError(f"{self.generation_path}: not valid JSON ({reason}); expected {SONG_SET_HINT}") from None
+        missing = [key for key in IDENTITY_FIELDS if not isinstance(record, dict) or key not in record]
+        if missing:
+            raise SongSetError(f"{self.generation_path}: missing {', '.join(missing)}; expected {SONG_SET_HINT}")
+        return record
+
+    def read_songs(self) -> list[dict]:
+        """The song rows of songs.jsonl, in file order."""
+        path = self.songs_path
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise SongSetError(f"{self.path}: no {SONGS_FILE}; expected {SONG_SET_HINT}") from None
+        except UnicodeDecodeError:
+            raise SongSetError(f"{path}: not UTF-8 text; expected {SONG_SET_HINT}") from None
+        rows = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise SongSetError(
+                    f"{path}: not valid JSON lines ({error.msg}, line {number}); expected {SONG_SET_HINT}"
+                ) from None
+        return rows
+
+    def read_song(self, index: int) -> dict:
+        """The row of song ``index``."""
+        for row in self.read_songs():
+            if row.get("index") == index:
+                return row
+        raise SongSetError(f"{self.songs_path}: no song with index {index}")
+
+    def read_midi(self, index: int) -> bytes:
+        """The bytes of ``song_NNN.mid``."""
+        return self.midi_path(index).read_bytes()
+
+    def made_with(self, config: GenerateConfig) -> bool:
+        """True when the set is complete and generation.json records ``config`` (``overwrite`` aside)."""
+        try:
+            recorded = dict(self.read_generation().get("config") or {})
+        except SongSetError:
+            return False
+        wanted = asdict(config)
+        for name in OPERATIONAL_FIELDS:
+            recorded.pop(name, None)
+            wanted.pop(name, None)
+        return recorded == wanted
+
+
+def load_song_set(song_dir: str | Path, *, rhythm: bool = False) -> SongSet:
+    """Read one generated song set folder as a :class:`SongSet` (every song needs at least 2 notes)."""
+    folder = SongSetFolder(song_dir)
+    folder.check()
+    generation = folder.read_generation()
+    rows = folder.read_songs()
+    if not rows:
+        raise SongSetError(f"{folder.songs_path}: no songs (empty file); expected one JSON song per line")
+    pitches, durations, indices = [], [], []
+    for line, row in enumerate(rows, start=1):
+        notes, steps = song_notes(row, f"{folder.songs_path} line {line}", rhythm)
+        pitches.append(notes)
+        durations.append(steps)
+        indices.append(int(row.get("index", line - 1)))
+    return SongSet(
+        model_name=str(generation["model_name"]),
+        variant=str(generation["variant"]),
+        cell=str(generation["cell"]),
+        layers=int(generation["layers"]),
+        source=folder.path,
+        pitches=pitches,
+        durations=durations,
+        indices=indices,
+        song_ids=[song_id(index) for index in indices],
+        info=generation,
+        songs_path=folder.songs_path,
+        files=[folder.midi_path(index).name for index in indices],
+    )

@@ -1,0 +1,388 @@
+"""The study report: grid result folders in, ``README.md``, ``report.tex``/``report.pdf`` and ``numbers.json`` out.
+
+Every number comes from the folders' own files (``selection.json``, ``evaluation/`` through
+:class:`~rnncells.evaluation.folder.EvaluationFolder`, each run's metrics through
+:class:`~rnncells.training.run_folder.RunFolder`), so running ``rnncells report RESULTS... --out DIR`` again on the
+same folders writes the same report. For each grid it answers the study's question on that corpus: which (variant,
+cell) model, at its selected depth, has the lowest mean general tonality (lower is more tonal, docs/method.md §4),
+whether that lead is significant (Mann-Whitney U, Holm-corrected, rank-biserial effect size), how it compares with
+the dataset baseline, how much of its output is copied from the training songs and whether the ranking holds on the
+songs that are not, the depth curve when every run was scored, and what each run cost to train. The published numbers
+(another corpus) are shown beside ours.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
+from rnncells.files import write_json_atomic, write_text_atomic
+from rnncells.grid.history import read_history
+from rnncells.grid.paths import GridPaths
+from rnncells.report.published import (
+    PUBLISHED_RHYTHM_SELECTION,
+    PUBLISHED_SELECTION,
+    PUBLISHED_STEPS_PER_EPOCH,
+    published_frame,
+)
+from rnncells.report.tables import compile_pdf
+from rnncells.study.render import render_latex, render_markdown
+from rnncells.study.sections import FigureRef, Section, axis_values, curve_name, setting_text, swept_axis
+from rnncells.training.run_folder import RunError, RunFolder
+
+HEADLINE_METRIC = "general"
+
+
+class ReportError(ValueError):
+    """A results folder that cannot be reported on; the message names it and the fix."""
+
+
+@dataclass
+class GridResult:
+    """What the report reads of one grid's results folder."""
+
+    paths: GridPaths
+    selection: dict
+    summary: pd.DataFrame
+    tests: pd.DataFrame
+    songs: pd.DataFrame
+    record: dict
+    axis: str = "layers"  # the field the runs of a (variant, cell) group differ in (study_sections.swept_axis)
+    sizes: dict = field(default_factory=dict)  # each run's value of axis, when it is not layers
+
+    @property
+    def name(self) -> str:
+        return self.paths.root.name
+
+
+def read_result(root: Path) -> GridResult:
+    """Read one grid results folder written by ``rnncells grid run``."""
+    paths = GridPaths(Path(root))
+    selection_path = paths.root / "selection.json"
+    evaluation = EvaluationFolder(paths.evaluation)
+    if not selection_path.is_file() or not evaluation.is_complete():
+        raise ReportError(f"{paths.root}: no selection.json or complete evaluation/; run `rnncells grid run` first")
+    try:
+        selection = json.loads(selection_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ReportError(f"{selection_path}: damaged ({error.msg}); run `rnncells grid finish` again") from None
+    summary, songs, record = evaluation.read_summary(), evaluation.read_songs(), evaluation.read_record()
+    axis = swept_axis(paths)
+    sizes = {} if axis == "layers" else axis_values(paths, axis)
+    return GridResult(paths, selection, summary, evaluation.read_tests(), songs, record, axis, sizes)
+
+
+def _with_axis(result: GridResult, songs: pd.DataFrame) -> pd.DataFrame:
+    """``songs`` with a column for the swept axis (``layers`` is already there)."""
+    if result.axis == "layers":
+        return songs
+    return songs.assign(**{result.axis: songs["model_name"].map(result.sizes)})
+
+
+def _mean_std(summary: pd.DataFrame, model: str, metric: str) -> tuple[float, float]:
+    row = summary[(summary["model_name"] == model) & (summary["metric"] == metric)]
+    return (float(row["mean"].iloc[0]), float(row["std"].iloc[0])) if len(row) else (math.nan, math.nan)
+
+
+def headline(result: GridResult) -> pd.DataFrame:
+    """One row per selected model: its swept value (depth, size), mean and std of every metric, copied share and
+    non-copied tonality."""
+    rows = []
+    for group, entry in sorted(result.selection.items()):
+        model = entry.get("selected")
+        if not model or model not in set(result.summary["model_name"]):
+            continue
+        songs = _with_axis(result, result.songs[result.songs["model_name"] == model])
+        value = songs[result.axis].iloc[0]
+        value = int(value) if float(value).is_integer() else float(value)
+        row = {"model": model, "group": group, result.axis: value, "setting": setting_text(result.axis, value)}
+        row["songs"] = len(songs)
+        for metric in ("cmm", "lm", "centr", HEADLINE_METRIC):
+            row[metric], row[f"{metric}_std"] = _mean_std(result.summary, model, metric)
+        if "copied" in songs:
+            kept = songs[songs["copied"] < 0.5]
+            row["copied_share"] = float(songs["copied"].mean())
+            row["general_not_copied"] = float(kept[HEADLINE_METRIC].mean()) if len(kept) else math.nan
+        rows.append(row)
+    if not rows:
+        raise ReportError(f"{result.paths.root}: no selected model was evaluated; run `rnncells grid finish`")
+    return pd.DataFrame(rows).sort_values(HEADLINE_METRIC, kind="stable").reset_index(drop=True)
+
+
+def depth_curve(result: GridResult) -> pd.DataFrame:
+    """Mean general tonality of every evaluated run by variant, cell and the swept axis (depth, size); empty unless
+    more than one run of a group was scored."""
+    songs = _with_axis(result, result.songs[result.songs["model_name"] != BASELINE_MODEL])
+    curve = songs.groupby(["variant", "cell", result.axis])[HEADLINE_METRIC].mean().reset_index()
+    per_group = curve.groupby(["variant", "cell"]).size()
+    return curve if len(per_group) and per_group.max() > 1 else curve.iloc[0:0]
+
+
+def lead_tests(result: GridResult, best: str) -> pd.DataFrame:
+    """The Mann-Whitney tests of the best model against every other set on general tonality."""
+    tests = result.tests[result.tests["metric"] == HEADLINE_METRIC]
+    return tests[(tests["model_a"] == best) | (tests["model_b"] == best)].reset_index(drop=True)
+
+
+def training_cost(result: GridResult) -> pd.DataFrame:
+    """Per run: epochs, steps and seconds of training (the sum of its epochs' measured seconds)."""
+    rows = []
+    for folder in sorted(p for p in result.paths.runs.iterdir() if p.is_dir()) if result.paths.runs.is_dir() else []:
+        try:
+            metrics = RunFolder(folder).read_metrics()
+        except RunError:
+            continue
+        if metrics:
+            seconds = sum(row["seconds"] for row in metrics)
+            rows.append(
+                {
+                    "run": folder.name,
+                    "epochs": metrics[-1]["epoch"],
+                    "steps": metrics[-1]["step"],
+                    "seconds": round(seconds, 1),
+                }
+            )
+    return pd.DataFrame(rows, columns=["run", "epochs", "steps", "seconds"])
+
+
+def steps_per_epoch(cost: pd.DataFrame) -> float:
+    """The median training steps of an epoch over the runs of a :func:`training_cost` table (NaN without runs)."""
+    return (cost["steps"] / cost["epochs"].clip(lower=1)).median() if len(cost) else math.nan
+
+
+def _answer(result: GridResult, table: pd.DataFrame) -> list[str]:
+    best = table.iloc[0]
+    baseline = _mean_std(result.summary, BASELINE_MODEL, HEADLINE_METRIC)
+    scope = (result.record.get("dataset") or {}).get("scope", "the training split")
+    lines = [
+        f"On `{result.name}`, the most tonal model is **{best['model']}** ({best['group']}, {best['setting']}): "
+        f"mean general tonality {best[HEADLINE_METRIC]:.3f} ± {best[f'{HEADLINE_METRIC}_std']:.3f} over "
+        f"{best['songs']} songs (lower is more tonal).",
+    ]
+    if not math.isnan(baseline[0]):
+        lines.append(f"The dataset baseline ({scope}) scores {baseline[0]:.3f} ± {baseline[1]:.3f}.")
+    if len(table) > 1:
+        second = table.iloc[1]
+        tests = lead_tests(result, best["model"])
+        pair = tests[(tests["model_a"] == second["model"]) | (tests["model_b"] == second["model"])]
+        verdict = ""
+        if len(pair):
+            test = pair.iloc[0]
+            verdict = (
+                f" (Mann-Whitney p = {test['p_value']:.3g}, Holm-corrected {test['p_holm']:.3g}, "
+                f"rank-biserial r = {test['rank_biserial']:+.2f}: "
+                f"{'significant' if bool(test['significant']) else 'not significant'} at 0.05)"
+            )
+        lines.append(f"Second is {second['model']} with {second[HEADLINE_METRIC]:.3f}{verdict}.")
+    if "copied_share" in table:
+        ranked = table.sort_values("general_not_copied", kind="stable")
+        leader = ranked.iloc[0]["model"]
+        holds = "the ranking holds" if leader == best["model"] else f"the ranking changes: {leader} leads"
+        lines.append(
+            f"{best['copied_share']:.0%} of {best['model']}'s songs copy a run of the training songs; on the songs "
+            f"that do not, {holds}."
+        )
+    return lines
+
+
+def shown_headline(table: pd.DataFrame, axis: str = "layers") -> pd.DataFrame:
+    """The headline table as the report prints it: mean ± std, copied share in percent."""
+    shown = pd.DataFrame({"model": table["model"], axis: table[axis].astype(str)})
+    for metric, label in (("general", "general"), ("cmm", "CMM"), ("lm", "LM"), ("centr", "CENTR")):
+        shown[label] = [f"{m:.3f} ± {s:.3f}" for m, s in zip(table[metric], table[f"{metric}_std"])]
+    if "copied_share" in table:
+        shown["copied"] = [f"{v:.0%}" for v in table["copied_share"]]
+        shown["general, not copied"] = [f"{v:.3f}" for v in table["general_not_copied"]]
+    return shown
+
+
+def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
+    from rnncells.study.figures import depth_curve_plot
+    from rnncells.study.sections import (
+        copy_figure,
+        cost_validation_section,
+        embeddings_section,
+        other_evaluations,
+    )
+
+    name, table = result.name, headline(result)
+    curve, cost = depth_curve(result), training_cost(result)
+    baseline = _mean_std(result.summary, BASELINE_MODEL, HEADLINE_METRIC)[0]
+    main = Section(f"{name}: the selected models", _answer(result, table))
+    main.tables.append(
+        (
+            f"{name}: selected models (best {curve_name(result.axis)} per variant and cell), mean ± std over their "
+            "songs",
+            shown_headline(table, result.axis),
+        )
+    )
+    spans = [p.stem for p in sorted(result.paths.figures.glob("span_*.png"))]
+    for stem, caption in [
+        ("box_general", "general tonality of every scored set"),
+        ("memorisation", "longest run shared with a training song"),
+        *[(span, f"LM and CENTR of {span[5:]}'s best song against the window size (span)") for span in spans],
+    ]:
+        figure = copy_figure(result.paths.figures / stem, out, f"{name}-{stem}", f"{name}: {caption}")
+        main.figures += [figure] if figure else []
+    sections, numbers = [main], {"headline": table.to_dict("records"), "depth_curve": curve.to_dict("records")}
+    if len(curve):
+        axis, word = result.axis, curve_name(result.axis)
+        depth = Section(
+            f"{name}: the {word} curve",
+            [
+                f"Mean general tonality of every run (rows: variant and cell; columns: {axis}). Lower is more tonal; "
+                f"the selected {word} is the one validation loss picked."
+            ],
+        )
+        pivot = curve.pivot_table(index=["variant", "cell"], columns=axis, values=HEADLINE_METRIC).reset_index()
+        pivot.columns = [c if isinstance(c, str) else f"{c:g}" for c in pivot.columns]
+        depth.tables.append((f"{name}: mean general tonality by {word}", pivot))
+        stem = f"figures/{name}-{word}_curve"
+        shown_baseline = None if math.isnan(baseline) else baseline
+        depth_curve_plot(curve, out / stem, shown_baseline, f"{name}: {word} curve", axis=axis)
+        depth.figures.append(FigureRef(stem, f"{name}: mean general tonality against {axis} (dashed: dataset)"))
+        sections.append(depth)
+    for mode, evaluation in other_evaluations(result.paths):
+        other = GridResult(
+            result.paths,
+            result.selection,
+            evaluation.read_summary(),
+            evaluation.read_tests(),
+            evaluation.read_songs(),
+            evaluation.read_record(),
+            result.axis,
+            result.sizes,
+        )
+        other_table = headline(other)
+        sections.append(
+            Section(
+                f"{name}: scored in {mode} mode",
+                _answer(other, other_table),
+                [(f"{name}, {mode} mode: selected models", shown_headline(other_table, result.axis))],
+            )
+        )
+        numbers[f"headline_{mode}"] = other_table.to_dict("records")
+    for extra in (
+        cost_validation_section(result.paths, out, name),
+        embeddings_section(result.paths, result.selection, out, name),
+    ):
+        sections += [extra] if extra else []
+    if len(cost):
+        minutes, per_step = cost["seconds"].sum() / 60, cost["seconds"].sum() / max(1, cost["steps"].sum())
+        summary = (
+            f"{len(cost)} runs, {cost['steps'].sum()} steps, {minutes:.1f} minutes of measured epoch time "
+            f"({per_step * 1000:.0f} ms a step on average; each run's seconds are in its metrics.csv)."
+        )
+        starts = [e for e in read_history(result.paths.root) if e.get("action") == "grid run" and "wall_seconds" in e]
+        if starts:
+            wall = sum(e["wall_seconds"] for e in starts) / 60
+            summary += f" The grid's own wall time (history.jsonl): {wall:.1f} minutes over {len(starts)} start(s)."
+        sections.append(Section(f"{name}: training cost", [summary], [(f"{name}: training cost per run", cost)]))
+    numbers["training_cost"] = cost.to_dict("records")
+    return sections, numbers
+
+
+def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Section:
+    """The most tonal selected model, and the best per representation, among grids scored alike: a rhythm-aware
+    score (the rhythm grid) is not set against a pitch-only one."""
+    scorings: dict[str, list[str]] = {}
+    for result in results:
+        settings = result.record.get("settings", {})
+        kind = "rhythm-aware" if settings.get("rhythm") else "on pitches"
+        scorings.setdefault(f"{kind}, {settings.get('mode', 'paper')} mode", []).append(result.name)
+    lines = []
+    for scoring, names in scorings.items():
+        rows = [(name, row) for name in names for _, row in tables[name].iterrows()]
+        name, best = min(rows, key=lambda item: item[1][HEADLINE_METRIC])
+        variant, cell = best["group"].rsplit("-", 1)
+        lines.append(
+            f"Across {len(names)} grid(s) scored {scoring}, the most tonal selected model is **{best['model']}** "
+            f"from `{name}`: the {variant} representation, {cell} cell, {best['setting']}, mean general tonality "
+            f"{best[HEADLINE_METRIC]:.3f} (lower is more tonal)."
+        )
+        for variant_name in sorted({row["group"].rsplit("-", 1)[0] for _, row in rows}):
+            ours = [(n, r) for n, r in rows if r["group"].rsplit("-", 1)[0] == variant_name]
+            leader = min(ours, key=lambda item: item[1][HEADLINE_METRIC])[1]
+            lines.append(f"Best {variant_name} model ({scoring}): {leader['model']} ({leader[HEADLINE_METRIC]:.3f}).")
+    if len(scorings) > 1:
+        lines.append("Grids scored differently are answered apart: their numbers measure different things.")
+    return Section("The answer", lines)
+
+
+def _differences(results: list[GridResult]) -> Section:
+    first = results[0]
+    songs = (first.record.get("dataset") or {}).get("training_songs")
+    per_epoch = steps_per_epoch(training_cost(first))
+    lines = [
+        f"Corpus: {songs or 'our'} training songs of this corpus against the published 4,874 MuseScore songs; at "
+        f"batch 50 × 50 an epoch here is {per_epoch:.0f} step(s) against about {PUBLISHED_STEPS_PER_EPOCH}, so "
+        "300 epochs are a few hundred updates, not 150,000. Deep models get far fewer updates at a learning rate "
+        "that decays per epoch (0.002 × 0.97^epoch), which is why deep LSTMs can underfit here.",
+        "Depth selection: by each run's lowest validation loss, written down in selection.json; the published study "
+        "chose by eye from the learning curves ("
+        + "; ".join(f"{k}: {v}" for k, v in PUBLISHED_SELECTION.items())
+        + ").",
+        "Training: one optimizer step per batch (the original took two by accident); Keras 3 cells, NAS and UGRNN "
+        "written after their TensorFlow 1 definitions; the recurrent state carried between batches within an epoch.",
+        "Scoring: paper mode reproduces music_geometry_eval exactly; the corrected mode (pitch classes, [5, 8], "
+        "centricity) is reported beside it where it was run. The published numbers are on another corpus: read them "
+        "for the shape of the comparison, not as a target.",
+    ]
+    for result in results:
+        if result.record.get("settings", {}).get("rhythm"):
+            lines.append(_rhythm_difference(result))
+    return Section("What differs from the published study, and why", lines)
+
+
+def _rhythm_difference(result: GridResult) -> str:
+    per_epoch = steps_per_epoch(training_cost(result))
+    sizes = sorted({value for value in result.sizes.values() if isinstance(value, int)})
+    shown = ", ".join(map(str, sizes)) or "several"
+    return (
+        f"Rhythm grid `{result.name}`: (pitch, duration) tokens, one layer of {shown} units (the published grid "
+        f"also had 1024 and 2048); an epoch is {per_epoch:.0f} step(s) here, so the larger models see few updates. "
+        "The size is picked by validation loss; the published study picked it by eye from the learning curves."
+    )
+
+
+def _published_section(results: list[GridResult]) -> Section:
+    section = Section(
+        "Published numbers (the original studies, another corpus)",
+        ["Mean ± std over 100 songs per model, music_geometry_eval, span 12; MuseScore melodies, not ours."],
+        [("Published numbers, pitch-only study (another corpus)", published_frame())],
+    )
+    if any(result.record.get("settings", {}).get("rhythm") for result in results):
+        section.lines.append(
+            "The rhythm study scored LM and CENTR rhythm-aware, as our rhythm grid does; it picked "
+            f"{PUBLISHED_RHYTHM_SELECTION}."
+        )
+        section.tables.append(("Published numbers, rhythm study (another corpus)", published_frame(rhythm=True)))
+    return section
+
+
+def write_report(result_dirs: list[Path], out: Path, pdf: bool = True) -> list[Path]:
+    """Write README.md, numbers.json, report.tex, figures/ and (with pdflatex) report.pdf for the result folders."""
+    results = [read_result(Path(d)) for d in result_dirs]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    sections, numbers, tables = [], {}, {}
+    for result in results:
+        grid_sections, numbers[result.name] = _grid_sections(result, out)
+        sections += grid_sections
+        tables[result.name] = headline(result)
+    sections = [_overall(results, tables), *sections, _published_section(results), _differences(results)]
+    command = "rnncells report " + " ".join(str(d) for d in result_dirs) + " --out <this folder>"
+    written = [
+        write_text_atomic(out / "README.md", render_markdown(sections, command)),
+        write_json_atomic(out / "numbers.json", numbers),
+        write_text_atomic(out / "report.tex", render_latex(sections, command)),
+    ]
+    if pdf and shutil.which("pdflatex"):
+        written.append(compile_pdf(out / "report.tex"))
+    return written

@@ -1,0 +1,174 @@
+"""The study report's parts beyond the headline, each read from one grid's results folder when it is there.
+
+- other scorings: every complete ``evaluation-*`` folder beside ``evaluation/`` (for example the corrected mode,
+  ``rnncells evaluate songs/* --dataset dataset --mode corrected --out evaluation-corrected``);
+- the cost-function validation: ``cost_validation/cost_validation.{csv,png,pdf}`` (paper_scripts/08);
+- the embeddings of the selected LSTM of each variant: a 2-D figure from ``runs/<run>/projector/`` and the nearest
+  neighbours of a few tokens from its ``neighbours.txt``;
+- figures the grid drew (box plot of general tonality, memorisation), copied so the report folder stands alone;
+- the axis a (variant, cell) group's runs differ in (layers in the pitch-only grids, units in the rhythm grid), read
+  from the grid's own ``grid.toml`` and each run's ``config.toml``.
+
+A :class:`Section` is rendered twice by rnncells.study.report: as Markdown (README.md) and as LaTeX.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from rnncells.config.settings import ConfigError, read_toml
+from rnncells.evaluation.folder import EvaluationFolder
+from rnncells.grid.paths import GridPaths
+from rnncells.training.run_folder import RunError, RunFolder
+
+NEIGHBOUR_ROWS = 6  # tokens whose neighbours the report lists, per model
+
+
+@dataclass
+class FigureRef:
+    """A figure of the report folder: ``stem`` relative to it, without suffix (``.png`` and ``.pdf`` exist)."""
+
+    stem: str
+    caption: str
+
+
+@dataclass
+class Section:
+    """A heading, paragraphs (Markdown inline), tables (caption, frame) and figures."""
+
+    title: str
+    lines: list[str] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    figures: list[FigureRef] = field(default_factory=list)
+
+
+def swept_axis(paths: GridPaths) -> str:
+    """The field a (variant, cell) group's runs differ in: the grid's one axis besides ``cell`` with more than one
+    value (``units`` in the rhythm grid); ``layers`` when there is none or several, as in the pitch-only grids."""
+    try:
+        axes = read_toml(paths.root / "grid.toml").get("axes", {})
+    except ConfigError:
+        return "layers"
+    swept = [name for name, values in axes.items() if name != "cell" and isinstance(values, list) and len(values) > 1]
+    return swept[0] if len(swept) == 1 else "layers"
+
+
+def axis_values(paths: GridPaths, axis: str) -> dict[str, object]:
+    """Each run's value of ``axis`` (a model or training field), from its ``config.toml``
+    (rnncells.training.run_folder)."""
+    values = {}
+    for folder in sorted(paths.runs.glob("*/config.toml")) if paths.runs.is_dir() else []:
+        try:
+            config = RunFolder(folder.parent).read_config()
+        except (ConfigError, RunError):
+            continue
+        for table in (config.model, config.train):
+            if hasattr(table, axis):
+                values[folder.parent.name] = getattr(table, axis)
+    return values
+
+
+def setting_text(axis: str, value: object) -> str:
+    """A run's swept value as words: ``2 layers``, ``1 layer``, ``256 units``, ``learning_rate 0.001``."""
+    if axis == "layers":
+        return f"{value} layer{'' if value == 1 else 's'}"
+    return f"{value} units" if axis == "units" else f"{axis} {value}"
+
+
+def curve_name(axis: str) -> str:
+    """What the report calls the curve of tonality along ``axis``: the depth curve, the size curve."""
+    return {"layers": "depth", "units": "size"}.get(axis, axis)
+
+
+def copy_figure(source_stem: Path, out: Path, stem: str, caption: str) -> FigureRef | None:
+    """Copy ``source_stem``.png/.pdf into ``out/figures/stem``; None when the grid did not draw it."""
+    sources = [source_stem.with_name(source_stem.name + suffix) for suffix in (".png", ".pdf")]
+    if not all(path.is_file() for path in sources):
+        return None
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    for path in sources:
+        shutil.copyfile(path, out / "figures" / (stem + path.suffix))
+    return FigureRef(f"figures/{stem}", caption)
+
+
+def other_evaluations(paths: GridPaths) -> list[tuple[str, EvaluationFolder]]:
+    """``(mode, folder)`` for every complete ``evaluation-*`` folder whose mode differs from ``evaluation/``'s."""
+    main_mode = EvaluationFolder(paths.evaluation).read_record().get("settings", {}).get("mode")
+    found = []
+    for folder in sorted(paths.root.glob("evaluation-*")):
+        evaluation = EvaluationFolder(folder)
+        if folder.is_dir() and evaluation.is_complete():
+            mode = evaluation.read_record().get("settings", {}).get("mode")
+            if mode and mode != main_mode:
+                found.append((mode, evaluation))
+    return found
+
+
+def cost_validation_section(paths: GridPaths, out: Path, grid: str) -> Section | None:
+    """The cost-function validation of ``paths`` (paper_scripts/08), when it was run there."""
+    from scipy.stats import spearmanr
+
+    folder = paths.root / "cost_validation"
+    csv = folder / "cost_validation.csv"
+    if not csv.is_file():
+        return None
+    table = pd.read_csv(csv)
+    section = Section(f"{grid}: cost-function validation")
+    rho, p = spearmanr(table["loss"], table["general"]) if len(table) > 2 else (float("nan"), float("nan"))
+    section.lines.append(
+        f"One run trained again with a checkpoint every {int(table['step'].diff().median())} steps; "
+        f"{int(table['songs'].iloc[0])} song(s) per checkpoint, one primer and seed. Over {len(table)} checkpoints "
+        f"(training loss {table['loss'].max():.3f} down to {table['loss'].min():.3f}) Spearman's rho between the "
+        f"loss and general tonality is {rho:.2f} (p = {p:.2g}): {_rho_meaning(rho)}."
+    )
+    shown = table[[c for c in ("step", "loss", "general", "shared_run", "copied") if c in table]]
+    section.tables.append((f"{grid}: loss and musical measures per checkpoint", shown))
+    figure = copy_figure(folder / "cost_validation", out, f"{grid}-cost_validation", "loss against tonality")
+    section.figures += [figure] if figure else []
+    return section
+
+
+def _rho_meaning(rho: float) -> str:
+    """What the sign of Spearman's rho between loss and general tonality (lower is more tonal) says."""
+    if rho > 0:
+        return "lower loss went with more tonal songs"
+    if rho < 0:
+        return "lower loss went with less tonal songs"
+    return "loss and tonality did not move together"
+
+
+def _neighbour_lines(folder: RunFolder) -> list[str]:
+    path = folder.projector / "neighbours.txt"
+    if not path.is_file():
+        return []
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = [row for row in rows[1:] if len(row) == 3]
+    step = max(1, len(rows) // NEIGHBOUR_ROWS)
+    return [f"`{token}`: {cosine}" for token, cosine, _ in rows[::step][:NEIGHBOUR_ROWS]]
+
+
+def embeddings_section(paths: GridPaths, selection: dict, out: Path, grid: str) -> Section | None:
+    """The selected LSTM of each variant: its embedding on two principal components and a few neighbour lists."""
+    from rnncells.report.embedding import embedding_plot
+
+    section = Section(f"{grid}: embeddings of the LSTM models")
+    for group, entry in sorted(selection.items()):
+        run = entry.get("selected")
+        if not run or not group.endswith("-lstm"):
+            continue
+        folder = paths.run_folder(run)
+        try:
+            vectors, labels = folder.read_projector()
+        except (RunError, OSError, ValueError):
+            continue
+        stem = f"figures/{grid}-embedding-{run}"
+        embedding_plot(vectors, labels, out / stem, title=f"{run}: token embedding")
+        section.figures.append(FigureRef(stem, f"{run}: embedding on its first two principal components"))
+        neighbours = _neighbour_lines(folder)
+        if neighbours:
+            section.lines.append(f"{run}, nearest tokens by cosine similarity: " + "; ".join(neighbours) + ".")
+    return section if section.figures else None

@@ -1,0 +1,432 @@
+"""The run folder: the one module that reads and writes it (no Keras here).
+
+A run folder holds everything needed to read, repeat or extend one training run::
+
+    config.toml            the resolved [dataset], [model] and [train] tables; `rnncells train --config` reads it
+    run.json               the run record: model name, variant, cell, layers, units, representation, dataset path
+                           and hash, median BPM, seed, library versions
+    vocabulary.json        token values in index order, and their labels
+    metrics.csv            one row per epoch (METRIC_COLUMNS): loss, accuracy, perplexity for train and validation
+    state.json             epochs done, steps done, best score, and the size and sha256 of each file of the save
+                           (RECORDED_FILES); written last of each save
+    checkpoints/           last.keras, best.keras (lowest validation loss), step-NNNNNNN-loss-X.keras every N steps,
+                           resume.npz (weights and optimizer state for continuing exactly)
+    tensorboard/           train/ and validation/ scalars, against the training step (rnncells.training.tensorboard)
+    projector/             vectors.tsv, metadata.tsv, projector_config.pbtxt, neighbours.txt
+    events.out.tfevents.0.hparams, projector_config.pbtxt
+                           TensorBoard's HParams session and projector config, so `tensorboard --logdir RUN`
+                           (or the folder of runs above it) shows scalars, HParams and projector together
+
+A grid (or a user) may write ``config.toml`` alone into a new folder and hand it to ``rnncells train --config``;
+such a folder counts as fresh. ``run.json`` is written after the config and the vocabulary, so its presence marks a
+started run; ``state.json`` is written last of each save, so its presence marks finished epochs.
+Every other module goes through this one to open these files.
+
+Damage. :meth:`RunFolder.damage` (rnncells.training.damage) lists what no longer matches state.json's record (a file
+missing, truncated or, read in full, changed) or cannot be read (run.json, config.toml, vocabulary.json,
+state.json, metrics.csv, the resume point). The views (VIEW_FILES) are made again from the resume point by
+``rnncells train`` on the same folder; other damage needs the run trained again or a good copy put back. The
+folder's lock file (rnncells.locks) is none of the run's files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnncells.config.settings import ConfigError, DatasetConfig, ModelConfig, TrainConfig, from_dict, read_toml, to_toml
+from rnncells.data.vocab import Vocabulary
+from rnncells.files import Damage, record_files, write_atomic, write_json_atomic, write_text_atomic
+from rnncells.locks import LOCK_FILE
+
+CONFIG_FILE = "config.toml"
+RECORD_FILE = "run.json"
+VOCABULARY_FILE = "vocabulary.json"
+METRICS_FILE = "metrics.csv"
+STATE_FILE = "state.json"
+METRIC_COLUMNS = (
+    "epoch",
+    "step",
+    "loss",
+    "accuracy",
+    "perplexity",
+    "val_loss",
+    "val_accuracy",
+    "val_perplexity",
+    "learning_rate",
+    "seconds",
+)
+SELECT_BY = {"val_loss": "validation loss", "loss": "training loss"}
+RESUME_FILE = "checkpoints/resume.npz"
+# The files of each save whose size and sha256 state.json records. config.toml is rewritten when epochs grow, and
+# the resume point is committed first (it may be a save ahead of state.json): both are checked by reading them.
+RECORDED_FILES = ("checkpoints/last.keras", "checkpoints/best.keras", METRICS_FILE, RECORD_FILE, VOCABULARY_FILE)
+# What ``rnncells train`` on the folder makes again from the resume point; the rest cannot be made again.
+VIEW_FILES = (STATE_FILE, METRICS_FILE, "checkpoints/last.keras", "checkpoints/best.keras", VOCABULARY_FILE)
+# Fields that change how a run is carried out (how long, how often it saves) but not what it computes.
+OPERATIONAL_FIELDS = ("epochs", "save_every_seconds", "checkpoint_every_steps", "keep_checkpoints")
+
+
+class RunError(ValueError):
+    """A run folder that cannot be used as asked; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The resolved configs of one run: the dataset parameters it was trained on, its model and its recipe."""
+
+    dataset: dict[str, Any]
+    model: ModelConfig
+    train: TrainConfig
+
+    def to_toml(self) -> str:
+        dataset = {k: v for k, v in self.dataset.items() if k in DatasetConfig.__dataclass_fields__}
+        return to_toml({"dataset": dataset, "model": self.model, "train": self.train})
+
+    def same_run_as(self, other: RunConfig) -> list[str]:
+        """The fields (``model.units``, ``train.seed`` …) in which ``other`` is a different run (epochs may grow)."""
+        changed = [f"model.{k}" for k, v in asdict(self.model).items() if asdict(other.model)[k] != v]
+        changed += [
+            f"train.{k}"
+            for k, v in asdict(self.train).items()
+            if k not in OPERATIONAL_FIELDS and asdict(other.train)[k] != v
+        ]
+        return changed
+
+
+def read_run_config(path: str | Path) -> RunConfig:
+    """A run's ``config.toml`` (or any file with ``[model]`` and ``[train]`` tables, ``[dataset]`` optional)."""
+    path = Path(path)
+    tables = read_toml(path)
+    unknown = sorted(set(tables) - {"dataset", "model", "train"})
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown table(s) {', '.join(unknown)}; a run config has [dataset], [model], [train]"
+        )
+    model = from_dict(ModelConfig, tables.get("model", {}), f"{path} [model]")
+    train = from_dict(TrainConfig, tables.get("train", {}), f"{path} [train]")
+    return RunConfig(dict(tables.get("dataset", {})), model, train)
+
+
+def model_name(variant: str, model: ModelConfig) -> str:
+    """``control-lstm-3`` (with ``-u256`` when the units differ from the study's 128)."""
+    suffix = "" if model.units == 128 else f"-u{model.units}"
+    return f"{variant}-{model.cell}-{model.layers}{suffix}"
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Where a run stands after its last finished epoch."""
+
+    epochs_done: int = 0
+    step: int = 0
+    best_val_loss: float = math.inf
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunError(f"{path}: missing; {what}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise RunError(f"{path}: damaged ({type(error).__name__}); {what}") from None
+
+
+class RunFolder:
+    """The files of one run folder (module docstring), read and written only here."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
+    # -- paths ----------------------------------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / METRICS_FILE
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def resume_path(self) -> Path:
+        return self.checkpoints / "resume.npz"
+
+    @property
+    def tensorboard(self) -> Path:
+        return self.path / "tensorboard"
+
+    @property
+    def projector(self) -> Path:
+        return self.path / "projector"
+
+    def named_checkpoint(self, which: str) -> Path:
+        """The path of ``best`` or ``last`` (whether or not it exists yet)."""
+        return self.checkpoints / f"{which}.keras"
+
+    def step_checkpoint(self, step: int, loss: float) -> Path:
+        return self.checkpoints / f"step-{step:07d}-loss-{loss:.4f}.keras"
+
+    def step_checkpoints(self) -> list[Path]:
+        """The step checkpoints, oldest first."""
+        return sorted(self.checkpoints.glob("step-*.keras"))
+
+    def keep_newest_step_checkpoints(self, keep: int) -> None:
+        for old in self.step_checkpoints()[: -keep or None]:
+            old.unlink(missing_ok=True)
+
+    # -- what the folder is ---------------------------------------------------------------------------------
+    def is_run(self) -> bool:
+        """True once training has written the run record."""
+        return (self.path / RECORD_FILE).is_file()
+
+    def is_archived(self) -> bool:
+        """A finished run kept as a record: its ``checkpoints/`` folder was left out on purpose (committed results
+        keep run records and songs, not weights). It counts as trained; making new songs from it needs a retrain."""
+        return self.is_run() and (self.path / STATE_FILE).is_file() and not self.checkpoints.exists()
+
+    def is_fresh(self) -> bool:
+        """No run yet: the folder is missing, empty, or holds only a ``config.toml`` handed to it."""
+        if self.is_run():
+            return False
+        return not self.path.exists() or {p.name for p in self.path.iterdir()} <= {
+            CONFIG_FILE,
+            VOCABULARY_FILE,
+            LOCK_FILE,
+        }
+
+    def check_is_run(self) -> None:
+        if not self.is_run():
+            raise RunError(
+                f"{self.path}: not a run folder (no {RECORD_FILE}); train one with `rnncells train --out {self.path}`"
+            )
+
+    # -- config, record, vocabulary ---------------------------------------------------------------------------
+    def read_config(self) -> RunConfig:
+        return read_run_config(self.config_path)
+
+    def write_config(self, config: RunConfig) -> None:
+        write_text_atomic(self.config_path, config.to_toml())
+
+    def read_record(self) -> dict:
+        self.check_is_run()
+        return _read_json(self.path / RECORD_FILE, f"retrain the run with `rnncells train --out {self.path}`")
+
+    def write_record(self, record: dict) -> None:
+        write_json_atomic(self.path / RECORD_FILE, record)
+
+    @property
+    def model_name(self) -> str:
+        """The run record's model name, else the folder's name."""
+        try:
+            return str(self.read_record().get("model_name") or self.path.name)
+        except RunError:
+            return self.path.name
+
+    def read_vocabulary(self) -> Vocabulary:
+        fix = f"retrain the run with `rnncells train --out {self.path}`"
+        saved = _read_json(self.path / VOCABULARY_FILE, fix)
+        try:
+            return Vocabulary(saved["values"], saved["variant"])
+        except (KeyError, TypeError, ValueError):
+            raise RunError(f"{self.path / VOCABULARY_FILE}: damaged (fields missing); {fix}") from None
+
+    def write_vocabulary(self, vocabulary: Vocabulary, variant: str) -> None:
+        write_json_atomic(
+            self.path / VOCABULARY_FILE,
+            {"variant": variant, "values": vocabulary.to_json(), "labels": vocabulary.labels()},
+        )
+
+    # -- progress ---------------------------------------------------------------------------------------------
+    def read_state(self) -> RunState | None:
+        """The state after the last finished epoch; None before the first."""
+        path = self.path / STATE_FILE
+        if not path.is_file():
+            return None
+        fix = f"run `rnncells train --out {self.path}` again: it is written again from the run's resume point"
+        saved = _read_json(path, fix)
+        try:
+            return RunState(int(saved["epochs_done"]), int(saved["step"]), float(saved["best_val_loss"]))
+        except (KeyError, TypeError, ValueError):
+            raise RunError(f"{path}: damaged (fields missing); {fix}") from None
+
+    def write_state(self, state: RunState, files: dict | None = None) -> None:
+        """state.json: ``state``, and the record of the save's files (:func:`rnncells.files.record_files`)."""
+        write_json_atomic(self.path / STATE_FILE, {**asdict(state), **({"files": files} if files else {})})
+
+    def recorded_files(self) -> dict | None:
+        """state.json's record of the files of the last save (None before the first, or in an older run)."""
+        saved = _read_json(self.path / STATE_FILE, f"run `rnncells train --out {self.path}` again")
+        return saved.get("files") if isinstance(saved, dict) else None
+
+    @property
+    def epochs_done(self) -> int:
+        state = self.read_state()
+        return state.epochs_done if state else 0
+
+    def read_metrics(self) -> list[dict[str, float]]:
+        """The rows of metrics.csv as numbers (epoch and step as int)."""
+        if not self.metrics_path.is_file():
+            return []
+        fix = f"run `rnncells train --out {self.path}` again to write it from the run's resume point"
+        try:
+            with open(self.metrics_path, newline="", encoding="utf-8") as handle:
+                reader = csv.DictReader(handle)
+                if tuple(reader.fieldnames or ()) != METRIC_COLUMNS:
+                    raise RunError(f"{self.metrics_path}: unexpected columns; {fix}")
+                return [{k: (int(v) if k in ("epoch", "step") else float(v)) for k, v in row.items()} for row in reader]
+        except (TypeError, ValueError, csv.Error) as error:  # UnicodeDecodeError is a ValueError
+            if isinstance(error, RunError):
+                raise
+            raise RunError(f"{self.metrics_path}: damaged ({type(error).__name__}); {fix}") from None
+
+    def write_metrics(self, rows: list[dict]) -> None:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, METRIC_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: row[k] for k in METRIC_COLUMNS} for row in rows)
+        write_text_atomic(self.metrics_path, buffer.getvalue())
+
+    # -- damage (rnncells.training.damage reads the folder through the methods above) ------------------------------
+    def damage(self, deep: bool = True) -> list[Damage]:
+        """What is damaged or missing in a started run (module docstring), one line each; ``deep`` reads every
+        recorded file and the resume point in full, else compares sizes. Empty for a sound or unstarted run."""
+        from rnncells.training.damage import run_damage
+
+        return run_damage(self, deep)
+
+    def can_redo(self, damage: list[Damage]) -> bool:
+        """True when ``rnncells train`` on this folder makes every damaged file again from the resume point."""
+        return all(str(d.path.relative_to(self.path)) in VIEW_FILES for d in damage) and self.resume_path.is_file()
+
+    def best_score(self, select_by: str = "val_loss") -> float | None:
+        """The lowest ``val_loss`` (or ``loss``) over the run's epochs; a run without validation scores its
+        training loss. None before the first epoch."""
+        if select_by not in SELECT_BY:
+            raise ConfigError(f"select_by {select_by!r}: use one of {', '.join(SELECT_BY)}")
+        rows = self.read_metrics()
+        scores = [row[select_by] for row in rows if not math.isnan(row[select_by])]
+        if not scores and select_by == "val_loss":
+            scores = [row["loss"] for row in rows if not math.isnan(row["loss"])]
+        return min(scores) if scores else None
+
+    def read_projector(self) -> tuple[np.ndarray, list[str]]:
+        """The embedding vectors (one row per token) and their labels, as exported for TensorBoard's projector."""
+        vectors_path, labels_path = self.projector / "vectors.tsv", self.projector / "metadata.tsv"
+        if not vectors_path.is_file() or not labels_path.is_file():
+            raise RunError(f"{self.projector}: no vectors.tsv/metadata.tsv; finish training the run first")
+        try:
+            vectors = np.loadtxt(vectors_path, delimiter="\t", ndmin=2)
+        except ValueError as error:
+            raise RunError(f"{vectors_path}: damaged ({error}); train the run again") from None
+        labels = labels_path.read_text(encoding="utf-8").splitlines()
+        if len(labels) != len(vectors):
+            raise RunError(f"{labels_path}: {len(labels)} labels for {len(vectors)} vectors; train the run again")
+        return vectors, labels
+
+    # -- checkpoints -------------------------------------------------------------------------------------------
+    def checkpoint(self, which: str = "best") -> Path:
+        """``best`` (falls back to ``last``), ``last``, or a path to a ``.keras`` file of the run."""
+        if which in ("best", "last"):
+            for name in ("best", "last") if which == "best" else ("last",):
+                if self.named_checkpoint(name).is_file():
+                    return self.named_checkpoint(name)
+            raise RunError(f"{self.path}: no checkpoint yet; train it with `rnncells train --out {self.path}`")
+        path = Path(which)
+        if not path.is_file():
+            raise RunError(f"{which}: no such checkpoint file; use best, last or a .keras file of the run")
+        return path
+
+
+@dataclass
+class ResumePoint:
+    """Everything a run needs to continue exactly, committed as one file (``checkpoints/resume.npz``).
+
+    ``arrays`` holds the model's and optimizer's variables by name; ``state`` and ``metrics`` are the run's
+    progress and its metrics rows up to ``state.epochs_done``. One atomic rename writes them all, so a kill at
+    any instant leaves either the previous resume point or this one, never a mix.
+    """
+
+    state: RunState
+    metrics: list[dict]
+    arrays: dict[str, np.ndarray]
+
+
+def write_resume_point(folder: RunFolder, point: ResumePoint) -> None:
+    """Commit ``point`` as one atomic file; the views (:func:`write_views`) follow once the checkpoints are out."""
+    meta = json.dumps({"state": asdict(point.state), "metrics": point.metrics}, allow_nan=True)
+    arrays = {**point.arrays, "__meta__": np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)}
+    write_atomic(folder.resume_path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
+
+
+def write_views(folder: RunFolder, point: ResumePoint) -> None:
+    """metrics.csv and state.json as the resume point says; state.json goes last, so once it names an epoch,
+    everything of that epoch (resume point, checkpoints, metrics) is on disk, and it records the size and sha256
+    of each (RECORDED_FILES) for :meth:`RunFolder.damage`."""
+    folder.write_metrics(point.metrics)
+    recorded = [name for name in RECORDED_FILES if (folder.path / name).is_file()]
+    folder.write_state(point.state, record_files(folder.path, recorded))
+
+
+def committed_state(folder: RunFolder) -> RunState | None:
+    """The state of the last committed resume point (None before the first commit)."""
+    return read_resume_point(folder).state if folder.resume_path.is_file() else None
+
+
+def read_resume_point(folder: RunFolder) -> ResumePoint:
+    """The last committed resume point of a run folder."""
+    path = folder.resume_path
+    fix = f"delete {folder.path} and train it again"
+    if not path.is_file():
+        raise RunError(f"{path}: missing, so the run cannot continue; {fix}")
+    try:
+        with np.load(path) as saved:
+            arrays = {name: saved[name] for name in saved.files}
+        meta = json.loads(arrays.pop("__meta__").tobytes().decode("utf-8"))
+        state = RunState(**meta["state"])
+    except Exception as error:  # a truncated or foreign file: name it, never a traceback
+        raise RunError(f"{path}: damaged ({type(error).__name__}); {fix}") from None
+    return ResumePoint(state, meta["metrics"], arrays)
+
+
+@dataclass
+class Run:
+    """A trained run read back from its folder."""
+
+    folder: RunFolder
+    info: dict
+    model_config: ModelConfig
+    train_config: TrainConfig
+    vocabulary: Vocabulary
+
+    @property
+    def path(self) -> Path:
+        return self.folder.path
+
+    @property
+    def model_name(self) -> str:
+        return self.info["model_name"]
+
+    def checkpoint(self, which: str = "best") -> Path:
+        return self.folder.checkpoint(which)
+
+
+def load_run(path: str | Path) -> Run:
+    """Read a run folder written by ``rnncells train``."""
+    folder = RunFolder(path)
+    info = folder.read_record()
+    config = folder.read_config()
+    return Run(folder, info, config.model, config.train, folder.read_vocabulary())

@@ -1,0 +1,111 @@
+"""The evaluation folder module: its write order and file list, its readers, the names declared once."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from rnncells.evaluation.folder import EvaluationFolder, EvaluationFolderError, read_songs_table
+from rnncells.evaluation import folder as evaluation
+from rnncells.music.metrics import SCORE_COLUMNS
+
+
+def songs_frame() -> pd.DataFrame:
+    rows = [
+        {"model_name": "control-lstm-1", "variant": "control", "cell": "lstm", "layers": 1, "index": 0},
+        {"model_name": "dataset", "variant": "dataset", "cell": "", "layers": None, "index": 0},
+    ]
+    frame = pd.DataFrame(rows)
+    frame["layers"] = pd.array(frame["layers"].tolist(), dtype="Int64")
+    frame["song_id"] = ["song_000", "00003"]
+    for number, metric in enumerate(evaluation.METRICS):
+        frame[metric] = [1.0 + number, 2.0 + number]
+    frame["pitch_range"] = [12.0, 7.0]
+    return frame
+
+
+def summary_frame(songs: pd.DataFrame) -> pd.DataFrame:
+    rows = [
+        {**row[list(evaluation.MODEL_COLUMNS)].to_dict(), "metric": m, "n": 1, "mean": row[m], "variance": 0.5}
+        | {"std": 0.7, "min": row[m], "max": row[m]}
+        for _, row in songs.iterrows()
+        for m in evaluation.METRICS
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_names_are_declared_once_and_fit_together():
+    assert evaluation.METRICS is SCORE_COLUMNS and evaluation.BASELINE_MODEL == "dataset"
+    assert evaluation.BEST_COLUMNS[-4:] == evaluation.METRICS
+    assert evaluation.REPRESENTATIVE_COLUMNS[-3:] == ("mean_cmm", "mean_lm", "mean_centr")
+    assert set(evaluation.TABLE_COLUMNS) == {
+        "songs.csv",
+        "summary.csv",
+        "best_songs.csv",
+        "representative_songs.csv",
+        "tests.csv",
+        "comparison.csv",
+        "memorisation.csv",
+    }
+
+
+def test_write_puts_the_record_last_and_drops_stale_tables(tmp_path):
+    folder = EvaluationFolder(tmp_path / "eval")
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "comparison.csv").write_text("from an earlier run\n")
+    songs = songs_frame()
+    tables = {"songs.csv": songs, "summary.csv": summary_frame(songs)}
+    folder.write(tables, {"settings": {"mode": "paper"}})
+    record = folder.read_record()
+    assert record["files"] == ["songs.csv", "summary.csv", "evaluation.json"] and record["format_version"] == 1
+    assert record["settings"] == {"mode": "paper"} and folder.is_complete()
+    assert not (tmp_path / "eval" / "comparison.csv").exists()
+    assert folder.table_paths() == [folder.path / "songs.csv", folder.path / "summary.csv"]
+    assert (tmp_path / "eval" / "songs.csv").read_text() == songs.to_csv(index=False)
+
+    summary = folder.read_summary()
+    baseline = summary[summary["model_name"] == evaluation.BASELINE_MODEL]
+    assert set(baseline["cell"]) == {""} and baseline["layers"].isna().all()
+    assert list(folder.read_songs().columns) == list(songs.columns)
+
+    with pytest.raises(ValueError, match="do not start with"):
+        folder.write({"tests.csv": pd.DataFrame({"metric": []})}, {})
+    assert folder.is_complete(), "a refused write leaves the folder as it was"
+
+
+def test_readers_name_the_missing_or_damaged_file(tmp_path):
+    with pytest.raises(EvaluationFolderError, match="no such folder"):
+        EvaluationFolder(tmp_path / "nowhere").read_summary()
+    with pytest.raises(EvaluationFolderError, match="no best_songs.csv; expected a folder written by"):
+        EvaluationFolder(tmp_path).read_best_songs()
+    with pytest.raises(EvaluationFolderError, match="run `rnncells evaluate` first"):
+        read_songs_table(tmp_path / "songs.csv")
+    pd.DataFrame({"model_name": ["dataset"], "variant": ["control"], "cmm": [1.0]}).to_csv(
+        tmp_path / "songs.csv", index=False
+    )
+    with pytest.raises(EvaluationFolderError, match=r"missing column\(s\) cell, layers, index, lm, centr, general"):
+        EvaluationFolder(tmp_path).read_songs()
+    (tmp_path / "evaluation.json").write_text("{")
+    with pytest.raises(EvaluationFolderError) as caught:
+        EvaluationFolder(tmp_path).read_record()
+    assert str(tmp_path / "evaluation.json") in str(caught.value) and "JSONDecodeError" in str(caught.value)
+    (tmp_path / "evaluation.json").write_text(json.dumps({"files": []}))
+    assert EvaluationFolder(tmp_path).read_record() == {"files": []}
+
+
+def test_the_record_holds_each_tables_checksum_and_damage_is_named(tmp_path):
+    folder = EvaluationFolder(tmp_path / "eval")
+    songs = songs_frame()
+    folder.write({"songs.csv": songs, "summary.csv": summary_frame(songs)}, {})
+    checksums = folder.read_record()["checksums"]
+    assert set(checksums) == {"songs.csv", "summary.csv"} and folder.damage() == []
+    (folder.path / "summary.csv").write_text((folder.path / "summary.csv").read_text()[:40])
+    assert [d.path.name for d in folder.damage()] == ["summary.csv"]
+    (folder.path / "summary.csv").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(EvaluationFolderError, match="summary.csv: damaged"):
+        folder.read_summary()
+    (folder.path / "songs.csv").write_text("")
+    with pytest.raises(EvaluationFolderError, match="songs.csv: damaged"):
+        folder.read_songs()

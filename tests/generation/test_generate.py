@@ -1,0 +1,348 @@
+"""Generation: batched sampling equals one song at a time, primers, decoding, producer options, errors."""
+
+from __future__ import annotations
+
+import mido
+import numpy as np
+import pytest
+
+from rnncells.config.settings import ConfigError, GenerateConfig, ModelConfig, TrainConfig
+from rnncells.files import read_jsonl
+from rnncells.generation.generate import fit_to_bars, generate
+from rnncells.generation.keys import decode
+from rnncells.generation.primers import parse_primer
+from rnncells.generation.sampling import sample
+from rnncells.locks import LOCK_FILE
+from rnncells.music.midi import read_midi
+from rnncells.training.trainer import train
+from tests.training.test_trainer import SMALL
+
+
+@pytest.fixture(scope="module")
+def runs(small_dataset, tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("runs")
+    made = {}
+    for variant in ("control", "interval"):
+        made[variant] = train(
+            small_dataset,
+            folder / variant,
+            ModelConfig(cell="lstm", layers=2, units=32),
+            TrainConfig(variant=variant, epochs=3, **SMALL),
+            progress=False,
+        )
+    return made
+
+
+def known_primer(run, count: int = 4) -> str:
+    import json
+
+    values = json.loads((run / "vocabulary.json").read_text())["values"]
+    return " ".join(str(v) for v in values[len(values) // 2 : len(values) // 2 + count])
+
+
+def test_batched_generation_equals_one_song_at_a_time(runs, tmp_path):
+    primer = known_primer(runs["control"])
+    config = GenerateConfig(n_songs=6, length=20, primer=primer, sampling="max")
+    batched = read_jsonl(generate(runs["control"], tmp_path / "batch", config) / "songs.jsonl")
+    single = read_jsonl(
+        generate(runs["control"], tmp_path / "one", GenerateConfig(n_songs=1, length=20, primer=primer, sampling="max"))
+        / "songs.jsonl"
+    )
+    assert all(song["pitches"] == single[0]["pitches"] for song in batched)
+    assert single[0]["pitches"][:4] == [int(v) for v in primer.split()]
+    assert len(single[0]["pitches"]) == 4 + 20
+
+
+def test_roulette_is_seeded_and_songs_differ(runs, tmp_path):
+    config = GenerateConfig(n_songs=20, length=30, primer=known_primer(runs["control"]), seed=5)
+    first = read_jsonl(generate(runs["control"], tmp_path / "a", config) / "songs.jsonl")
+    again = read_jsonl(generate(runs["control"], tmp_path / "b", config) / "songs.jsonl")
+    assert first == again
+    assert len({tuple(s["pitches"]) for s in first}) > 10
+
+
+def test_midi_files_hold_the_songs(runs, tmp_path):
+    out = generate(
+        runs["control"],
+        tmp_path / "g",
+        GenerateConfig(n_songs=3, length=10, primer=known_primer(runs["control"]), bpm=132),
+    )
+    rows = read_jsonl(out / "songs.jsonl")
+    for row in rows:
+        melody = read_midi(out / f"song_{row['index']:03d}.mid")
+        assert melody.pitches == row["pitches"] and melody.bpm == 132.0
+        assert melody.durations == [2] * len(row["pitches"])
+
+
+def test_interval_songs_decode_from_their_base_note(runs, tmp_path):
+    import json
+
+    intervals = json.loads((runs["interval"] / "vocabulary.json").read_text())["values"]
+    primer = f"70 {intervals[0]} {intervals[-1]}"
+    out = generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=10, length=40, primer=primer))
+    for row in read_jsonl(out / "songs.jsonl"):
+        pitches = row["pitches"]
+        assert pitches[0] == 70 and len(pitches) == len(row["tokens"]) + 1
+        assert all(0 <= p <= 127 for p in pitches)
+        steps = [b - a for a, b in zip(pitches, pitches[1:])]
+        assert all(s == t or (s - t) % 12 == 0 for s, t in zip(steps, row["tokens"]))
+
+
+def test_decoding_keeps_pitches_inside_midi_range():
+    pitches, durations = decode([30, 30, 30, -90], 60, "interval", "pitch", 2)
+    assert pitches == [60, 90, 120, 126, 36] and all(0 <= p <= 127 for p in pitches) and durations == [2] * 5
+    pitches, durations = decode([(2, 8), (1, 4)], 62, "interval", "pitch_duration", 2)
+    assert pitches == [62, 64, 65] and durations == [8, 4, 4]
+
+
+def test_producer_options_bars_key_tempo_program(runs, tmp_path):
+    out = generate(
+        runs["control"], tmp_path / "p", GenerateConfig(n_songs=3, bars=4, bpm=128, key="F#", octave=1, program=81)
+    )
+    for index in range(3):
+        midi = mido.MidiFile(out / f"song_{index:03d}.mid")
+        messages = list(midi.tracks[0])
+        assert [m.program for m in messages if m.type == "program_change"] == [81]
+        assert round(mido.tempo2bpm(next(m.tempo for m in messages if m.type == "set_tempo"))) == 128
+        melody = read_midi(out / f"song_{index:03d}.mid")
+        assert melody.notes[-1].onset + melody.notes[-1].duration == 4 * 16
+        assert melody.pitches[0] == 78 and all(78 - 12 <= p <= 78 + 12 for p in melody.pitches)
+
+
+def test_bad_primers_are_one_line_errors(runs, tmp_path):
+    with pytest.raises(ConfigError, match="token 3 is not in the control vocabulary"):
+        generate(runs["control"], tmp_path / "x", GenerateConfig(n_songs=1, primer="3 4"))
+    with pytest.raises(ConfigError, match="not a whole number"):
+        parse_primer("60 sixty", "control", "pitch")
+    with pytest.raises(ConfigError, match="value:duration pairs"):
+        parse_primer("60 62", "control", "pitch_duration")
+    assert parse_primer("62 2:8 1:4", "interval", "pitch_duration") == (62, [(2, 8), (1, 4)])
+
+
+def test_sampling_rules_follow_the_softmax():
+    rng = np.random.default_rng(0)
+    logits = np.tile(np.log(np.array([0.1, 0.2, 0.3, 0.4])), (20000, 1))
+    draws = sample(logits, GenerateConfig(), rng)
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / len(draws), [0.1, 0.2, 0.3, 0.4], atol=0.015)
+    cold = sample(logits, GenerateConfig(temperature=0.1), rng)
+    assert (cold == 3).mean() > 0.9
+    top2 = sample(logits, GenerateConfig(sampling="topk", top_k=2), rng)
+    assert set(np.unique(top2)) == {2, 3}
+    assert (sample(logits[:3], GenerateConfig(sampling="max"), rng) == 3).all()
+
+
+def test_fit_to_bars_cuts_the_last_note():
+    assert fit_to_bars([60, 62, 64], [10, 10, 10], 1) == ([60, 62], [10, 6])
+
+
+def test_default_primer_is_the_study_primer_moved_into_the_vocabulary(runs, tmp_path):
+    import json
+
+    out = generate(runs["control"], tmp_path / "d", GenerateConfig(n_songs=2, length=5))
+    record = json.loads((out / "generation.json").read_text())
+    used = record["primer"]["tokens"]
+    assert [b - a for a, b in zip(used, used[1:])] == [2, 2, -2]
+    assert read_jsonl(out / "songs.jsonl")[0]["pitches"][:4] == used
+    interval = json.loads(
+        (
+            generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=1, length=5)) / "generation.json"
+        ).read_text()
+    )
+    assert (interval["primer"]["base_note"], interval["primer"]["tokens"]) == (60, [2, 2, -2])
+    assert interval["primer"]["source"] == "study"
+
+
+@pytest.fixture(scope="module")
+def pair_runs(edm_dir, tmp_path_factory) -> dict:
+    """pitch_duration runs (control and interval) on 40 EDM melodies."""
+    import shutil
+
+    from rnncells.config.settings import DatasetConfig
+    from rnncells.data.build import build_dataset
+
+    source = tmp_path_factory.mktemp("edm40-pairs-source")
+    for path in sorted(edm_dir.glob("*.mid"))[:40]:
+        shutil.copy(path, source / path.name)
+    dataset = tmp_path_factory.mktemp("dataset") / "edm40-pairs"
+    build_dataset(
+        DatasetConfig(
+            source=str(source),
+            representation="pitch_duration",
+            variants=["control", "interval"],
+            train_ratio=0.7,
+            validation_ratio=0.3,
+            test_ratio=0.0,
+        ),
+        dataset,
+        progress=False,
+    )
+    folder = tmp_path_factory.mktemp("pair-runs")
+    return {
+        variant: train(
+            dataset,
+            folder / variant,
+            ModelConfig(cell="gru", layers=1, units=16),
+            TrainConfig(variant=variant, epochs=1, **SMALL),
+            progress=False,
+        )
+        for variant in ("control", "interval")
+    }
+
+
+def record_of(out) -> dict:
+    import json
+
+    return json.loads((out / "generation.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("family", "variant"), [("pitch", "control"), ("pitch", "interval"), ("pairs", "control"), ("pairs", "interval")]
+)
+def test_scale_masks_every_sampled_note_into_the_scale(runs, pair_runs, tmp_path, family, variant):
+    from rnncells.music.melody import scale_pitch_classes
+
+    run = (runs if family == "pitch" else pair_runs)[variant]
+    config = GenerateConfig(n_songs=8, length=40, key="D", scale="dorian", seed=3)
+    out = generate(run, tmp_path / "s", config)
+    record = record_of(out)
+    assert (record["key"], record["scale"], record["mask_fallbacks"]) == ("D", "dorian", 0)
+    low, high = record["register"]
+    dorian = scale_pitch_classes("D", "dorian")
+    for row in read_jsonl(out / "songs.jsonl"):
+        assert row["pitches"][0] % 12 == 2  # the keyed primer starts on the tonic
+        assert all(p % 12 in dorian for p in row["pitches"]) and all(low <= p <= high for p in row["pitches"])
+        if variant == "interval":  # range keeping introduces no leap over an octave
+            steps = [t[0] if isinstance(t, list) else t for t in row["tokens"]]
+            leaps = [b - a for a, b in zip(row["pitches"], row["pitches"][1:])]
+            assert all(abs(s) > 12 or abs(leap) <= 12 for s, leap in zip(steps, leaps))
+
+
+def test_key_range_moves_notes_by_the_nearest_octave(runs, tmp_path):
+    out = generate(runs["control"], tmp_path / "k", GenerateConfig(n_songs=10, length=40, key="F#", octave=1))
+    for row in read_jsonl(out / "songs.jsonl"):
+        tokens, pitches = row["tokens"], row["pitches"]
+        assert all(66 <= p <= 90 and p % 12 == t % 12 for p, t in zip(pitches, tokens))
+        for (a, b), (c, d) in zip(zip(tokens, tokens[1:]), zip(pitches, pitches[1:])):
+            assert abs(b - a) > 12 or abs(d - c) <= 12  # range keeping introduces no leap over an octave
+
+
+def test_octave_the_model_does_not_know_is_a_one_line_error(runs, tmp_path):
+    with pytest.raises(ConfigError, match=r"--octave \+4: the model knows F# only at octave\(s\) .*; pass one of them"):
+        generate(runs["control"], tmp_path / "o", GenerateConfig(n_songs=1, key="F#", octave=4))
+    with pytest.raises(ConfigError, match="scale major needs a key"):
+        generate(runs["control"], tmp_path / "o", GenerateConfig(n_songs=1, scale="major"))
+
+
+def test_note_name_primers(runs, pair_runs, tmp_path):
+    import json
+
+    from rnncells.music.melody import note_name
+
+    values = json.loads((runs["control"] / "vocabulary.json").read_text())["values"]
+    names = [note_name(v) for v in values[len(values) // 2 : len(values) // 2 + 3]]
+    out = generate(runs["control"], tmp_path / "n", GenerateConfig(n_songs=2, length=4, primer=" ".join(names)))
+    assert [note_name(p) for p in read_jsonl(out / "songs.jsonl")[0]["pitches"][:3]] == names
+    assert record_of(out)["primer"]["source"] == "text"
+    pairs = json.loads((pair_runs["control"] / "vocabulary.json").read_text())["values"]
+    primer = " ".join(f"{note_name(v)}:{d}" for v, d in pairs[:2])
+    out = generate(pair_runs["control"], tmp_path / "p", GenerateConfig(n_songs=1, length=4, primer=primer))
+    assert read_jsonl(out / "songs.jsonl")[0]["tokens"][:2] == pairs[:2]
+
+
+def test_primer_midi_is_read_like_the_dataset_and_moved_to_known_octaves(runs, tmp_path):
+    import json
+
+    from rnncells.music.melody import Note
+    from rnncells.music.midi import write_midi
+
+    values = json.loads((runs["control"] / "vocabulary.json").read_text())["values"]
+    known = [v for v in values if v + 12 not in values and v - 12 in values][0]  # its octave above is unknown
+    path = tmp_path / "primer.mid"
+    write_midi(path, [Note(0, known - 12, 2), Note(2, known, 2), Note(4, known + 12, 2)])
+    out = generate(runs["control"], tmp_path / "m", GenerateConfig(n_songs=2, length=5, primer_midi=str(path)))
+    record = record_of(out)
+    assert record["primer"]["source"] == "midi" and record["primer"]["moved"] == 1
+    assert read_jsonl(out / "songs.jsonl")[0]["pitches"][:3] == [known - 12, known, known]
+    intervals = generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=1, length=3, primer_midi=str(path)))
+    assert record_of(intervals)["primer"]["base_note"] == known - 12
+
+
+def test_beam_search_generates_every_song(runs, tmp_path):
+    config = GenerateConfig(
+        n_songs=3,
+        length=7,
+        sampling="beam",
+        beam_size=2,
+        branch_factor=3,
+        steps_per_iteration=2,
+        key="C",
+        scale="major",
+    )
+    out = generate(runs["interval"], tmp_path / "b", config)
+    again = generate(runs["interval"], tmp_path / "b2", config)
+    rows = read_jsonl(out / "songs.jsonl")
+    assert rows == read_jsonl(again / "songs.jsonl")
+    assert all(
+        len(row["tokens"]) == 1 + 7 and all(p % 12 in {0, 2, 4, 5, 7, 9, 11} for p in row["pitches"]) for row in rows
+    )
+    assert record_of(out)["sampling"] == "beam"
+
+
+def test_a_non_empty_folder_is_refused_unless_overwrite(runs, tmp_path):
+    out = tmp_path / "songs"
+    generate(runs["control"], out, GenerateConfig(n_songs=4, length=3))
+    (out / "song_001.wav").write_bytes(b"rendered")
+    with pytest.raises(ConfigError, match="not empty; pass --overwrite"):
+        generate(runs["control"], out, GenerateConfig(n_songs=2, length=3))
+    generate(runs["control"], out, GenerateConfig(n_songs=2, length=3, overwrite=True))
+    kept = sorted(p.name for p in out.iterdir() if p.name != LOCK_FILE)  # the lock file stays: rnncells.locks
+    assert kept == ["generation.json", "song_000.mid", "song_001.mid", "songs.jsonl"]
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="holds notes.txt, which --overwrite will not delete"):
+        generate(runs["control"], out, GenerateConfig(n_songs=2, length=3, overwrite=True))
+    assert (out / "generation.json").is_file()
+
+
+def test_generation_json_records_the_length_used_bars_key_scale_and_primer(runs, tmp_path):
+    config = GenerateConfig(n_songs=2, length=10, bars=4, key="A", scale="natural_minor")
+    record = record_of(generate(runs["control"], tmp_path / "r", config))
+    assert (record["length"], record["length_from"], record["config"]["length"]) == (32, "bars", 10)
+    assert (record["bars"], record["key"], record["scale"]) == (4, "A", "natural_minor")
+    assert record["tonic"].startswith("A") and record["primer"]["source"] == "key"
+    plain = record_of(generate(runs["control"], tmp_path / "l", GenerateConfig(n_songs=1, length=10)))
+    assert (plain["length"], plain["length_from"], plain["key"], plain["scale"]) == (10, "length", None, "chromatic")
+
+
+def test_primer_and_primer_midi_together_are_refused(runs, tmp_path):
+    config = GenerateConfig(n_songs=1, primer="C4", primer_midi=str(tmp_path / "x.mid"))
+    with pytest.raises(ConfigError, match="give --primer or --primer-midi, not both"):
+        generate(runs["control"], tmp_path / "x", config)
+
+
+def test_clearing_a_song_set_removes_its_files_only(tmp_path):
+    from rnncells.generation.song_set import SongSetError, SongSetFolder
+
+    folder = SongSetFolder(tmp_path / "set")
+    folder.path.mkdir()
+    for name in (
+        "song_000.mid",
+        "song_000.wav",
+        "song_012.png",
+        "songs.jsonl",
+        "generation.json",
+        ".song_001.mid.x.tmp",
+    ):
+        (folder.path / name).write_text("x")
+    assert folder.foreign_files() == [] and not folder.is_empty()
+    folder.clear()
+    assert folder.is_empty()
+    (folder.path / "song_000.mid").write_text("x")
+    (folder.path / "mine.txt").write_text("x")
+    with pytest.raises(SongSetError, match="holds mine.txt, which are not a song set's files"):
+        folder.clear()
+    assert (folder.path / "song_000.mid").is_file()
+    recorded = GenerateConfig(n_songs=2)
+    folder.write_generation(
+        {"model_name": "m", "variant": "control", "cell": "lstm", "layers": 1, "config": vars(recorded)}
+    )
+    assert folder.made_with(GenerateConfig(n_songs=2, overwrite=True))

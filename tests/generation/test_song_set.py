@@ -1,0 +1,117 @@
+"""The song set folder module: what it writes reads back as a SongSet; bad folders are one-line errors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from rnncells.config.settings import GenerateConfig
+from rnncells.generation.song_set import SongSetError, SongSetFolder, load_song_set, song_id
+from rnncells.music.melody import Note
+from rnncells.music.midi import read_midi
+
+CONFIG = GenerateConfig(n_songs=2, seed=3)
+ROWS = [
+    {"index": 0, "pitches": [60, 62, 64], "durations": [2, 2, 4], "tokens": [60, 62, 64]},
+    {"index": 1, "pitches": [67, 65], "durations": [4, 4], "tokens": [67, 65]},
+]
+
+
+def write_set(path: Path) -> SongSetFolder:
+    folder = SongSetFolder(path)
+    for row in ROWS:
+        onsets = [sum(row["durations"][:i]) for i in range(len(row["pitches"]))]
+        notes = [Note(o, p, d) for o, p, d in zip(onsets, row["pitches"], row["durations"], strict=True)]
+        folder.write_midi(row["index"], notes, bpm=120.0, program=81, name=f"song {row['index']}")
+    folder.write_songs(ROWS)
+    record = {"model_name": "control-lstm-2", "variant": "control", "cell": "lstm", "layers": 2, "units": 128}
+    folder.write_generation({**record, "config": asdict(CONFIG)})
+    return folder
+
+
+def test_a_written_set_reads_back(tmp_path):
+    folder = write_set(tmp_path / "songs")
+    assert sorted(p.name for p in folder.path.iterdir()) == [
+        "generation.json",
+        "song_000.mid",
+        "song_001.mid",
+        "songs.jsonl",
+    ]
+    assert [n.pitch for n in read_midi(folder.midi_path(1)).notes] == [67, 65]
+    assert folder.read_midi(0) == (folder.path / "song_000.mid").read_bytes()
+    assert folder.read_song(1) == ROWS[1] and folder.read_songs() == ROWS
+    song_set = load_song_set(folder.path, rhythm=True)
+    assert (song_set.model_name, song_set.variant, song_set.cell, song_set.layers) == (
+        "control-lstm-2",
+        "control",
+        "lstm",
+        2,
+    )
+    assert song_set.pitches == [[60, 62, 64], [67, 65]] and song_set.durations == [[2, 2, 4], [4, 4]]
+    assert song_set.song_ids == [song_id(0), song_id(1)] == ["song_000", "song_001"]
+    assert song_set.songs_path == folder.path / "songs.jsonl" and song_set.info["units"] == 128
+
+
+def test_made_with_compares_the_generation_config(tmp_path):
+    folder = write_set(tmp_path / "songs")
+    assert folder.made_with(CONFIG)
+    assert not folder.made_with(GenerateConfig(n_songs=2, seed=4))
+    assert not SongSetFolder(tmp_path / "nowhere").made_with(CONFIG)
+    folder.generation_path.write_text("{")
+    assert not folder.made_with(CONFIG)
+
+
+def one_line(call) -> str:
+    with pytest.raises(SongSetError) as caught:
+        call()
+    assert "\n" not in str(caught.value)
+    return str(caught.value)
+
+
+def test_bad_sets_name_the_file(tmp_path):
+    assert "no such folder" in one_line(lambda: load_song_set(tmp_path / "nowhere"))
+    folder = write_set(tmp_path / "songs")
+    folder.songs_path.write_text(json.dumps(ROWS[0]) + "\n\n" + "{broken\n")
+    message = one_line(folder.read_songs)
+    assert str(folder.songs_path) in message and "line 3" in message
+    folder.songs_path.write_text(json.dumps({"index": 0, "pitches": [60]}) + "\n")
+    assert "at least 2 notes" in one_line(lambda: load_song_set(folder.path))
+    folder.songs_path.write_text(json.dumps({"index": 0, "pitches": [60, 61]}) + "\n")
+    assert "as long as 'pitches'" in one_line(lambda: load_song_set(folder.path, rhythm=True))
+    assert "no song with index 5" in one_line(lambda: folder.read_song(5))
+    folder.songs_path.write_text("")
+    assert "no songs (empty file)" in one_line(lambda: load_song_set(folder.path))
+    folder.generation_path.write_text(json.dumps({"model_name": "x", "variant": "control"}))
+    message = one_line(folder.read_generation)
+    assert str(folder.generation_path) in message and "missing cell, layers" in message
+    folder.generation_path.write_text("[")
+    assert "not valid JSON" in one_line(folder.read_generation)
+    folder.generation_path.unlink()
+    assert "no generation.json" in one_line(lambda: load_song_set(folder.path))
+
+
+def test_generation_json_records_the_song_files_and_damage_is_found(tmp_path):
+    folder = write_set(tmp_path / "songs")
+    files = folder.read_generation()["files"]
+    assert set(files) == {"song_000.mid", "song_001.mid", "songs.jsonl"}
+    assert files["song_001.mid"]["size"] == folder.midi_path(1).stat().st_size
+    assert folder.damage() == [] and SongSetFolder(tmp_path / "nowhere").damage() == []
+    folder.midi_path(1).unlink()
+    folder.songs_path.write_text(folder.songs_path.read_text()[:-5])
+    assert [d.path.name for d in folder.damage()] == ["song_001.mid", "songs.jsonl"]
+    folder.generation_path.write_text("{")
+    assert [d.path.name for d in folder.damage()] == ["generation.json"]
+
+
+def test_the_lock_file_is_none_of_the_sets_files(tmp_path):
+    from rnncells.locks import LOCK_FILE, folder_lock
+
+    folder = SongSetFolder(tmp_path / "songs")
+    with folder_lock(folder.path):
+        assert folder.is_empty() and folder.foreign_files() == []
+        write_set(folder.path)
+        folder.clear()
+        assert (folder.path / LOCK_FILE).is_file() and folder.is_empty()

@@ -1,0 +1,147 @@
+"""`rnncells report`: the study's answer, tests, baseline and costs, read back from a finished grid's own files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rnncells.cli import main
+from rnncells.grid.config import load_grid
+from rnncells.grid.runner import run_grid
+from tests.grid.test_grid_run import tiny_grid
+
+
+@pytest.fixture(scope="module")
+def finished_grid(small_dataset, tmp_path_factory) -> Path:
+    source = Path(json.loads((small_dataset / "dataset.json").read_text())["source"])
+    folder = tmp_path_factory.mktemp("report-grid")
+    config = tiny_grid(folder, source, layers="[1, 2]")
+    out = folder / "out"
+    run_grid(load_grid(config), out, jobs=2, generate_all=True, progress=False)
+    songs = [str(p) for p in sorted((out / "songs").iterdir())]
+    corrected = ["evaluate", *songs, "--dataset", str(out / "dataset"), "--mode", "corrected"]
+    assert main([*corrected, "--out", str(out / "evaluation-corrected")]) == 0
+    return out
+
+
+def test_report_names_the_most_tonal_model_from_the_evaluation(finished_grid, tmp_path, capsys):
+    assert main(["report", str(finished_grid), "--out", str(tmp_path / "report")]) == 0
+    summary = pd.read_csv(finished_grid / "evaluation" / "summary.csv")
+    selection = json.loads((finished_grid / "selection.json").read_text())
+    chosen = summary[summary["model_name"].isin([e["selected"] for e in selection.values()])]
+    general = chosen[chosen["metric"] == "general"].sort_values("mean")
+    best, mean = general.iloc[0]["model_name"], general.iloc[0]["mean"]
+    readme = (tmp_path / "report" / "README.md").read_text()
+    assert f"the most tonal model is **{best}**" in readme and f"{mean:.3f}" in readme
+    baseline = summary[(summary["model_name"] == "dataset") & (summary["metric"] == "general")]["mean"].iloc[0]
+    assert "The dataset baseline" in readme and f"{baseline:.3f}" in readme
+    numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["out"]
+    assert numbers["headline"][0]["model"] == best
+    assert {row["run"] for row in numbers["training_cost"]} == {p.name for p in (finished_grid / "runs").iterdir()}
+    songs = pd.read_csv(finished_grid / "evaluation" / "songs.csv")
+    for point in numbers["depth_curve"]:  # every run's mean, by variant, cell and depth
+        own = songs[(songs["variant"] == point["variant"]) & (songs["cell"] == point["cell"])]
+        assert point["general"] == pytest.approx(own[own["layers"] == point["layers"]]["general"].mean())
+    assert len(numbers["depth_curve"]) == 8
+    corrected = pd.read_csv(finished_grid / "evaluation-corrected" / "summary.csv")
+    corrected = corrected[corrected["metric"] == "general"].set_index("model_name")["mean"]
+    assert {row["model"]: row["general"] for row in numbers["headline_corrected"]} == pytest.approx(
+        {row["model"]: corrected[row["model"]] for row in numbers["headline_corrected"]}
+    )
+    assert "scored in corrected mode" in readme
+    figures = {p.name for p in (tmp_path / "report" / "figures").iterdir()}
+    assert {"out-depth_curve.pdf", "out-box_general.png"} <= figures
+    lstm = [e["selected"] for group, e in selection.items() if group.endswith("-lstm")]
+    assert {f"out-embedding-{run}.png" for run in lstm} <= figures and "nearest tokens by cosine" in readme
+    assert "Published numbers" in readme
+    pdf = tmp_path / "report" / "report.pdf"
+    assert pdf.read_bytes()[:4] == b"%PDF"
+
+
+def test_report_is_the_same_when_run_again(finished_grid, tmp_path):
+    for name in ("a", "b"):
+        assert main(["report", str(finished_grid), "--out", str(tmp_path / name), "--no-pdf"]) == 0
+    for file in ("README.md", "numbers.json", "report.tex"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+def test_report_on_a_folder_that_is_no_grid_is_one_line(tmp_path, capsys):
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "report")]) == 2
+    assert "run `rnncells grid run` first" in capsys.readouterr().err
+
+
+RHYTHM_GRID = """
+name = "rhythm"
+[dataset]
+source = "{source}"
+representation = "pitch_duration"
+variants = ["control"]
+train_ratio = 0.7
+validation_ratio = 0.3
+test_ratio = 0.0
+[axes]
+cell = ["lstm"]
+units = [8, 16]
+[epochs]
+control = 2
+[model]
+embedding_dim = 8
+[train]
+batch_size = 4
+seq_length = 16
+[generate]
+n_songs = 6
+length = 16
+[evaluate]
+rhythm = true
+"""
+
+
+def test_report_on_a_rhythm_grid_follows_its_units_axis(finished_grid, small_dataset, tmp_path):
+    source = Path(json.loads((small_dataset / "dataset.json").read_text())["source"])
+    config = tmp_path / "rhythm.toml"
+    config.write_text(RHYTHM_GRID.format(source=source))
+    out = tmp_path / "rhythm"
+    run_grid(load_grid(config), out, jobs=2, generate_all=True, progress=False)
+    assert main(["report", str(finished_grid), str(out), "--out", str(tmp_path / "report"), "--no-pdf"]) == 0
+    numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["rhythm"]
+    selected = json.loads((out / "selection.json").read_text())["control-lstm"]["selected"]
+    assert [(row["model"], row["units"]) for row in numbers["headline"]] == [(selected, int(selected[-2:].strip("s")))]
+    songs = pd.read_csv(out / "evaluation" / "songs.csv")
+    curve = {(point["units"], round(point["general"], 9)) for point in numbers["depth_curve"]}
+    for units in (8, 16):
+        own = songs[songs["model_name"] == f"control-lstm-1-units{units}"]["general"].mean()
+        assert (units, round(own, 9)) in curve
+    readme = (tmp_path / "report" / "README.md").read_text()
+    assert f"(control-lstm, {numbers['headline'][0]['units']} units)" in readme and "the size curve" in readme
+    assert "Published numbers, rhythm study" in readme and "Rhythm grid `rhythm`" in readme
+    assert (tmp_path / "report" / "figures" / "rhythm-size_curve.pdf").is_file()
+    answer = readme.split("## The answer")[1].split("\n## ")[0]  # a rhythm-aware score is not set against a pitch one
+    assert "grid(s) scored on pitches, paper mode" in answer and "grid(s) scored rhythm-aware, paper mode" in answer
+    tables = (out / "tables" / "table_representative_songs.tex").read_text()
+    assert "control-lstm-1-units8" in tables and "control-lstm-1-units16" in tables  # not LSTM-1 twice
+    published = (out / "tables" / "table_published.tex").read_text()
+    assert "rhythm study" in published and "2.06 $\\pm$ 0.66" in published  # control LSTM CMM, rhythm study
+
+
+@pytest.mark.parametrize(
+    ("generals", "meaning"), [((9.0, 6.0, 5.0, 4.5), "more tonal"), ((4.5, 5.0, 6.0, 9.0), "less tonal")]
+)
+def test_cost_validation_says_what_the_sign_of_rho_means(tmp_path: Path, generals: tuple, meaning: str) -> None:
+    """Loss falls over the checkpoints; the sentence reads rho's sign the right way round (lower general = tonal)."""
+    from rnncells.grid.paths import GridPaths
+    from rnncells.study.sections import cost_validation_section
+
+    folder = tmp_path / "grid" / "cost_validation"
+    folder.mkdir(parents=True)
+    table = pd.DataFrame({"step": [30, 60, 90, 120], "loss": [2.8, 2.4, 2.2, 2.0], "songs": 1, "general": generals})
+    table.to_csv(folder / "cost_validation.csv", index=False)
+    section = cost_validation_section(GridPaths(tmp_path / "grid"), tmp_path / "report", "g")
+    assert f"lower loss went with {meaning} songs" in section.lines[0]
+    assert (
+        "rho between the loss and general tonality is " + ("1.00" if meaning == "more tonal" else "-1.00")
+        in section.lines[0]
+    )

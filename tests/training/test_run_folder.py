@@ -1,0 +1,150 @@
+"""The run folder module without Keras: state.json records what each save wrote, damage is found and named, and
+what the trainer can make again from the resume point is told apart from what it cannot."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnncells.config.settings import ModelConfig, TrainConfig
+from rnncells.data.vocab import Vocabulary
+from rnncells.locks import LOCK_FILE
+from rnncells.training.run_folder import (
+    ResumePoint,
+    RunConfig,
+    RunError,
+    RunFolder,
+    RunState,
+    write_resume_point,
+    write_views,
+)
+
+ROW = {
+    "epoch": 1,
+    "step": 10,
+    "loss": 2.0,
+    "accuracy": 0.5,
+    "perplexity": math.exp(2.0),
+    "val_loss": 2.2,
+    "val_accuracy": 0.4,
+    "val_perplexity": math.exp(2.2),
+    "learning_rate": 0.002,
+    "seconds": 1.0,
+}
+
+
+def saved_run(path: Path, epochs: int = 2) -> RunFolder:
+    """A run folder as a trainer leaves it after ``epochs`` epochs (checkpoints are stand-in bytes)."""
+    folder = RunFolder(path)
+    folder.write_config(RunConfig({}, ModelConfig(units=8), TrainConfig(epochs=epochs)))
+    folder.write_vocabulary(Vocabulary([60, 62, 64]), "control")
+    folder.write_record({"model_name": "control-lstm-1-u8", "dataset_hash": "sha256:x"})
+    rows = [{**ROW, "epoch": e + 1, "step": 10 * (e + 1)} for e in range(epochs)]
+    point = ResumePoint(RunState(epochs, 10 * epochs, 2.2), rows, {"weight_0": np.arange(6.0)})
+    write_resume_point(folder, point)
+    for which in ("last", "best"):
+        folder.named_checkpoint(which).write_bytes(f"{which} weights".encode() * 10)
+    write_views(folder, point)
+    return folder
+
+
+def names(folder: RunFolder, deep: bool = True) -> list[str]:
+    return [str(d.path.relative_to(folder.path)) for d in folder.damage(deep=deep)]
+
+
+def test_state_json_records_each_file_of_the_save_and_a_sound_run_has_no_damage(tmp_path):
+    folder = saved_run(tmp_path / "run")
+    saved = json.loads((folder.path / "state.json").read_text())
+    assert saved["epochs_done"] == 2 and set(saved["files"]) == {
+        "checkpoints/last.keras",
+        "checkpoints/best.keras",
+        "metrics.csv",
+        "run.json",
+        "vocabulary.json",
+    }
+    assert saved["files"]["metrics.csv"]["size"] == folder.metrics_path.stat().st_size
+    assert folder.damage() == [] and folder.read_state() == RunState(2, 20, 2.2)
+    assert RunFolder(tmp_path / "fresh").damage() == []
+
+
+@pytest.mark.parametrize(
+    ("harm", "damaged"),
+    [
+        (lambda f: (f.path / "state.json").write_text("garbage"), ["state.json"]),
+        (lambda f: f.metrics_path.write_text(f.metrics_path.read_text()[:-30]), ["metrics.csv"]),
+        (lambda f: f.named_checkpoint("best").unlink(), ["checkpoints/best.keras"]),
+        (lambda f: (f.path / "vocabulary.json").write_text("{"), ["vocabulary.json"]),
+        (lambda f: f.metrics_path.write_bytes(b"\x00\xff" * 300), ["metrics.csv"]),
+    ],
+)
+def test_damaged_views_are_named_and_can_be_made_again_from_the_resume_point(tmp_path, harm, damaged):
+    folder = saved_run(tmp_path / "run")
+    harm(folder)
+    damage = folder.damage()
+    assert names(folder) == damaged and folder.can_redo(damage)
+    assert all(str(d.path) in str(d) and "\n" not in str(d) for d in damage)
+
+
+def test_a_flipped_byte_is_found_only_by_reading_in_full(tmp_path):
+    folder = saved_run(tmp_path / "run")
+    last = folder.named_checkpoint("last")
+    data = bytearray(last.read_bytes())
+    data[3] ^= 0xFF
+    last.write_bytes(bytes(data))
+    assert names(folder, deep=False) == [] and names(folder) == ["checkpoints/last.keras"]
+
+
+@pytest.mark.parametrize(
+    ("harm", "damaged"),
+    [
+        (lambda f: f.resume_path.write_bytes(b"PK\x03\x04 not a zip"), "checkpoints/resume.npz"),
+        (lambda f: f.resume_path.unlink(), "checkpoints/resume.npz"),
+        (lambda f: (f.path / "run.json").write_text("[1,"), "run.json"),
+        (lambda f: (f.path / "config.toml").write_text("[model\n"), "config.toml"),
+    ],
+)
+def test_damage_outside_the_views_cannot_be_made_again(tmp_path, harm, damaged):
+    folder = saved_run(tmp_path / "run")
+    harm(folder)
+    damage = folder.damage()
+    assert damaged in names(folder) and damaged in names(folder, deep=False) and not folder.can_redo(damage)
+
+
+def test_a_save_cut_short_leaves_state_json_behind_the_resume_point(tmp_path):
+    folder = saved_run(tmp_path / "run", epochs=1)
+    rows = [{**ROW, "epoch": e + 1} for e in range(2)]
+    write_resume_point(folder, ResumePoint(RunState(2, 20, 2.2), rows, {"weight_0": np.zeros(6)}))
+    damage = folder.damage()
+    assert names(folder) == ["state.json"] and "behind the run's resume point" in str(damage[0])
+    assert folder.can_redo(damage)
+
+
+def test_readers_name_the_file_and_the_lock_file_is_none_of_the_runs(tmp_path):
+    folder = saved_run(tmp_path / "run")
+    folder.metrics_path.write_bytes(b"epoch,step\x00\n\xff\xfe")
+    with pytest.raises(RunError, match="metrics.csv: "):
+        folder.read_metrics()
+    (folder.path / "vocabulary.json").write_text('{"values": [1]}')
+    with pytest.raises(RunError, match="vocabulary.json: damaged"):
+        folder.read_vocabulary()
+    fresh = RunFolder(tmp_path / "fresh")
+    fresh.path.mkdir()
+    (fresh.path / LOCK_FILE).write_text("1 host rnncells train\n")
+    assert fresh.is_fresh()
+
+
+def test_a_run_kept_without_its_checkpoints_is_archived_not_damaged(tmp_path):
+    """Committed results keep run records and songs, not weights: such a run is finished, and only what it kept
+    is checked."""
+    import shutil
+
+    folder = saved_run(tmp_path / "run")
+    shutil.rmtree(folder.checkpoints)
+    assert folder.is_archived() and folder.damage() == [] and folder.epochs_done == 2
+    folder.metrics_path.write_text(folder.metrics_path.read_text()[:-30])
+    assert names(folder) == ["metrics.csv"]
+    assert not saved_run(tmp_path / "whole").is_archived()
