@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from rnncells.config.options import add_options, given_options, whole_number
 from rnncells.config.settings import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
+from rnncells.errors import RnncellsError
 from rnncells.grid.command import (
     add_grid_command,
     add_local_slurm_command,
@@ -28,7 +29,9 @@ from rnncells.report.command import add_plot_command, add_tables_command, run_pl
 from rnncells.report.render import add_render_command, run_render
 from rnncells.studio.server import add_studio_command, run_studio
 
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, KeyError, RuntimeError, OSError)
+# The errors a user can cause (rnncells.errors) and OS errors on the user's files: one line, exit 2. Anything else is
+# a bug in rnncells and keeps its traceback.
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (RnncellsError, OSError)
 # DatasetConfig's split ratios, set together on the command line by --split.
 RATIO_FIELDS = ("train_ratio", "validation_ratio", "test_ratio")
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rnncells.errors import InputError
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -81,7 +83,7 @@ def read_jsonl(path: str | Path) -> list[Any]:
             try:
                 rows.extend([json.loads(line)] if line.strip() else [])
             except json.JSONDecodeError as error:
-                raise ValueError(f"{path}: damaged line {number} ({error.msg})") from None
+                raise InputError(f"{path}: damaged line {number} ({error.msg})") from None
     return rows
 
 

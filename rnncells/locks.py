@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rnncells.errors import RnncellsError
+
 LOCK_FILE = ".lock"
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +34,7 @@ _held: dict[Path, tuple[int, int, int]] = {}  # folder -> (owning pid, file desc
 _guard = threading.Lock()
 
 
-class FolderLocked(RuntimeError):
+class FolderLocked(RnncellsError, RuntimeError):
     """Another process writes the folder; the message names its PID and host."""
 
 

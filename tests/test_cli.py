@@ -149,3 +149,25 @@ def test_a_second_writer_of_a_folder_exits_2_naming_the_first(tmp_path):
         process.kill()
         process.wait()
     assert f"in use by PID {process.pid} on " in evaluate and f"in use by PID {process.pid} on " in grid
+
+
+def test_a_bug_keeps_its_traceback_while_bad_input_gets_one_line(monkeypatch, capsys):
+    import pytest
+
+    from rnncells import cli
+    from rnncells.config.settings import ConfigError
+
+    def broken(args):  # a programming error: a KeyError from a missing dict entry
+        return {}["missing"]
+
+    monkeypatch.setitem(cli.HANDLERS, "report", broken)
+    with pytest.raises(KeyError):
+        cli.main(["report", "somewhere", "--out", "elsewhere"])
+
+    def bad_input(args):
+        raise ConfigError("grid.toml: [train] seed = -1: use 0 <= seed < 2**32")
+
+    monkeypatch.setitem(cli.HANDLERS, "report", bad_input)
+    assert cli.main(["report", "somewhere", "--out", "elsewhere"]) == 2
+    err = capsys.readouterr().err
+    assert err == "rnncells: error: grid.toml: [train] seed = -1: use 0 <= seed < 2**32\n"

@@ -15,8 +15,10 @@ import types
 import typing
 from typing import Any
 
+from rnncells.errors import RnncellsError
 
-class FieldTypeError(ValueError):
+
+class FieldTypeError(RnncellsError, ValueError):
     """A value of the wrong type for its field; the message names the key, the value and what is expected."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rnncells.config.fieldtypes import FieldTypeError, checked_fields
+from rnncells.errors import RnncellsError
 from rnncells.music.melody import SCALES, key_to_pitch_class
 
 if sys.version_info >= (3, 11):
@@ -30,7 +31,7 @@ CELLS = ("lstm", "gru", "rnn", "ugrnn", "nas")
 SAMPLINGS = ("roulette", "max", "topk", "beam")
 
 
-class ConfigError(ValueError):
+class ConfigError(RnncellsError, ValueError):
     """A configuration value that cannot be used; the message names the field and the fix."""
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 from rnncells.config.settings import DatasetConfig
 from rnncells.data.folder import SPLITS, DatasetFolder, new_dataset, stored_parameters
 from rnncells.data.vocab import Vocabulary, as_token
+from rnncells.errors import RnncellsError
 from rnncells.music.corpus import HIDDEN, Skipped, count_source_files, read_source
 from rnncells.music.melody import Melody
 from rnncells.music.midi import printable
 from rnncells.music.transforms import CleaningRules, clean, to_intervals, transposition_offsets
 
 
-class DatasetError(ValueError):
+class DatasetError(RnncellsError, ValueError):
     """A build that cannot go on (strict mode with skipped files, or nothing left to build from)."""
 
 

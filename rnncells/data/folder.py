@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rnncells.config.settings import VARIANTS, DatasetConfig
+from rnncells.errors import RnncellsError
 from rnncells.files import Damage, write_json_atomic, write_jsonl_atomic, write_text_atomic
 
 FORMAT_VERSION = 1
@@ -46,7 +47,7 @@ SONGS_FILE = "songs.jsonl"
 BUILD_COMMAND = "rnncells dataset build"
 
 
-class DatasetFolderError(ValueError):
+class DatasetFolderError(RnncellsError, ValueError):
     """A dataset file that is missing or damaged; the message names the file and the fix."""
 
 

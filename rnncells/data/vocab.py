@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from rnncells.errors import RnncellsError
 from rnncells.music.melody import interval_name, note_name
 
 Token = int | tuple[int, int]
@@ -22,7 +23,7 @@ def as_token(value) -> Token:
     return int(value)
 
 
-class UnknownTokenError(KeyError):
+class UnknownTokenError(RnncellsError, KeyError):
     """A token the vocabulary does not hold."""
 
     def __str__(self) -> str:

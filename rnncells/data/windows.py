@@ -24,9 +24,10 @@ from rnncells.config.settings import TrainConfig
 from rnncells.data.folder import check_variant as check_variant
 from rnncells.data.folder import load_variant as load_variant
 from rnncells.data.vocab import Vocabulary, as_token
+from rnncells.errors import RnncellsError
 
 
-class WindowError(ValueError):
+class WindowError(RnncellsError, ValueError):
     """Too little data for the requested batch shape; the message says which shape would fit."""
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from rnncells.data.folder import DatasetFolder, DatasetFolderError
+from rnncells.errors import RnncellsError
 from rnncells.evaluation.folder import (
     BASELINE_MODEL,
     BASELINE_SPLITS,
@@ -72,7 +73,7 @@ BASELINE_SPLIT = "train"
 MEMORISATION_MEASURES = ("shared_run", "ngram4_in_train", "ngram8_in_train", "copied")  # the numeric ones
 
 
-class EvaluationError(ValueError):
+class EvaluationError(RnncellsError, ValueError):
     """An input that cannot be evaluated; the message names the file or folder and what is expected."""
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rnncells.errors import RnncellsError
 from rnncells.evaluation.memorisation import COLUMNS as MEMORISATION_COLUMNS
 from rnncells.files import Damage, damaged_files, record_files, write_atomic, write_json_atomic
 from rnncells.music.features import MUSPY_FEATURES
@@ -126,7 +127,7 @@ def baseline_label(splits: Iterable[object]) -> str:
     return f"{BASELINE_MODEL} ({baseline_scope(splits)})"
 
 
-class EvaluationFolderError(ValueError):
+class EvaluationFolderError(RnncellsError, ValueError):
     """An evaluation file that is missing or damaged; the message names the file and the fix."""
 
 

@@ -28,13 +28,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnncells.errors import RnncellsError
+
 COPY_THRESHOLD = 16  # intervals: a shared run this long marks a song as copied
 NGRAM_SIZES = (4, 8)
 COLUMNS = ("shared_run", "shared_with", "shared_with_file", "ngram4_in_train", "ngram8_in_train", "copied")
 NO_SONG = -1
 
 
-class MemorisationError(ValueError):
+class MemorisationError(RnncellsError, ValueError):
     """A threshold or a training set memorisation cannot work with; the message names the value and the fix."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnncells.data.vocab import Token
+from rnncells.errors import InputError
 from rnncells.music.melody import key_to_pitch_class
 
 MIDDLE_C = 60
@@ -53,7 +54,7 @@ def tonic_pitch(key: str, octave: int) -> int:
     outside MIDI 0-127."""
     tonic = MIDDLE_C + key_to_pitch_class(key) + 12 * octave
     if not 0 <= tonic <= 127:
-        raise ValueError(f"key {key} at octave {octave:+d} gives pitch {tonic}, outside MIDI 0-127")
+        raise InputError(f"key {key} at octave {octave:+d} gives pitch {tonic}, outside MIDI 0-127")
     return tonic
 
 

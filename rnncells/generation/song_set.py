@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from rnncells.config.settings import GenerateConfig
+from rnncells.errors import RnncellsError
 from rnncells.files import Damage, damaged_files, record_files, write_json_atomic, write_jsonl_atomic
 from rnncells.locks import LOCK_FILE
 from rnncells.music.melody import Note
@@ -43,7 +44,7 @@ OPERATIONAL_FIELDS = ("overwrite",)  # GenerateConfig fields that say how a set 
 SONG_SET_HINT = f"a generated song set folder ({GENERATION_FILE} + {SONGS_FILE}, written by `rnncells generate`)"
 
 
-class SongSetError(ValueError):
+class SongSetError(RnncellsError, ValueError):
     """A song set that cannot be read; the message names the file or folder and what is expected."""
 
 

@@ -7,11 +7,10 @@ anything trains.
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from rnncells.config.settings import (
     VARIANTS,

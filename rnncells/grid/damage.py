@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 
+from rnncells.errors import RnncellsError
 from rnncells.files import Damage
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun
@@ -23,7 +24,7 @@ from rnncells.training.run_folder import RunFolder
 SELECTION_FILE = "selection.json"
 
 
-class GridDamageError(RuntimeError):
+class GridDamageError(RnncellsError, RuntimeError):
     """Damage the grid cannot make good by itself; the message names the file and the fix."""
 
 

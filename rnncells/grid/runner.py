@@ -25,6 +25,7 @@ from pathlib import Path
 from rnncells.backend import threads_per_job
 from rnncells.config.settings import ConfigError, to_toml
 from rnncells.data.folder import DatasetFolder
+from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
 from rnncells.generation.song_set import SongSetFolder
@@ -310,7 +311,7 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
     if generate_all or grid.generate_all:
         chosen = [run.name for run in runs if is_finished(paths, run)]
     if not chosen:
-        raise RuntimeError(f"{paths.root}: no finished run to generate from; see `rnncells grid status`")
+        raise InputError(f"{paths.root}: no finished run to generate from; see `rnncells grid status`")
     _say(progress, f"generating {grid.generate.n_songs} songs with {len(chosen)} model(s)")
     song_dirs = generate_songs(grid, runs, paths, chosen)
     _say(progress, "evaluating")

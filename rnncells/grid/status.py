@@ -8,6 +8,7 @@ whose files are damaged or missing (rnncells.training.run_folder ``RunFolder.dam
 
 from __future__ import annotations
 
+from rnncells.errors import InputError
 from rnncells.grid.config import GridConfig
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun, plan_runs
@@ -50,7 +51,7 @@ def best_score(paths: GridPaths, run: PlannedRun, select_by: str = "val_loss") -
 def score_column(select_by: str) -> str:
     """The status table's column for the selection score: ``best_val_loss`` or ``best_loss``."""
     if select_by not in SELECT_BY:
-        raise ValueError(f"select_by {select_by!r}: use one of {', '.join(SELECT_BY)}")
+        raise InputError(f"select_by {select_by!r}: use one of {', '.join(SELECT_BY)}")
     return f"best_{select_by}"
 
 

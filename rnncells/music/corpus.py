@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from rnncells.errors import RnncellsError
 from rnncells.files import write_json_atomic
 from rnncells.music.melody import Melody, Note
 from rnncells.music.midi import MidiReadError, file_kind, printable, read_midi
@@ -27,7 +28,7 @@ CACHE_FORMAT = 1
 HIDDEN = "hidden"  # the reason given to entries whose name starts with a dot (listed, never read)
 
 
-class SourceError(ValueError):
+class SourceError(RnncellsError, ValueError):
     """A source that cannot be opened at all (missing folder, unknown corpus): the build cannot start."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rnncells.errors import InputError
+
 STEPS_PER_QUARTER = 4
 STEPS_PER_BAR = 16
 PITCH_CLASS_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -86,7 +88,7 @@ def key_to_pitch_class(key: str) -> int:
     """Pitch class of a key name such as ``C``, ``F#``, ``Bb`` or ``a`` (case ignored)."""
     text = key.strip()
     if not text or text[0].upper() not in "CDEFGAB":
-        raise ValueError(f"unknown key {key!r}: use a letter A-G with an optional # or b, e.g. F# or Bb")
+        raise InputError(f"unknown key {key!r}: use a letter A-G with an optional # or b, e.g. F# or Bb")
     pc = PITCH_CLASS_NAMES.index(text[0].upper())
     for char in text[1:]:
         if char == "#":
@@ -94,7 +96,7 @@ def key_to_pitch_class(key: str) -> int:
         elif char == "b":
             pc -= 1
         else:
-            raise ValueError(f"unknown key {key!r}: use a letter A-G with an optional # or b, e.g. F# or Bb")
+            raise InputError(f"unknown key {key!r}: use a letter A-G with an optional # or b, e.g. F# or Bb")
     return pc % 12
 
 
@@ -115,6 +117,6 @@ SCALES: dict[str, tuple[int, ...]] = {
 def scale_pitch_classes(key: str, scale: str) -> frozenset[int]:
     """The pitch classes (0 = C) of ``scale`` on the tonic ``key``, e.g. ``("F#", "major")``."""
     if scale not in SCALES:
-        raise ValueError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)}")
+        raise InputError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)}")
     tonic = key_to_pitch_class(key)
     return frozenset((tonic + step) % 12 for step in SCALES[scale])

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rnncells.errors import RnncellsError
+
 MODES = ("paper", "corrected")
 SCORE_COLUMNS = ("cmm", "lm", "centr", "general")
 FEATURE_NAMES = (
@@ -38,7 +40,7 @@ MAJOR_SCALE_STEPS = (0, 2, 4, 5, 7, 9, 11)
 MAJOR_SCALES = np.array([[(pc - tonic) % 12 in MAJOR_SCALE_STEPS for pc in range(12)] for tonic in range(12)])
 
 
-class MetricInputError(ValueError):
+class MetricInputError(RnncellsError, ValueError):
     """A song or a parameter the metrics cannot score; the message names the value and the fix."""
 
 

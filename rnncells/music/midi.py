@@ -25,6 +25,7 @@ from pathlib import Path
 
 import mido
 
+from rnncells.errors import RnncellsError
 from rnncells.files import write_atomic
 from rnncells.music.melody import STEPS_PER_QUARTER, Melody, Note
 
@@ -35,7 +36,7 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # far more than any melody; a bigger "MIDI fi
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-class MidiReadError(ValueError):
+class MidiReadError(RnncellsError, ValueError):
     """A file that gives no melody; ``reason`` is a short category for reports, the message says more."""
 
     def __init__(self, reason: str, message: str):

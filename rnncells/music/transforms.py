@@ -6,6 +6,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from rnncells.errors import InputError
 from rnncells.music.melody import Melody, Note
 
 LOWEST_PITCH, HIGHEST_PITCH = 0, 127
@@ -93,7 +94,7 @@ def transposition_offsets(pitches: list[int], rule: str = "floor") -> Transposit
     """
     lo, hi = min(pitches), max(pitches)
     if hi - lo > HIGHEST_PITCH - LOWEST_PITCH - (N_KEYS - 1):
-        raise ValueError(f"pitch range {lo}-{hi} is too wide for 12 transpositions inside 0-127")
+        raise InputError(f"pitch range {lo}-{hi} is too wide for 12 transpositions inside 0-127")
     mid = (hi - lo) // 2 + lo
     gap = 60 - mid
     rest = (N_KEYS - 1) - abs(gap)
@@ -123,7 +124,7 @@ def transpose(melody: Melody, offset: int) -> Melody:
     """The melody moved by ``offset`` semitones (raises if a pitch would leave 0-127)."""
     notes = [Note(n.onset, n.pitch + offset, n.duration) for n in melody.notes]
     if any(not LOWEST_PITCH <= n.pitch <= HIGHEST_PITCH for n in notes):
-        raise ValueError(f"transposing by {offset:+d} leaves the MIDI range 0-127")
+        raise InputError(f"transposing by {offset:+d} leaves the MIDI range 0-127")
     return replace(melody, notes=notes)
 
 

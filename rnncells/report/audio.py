@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rnncells.errors import RnncellsError
 from rnncells.files import write_atomic
 
 SOUNDFONT_DIR = Path("/usr/share/sounds/sf2")
@@ -37,7 +38,7 @@ FILE_TYPES = {".wav": "wav", ".ogg": "oga"}  # audio suffix -> FluidSynth's -T f
 CHANNELS = 2  # FluidSynth renders stereo
 
 
-class AudioRenderError(RuntimeError):
+class AudioRenderError(RnncellsError, RuntimeError):
     """FluidSynth is missing, has no soundfont, or failed on a file; the message says what to do."""
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import write_text_atomic
 from rnncells.report.figure_base import new_figure, save_figure
@@ -35,7 +36,7 @@ def checkpoint_table(evaluation_dir: str | Path) -> pd.DataFrame:
     for name, group in songs.groupby("model_name", sort=False):
         match = CHECKPOINT_NAME.search(str(name))
         if match is None:
-            raise ValueError(
+            raise InputError(
                 f"{evaluation_dir}: song set {name!r} is not named after a step checkpoint "
                 "(like step-0000250-loss-2.3456); generate each set with --name set to its checkpoint's file name "
                 "without .keras"
@@ -46,7 +47,7 @@ def checkpoint_table(evaluation_dir: str | Path) -> pd.DataFrame:
             row["copied"] = float(group["copied"].mean())
         rows.append(row)
     if not rows:
-        raise ValueError(f"{evaluation_dir}: no generated song sets; run paper_scripts/08_cost_function_validation.sh")
+        raise InputError(f"{evaluation_dir}: no generated song sets; run paper_scripts/08_cost_function_validation.sh")
     return pd.DataFrame(rows).sort_values("step", ignore_index=True)
 
 

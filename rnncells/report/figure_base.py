@@ -14,6 +14,7 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from rnncells.errors import RnncellsError
 from rnncells.files import write_atomic
 
 PNG_DPI = 200
@@ -32,7 +33,7 @@ STYLE = {
 }
 
 
-class FigureError(ValueError):
+class FigureError(RnncellsError, ValueError):
     """Input a figure cannot be drawn from; the message names the file or value and the fix."""
 
 

@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from rnncells.errors import InputError
+
 MIDI_SUFFIXES = (".mid", ".midi")
 # matplotlib's style settings and music21 are process-wide: one song at a time draws; FluidSynth and LilyPond,
 # separate processes, run side by side
@@ -93,7 +95,7 @@ def render_songs(
     from tqdm import tqdm
 
     if options.nothing():
-        raise ValueError("nothing to do: add --wav, --png, --musicxml and/or --score")
+        raise InputError("nothing to do: add --wav, --png, --musicxml and/or --score")
     songs = midi_files(path)
     if Path(path).is_file():
         return render_song(songs[0], Path(out) if out else songs[0].with_suffix(""), options)

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from rnncells.errors import RnncellsError
 from rnncells.files import write_atomic
 from rnncells.music.melody import STEPS_PER_QUARTER
 
@@ -25,7 +26,7 @@ PNG_DPI = 110
 NO_TAGLINE = "\n\\header { tagline = ##f }\n"  # no "Music engraving by LilyPond" line under the music
 
 
-class ScoreError(RuntimeError):
+class ScoreError(RnncellsError, RuntimeError):
     """LilyPond is missing or failed on a song; the message says what to do."""
 
 

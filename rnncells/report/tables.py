@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from rnncells.config.settings import CELLS, VARIANTS
+from rnncells.errors import RnncellsError
 from rnncells.evaluation.folder import (
     BASELINE_MODEL,
     MIDI_VARIANT,
@@ -48,7 +49,7 @@ from rnncells.report.set_tables import set_tables
 INSTALL_HINT = "apt-get install texlive-latex-recommended texlive-latex-extra"
 
 
-class TablesError(RuntimeError):
+class TablesError(RnncellsError, RuntimeError):
     """Tables cannot be written or compiled; the message names the file and the fix."""
 
 

@@ -20,13 +20,14 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
+from rnncells.errors import RnncellsError
 from rnncells.studio.catalogue import RUNS_ENV, SHIPPED_RUNS
 
 APP = Path(__file__).resolve().with_name("app.py")
 THEME_COLOR = "#3b6fb6"  # the piano roll's note colour
 
 
-class StudioError(RuntimeError):
+class StudioError(RnncellsError, RuntimeError):
     """The studio cannot start (Streamlit missing, port taken) or did not come up; the message says why."""
 
 

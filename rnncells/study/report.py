@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rnncells.errors import RnncellsError
 from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
 from rnncells.files import write_json_atomic, write_text_atomic
 from rnncells.grid.history import read_history
@@ -39,7 +40,7 @@ from rnncells.training.run_folder import RunError, RunFolder
 HEADLINE_METRIC = "general"
 
 
-class ReportError(ValueError):
+class ReportError(RnncellsError, ValueError):
     """A results folder that cannot be reported on; the message names it and the fix."""
 
 

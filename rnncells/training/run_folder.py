@@ -43,6 +43,7 @@ import numpy as np
 
 from rnncells.config.settings import ConfigError, DatasetConfig, ModelConfig, TrainConfig, from_dict, read_toml, to_toml
 from rnncells.data.vocab import Vocabulary
+from rnncells.errors import RnncellsError
 from rnncells.files import Damage, record_files, write_atomic, write_json_atomic, write_text_atomic
 from rnncells.locks import LOCK_FILE
 
@@ -74,7 +75,7 @@ VIEW_FILES = (STATE_FILE, METRICS_FILE, "checkpoints/last.keras", "checkpoints/b
 OPERATIONAL_FIELDS = ("epochs", "save_every_seconds", "checkpoint_every_steps", "keep_checkpoints")
 
 
-class RunError(ValueError):
+class RunError(RnncellsError, ValueError):
     """A run folder that cannot be used as asked; the message names the file and the fix."""
 
 

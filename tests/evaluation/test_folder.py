@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from rnncells.evaluation.folder import EvaluationFolder, EvaluationFolderError, read_songs_table
 from rnncells.evaluation import folder as evaluation
+from rnncells.evaluation.folder import EvaluationFolder, EvaluationFolderError, read_songs_table
 from rnncells.music.metrics import SCORE_COLUMNS
 
 

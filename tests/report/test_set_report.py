@@ -11,8 +11,8 @@ import pytest
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.report.set_figures import distances_figure, evaluation_figures, memorisation_figure
 from rnncells.report.tables import write_tables
-from tests.report.test_tables import row_cells, write_dataset, write_song_set
 from tests.evaluation.test_evaluate_sets import write_midi_folder, write_midi_song
+from tests.report.test_tables import row_cells, write_dataset, write_song_set
 
 
 @pytest.fixture(scope="module")

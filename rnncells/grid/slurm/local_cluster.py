@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from rnncells.errors import RnncellsError
 from rnncells.files import write_text_atomic
 from rnncells.grid.supervise import process_alive
 
@@ -30,11 +31,11 @@ MUNGE_PID_FILE = Path("/run/munge/munged.pid")
 MAX_FOLDER_CHARS = 70
 
 
-class SlurmUnavailableError(RuntimeError):
+class SlurmUnavailableError(RnncellsError, RuntimeError):
     """The Slurm or munge programs are not installed."""
 
 
-class LocalSlurmError(RuntimeError):
+class LocalSlurmError(RnncellsError, RuntimeError):
     """The local cluster could not be started or stopped; the message names the log to read."""
 
 

@@ -21,6 +21,7 @@ import time as clock
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from rnncells.errors import RnncellsError
 from rnncells.files import write_text_atomic
 
 # states after which a job never runs again (scontrol's names)
@@ -43,7 +44,7 @@ _JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _RECORD_FIELD = re.compile(r"(?:^|\s)([A-Za-z]+)=(\S*)")
 
 
-class SlurmError(RuntimeError):
+class SlurmError(RnncellsError, RuntimeError):
     """A Slurm command failed or a job script cannot be written; the message says which and why."""
 
 

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from rnncells.errors import InputError
 from rnncells.files import write_text_atomic
 from rnncells.grid.config import GridConfig
 from rnncells.grid.paths import grid_paths
@@ -109,5 +110,5 @@ def submit_grid_jobs(jobs: SlurmJobs, env: dict | None = None) -> SlurmJobs:
 def resubmit_run(jobs: SlurmJobs, index: int, env: dict | None = None) -> str:
     """Submit array task ``index`` again, alone."""
     if not 0 <= index < len(jobs.commands):
-        raise ValueError(f"--resubmit {index}: the array has tasks 0-{len(jobs.commands) - 1}")
+        raise InputError(f"--resubmit {index}: the array has tasks 0-{len(jobs.commands) - 1}")
     return resubmit_task(jobs.train_script, index, env=env)

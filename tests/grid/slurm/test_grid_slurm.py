@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from rnncells.grid.slurm.local_cluster import LocalSlurm, missing_binaries
 
+from rnncells.grid.slurm.local_cluster import LocalSlurm, missing_binaries
 from rnncells.grid.slurm.scripts import wait_for
 from tests.grid.slurm.one_cluster import one_cluster_at_a_time
 

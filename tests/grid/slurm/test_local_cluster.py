@@ -10,6 +10,7 @@ import signal
 import time
 
 import pytest
+
 from rnncells.grid.slurm.local_cluster import (
     MUNGE_PID_FILE,
     LocalSlurm,
@@ -18,7 +19,6 @@ from rnncells.grid.slurm.local_cluster import (
     read_pid,
     start_munged,
 )
-
 from rnncells.grid.slurm.scripts import (
     job_records,
     resubmit_task,

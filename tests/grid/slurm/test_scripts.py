@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.grid.slurm.scripts import SlurmError, parse_job_records, submit, write_dependent_job, write_job_array
 from rnncells.grid.slurm import local_cluster as local_slurm
+from rnncells.grid.slurm.scripts import SlurmError, parse_job_records, submit, write_dependent_job, write_job_array
 
 
 def sbatch_lines(script: Path) -> list[str]:
@@ -257,10 +257,9 @@ def test_grid_array_task_trains_its_run_from_the_config_toml_the_grid_wrote(edm_
     """``grid slurm`` without daemons: each task's command is ``rnncells train --config RUN/config.toml``."""
     import shutil
 
-    from rnncells.grid.slurm.submit import SlurmOptions, write_grid_jobs
-
     from rnncells.grid.config import load_grid
     from rnncells.grid.plan import plan_runs
+    from rnncells.grid.slurm.submit import SlurmOptions, write_grid_jobs
     from rnncells.training.run_folder import RunFolder, read_run_config
 
     source = tmp_path / "melodies"
