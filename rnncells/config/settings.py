@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,11 +19,6 @@ from typing import Any, TypeVar
 from rnncells.config.fieldtypes import FieldTypeError, checked_fields
 from rnncells.errors import RnncellsError
 from rnncells.music.melody import SCALES, key_to_pitch_class
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 VARIANTS = ("control", "interval", "transposed")
 REPRESENTATIONS = ("pitch", "pitch_duration")
