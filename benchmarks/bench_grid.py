@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rnncells.backend import threads_per_job
-from rnncells.grid.config import load_grid
+from rnncells.grid.grid_file import load_grid
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import prepare_dataset, train_command, write_run_config

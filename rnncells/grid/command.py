@@ -88,7 +88,7 @@ def add_grid_command(commands) -> None:
 
 def run_grid_command(args: argparse.Namespace) -> int:
     """Load the grid file and do ``args.action`` with it."""
-    from rnncells.grid.config import load_grid
+    from rnncells.grid.grid_file import load_grid
     from rnncells.grid.paths import grid_paths
 
     grid = load_grid(args.config, source=args.source, overrides=args.overrides)

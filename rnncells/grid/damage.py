@@ -19,6 +19,7 @@ from rnncells.errors import RnncellsError
 from rnncells.files import Damage
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun
+from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import RunFolder
 
 SELECTION_FILE = "selection.json"
@@ -28,9 +29,9 @@ class GridDamageError(RnncellsError, RuntimeError):
     """Damage the grid cannot make good by itself; the message names the file and the fix."""
 
 
-def run_damage(paths: GridPaths, run: PlannedRun, deep: bool = False) -> list[Damage]:
+def planned_run_damage(paths: GridPaths, run: PlannedRun, deep: bool = False) -> list[Damage]:
     """What is damaged or missing in the run's folder (``deep`` reads every recorded file in full)."""
-    return paths.run_folder(run.name).damage(deep=deep)
+    return run_damage(paths.run_folder(run.name), deep=deep)
 
 
 def _what(damage: Damage) -> str:
@@ -50,7 +51,7 @@ def check_before_training(runs: list[PlannedRun], paths: GridPaths) -> list[str]
     to_redo = []
     for run in runs:
         folder = paths.run_folder(run.name)
-        damage = folder.damage(deep=True)
+        damage = run_damage(folder, deep=True)
         if not damage:
             continue
         if not folder.can_redo(damage):
@@ -73,7 +74,7 @@ def check_before_finishing(runs: list[PlannedRun], paths: GridPaths, finished: s
     damaged or gone (module docstring); ``finished`` names the runs that are finished now."""
     for run in runs:
         folder = paths.run_folder(run.name)
-        damage = folder.damage(deep=True)
+        damage = run_damage(folder, deep=True)
         if damage:
             raise GridDamageError(f"{_what(damage[0])}; the tables would lose {run.name}: {_fix(folder, damage)}")
     lost = sorted(previously_selected(paths) & {run.name for run in runs} - finished)

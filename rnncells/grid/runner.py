@@ -30,7 +30,7 @@ from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.config import GridConfig
-from rnncells.grid.damage import check_before_finishing, check_before_training, run_damage
+from rnncells.grid.damage import check_before_finishing, check_before_training, planned_run_damage
 from rnncells.grid.history import recorded
 from rnncells.grid.index import write_index
 from rnncells.grid.listen import render_listening
@@ -143,7 +143,7 @@ def _train_one(
             code = trainers.wait(process)
         if trainers.stopping:
             return write_entry(paths, run.name, status="pending", pid=None, error=None)
-        if code == 0 and is_finished(paths, run) and not run_damage(paths, run):
+        if code == 0 and is_finished(paths, run) and not planned_run_damage(paths, run):
             return write_entry(paths, run.name, status="done", pid=None, error=None)
         entry = write_entry(paths, run.name, status="failed", pid=None, error=_last_line(log_path, code))
     return entry

@@ -14,6 +14,7 @@ from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import STATUSES, read_entry
 from rnncells.grid.supervise import trainer_alive
+from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import SELECT_BY, RunError
 
 
@@ -74,7 +75,7 @@ def status_rows(grid: GridConfig, paths: GridPaths) -> list[dict]:
     for run in plan_runs(grid):
         entry = read_entry(paths, run.name)
         score = best_score(paths, run, grid.select_by)
-        damage = paths.run_folder(run.name).damage(deep=False)
+        damage = run_damage(paths.run_folder(run.name), deep=False)
         rows.append(
             {
                 "run": run.name,

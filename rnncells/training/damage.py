@@ -26,7 +26,9 @@ from rnncells.training.run_folder import (
 
 
 def run_damage(folder: RunFolder, deep: bool = True) -> list[Damage]:
-    """:meth:`rnncells.training.run_folder.RunFolder.damage`."""
+    """What is damaged or missing in a started run folder (rnncells.training.run_folder's docstring), one line each;
+    ``deep`` reads every recorded file and the resume point in full, else compares sizes. Empty for a sound or
+    unstarted run."""
     if not folder.is_run():
         return []
     found: dict[Path, str] = {}

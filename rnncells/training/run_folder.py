@@ -22,7 +22,7 @@ such a folder counts as fresh. ``run.json`` is written after the config and the 
 started run; ``state.json`` is written last of each save, so its presence marks finished epochs.
 Every other module goes through this one to open these files.
 
-Damage. :meth:`RunFolder.damage` (rnncells.training.damage) lists what no longer matches state.json's record (a file
+Damage. :func:`rnncells.training.damage.run_damage` lists what no longer matches state.json's record (a file
 missing, truncated or, read in full, changed) or cannot be read (run.json, config.toml, vocabulary.json,
 state.json, metrics.csv, the resume point). The views (VIEW_FILES) are made again from the resume point by
 ``rnncells train`` on the same folder; other damage needs the run trained again or a good copy put back. The
@@ -301,14 +301,7 @@ class RunFolder:
         writer.writerows({k: row[k] for k in METRIC_COLUMNS} for row in rows)
         write_text_atomic(self.metrics_path, buffer.getvalue())
 
-    # -- damage (rnncells.training.damage reads the folder through the methods above) ------------------------------
-    def damage(self, deep: bool = True) -> list[Damage]:
-        """What is damaged or missing in a started run (module docstring), one line each; ``deep`` reads every
-        recorded file and the resume point in full, else compares sizes. Empty for a sound or unstarted run."""
-        from rnncells.training.damage import run_damage
-
-        return run_damage(self, deep)
-
+    # -- damage (rnncells.training.damage.run_damage reads the folder through the methods above) ------------------
     def can_redo(self, damage: list[Damage]) -> bool:
         """True when ``rnncells train`` on this folder makes every damaged file again from the resume point."""
         return all(str(d.path.relative_to(self.path)) in VIEW_FILES for d in damage) and self.resume_path.is_file()

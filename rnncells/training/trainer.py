@@ -38,6 +38,7 @@ from rnncells.data.windows import Windows, load_variant, per_song_windows, train
 from rnncells.files import remove_stale_temp_files, write_atomic
 from rnncells.locks import folder_lock
 from rnncells.models.factory import build_model, copy_trainable_weights, reset_states, track_carried_state
+from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import (
     VOCABULARY_FILE,
     ResumePoint,
@@ -288,7 +289,7 @@ def train(
         config = RunConfig(manifest["parameters"], model, train)
         _check_same_run(folder, config, manifest["content_hash"])
         committed = committed_state(folder) if folder.is_run() else None
-        damage = folder.damage() if committed else []  # views a kill or a disk left behind or broke
+        damage = run_damage(folder) if committed else []  # views a kill or a disk left behind or broke
         if committed and committed.epochs_done >= train.epochs and not damage and folder.read_state() == committed:
             done = committed.epochs_done
             print(f"{folder.path}: already trained {done} epochs (asked {train.epochs}); nothing to do")

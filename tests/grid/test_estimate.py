@@ -8,8 +8,8 @@ from pathlib import Path
 from rnncells.cli import main
 from rnncells.data.vocab import Vocabulary
 from rnncells.data.windows import load_variant, study_windows
-from rnncells.grid.config import load_grid
 from rnncells.grid.estimate import RunCost, estimate_costs, format_costs, steps_per_epoch
+from rnncells.grid.grid_file import load_grid
 from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import train_command

@@ -15,7 +15,7 @@ import pytest
 
 from rnncells.config.settings import ModelConfig, TrainConfig
 from rnncells.data.windows import load_variant, per_song_windows, study_windows
-from rnncells.grid.config import load_grid
+from rnncells.grid.grid_file import load_grid
 from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.registry import read_entry

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.grid.config import GridConfig, load_grid
+from rnncells.grid.config import GridConfig
+from rnncells.grid.grid_file import load_grid
 from rnncells.grid.index import template, write_index
 from rnncells.grid.paths import DEFAULT_ROOT, GridPaths, grid_paths
 from rnncells.grid.plan import plan_runs

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from rnncells.cli import main
-from rnncells.grid.config import load_grid
+from rnncells.grid.grid_file import load_grid
 from rnncells.grid.runner import run_grid
 from tests.grid.test_grid_run import tiny_grid
 

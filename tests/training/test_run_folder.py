@@ -13,6 +13,7 @@ import pytest
 from rnncells.config.settings import ModelConfig, TrainConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.locks import LOCK_FILE
+from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import (
     ResumePoint,
     RunConfig,
@@ -53,7 +54,7 @@ def saved_run(path: Path, epochs: int = 2) -> RunFolder:
 
 
 def names(folder: RunFolder, deep: bool = True) -> list[str]:
-    return [str(d.path.relative_to(folder.path)) for d in folder.damage(deep=deep)]
+    return [str(d.path.relative_to(folder.path)) for d in run_damage(folder, deep=deep)]
 
 
 def test_state_json_records_each_file_of_the_save_and_a_sound_run_has_no_damage(tmp_path):
@@ -67,8 +68,8 @@ def test_state_json_records_each_file_of_the_save_and_a_sound_run_has_no_damage(
         "vocabulary.json",
     }
     assert saved["files"]["metrics.csv"]["size"] == folder.metrics_path.stat().st_size
-    assert folder.damage() == [] and folder.read_state() == RunState(2, 20, 2.2)
-    assert RunFolder(tmp_path / "fresh").damage() == []
+    assert run_damage(folder) == [] and folder.read_state() == RunState(2, 20, 2.2)
+    assert run_damage(RunFolder(tmp_path / "fresh")) == []
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def test_state_json_records_each_file_of_the_save_and_a_sound_run_has_no_damage(
 def test_damaged_views_are_named_and_can_be_made_again_from_the_resume_point(tmp_path, harm, damaged):
     folder = saved_run(tmp_path / "run")
     harm(folder)
-    damage = folder.damage()
+    damage = run_damage(folder)
     assert names(folder) == damaged and folder.can_redo(damage)
     assert all(str(d.path) in str(d) and "\n" not in str(d) for d in damage)
 
@@ -110,7 +111,7 @@ def test_a_flipped_byte_is_found_only_by_reading_in_full(tmp_path):
 def test_damage_outside_the_views_cannot_be_made_again(tmp_path, harm, damaged):
     folder = saved_run(tmp_path / "run")
     harm(folder)
-    damage = folder.damage()
+    damage = run_damage(folder)
     assert damaged in names(folder) and damaged in names(folder, deep=False) and not folder.can_redo(damage)
 
 
@@ -118,7 +119,7 @@ def test_a_save_cut_short_leaves_state_json_behind_the_resume_point(tmp_path):
     folder = saved_run(tmp_path / "run", epochs=1)
     rows = [{**ROW, "epoch": e + 1} for e in range(2)]
     write_resume_point(folder, ResumePoint(RunState(2, 20, 2.2), rows, {"weight_0": np.zeros(6)}))
-    damage = folder.damage()
+    damage = run_damage(folder)
     assert names(folder) == ["state.json"] and "behind the run's resume point" in str(damage[0])
     assert folder.can_redo(damage)
 
@@ -144,7 +145,7 @@ def test_a_run_kept_without_its_checkpoints_is_archived_not_damaged(tmp_path):
 
     folder = saved_run(tmp_path / "run")
     shutil.rmtree(folder.checkpoints)
-    assert folder.is_archived() and folder.damage() == [] and folder.epochs_done == 2
+    assert folder.is_archived() and run_damage(folder) == [] and folder.epochs_done == 2
     folder.metrics_path.write_text(folder.metrics_path.read_text()[:-30])
     assert names(folder) == ["metrics.csv"]
     assert not saved_run(tmp_path / "whole").is_archived()

@@ -16,6 +16,7 @@ import pytest
 
 from rnncells.config.settings import CELLS, ModelConfig, TrainConfig
 from rnncells.locks import LOCK_FILE
+from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import RunError, load_run
 from rnncells.training.trainer import train
 
@@ -237,9 +238,9 @@ def test_damaged_views_are_made_again_from_the_resume_point_without_training(sma
     folder.metrics_path.write_bytes(metrics[:-20])
     folder.named_checkpoint("best").unlink()
     (folder.path / "vocabulary.json").write_text("{")
-    assert len(folder.damage()) == 4
+    assert len(run_damage(folder)) == 4
     train(small_dataset, folder.path, model, recipe, progress=False)
-    assert folder.damage() == [] and folder.read_state() == state and folder.metrics_path.read_bytes() == metrics
+    assert run_damage(folder) == [] and folder.read_state() == state and folder.metrics_path.read_bytes() == metrics
     after = read_resume_point(folder)
     assert all(np.array_equal(before.arrays[k], after.arrays[k]) for k in before.arrays)
     assert keras.saving.load_model(folder.named_checkpoint("best")).get_weights()

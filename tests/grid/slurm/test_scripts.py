@@ -257,7 +257,7 @@ def test_grid_array_task_trains_its_run_from_the_config_toml_the_grid_wrote(edm_
     """``grid slurm`` without daemons: each task's command is ``rnncells train --config RUN/config.toml``."""
     import shutil
 
-    from rnncells.grid.config import load_grid
+    from rnncells.grid.grid_file import load_grid
     from rnncells.grid.plan import plan_runs
     from rnncells.grid.slurm.submit import SlurmOptions, write_grid_jobs
     from rnncells.training.run_folder import RunFolder, read_run_config
