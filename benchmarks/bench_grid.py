@@ -20,9 +20,9 @@ from pathlib import Path
 
 from rnncells.backend import threads_per_job
 from rnncells.grid.grid_file import load_grid
-from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import prepare_dataset, train_command, write_run_config
+from rnncells.study.grid_folder import GridPaths
 
 REPO = Path(__file__).resolve().parents[1]
 

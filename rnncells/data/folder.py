@@ -43,7 +43,7 @@ DATASET_FILE = "dataset.json"
 SPLIT_FILE = "split.json"
 REPORT_FILE = "report.txt"
 MANIFEST_FILE = "manifest.json"
-SONGS_FILE = "songs.jsonl"
+VARIANT_SONGS_FILE = "songs.jsonl"
 BUILD_COMMAND = "rnncells dataset build"
 
 
@@ -106,7 +106,7 @@ class DatasetFolder:
         return self.path / variant / MANIFEST_FILE
 
     def songs_path(self, variant: str) -> Path:
-        return self.path / variant / SONGS_FILE
+        return self.path / variant / VARIANT_SONGS_FILE
 
     def has_variant(self, variant: str) -> bool:
         """True when ``variant``'s manifest is there."""

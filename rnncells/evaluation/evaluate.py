@@ -39,7 +39,7 @@ from rnncells.evaluation.folder import (
     POINT_METRICS,
     REPRESENTATIVE_FILE,
     SCOPE_COLUMN,
-    SONGS_FILE,
+    SONGS_TABLE_FILE,
     SUMMARY_FILE,
     TESTS_FILE,
     EvaluationFolder,
@@ -332,7 +332,7 @@ def evaluate_song_sets(
 
     scopes = {s.model_name: set_scope(s) for s in every}
     tables = {
-        SONGS_FILE: songs,
+        SONGS_TABLE_FILE: songs,
         SUMMARY_FILE: summarize(songs, scopes),
         BEST_FILE: best_songs(songs),
         REPRESENTATIVE_FILE: representative_songs(songs),

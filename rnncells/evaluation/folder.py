@@ -86,7 +86,7 @@ TEXT_COLUMNS = ("model_name", "variant", "cell", "song_id", "metric", "feature",
 # What a songs.csv must hold to be drawn (song_id only labels songs).
 SONGS_REQUIRED = (*MODEL_COLUMNS, "index", *METRICS)
 
-SONGS_FILE = "songs.csv"
+SONGS_TABLE_FILE = "songs.csv"
 SUMMARY_FILE = "summary.csv"
 BEST_FILE = "best_songs.csv"
 REPRESENTATIVE_FILE = "representative_songs.csv"
@@ -95,7 +95,7 @@ COMPARISON_FILE = "comparison.csv"
 MEMORISATION_FILE = "memorisation.csv"
 RECORD_FILE = "evaluation.json"
 TABLE_COLUMNS = {
-    SONGS_FILE: (*ID_COLUMNS, *METRICS),
+    SONGS_TABLE_FILE: (*ID_COLUMNS, *METRICS),
     SUMMARY_FILE: SUMMARY_COLUMNS,
     BEST_FILE: BEST_COLUMNS,
     REPRESENTATIVE_FILE: REPRESENTATIVE_COLUMNS,
@@ -165,7 +165,7 @@ class EvaluationFolder:
 
     @property
     def songs_path(self) -> Path:
-        return self.path / SONGS_FILE
+        return self.path / SONGS_TABLE_FILE
 
     def table_paths(self) -> list[Path]:
         """The tables present, sorted by file name."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rnncells.config.options import whole_number
 from rnncells.grid.config import GridConfig
-from rnncells.grid.paths import GridPaths
+from rnncells.study.grid_folder import GridPaths
 
 
 def add_grid_command(commands) -> None:

@@ -13,16 +13,12 @@ damaged one is made again.)
 
 from __future__ import annotations
 
-import json
-
 from rnncells.errors import RnncellsError
 from rnncells.files import Damage
-from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun
+from rnncells.study.grid_folder import GridPaths
 from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import RunFolder
-
-SELECTION_FILE = "selection.json"
 
 
 class GridDamageError(RnncellsError, RuntimeError):
@@ -60,15 +56,6 @@ def check_before_training(runs: list[PlannedRun], paths: GridPaths) -> list[str]
     return to_redo
 
 
-def previously_selected(paths: GridPaths) -> set[str]:
-    """The runs selection.json chose last time (none when it is missing or unreadable: it is rewritten)."""
-    try:
-        selection = json.loads((paths.root / SELECTION_FILE).read_text(encoding="utf-8"))
-        return {entry["selected"] for entry in selection.values() if entry.get("selected")}
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
-        return set()
-
-
 def check_before_finishing(runs: list[PlannedRun], paths: GridPaths, finished: set[str]) -> None:
     """Raise :class:`GridDamageError` instead of letting a run drop out of the tables because its bookkeeping is
     damaged or gone (module docstring); ``finished`` names the runs that are finished now."""
@@ -77,9 +64,10 @@ def check_before_finishing(runs: list[PlannedRun], paths: GridPaths, finished: s
         damage = run_damage(folder, deep=True)
         if damage:
             raise GridDamageError(f"{_what(damage[0])}; the tables would lose {run.name}: {_fix(folder, damage)}")
-    lost = sorted(previously_selected(paths) & {run.name for run in runs} - finished)
+    lost = sorted(paths.selected_runs() & {run.name for run in runs} - finished)
     if lost:
         raise GridDamageError(
-            f"{paths.root / SELECTION_FILE}: {', '.join(lost)} was selected before but is not finished now; run "
-            f"`rnncells grid run` to train it again, or delete {SELECTION_FILE} to write the tables without it"
+            f"{paths.selection_path}: {', '.join(lost)} was selected before but is not finished now; run "
+            f"`rnncells grid run` to train it again, or delete {paths.selection_path.name} to write the tables "
+            "without it"
         )

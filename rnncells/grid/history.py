@@ -8,7 +8,6 @@ library versions. A grid resumed after a stop therefore shows every start, and t
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
@@ -19,27 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rnncells.files import write_text_atomic
-
-HISTORY_FILE = "history.jsonl"
-
-
-def read_history(root: str | Path) -> list[dict]:
-    """The entries of ``root/history.jsonl``, oldest first (none when the grid never ran there)."""
-    path = Path(root) / HISTORY_FILE
-    if not path.is_file():
-        return []
-    entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut short by a crash says nothing; the others still count
-    return entries
-
-
-def _write(root: Path, entries: list[dict]) -> None:
-    write_text_atomic(root / HISTORY_FILE, "".join(json.dumps(e, sort_keys=True) + "\n" for e in entries))
+from rnncells.study.grid_folder import GridPaths
 
 
 def source_commit() -> str | None:
@@ -74,8 +53,7 @@ def recorded(root: Path, action: str, argv: list[str] | None = None) -> Iterator
         "commit": source_commit(),
         "started": _now(),
     }
-    entries = [*read_history(root), entry]
-    _write(root, entries)
+    GridPaths(root).write_history([*GridPaths(root).read_history(), entry])
     start = time.monotonic()
     status = "interrupted"
     try:
@@ -97,4 +75,5 @@ def recorded(root: Path, action: str, argv: list[str] | None = None) -> Iterator
             "exit": status,
             "versions": versions(),
         }
-        _write(root, [entry if e.get("id") == entry["id"] else e for e in read_history(root)])
+        folder = GridPaths(root)
+        folder.write_history([entry if e.get("id") == entry["id"] else e for e in folder.read_history()])

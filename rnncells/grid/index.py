@@ -18,8 +18,8 @@ from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import write_text_atomic
 from rnncells.grid.config import GridConfig
 from rnncells.grid.listen import ListeningPage, general_label
-from rnncells.grid.paths import GridPaths
 from rnncells.grid.status import status_rows
+from rnncells.study.grid_folder import GRID_FILE, GridPaths
 
 TEMPLATE = "index.html.j2"
 
@@ -61,7 +61,7 @@ def index_context(
         "name": grid.name,
         "source": grid.dataset.source,
         "n_runs": len(rows),
-        "config": "grid.toml",
+        "config": GRID_FILE,
         "tables": [relative(p) for p in ([pdf] if pdf else []) + list(tables)],
         "selection": selection,
         "select_by": grid.select_by,
@@ -87,4 +87,4 @@ def write_index(
 ) -> Path:
     """Render ``OUT/index.html`` (module docstring) and return its path."""
     page = template().render(index_context(grid, paths, selection, figures, tables, pdf, listening))
-    return write_text_atomic(paths.root / "index.html", page)
+    return write_text_atomic(paths.index, page)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.generation.song_set import SongSetFolder
-from rnncells.grid.paths import GridPaths
+from rnncells.study.grid_folder import GridPaths
 
 AUDIO_DIR = "audio"
 SAMPLE_RATE = 22050

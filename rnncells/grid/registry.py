@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from rnncells.files import write_json_atomic
-from rnncells.grid.paths import GridPaths
+from rnncells.study.grid_folder import GridPaths
 
 STATUSES = ("pending", "running", "done", "failed")
 FRESH = {"status": "pending", "attempts": 0, "error": None, "pid": None}

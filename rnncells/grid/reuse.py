@@ -24,12 +24,11 @@ from pathlib import Path
 
 from rnncells.config.settings import GenerateConfig
 from rnncells.data.folder import DatasetFolder
-from rnncells.files import write_json_atomic
 from rnncells.generation.song_set import SongSetFolder
-from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun
 from rnncells.grid.registry import write_entry
 from rnncells.locks import LOCK_FILE
+from rnncells.study.grid_folder import GridPaths
 from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import OPERATIONAL_FIELDS, RunError, RunFolder
 
@@ -66,7 +65,7 @@ def source_runs(sources: list[str | Path]) -> list[Path]:
     found = []
     for source in map(Path, sources):
         runs = source / "runs" if (source / "runs").is_dir() else source
-        found += sorted(path for path in runs.glob("*") if (path / "config.toml").is_file())
+        found += sorted(path for path in runs.glob("*") if RunFolder(path).config_path.is_file())
     return found
 
 
@@ -98,8 +97,7 @@ def reuse_runs(
         key = finished_key(RunFolder(run_dir))
         if key and run_dir.resolve() != (paths.runs / run_dir.name).resolve():
             by_key.setdefault(key, run_dir)
-    record_path = paths.root / "reused.json"
-    reused = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+    reused = paths.read_reused()
     for run in runs:
         source = by_key.get(planned_key(run, paths.dataset, backend))
         if source is None or not paths.run_folder(run.name).is_fresh():
@@ -114,5 +112,5 @@ def reuse_runs(
         write_entry(paths, run.name, status="done", pid=None, error=None)
         reused[run.name] = str(source)
     if reused:
-        write_json_atomic(record_path, reused)
+        paths.write_reused(reused)
     return {name: reused[name] for name in (run.name for run in runs) if name in reused}

@@ -27,14 +27,14 @@ from rnncells.config.settings import ConfigError, to_toml
 from rnncells.data.folder import DatasetFolder
 from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder
-from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
+from rnncells.files import remove_stale_temp_files
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import check_before_finishing, check_before_training, planned_run_damage
 from rnncells.grid.history import recorded
 from rnncells.grid.index import write_index
 from rnncells.grid.listen import render_listening
-from rnncells.grid.paths import GridPaths, grid_paths
+from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import read_entry, write_entry
 from rnncells.grid.reuse import reuse_runs
@@ -42,6 +42,7 @@ from rnncells.grid.status import best_score, is_finished, steps_saved
 from rnncells.grid.supervise import Trainers, stop_orphan, terminate_as_interrupt
 from rnncells.grid.validate import check_grid_data
 from rnncells.locks import folder_lock
+from rnncells.study.grid_folder import GridPaths
 from rnncells.training.run_folder import SELECT_BY, RunError
 
 # -- steps ---------------------------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def select_runs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths) -> d
             "why": f"lowest best {measure} {scores[chosen]:.4f}"
             + (f" (others: {others})" if others else " (only candidate)"),
         }
-    write_json_atomic(paths.root / "selection.json", selection)
+    paths.write_selection(selection)
     return selection
 
 
@@ -349,7 +350,7 @@ def run_grid(
     paths = grid_paths(grid, out)
     with terminate_as_interrupt(), folder_lock(paths.root, "rnncells grid run"), recorded(paths.root, "grid run"):
         remove_stale_temp_files(paths.root)  # half-written files of a killed earlier start
-        write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
+        paths.write_grid_file(grid_toml(grid))
         prepare_dataset(grid, paths, progress)
         runs = plan_runs(grid)
         check_grid_data(grid, runs, paths.dataset, f"grid {grid.name}")  # before anything trains

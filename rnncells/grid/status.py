@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from rnncells.errors import InputError
 from rnncells.grid.config import GridConfig
-from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import STATUSES, read_entry
 from rnncells.grid.supervise import trainer_alive
+from rnncells.study.grid_folder import GridPaths
 from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import SELECT_BY, RunError
 

@@ -178,7 +178,7 @@ class Models:
             return self.entries[key]
 
 
-def draw_songs(models: Models, run, checkpoint: str, plan, config: GenerateConfig) -> np.ndarray:
+def draw_with_kept_model(models: Models, run, checkpoint: str, plan, config: GenerateConfig) -> np.ndarray:
     """The songs' vocabulary indices, drawn by :func:`rnncells.generation.generate.draw_songs` (same mask, same random
     numbers) with a kept, compiled model."""
     from rnncells.generation.generate import draw_songs as draw
@@ -206,7 +206,7 @@ def write_song_set(request: Request, models: Models, work: Path, checkpoint: str
     config.validate()
     run = load_run(request.run)
     plan = plan_generation(run, config, NOTE_STEPS)
-    songs = draw_songs(models, run, checkpoint, plan, config)
+    songs = draw_with_kept_model(models, run, checkpoint, plan, config)
     write_songs(SongSetFolder(work / "songs"), run, songs, plan, config, NOTE_STEPS)
     octave = plan.octave if plan.octave is not None else 0
     return Batch(request, run.model_name, octave, (plan.register.low, plan.register.high))

@@ -13,7 +13,6 @@ songs that are not, the depth curve when every run was scored, and what each run
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from dataclasses import dataclass, field
@@ -24,8 +23,6 @@ import pandas as pd
 from rnncells.errors import RnncellsError
 from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
 from rnncells.files import write_json_atomic, write_text_atomic
-from rnncells.grid.history import read_history
-from rnncells.grid.paths import GridPaths
 from rnncells.report.published import (
     PUBLISHED_RHYTHM_SELECTION,
     PUBLISHED_SELECTION,
@@ -33,6 +30,7 @@ from rnncells.report.published import (
     published_frame,
 )
 from rnncells.report.tables import compile_pdf
+from rnncells.study.grid_folder import GridPaths
 from rnncells.study.render import render_latex, render_markdown
 from rnncells.study.sections import FigureRef, Section, axis_values, curve_name, setting_text, swept_axis
 from rnncells.training.run_folder import RunError, RunFolder
@@ -65,14 +63,10 @@ class GridResult:
 def read_result(root: Path) -> GridResult:
     """Read one grid results folder written by ``rnncells grid run``."""
     paths = GridPaths(Path(root))
-    selection_path = paths.root / "selection.json"
     evaluation = EvaluationFolder(paths.evaluation)
-    if not selection_path.is_file() or not evaluation.is_complete():
+    if not paths.selection_path.is_file() or not evaluation.is_complete():
         raise ReportError(f"{paths.root}: no selection.json or complete evaluation/; run `rnncells grid run` first")
-    try:
-        selection = json.loads(selection_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ReportError(f"{selection_path}: damaged ({error.msg}); run `rnncells grid finish` again") from None
+    selection = paths.read_selection()
     summary, songs, record = evaluation.read_summary(), evaluation.read_songs(), evaluation.read_record()
     axis = swept_axis(paths)
     sizes = {} if axis == "layers" else axis_values(paths, axis)
@@ -152,7 +146,7 @@ def training_cost(result: GridResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run", "epochs", "steps", "seconds"])
 
 
-def steps_per_epoch(cost: pd.DataFrame) -> float:
+def median_steps_per_epoch(cost: pd.DataFrame) -> float:
     """The median training steps of an epoch over the runs of a :func:`training_cost` table (NaN without runs)."""
     return (cost["steps"] / cost["epochs"].clip(lower=1)).median() if len(cost) else math.nan
 
@@ -280,7 +274,7 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
             f"{len(cost)} runs, {cost['steps'].sum()} steps, {minutes:.1f} minutes of measured epoch time "
             f"({per_step * 1000:.0f} ms a step on average; each run's seconds are in its metrics.csv)."
         )
-        starts = [e for e in read_history(result.paths.root) if e.get("action") == "grid run" and "wall_seconds" in e]
+        starts = [e for e in result.paths.read_history() if e.get("action") == "grid run" and "wall_seconds" in e]
         if starts:
             wall = sum(e["wall_seconds"] for e in starts) / 60
             summary += f" The grid's own wall time (history.jsonl): {wall:.1f} minutes over {len(starts)} start(s)."
@@ -319,7 +313,7 @@ def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Sect
 def _differences(results: list[GridResult]) -> Section:
     first = results[0]
     songs = (first.record.get("dataset") or {}).get("training_songs")
-    per_epoch = steps_per_epoch(training_cost(first))
+    per_epoch = median_steps_per_epoch(training_cost(first))
     lines = [
         f"Corpus: {songs or 'our'} training songs of this corpus against the published 4,874 MuseScore songs; at "
         f"batch 50 × 50 an epoch here is {per_epoch:.0f} step(s) against about {PUBLISHED_STEPS_PER_EPOCH}, so "
@@ -342,7 +336,7 @@ def _differences(results: list[GridResult]) -> Section:
 
 
 def _rhythm_difference(result: GridResult) -> str:
-    per_epoch = steps_per_epoch(training_cost(result))
+    per_epoch = median_steps_per_epoch(training_cost(result))
     sizes = sorted({value for value in result.sizes.values() if isinstance(value, int)})
     shown = ", ".join(map(str, sizes)) or "several"
     return (

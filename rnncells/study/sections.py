@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnncells.config.settings import ConfigError, read_toml
+from rnncells.config.settings import ConfigError
 from rnncells.evaluation.folder import EvaluationFolder
-from rnncells.grid.paths import GridPaths
-from rnncells.training.run_folder import RunError, RunFolder
+from rnncells.study.grid_folder import GridPaths
+from rnncells.training.run_folder import RunError, RunFolder, read_neighbours
 
 NEIGHBOUR_ROWS = 6  # tokens whose neighbours the report lists, per model
 
@@ -49,10 +49,7 @@ class Section:
 def swept_axis(paths: GridPaths) -> str:
     """The field a (variant, cell) group's runs differ in: the grid's one axis besides ``cell`` with more than one
     value (``units`` in the rhythm grid); ``layers`` when there is none or several, as in the pitch-only grids."""
-    try:
-        axes = read_toml(paths.root / "grid.toml").get("axes", {})
-    except ConfigError:
-        return "layers"
+    axes = paths.read_grid_tables().get("axes", {})
     swept = [name for name, values in axes.items() if name != "cell" and isinstance(values, list) and len(values) > 1]
     return swept[0] if len(swept) == 1 else "layers"
 
@@ -142,11 +139,7 @@ def _rho_meaning(rho: float) -> str:
 
 
 def _neighbour_lines(folder: RunFolder) -> list[str]:
-    path = folder.projector / "neighbours.txt"
-    if not path.is_file():
-        return []
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
-    rows = [row for row in rows[1:] if len(row) == 3]
+    rows = read_neighbours(folder.projector)
     step = max(1, len(rows) // NEIGHBOUR_ROWS)
     return [f"`{token}`: {cosine}" for token, cosine, _ in rows[::step][:NEIGHBOUR_ROWS]]
 

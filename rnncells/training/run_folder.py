@@ -48,6 +48,8 @@ from rnncells.files import Damage, record_files, write_atomic, write_json_atomic
 from rnncells.locks import LOCK_FILE
 
 CONFIG_FILE = "config.toml"
+# projector/'s files, written by rnncells.training.tensorboard
+VECTORS_FILE, LABELS_FILE, NEIGHBOURS_FILE = "vectors.tsv", "metadata.tsv", "neighbours.txt"
 RECORD_FILE = "run.json"
 VOCABULARY_FILE = "vocabulary.json"
 METRICS_FILE = "metrics.csv"
@@ -319,7 +321,7 @@ class RunFolder:
 
     def read_projector(self) -> tuple[np.ndarray, list[str]]:
         """The embedding vectors (one row per token) and their labels, as exported for TensorBoard's projector."""
-        vectors_path, labels_path = self.projector / "vectors.tsv", self.projector / "metadata.tsv"
+        vectors_path, labels_path = self.projector / VECTORS_FILE, self.projector / LABELS_FILE
         if not vectors_path.is_file() or not labels_path.is_file():
             raise RunError(f"{self.projector}: no vectors.tsv/metadata.tsv; finish training the run first")
         try:
@@ -424,3 +426,13 @@ def load_run(path: str | Path) -> Run:
     info = folder.read_record()
     config = folder.read_config()
     return Run(folder, info, config.model, config.train, folder.read_vocabulary())
+
+
+def read_neighbours(projector: Path) -> list[list[str]]:
+    """The rows of ``projector/neighbours.txt`` (token, neighbours by cosine, by euclidean distance); none when the
+    run has no projector files."""
+    path = projector / NEIGHBOURS_FILE
+    if not path.is_file():
+        return []
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    return [row for row in rows[1:] if len(row) == 3]

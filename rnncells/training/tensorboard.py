@@ -27,6 +27,7 @@ import numpy as np
 
 from rnncells.data.vocab import Vocabulary
 from rnncells.files import write_atomic, write_text_atomic
+from rnncells.training.run_folder import LABELS_FILE, NEIGHBOURS_FILE, VECTORS_FILE
 
 HPARAMS_FILE = "events.out.tfevents.0.hparams"
 PROJECTOR_CONFIG = "projector_config.pbtxt"
@@ -155,8 +156,8 @@ def export_projector(model: keras.Model, vocabulary: Vocabulary, folder: Path, n
     """
     vectors = keras.ops.convert_to_numpy(model.get_layer("embedding").embeddings).astype(np.float64)
     labels = vocabulary.labels()
-    write_text_atomic(folder / "vectors.tsv", "".join("\t".join(f"{x:.6g}" for x in row) + "\n" for row in vectors))
-    write_text_atomic(folder / "metadata.tsv", "".join(label + "\n" for label in labels))
+    write_text_atomic(folder / VECTORS_FILE, "".join("\t".join(f"{x:.6g}" for x in row) + "\n" for row in vectors))
+    write_text_atomic(folder / LABELS_FILE, "".join(label + "\n" for label in labels))
     write_text_atomic(folder / PROJECTOR_CONFIG, projector_config(""))
     write_text_atomic(folder.parent / PROJECTOR_CONFIG, projector_config(f"{folder.name}/"))
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -173,5 +174,5 @@ def export_projector(model: keras.Model, vocabulary: Vocabulary, folder: Path, n
         by_cosine = ", ".join(f"{labels[j]} ({cosine[i, j]:.3f})" for j in np.argsort(-cosine[i])[:count])
         by_distance = ", ".join(f"{labels[j]} ({euclidean[i, j]:.3f})" for j in np.argsort(euclidean[i])[:count])
         lines.append(f"{label}\t{by_cosine}\t{by_distance}")
-    write_text_atomic(folder / "neighbours.txt", "\n".join(lines) + "\n")
+    write_text_atomic(folder / NEIGHBOURS_FILE, "\n".join(lines) + "\n")
     return folder

@@ -11,11 +11,11 @@ import pytest
 
 from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import GridDamageError, check_before_finishing, check_before_training
-from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import finish_grid, run_grid
 from rnncells.grid.status import format_status, status_rows
 from rnncells.locks import FolderLocked
+from rnncells.study.grid_folder import GridPaths
 from tests.test_locks import holder
 from tests.training.test_run_folder import saved_run
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rnncells.grid.history import read_history, recorded
+from rnncells.grid.history import recorded
+from rnncells.study.grid_folder import GridPaths
 
 
 def test_each_start_is_recorded_and_completed_however_it_ends(tmp_path):
@@ -15,7 +16,7 @@ def test_each_start_is_recorded_and_completed_however_it_ends(tmp_path):
         raise KeyboardInterrupt
     with pytest.raises(ValueError), recorded(tmp_path, "grid run", ["broken"]):
         raise ValueError("no such corpus\nsecond line")
-    entries = read_history(tmp_path)
+    entries = GridPaths(tmp_path).read_history()
     assert [(e["action"], e["exit"]) for e in entries] == [
         ("grid run", "done"),
         ("grid finish", "done"),
@@ -33,4 +34,4 @@ def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path):
         pass
     with open(tmp_path / "history.jsonl", "a") as handle:
         handle.write('{"action": "grid ru')
-    assert [e["command"] for e in read_history(tmp_path)] == [["one"]]
+    assert [e["command"] for e in GridPaths(tmp_path).read_history()] == [["one"]]

@@ -13,12 +13,13 @@ import pytest
 from rnncells.grid.config import GridConfig
 from rnncells.grid.grid_file import load_grid
 from rnncells.grid.index import template, write_index
-from rnncells.grid.paths import DEFAULT_ROOT, GridPaths, grid_paths
+from rnncells.grid.paths import DEFAULT_ROOT, grid_paths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.registry import read_entry, write_entry
 from rnncells.grid.runner import select_runs
 from rnncells.grid.status import best_score, format_status, status_rows
 from rnncells.grid.supervise import process_alive, stop_orphan, trainer_alive
+from rnncells.study.grid_folder import GridPaths
 from rnncells.training.run_folder import RunFolder, RunState
 
 REPO = Path(__file__).resolve().parents[2]

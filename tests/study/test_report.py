@@ -132,7 +132,7 @@ def test_report_on_a_rhythm_grid_follows_its_units_axis(finished_grid, small_dat
 )
 def test_cost_validation_says_what_the_sign_of_rho_means(tmp_path: Path, generals: tuple, meaning: str) -> None:
     """Loss falls over the checkpoints; the sentence reads rho's sign the right way round (lower general = tonal)."""
-    from rnncells.grid.paths import GridPaths
+    from rnncells.study.grid_folder import GridPaths
     from rnncells.study.sections import cost_validation_section
 
     folder = tmp_path / "grid" / "cost_validation"

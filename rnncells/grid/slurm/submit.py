@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncells.errors import InputError
-from rnncells.files import write_text_atomic
 from rnncells.grid.config import GridConfig
 from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import plan_runs
@@ -64,7 +63,7 @@ def write_grid_jobs(
     """Build the dataset, check the grid against it, and write the array and finishing scripts for ``grid``."""
     paths = grid_paths(grid, out)
     with folder_lock(paths.root, "rnncells grid slurm"):  # one writer per results folder (rnncells.locks)
-        resolved = write_text_atomic(paths.root / "grid.toml", grid_toml(grid))
+        resolved = paths.write_grid_file(grid_toml(grid))
         prepare_dataset(grid, paths, progress)
         runs = plan_runs(grid)
         check_grid_data(grid, runs, paths.dataset, str(config_path))  # before any task is written
