@@ -17,6 +17,7 @@ from typing import NoReturn
 from rnncells.config.options import add_options, given_options, whole_number
 from rnncells.config.settings import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.errors import RnncellsError
+from rnncells.generation.command import add_baseline_command, run_baseline_command
 from rnncells.grid.command import (
     add_grid_command,
     add_local_slurm_command,
@@ -335,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dataset(commands)
     _add_train(commands)
     _add_generate(commands)
+    add_baseline_command(commands)
     _add_evaluate(commands)
     add_tables_command(commands)
     add_render_command(commands)
@@ -350,6 +352,7 @@ HANDLERS = {
     "dataset": run_dataset,
     "train": run_train,
     "generate": run_generate,
+    "baseline": run_baseline_command,
     "evaluate": run_evaluate,
     "tables": run_tables,
     "render": run_render,

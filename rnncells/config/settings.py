@@ -380,3 +380,22 @@ class EvaluateConfig:
             raise ConfigError(f"evaluate.mode {self.mode!r}: use 'paper' or 'corrected'")
         if self.span < 2:
             raise ConfigError(f"evaluate.span {self.span} must be at least 2")
+
+
+@dataclass
+class BaselineConfig:
+    """The n-gram baseline (docs/method.md, "Baselines"): one per variant listed, trained on that variant's training
+    split, its order (1 to ``max_order``) chosen by validation likelihood; a grid file's ``[baseline]`` table."""
+
+    ngram_variants: list[str] = field(
+        default_factory=lambda: ["control"],
+        metadata={"help": "variants that get an n-gram baseline beside the models ([] for none)"},
+    )
+    max_order: int = field(default=6, metadata={"help": "the n-gram orders tried are 1 to this (1 = unigram)"})
+
+    def validate(self) -> None:
+        for variant in self.ngram_variants:
+            if variant not in VARIANTS:
+                raise ConfigError(f"baseline.ngram_variants {variant!r}: use one of {', '.join(VARIANTS)}")
+        if not 1 <= self.max_order <= 16:
+            raise ConfigError(f"baseline.max_order {self.max_order}: use a whole number from 1 to 16")

@@ -14,6 +14,7 @@ from typing import Any
 
 from rnncells.config.settings import (
     VARIANTS,
+    BaselineConfig,
     ConfigError,
     DatasetConfig,
     EvaluateConfig,
@@ -40,6 +41,7 @@ class GridConfig:
     train: dict[str, Any] = field(default_factory=dict)
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    baseline: BaselineConfig = field(default_factory=BaselineConfig)  # the n-gram baselines beside the models
     select_by: str = "val_loss"
     generate_all: bool = False
     backend: str = "tensorflow"
@@ -49,6 +51,7 @@ class GridConfig:
         self.dataset.validate()
         self.generate.validate()
         self.evaluate.validate()
+        self.baseline.validate()
         known = {f.name for f in dataclasses.fields(ModelConfig)} | {f.name for f in dataclasses.fields(TrainConfig)}
         for axis, values in self.axes.items():
             if axis not in known or axis == "variant":
@@ -103,6 +106,7 @@ def load_grid(path: str | Path, source: str | None = None, overrides: list[str] 
     values["dataset"] = from_dict(DatasetConfig, dataset, f"{where} [dataset]")
     values["generate"] = from_dict(GenerateConfig, tables.get("generate", {}), f"{where} [generate]")
     values["evaluate"] = from_dict(EvaluateConfig, tables.get("evaluate", {}), f"{where} [evaluate]")
+    values["baseline"] = from_dict(BaselineConfig, tables.get("baseline", {}), f"{where} [baseline]")
     values.setdefault("name", Path(path).stem)
     grid = GridConfig(**values)
     try:
