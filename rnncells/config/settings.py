@@ -138,7 +138,17 @@ class TrainConfig:
     batch_size: int = field(default=50, metadata={"help": "rows of the stream trained side by side"})
     seq_length: int = field(default=50, metadata={"help": "window length in tokens"})
     learning_rate: float = field(default=0.002, metadata={"help": "initial Adam rate"})
-    lr_decay: float = field(default=0.97, metadata={"help": "learning-rate multiplier per epoch"})
+    lr_decay: float = field(
+        default=0.97, metadata={"help": "learning-rate multiplier per epoch (per lr_decay_steps steps when set)"}
+    )
+    lr_decay_steps: int = field(
+        default=0,
+        metadata={"help": "apply lr_decay every N training steps instead of every epoch; 0: per epoch (the study's)"},
+    )
+    early_stopping_patience: int = field(
+        default=0,
+        metadata={"help": "stop once this many epochs in a row bring no new best validation loss; 0 is off"},
+    )
     clip_norm: float = field(default=5.0, metadata={"help": "clip the gradients to this global norm"})
     mode: str = field(
         default="stateful",
@@ -173,6 +183,9 @@ class TrainConfig:
                 raise ConfigError(f"{name} {getattr(self, name)} must be a positive finite number")
         if not 0 <= self.save_every_seconds < math.inf:
             raise ConfigError(f"save_every_seconds {self.save_every_seconds} must be a finite number >= 0")
+        for name in ("lr_decay_steps", "early_stopping_patience"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} {getattr(self, name)} must be >= 0 (0 is off)")
         if self.checkpoint_every_steps < 0:
             raise ConfigError(f"checkpoint_every_steps {self.checkpoint_every_steps} must be >= 0 (0 is off)")
         if self.keep_checkpoints < 1:
