@@ -282,6 +282,11 @@ def _add_evaluate(commands) -> None:
     )
     parser.add_argument("--span", type=whole_number(2), default=12, help="window length of LM and CENTR (default 12)")
     parser.add_argument("--rhythm", action="store_true", help="rhythm-aware LM and CENTR on the 16th grid")
+    parser.add_argument(
+        "--cut-baselines",
+        action="store_true",
+        help="with --dataset: also score its train, validation and test songs cut to the generated length",
+    )
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -299,6 +304,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         names=args.name,
         track=args.track,
         baseline=args.baseline,
+        cut_baselines_too=args.cut_baselines,
         copy_threshold=args.copy_threshold,
     )
     folder = EvaluationFolder(out)

@@ -387,6 +387,7 @@ class EvaluateConfig:
     mode: str = "paper"
     span: int = 12
     rhythm: bool = False
+    cut_baselines: bool = True  # also score the dataset's splits cut to the generated length (evaluation.corpus)
 
     def validate(self) -> None:
         if self.mode not in ("paper", "corrected"):

@@ -38,6 +38,9 @@ def set_scope(song_set: SongSet) -> str:
     train split), 100 songs`` or the dataset baseline's ``train split, 170 songs``."""
     if song_set.model_name == BASELINE_MODEL:
         return baseline_scope(song_set.splits)
+    cut = song_set.info.get("cut")
+    if isinstance(cut, dict):
+        return f"{cut['split']} split cut to {cut['length']} notes, {len(song_set.pitches)} songs"
     ngram = song_set.info.get("baseline")
     if isinstance(ngram, dict):
         return (
