@@ -387,7 +387,7 @@ class EvaluateConfig:
     mode: str = "paper"
     span: int = 12
     rhythm: bool = False
-    cut_baselines: bool = True  # also score the dataset's splits cut to the generated length (evaluation.corpus)
+    cut_baselines: bool = False  # also score the dataset's splits cut to the generated length (evaluation.corpus)
 
     def validate(self) -> None:
         if self.mode not in ("paper", "corrected"):
@@ -402,8 +402,8 @@ class BaselineConfig:
     split, its order (1 to ``max_order``) chosen by validation likelihood; a grid file's ``[baseline]`` table."""
 
     ngram_variants: list[str] = field(
-        default_factory=lambda: ["control"],
-        metadata={"help": "variants that get an n-gram baseline beside the models ([] for none)"},
+        default_factory=list,
+        metadata={"help": "variants that get an n-gram baseline beside a grid's models", "default_help": "none"},
     )
     max_order: int = field(default=6, metadata={"help": "the n-gram orders tried are 1 to this (1 = unigram)"})
 

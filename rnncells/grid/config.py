@@ -44,6 +44,7 @@ class GridConfig:
     baseline: BaselineConfig = field(default_factory=BaselineConfig)  # the n-gram baselines beside the models
     select_by: str = "val_loss"
     generate_all: bool = False
+    score_final_weights: bool = False  # also score the selected runs' final weights as <run>-final (grid/beside.py)
     backend: str = "tensorflow"
     reuse: list[str] = field(default_factory=list)  # results folders whose equal runs are copied (grid/reuse.py)
 

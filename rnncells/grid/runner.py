@@ -29,6 +29,7 @@ from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
 from rnncells.generation.song_set import SongSetFolder
+from rnncells.grid.beside import generate_baselines, generate_final_songs
 from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import check_before_finishing, check_before_training, run_damage
 from rnncells.grid.history import recorded
@@ -261,24 +262,6 @@ def generate_songs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, n
     return folders
 
 
-def generate_baselines(grid: GridConfig, paths: GridPaths) -> list[Path]:
-    """The n-gram baseline of each variant in ``[baseline] ngram_variants`` that the dataset has, with the grid's
-    sampling settings (rnncells.generation.baseline); a set already written with the same settings is kept."""
-    from rnncells.generation.baseline import fit_ngram, generate_ngram, ngram_name
-
-    folders = []
-    for variant in grid.baseline.ngram_variants:
-        if variant not in grid.dataset.variants:
-            continue
-        model, _, _ = fit_ngram(paths.dataset, variant, grid.baseline.max_order)  # milliseconds: its order names it
-        folder = paths.songs / ngram_name(variant, model.order)
-        if not (SongSetFolder(folder).made_with(grid.generate) and not SongSetFolder(folder).damage()):
-            settings = dataclasses.replace(grid.generate, overwrite=True)
-            generate_ngram(paths.dataset, variant, folder, settings, grid.baseline.max_order)
-        folders.append(folder)
-    return folders
-
-
 def make_figures(runs: list[PlannedRun], paths: GridPaths, selected: list[str]) -> list[Path]:
     """Box plots, memorisation and distance figures, learning curves per (variant, cell), piano rolls of each model's
     best song, a span plot."""
@@ -332,6 +315,8 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
         raise InputError(f"{paths.root}: no finished run to generate from; see `rnncells grid status`")
     _say(progress, f"generating {grid.generate.n_songs} songs with {len(chosen)} model(s)")
     song_dirs = generate_songs(grid, runs, paths, chosen)
+    if grid.score_final_weights:
+        song_dirs += generate_final_songs(grid, paths, selected, lambda text: _say(progress, text))
     song_dirs += generate_baselines(grid, paths)
     _say(progress, "evaluating")
     evaluate_song_sets(
@@ -341,6 +326,7 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
         mode=grid.evaluate.mode,
         span=grid.evaluate.span,
         rhythm=grid.evaluate.rhythm,
+        cut_baselines_too=grid.evaluate.cut_baselines,
     )
     figures = make_figures(runs, paths, chosen)
     # audio of the selected models' songs, once (rnncells.grid.listen); with --all-models the others are scored

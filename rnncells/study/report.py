@@ -34,7 +34,15 @@ from rnncells.report.published import (
 )
 from rnncells.report.tables import compile_pdf
 from rnncells.study.render import render_latex, render_markdown
-from rnncells.study.sections import FigureRef, Section, axis_values, curve_name, setting_text, swept_axis
+from rnncells.study.sections import (
+    FigureRef,
+    Section,
+    axis_values,
+    curve_name,
+    setting_text,
+    swept_axis,
+    weights_difference,
+)
 from rnncells.training.run_folder import RunError, RunFolder
 
 HEADLINE_METRIC = "general"
@@ -335,6 +343,7 @@ def _differences(results: list[GridResult]) -> Section:
         "centricity) is reported beside it where it was run. The published numbers are on another corpus: read them "
         "for the shape of the comparison, not as a target.",
     ]
+    lines.append(weights_difference([result.summary for result in results]))
     for result in results:
         if result.record.get("settings", {}).get("rhythm"):
             lines.append(_rhythm_difference(result))

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config.settings import ConfigError
 from rnncells.grid.config import GridConfig, load_grid
 from rnncells.grid.index import template, write_index
 from rnncells.grid.paths import DEFAULT_ROOT, GridPaths, grid_paths
@@ -153,30 +152,3 @@ def test_results_go_to_an_ignored_folder_by_default():
     for path in ("out/quick/index.html", "slurm/quick/train.sbatch"):
         assert subprocess.run(["git", "check-ignore", "-q", path], cwd=REPO, check=False).returncode == 0, path
     assert subprocess.run(["git", "check-ignore", "-q", "results/quick/index.html"], cwd=REPO).returncode == 1
-
-
-def test_baselines_beside_the_models(small_dataset, tmp_path):
-    from rnncells.generation.song_set import SongSetFolder, load_song_set
-    from rnncells.grid.runner import generate_baselines, grid_toml
-
-    grid = GridConfig(name="fake")
-    grid.dataset.variants = ["control", "interval"]
-    grid.baseline.ngram_variants = ["control", "transposed"]  # transposed is not in this grid's dataset: skipped
-    grid.baseline.max_order = 3
-    grid.generate.n_songs, grid.generate.length = 4, 6
-    paths = GridPaths(tmp_path / "out")
-    paths.root.mkdir()
-    paths.dataset.symlink_to(small_dataset)
-    folders = generate_baselines(grid, paths)
-    assert len(folders) == 1 and folders[0].parent == paths.songs
-    song_set = load_song_set(folders[0])
-    assert song_set.model_name == folders[0].name and song_set.cell == "ngram" and len(song_set.pitches) == 4
-    written = SongSetFolder(folders[0]).generation_path.stat().st_mtime_ns
-    assert generate_baselines(grid, paths) == folders  # the same settings: the set is kept
-    assert SongSetFolder(folders[0]).generation_path.stat().st_mtime_ns == written
-    config = tmp_path / "grid.toml"
-    config.write_text(grid_toml(grid).replace('out = ""\n', ""))
-    assert load_grid(config).baseline == grid.baseline  # the resolved grid keeps its [baseline] table
-    assert load_grid(config, overrides=["baseline.max_order=5"]).baseline.max_order == 5
-    with pytest.raises(ConfigError, match="baseline.ngram_variants 'piano'"):
-        load_grid(config, overrides=['baseline.ngram_variants=["piano"]'])
