@@ -21,18 +21,17 @@ from rnncells.data.folder import DatasetFolder
 from rnncells.data.vocab import Vocabulary, as_token
 from rnncells.generation.generate import Plan, check_output, plan_tokens, sampling_rows, scale_mask, write_decoded
 from rnncells.generation.keys import ScaleMask
-from rnncells.generation.ngram import NgramModel, NgramStepper, choose_order
+from rnncells.generation.ngram import NGRAM_CELL, NgramModel, NgramStepper, choose_order
 from rnncells.generation.sampling import beam_search, sample_songs
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.locks import folder_lock
 
-CELL = "ngram"
 SMOOTHING = "Witten-Bell interpolation down to an add-one unigram"
 
 
 def ngram_name(variant: str, order: int) -> str:
     """``control-ngram-3``: the song set's model name and folder name."""
-    return f"{variant}-{CELL}-{order}"
+    return f"{variant}-{NGRAM_CELL}-{order}"
 
 
 def fit_ngram(dataset_dir: str | Path, variant: str, max_order: int) -> tuple[NgramModel, dict[int, float], dict]:
@@ -101,7 +100,7 @@ def generate_ngram(
             {
                 "model_name": name,
                 "variant": variant,
-                "cell": CELL,
+                "cell": NGRAM_CELL,
                 "layers": model.order,
                 "units": None,
                 "representation": representation,

@@ -29,6 +29,7 @@ import numpy as np
 from rnncells.errors import InputError
 
 Context = tuple[int, ...]
+NGRAM_CELL = "ngram"  # the ``cell`` of an n-gram song set (its ``layers`` is the order)
 
 
 @dataclass

@@ -22,8 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 from rnncells.errors import RnncellsError
+from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
 from rnncells.files import write_json_atomic, write_text_atomic
+from rnncells.generation.ngram import NGRAM_CELL
+from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
 from rnncells.grid.history import read_history
 from rnncells.grid.paths import GridPaths
 from rnncells.report.published import (
@@ -127,7 +130,9 @@ def headline(result: GridResult) -> pd.DataFrame:
 def depth_curve(result: GridResult) -> pd.DataFrame:
     """Mean general tonality of every evaluated run by variant, cell and the swept axis (depth, size); empty unless
     more than one run of a group was scored."""
-    songs = _with_axis(result, result.songs[result.songs["model_name"] != BASELINE_MODEL])
+    songs = result.songs  # a grid run's best-weights songs: no dataset, n-gram, cut split or final-weights set
+    ours = (songs["model_name"] != BASELINE_MODEL) & (songs["cell"] != NGRAM_CELL) & (songs["variant"] != CUT_VARIANT)
+    songs = _with_axis(result, songs[ours & ~songs["model_name"].astype(str).str.endswith(FINAL_WEIGHTS_SUFFIX)])
     curve = songs.groupby(["variant", "cell", result.axis])[HEADLINE_METRIC].mean().reset_index()
     per_group = curve.groupby(["variant", "cell"]).size()
     return curve if len(per_group) and per_group.max() > 1 else curve.iloc[0:0]

@@ -160,3 +160,22 @@ def test_what_differs_says_which_weights_the_tables_use():
     line = weights_difference([scored])
     assert "best-validation weights" in line and "1 sets named <run>-final, e.g. control-lstm-1-final" in line
     assert "were not scored" in weights_difference([scored.iloc[[0, 2]]])
+
+
+def test_depth_curve_leaves_out_baselines_and_final_weights():
+    from types import SimpleNamespace
+
+    from rnncells.study.report import depth_curve
+
+    names = ["control-lstm-1", "control-lstm-2", "control-lstm-1-final", "control-ngram-1", "dataset-train-cut"]
+    songs = pd.DataFrame(
+        {
+            "model_name": names + ["dataset"],
+            "variant": ["control"] * 4 + ["dataset-cut", "dataset"],
+            "cell": ["lstm", "lstm", "lstm", "ngram", "", ""],
+            "layers": [1, 2, 1, 1, None, None],
+            "general": [4.0, 5.0, 100.0, 100.0, 100.0, 100.0],
+        }
+    )
+    curve = depth_curve(SimpleNamespace(songs=songs, axis="layers", sizes={}))
+    assert curve[["cell", "layers", "general"]].values.tolist() == [["lstm", 1, 4.0], ["lstm", 2, 5.0]]
