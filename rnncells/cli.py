@@ -17,6 +17,7 @@ from typing import NoReturn
 from rnncells.config.options import add_options, given_options, whole_number
 from rnncells.config.settings import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.errors import RnncellsError
+from rnncells.generation.command import add_baseline_command, run_baseline_command
 from rnncells.grid.command import (
     add_grid_command,
     add_local_slurm_command,
@@ -281,6 +282,11 @@ def _add_evaluate(commands) -> None:
     )
     parser.add_argument("--span", type=whole_number(2), default=12, help="window length of LM and CENTR (default 12)")
     parser.add_argument("--rhythm", action="store_true", help="rhythm-aware LM and CENTR on the 16th grid")
+    parser.add_argument(
+        "--cut-baselines",
+        action="store_true",
+        help="with --dataset: also score its train, validation and test songs cut to the generated length",
+    )
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -298,6 +304,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         names=args.name,
         track=args.track,
         baseline=args.baseline,
+        cut_baselines_too=args.cut_baselines,
         copy_threshold=args.copy_threshold,
     )
     folder = EvaluationFolder(out)
@@ -335,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dataset(commands)
     _add_train(commands)
     _add_generate(commands)
+    add_baseline_command(commands)
     _add_evaluate(commands)
     add_tables_command(commands)
     add_render_command(commands)
@@ -350,6 +358,7 @@ HANDLERS = {
     "dataset": run_dataset,
     "train": run_train,
     "generate": run_generate,
+    "baseline": run_baseline_command,
     "evaluate": run_evaluate,
     "tables": run_tables,
     "render": run_render,

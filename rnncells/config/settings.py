@@ -138,7 +138,17 @@ class TrainConfig:
     batch_size: int = field(default=50, metadata={"help": "rows of the stream trained side by side"})
     seq_length: int = field(default=50, metadata={"help": "window length in tokens"})
     learning_rate: float = field(default=0.002, metadata={"help": "initial Adam rate"})
-    lr_decay: float = field(default=0.97, metadata={"help": "learning-rate multiplier per epoch"})
+    lr_decay: float = field(
+        default=0.97, metadata={"help": "learning-rate multiplier per epoch (per lr_decay_steps steps when set)"}
+    )
+    lr_decay_steps: int = field(
+        default=0,
+        metadata={"help": "apply lr_decay every N training steps instead of every epoch; 0: per epoch (the study's)"},
+    )
+    early_stopping_patience: int = field(
+        default=0,
+        metadata={"help": "stop once this many epochs in a row bring no new best validation loss; 0 is off"},
+    )
     clip_norm: float = field(default=5.0, metadata={"help": "clip the gradients to this global norm"})
     mode: str = field(
         default="stateful",
@@ -173,6 +183,9 @@ class TrainConfig:
                 raise ConfigError(f"{name} {getattr(self, name)} must be a positive finite number")
         if not 0 <= self.save_every_seconds < math.inf:
             raise ConfigError(f"save_every_seconds {self.save_every_seconds} must be a finite number >= 0")
+        for name in ("lr_decay_steps", "early_stopping_patience"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} {getattr(self, name)} must be >= 0 (0 is off)")
         if self.checkpoint_every_steps < 0:
             raise ConfigError(f"checkpoint_every_steps {self.checkpoint_every_steps} must be >= 0 (0 is off)")
         if self.keep_checkpoints < 1:
@@ -374,9 +387,29 @@ class EvaluateConfig:
     mode: str = "paper"
     span: int = 12
     rhythm: bool = False
+    cut_baselines: bool = False  # also score the dataset's splits cut to the generated length (evaluation.corpus)
 
     def validate(self) -> None:
         if self.mode not in ("paper", "corrected"):
             raise ConfigError(f"evaluate.mode {self.mode!r}: use 'paper' or 'corrected'")
         if self.span < 2:
             raise ConfigError(f"evaluate.span {self.span} must be at least 2")
+
+
+@dataclass
+class BaselineConfig:
+    """The n-gram baseline (docs/method.md, "Baselines"): one per variant listed, trained on that variant's training
+    split, its order (1 to ``max_order``) chosen by validation likelihood; a grid file's ``[baseline]`` table."""
+
+    ngram_variants: list[str] = field(
+        default_factory=list,
+        metadata={"help": "variants that get an n-gram baseline beside a grid's models", "default_help": "none"},
+    )
+    max_order: int = field(default=6, metadata={"help": "the n-gram orders tried are 1 to this (1 = unigram)"})
+
+    def validate(self) -> None:
+        for variant in self.ngram_variants:
+            if variant not in VARIANTS:
+                raise ConfigError(f"baseline.ngram_variants {variant!r}: use one of {', '.join(VARIANTS)}")
+        if not 1 <= self.max_order <= 16:
+            raise ConfigError(f"baseline.max_order {self.max_order}: use a whole number from 1 to 16")

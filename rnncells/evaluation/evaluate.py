@@ -12,6 +12,9 @@ songs are the baseline and whose training songs are the reference. Output: an ev
 - ``tests.csv``: pairwise Mann-Whitney U tests per metric, rank-biserial effect size, Holm-corrected p;
 - ``comparison.csv``: each set's features against the training set (Yang & Lerch, in full);
 - ``memorisation.csv``: per model, the copied songs and the tonality of the others;
+- ``corpus_likeness.csv`` and ``rankings.csv`` (with a dataset and generated sets): each set's overlap with the
+  training songs' feature distributions, all cut to one length, and its rank by tonality beside its rank by that
+  overlap; ``cut_baselines`` adds the dataset's songs of each split cut to that length (rnncells.evaluation.corpus);
 - ``evaluation.json``: inputs, settings and the file list; written last, so its presence means "complete".
 """
 
@@ -24,12 +27,14 @@ import pandas as pd
 
 from rnncells.data.folder import DatasetFolder, DatasetFolderError
 from rnncells.errors import RnncellsError
+from rnncells.evaluation.corpus import corpus_likeness, cut_baselines, cut_length, rankings
 from rnncells.evaluation.folder import (
     BASELINE_MODEL,
     BASELINE_SPLITS,
     BEST_COLUMNS,
     BEST_FILE,
     COMPARISON_FILE,
+    CORPUS_FILE,
     FEATURE_COLUMNS,
     ID_COLUMNS,
     MEMORISATION_COLUMNS,
@@ -37,6 +42,7 @@ from rnncells.evaluation.folder import (
     METRICS,
     MODEL_COLUMNS,
     POINT_METRICS,
+    RANKINGS_FILE,
     REPRESENTATIVE_FILE,
     SCOPE_COLUMN,
     SONGS_TABLE_FILE,
@@ -213,7 +219,8 @@ def _memorisation(songs: pd.DataFrame, sets: list[SongSet], training: SongSet, t
     position = {song_id: number for number, song_id in enumerate(training.song_ids)}
     columns = []
     for song_set in sets:
-        leave_out = [position.get(i) if song_set.model_name == BASELINE_MODEL else None for i in song_set.song_ids]
+        dataset_songs = song_set.model_name == BASELINE_MODEL or "cut" in song_set.info  # its own songs: left out
+        leave_out = [position.get(i) if dataset_songs else None for i in song_set.song_ids]
         measured = measure(index, song_set.pitches, leave_out=leave_out, threshold=threshold)
         columns += [[getattr(m, name) for name in MEMORISATION_COLUMNS] for m in measured]
     memorised = pd.DataFrame(columns, columns=list(MEMORISATION_COLUMNS), index=songs.index)
@@ -310,13 +317,15 @@ def evaluate_song_sets(
     track: str | None = None,
     baseline: str = BASELINE_SPLIT,
     copy_threshold: int = 16,
+    cut_baselines_too: bool = False,
 ) -> Path:
     """Score, summarize and compare song sets (and the dataset baseline); return ``out_dir``.
 
     ``song_dirs`` are generated folders and MIDI folders, files or lists (:mod:`rnncells.evaluation.midi_sets`;
     ``names`` renames the MIDI sets in order, ``track`` picks their melody track). ``baseline`` is ``"train"`` (the
     training split) or ``"all"`` (every song of the dataset); memorisation and the Yang & Lerch comparison are
-    always against the training split. Every table is computed before anything is written; each file is
+    always against the training split. ``cut_baselines_too`` scores the dataset's splits cut to the generated length
+    as sets of their own (rnncells.evaluation.corpus). Every table is computed before anything is written; each file is
     written atomically and ``evaluation.json`` last (:meth:`rnncells.evaluation.folder.EvaluationFolder.write`).
     """
     threshold = _check_options(baseline, copy_threshold)
@@ -325,6 +334,9 @@ def evaluate_song_sets(
     if dataset_dir is not None:
         reference = load_dataset_songs(dataset_dir, BASELINE_SPLIT, rhythm=rhythm)
         dataset = reference if baseline == BASELINE_SPLIT else load_dataset_songs(dataset_dir, "all", rhythm=rhythm)
+    length = cut_length(sets) if reference is not None else None
+    if cut_baselines_too and length is not None:
+        sets = sets + cut_baselines(load_dataset_songs(dataset_dir, "all", rhythm=rhythm), length)
     every = sets + ([dataset] if dataset else [])
     songs = pd.concat([score_song_set(s, mode=mode, span=span, rhythm=rhythm)[0] for s in every], ignore_index=True)
     if reference is not None:
@@ -341,6 +353,10 @@ def evaluate_song_sets(
     if reference is not None:
         tables[COMPARISON_FILE] = _with_int_layers(compare_with_training(songs))
         tables[MEMORISATION_FILE] = _with_int_layers(memorisation_summary(songs))
+    if reference is not None and length is not None:
+        corpus, used = corpus_likeness(sets, reference, length, _features)
+        tables[CORPUS_FILE] = _with_int_layers(corpus)
+        tables[RANKINGS_FILE] = _with_int_layers(rankings(songs, corpus, scopes, used))
     described = {"split": baseline, "songs": len(dataset.pitches) if dataset else 0}
     if reference is not None:
         described |= {"training_songs": len(reference.pitches), "copy_threshold": threshold}

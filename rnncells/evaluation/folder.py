@@ -11,6 +11,10 @@
     tests.csv                  TESTS_COLUMNS: pairwise Mann-Whitney U per metric, Holm-corrected
     comparison.csv             COMPARISON_COLUMNS: Yang & Lerch, each set's features against the training set
     memorisation.csv           MEMORISATION_SUMMARY_COLUMNS: per model, copied songs and tonality without them
+    corpus_likeness.csv        CORPUS_COLUMNS: per set and informative feature, Yang & Lerch's overlapped area with
+                               the training songs, every song cut to the same length (rnncells.evaluation.corpus)
+    rankings.csv               RANKINGS_COLUMNS: per set, its rank by tonality (mean general, lowest first) and by
+                               corpus-likeness (mean overlapped area, highest first)
     evaluation.json            inputs, settings, the file list and each table's size and sha256 (checksums); written
                                last, so its presence means "complete"
 
@@ -79,10 +83,22 @@ MEMORISATION_SUMMARY_COLUMNS = (
     "mean_ngram8_in_train",
     *(f"{metric}_{stat}{part}" for metric in METRICS for part in ("", "_not_copied") for stat in ("mean", "std")),
 )
+CORPUS_COLUMNS = (*MODEL_COLUMNS, "feature", "overlapped_area", "n_set", "n_train", "cut_length")
+RANKINGS_COLUMNS = (
+    *MODEL_COLUMNS,
+    SCOPE_COLUMN,
+    "songs",
+    "general_mean",
+    "tonality_rank",
+    "corpus_likeness",
+    "corpus_rank",
+    "cut_length",
+    "features",
+)
 # Every column of songs.csv in order; the memorisation columns come only with a dataset.
 SONGS_LAYOUT = (*ID_COLUMNS, *METRICS, *SONG_COLUMNS, *FEATURE_COLUMNS, *MEMORISATION_COLUMNS)
 # Columns of the model tables that hold text, never numbers.
-TEXT_COLUMNS = ("model_name", "variant", "cell", "song_id", "metric", "feature", SCOPE_COLUMN)
+TEXT_COLUMNS = ("model_name", "variant", "cell", "song_id", "metric", "feature", "features", SCOPE_COLUMN)
 # What a songs.csv must hold to be drawn (song_id only labels songs).
 SONGS_REQUIRED = (*MODEL_COLUMNS, "index", *METRICS)
 
@@ -93,6 +109,8 @@ REPRESENTATIVE_FILE = "representative_songs.csv"
 TESTS_FILE = "tests.csv"
 COMPARISON_FILE = "comparison.csv"
 MEMORISATION_FILE = "memorisation.csv"
+CORPUS_FILE = "corpus_likeness.csv"
+RANKINGS_FILE = "rankings.csv"
 RECORD_FILE = "evaluation.json"
 TABLE_COLUMNS = {
     SONGS_TABLE_FILE: (*ID_COLUMNS, *METRICS),
@@ -102,6 +120,8 @@ TABLE_COLUMNS = {
     TESTS_FILE: TESTS_COLUMNS,
     COMPARISON_FILE: COMPARISON_COLUMNS,
     MEMORISATION_FILE: MEMORISATION_SUMMARY_COLUMNS,
+    CORPUS_FILE: CORPUS_COLUMNS,
+    RANKINGS_FILE: RANKINGS_COLUMNS,
 }
 HINT = "a folder written by rnncells.evaluation.evaluate.evaluate_song_sets: run `rnncells evaluate` first"
 
@@ -250,6 +270,10 @@ class EvaluationFolder:
     def read_memorisation(self) -> pd.DataFrame | None:
         """memorisation.csv, or None when the evaluation had no dataset."""
         return self._read_model_table(MEMORISATION_FILE) if (self.path / MEMORISATION_FILE).is_file() else None
+
+    def read_rankings(self) -> pd.DataFrame | None:
+        """rankings.csv, or None when the evaluation had no dataset or no generated set."""
+        return self._read_model_table(RANKINGS_FILE) if (self.path / RANKINGS_FILE).is_file() else None
 
     def read_record(self) -> dict:
         """evaluation.json: inputs, settings, statistics and the file list."""

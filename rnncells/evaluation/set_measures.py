@@ -34,9 +34,19 @@ TRAIN_SPLIT = "train"
 
 
 def set_scope(song_set: SongSet) -> str:
-    """``generated, 100 songs``, ``MIDI files, 30 songs`` or the baseline's ``train split, 170 songs``."""
+    """``generated, 100 songs``, ``MIDI files, 30 songs``, the n-gram's ``n-gram baseline (order 3, control
+    train split), 100 songs`` or the dataset baseline's ``train split, 170 songs``."""
     if song_set.model_name == BASELINE_MODEL:
         return baseline_scope(song_set.splits)
+    cut = song_set.info.get("cut")
+    if isinstance(cut, dict):
+        return f"{cut['split']} split cut to {cut['length']} notes, {len(song_set.pitches)} songs"
+    ngram = song_set.info.get("baseline")
+    if isinstance(ngram, dict):
+        return (
+            f"{ngram.get('model', 'n-gram')} baseline (order {ngram.get('order')}, {song_set.variant} train split), "
+            f"{len(song_set.pitches)} songs"
+        )
     kind = "MIDI files" if song_set.variant == MIDI_VARIANT else "generated"
     return f"{kind}, {len(song_set.pitches)} songs"
 

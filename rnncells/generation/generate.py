@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rnncells.config.settings import ConfigError, GenerateConfig
-from rnncells.data.vocab import UnknownTokenError
+from rnncells.data.vocab import UnknownTokenError, Vocabulary
 from rnncells.generation.keys import MIDI_REGISTER, Register, ScaleMask, decode, key_register, tonic_pitch
 from rnncells.generation.primers import Primer, primer_for
 from rnncells.generation.sampling import Stepper, beam_search, sample_songs
@@ -76,22 +76,32 @@ def fit_to_bars(pitches: list[int], durations: list[int], bars: int) -> tuple[li
     return kept_p, kept_d
 
 
-def choose_primer(run: Run, config: GenerateConfig, pitch_classes: frozenset[int]) -> tuple[Primer, int | None]:
-    """The primer (MIDI file, text, key or the study's) and the key's octave (None without a key)."""
-    track = run.folder.read_config().dataset.get("track") if config.primer_midi else None
-    variant, representation = run.info["variant"], run.info["representation"]
-    return primer_for(config, run.vocabulary, variant, representation, track, pitch_classes)
-
-
 def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
     """Primer, key, register and length of a generation call; one-line errors for what cannot be done."""
+    track = run.folder.read_config().dataset.get("track") if config.primer_midi else None
+    return plan_tokens(
+        run.vocabulary, run.info["variant"], run.info["representation"], track, config, note_steps, run.path
+    )
+
+
+def plan_tokens(
+    vocabulary: Vocabulary,
+    variant: str,
+    representation: str,
+    track: str | None,
+    config: GenerateConfig,
+    note_steps: int,
+    where: Path,
+) -> Plan:
+    """:func:`plan_generation` for any model over ``vocabulary`` (a run, or the n-gram baseline of a dataset);
+    ``where`` names the model in messages (its vocabulary.json, if there is one)."""
     pitch_classes = scale_pitch_classes(config.key or "C", config.scale)
-    primer, octave = choose_primer(run, config, pitch_classes)
+    primer, octave = primer_for(config, vocabulary, variant, representation, track, pitch_classes)
     try:
-        indices = run.vocabulary.encode(primer.tokens)
+        indices = vocabulary.encode(primer.tokens)
     except UnknownTokenError as error:
         raise ConfigError(
-            f"primer: {error} of {run.path}; use tokens the model knows (see {run.path / 'vocabulary.json'})"
+            f"primer: {error} of {where}; use tokens the model knows (see {where / 'vocabulary.json'})"
         ) from None
     tonic, register = None, MIDI_REGISTER
     if config.key:
@@ -102,7 +112,7 @@ def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
         register = key_register(tonic)
     n_steps, length_from = config.length, "length"
     if config.bars:
-        shortest = 1 if run.info["representation"] == "pitch_duration" else note_steps
+        shortest = 1 if representation == "pitch_duration" else note_steps
         needed = math.ceil(config.bars * STEPS_PER_BAR / shortest)
         if needed > n_steps:
             n_steps, length_from = needed, "bars"
@@ -128,23 +138,27 @@ def draw_songs(
         model = build_model(run.model_config, len(run.vocabulary), batch_size=rows, stateful=True)
         load_checkpoint_weights(run.checkpoint(checkpoint), model)
         stepper = Stepper(model)
-    variant, representation = run.info["variant"], run.info["representation"]
-    mask = None
-    if plan.pitch_classes is not None:
-        primer_pitches, _ = decode(plan.primer.tokens, plan.primer.base_note, variant, representation, 1, plan.register)
-        mask = ScaleMask(
-            run.vocabulary.values,
-            plan.pitch_classes,
-            interval=variant == "interval",
-            register=plan.register,
-            start_pitch=primer_pitches[-1],
-            rows=rows,
-        )
+    mask = scale_mask(run.vocabulary, run.info["variant"], run.info["representation"], plan, rows)
     rng = np.random.default_rng(config.seed)
     if config.sampling == "beam":
         songs, _, fallbacks = beam_search(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)
         return songs, fallbacks
     return sample_songs(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)
+
+
+def scale_mask(vocabulary: Vocabulary, variant: str, representation: str, plan: Plan, rows: int) -> ScaleMask | None:
+    """The mask that keeps ``rows`` sampled rows to the plan's scale; None when every note is allowed."""
+    if plan.pitch_classes is None:
+        return None
+    primer_pitches, _ = decode(plan.primer.tokens, plan.primer.base_note, variant, representation, 1, plan.register)
+    return ScaleMask(
+        vocabulary.values,
+        plan.pitch_classes,
+        interval=variant == "interval",
+        register=plan.register,
+        start_pitch=primer_pitches[-1],
+        rows=rows,
+    )
 
 
 def check_output(song_set: SongSetFolder, overwrite: bool) -> None:
@@ -170,11 +184,29 @@ def write_songs(
     song_set: SongSetFolder, run: Run, songs: np.ndarray, plan: Plan, config: GenerateConfig, note_steps: int
 ) -> None:
     """Decode every song and write its MIDI file, then songs.jsonl."""
-    variant, representation = run.info["variant"], run.info["representation"]
     bpm = config.bpm or run.info.get("bpm") or 120.0
+    variant, representation = run.info["variant"], run.info["representation"]
+    write_decoded(
+        song_set, run.vocabulary, variant, representation, songs, plan, config, note_steps, bpm, run.model_name
+    )
+
+
+def write_decoded(
+    song_set: SongSetFolder,
+    vocabulary: Vocabulary,
+    variant: str,
+    representation: str,
+    songs: np.ndarray,
+    plan: Plan,
+    config: GenerateConfig,
+    note_steps: int,
+    bpm: float,
+    name: str,
+) -> None:
+    """:func:`write_songs` for any model over ``vocabulary``: every song's MIDI file, then songs.jsonl."""
     rows = []
     for index, song in enumerate(songs):
-        tokens = run.vocabulary.decode(song)
+        tokens = vocabulary.decode(song)
         pitches, durations = decode(tokens, plan.primer.base_note, variant, representation, note_steps, plan.register)
         if config.bars:
             pitches, durations = fit_to_bars(pitches, durations, config.bars)
@@ -182,7 +214,7 @@ def write_songs(
         for pitch, duration in zip(pitches, durations):
             notes.append(Note(onset, pitch, max(duration, 1)))
             onset += max(duration, 1)
-        song_set.write_midi(index, notes, bpm=bpm, program=config.program, name=f"{run.model_name} song {index}")
+        song_set.write_midi(index, notes, bpm=bpm, program=config.program, name=f"{name} song {index}")
         rows.append(
             {
                 "index": index,

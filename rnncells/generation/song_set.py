@@ -41,6 +41,7 @@ IDENTITY_FIELDS = ("model_name", "variant", "cell", "layers")
 # song_NNN.* and the temp files a killed writer leaves (.song_000.mid.x1y2.tmp, .songs.jsonl.x1y2.tmp)
 SONG_FILE = re.compile(r"^(\.?song_\d{3,}\.|\.songs\.jsonl\.|\.generation\.json\.)")
 OPERATIONAL_FIELDS = ("overwrite",)  # GenerateConfig fields that say how a set is written, not what it holds
+FINAL_WEIGHTS_SUFFIX = "-final"  # a selected run's songs from its final weights, beside those of its best weights
 SONG_SET_HINT = f"a generated song set folder ({GENERATION_FILE} + {SONGS_FILE}, written by `rnncells generate`)"
 
 

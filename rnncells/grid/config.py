@@ -12,6 +12,7 @@ from typing import Any
 
 from rnncells.config.settings import (
     VARIANTS,
+    BaselineConfig,
     ConfigError,
     DatasetConfig,
     EvaluateConfig,
@@ -36,8 +37,10 @@ class GridConfig:
     train: dict[str, Any] = field(default_factory=dict)
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    baseline: BaselineConfig = field(default_factory=BaselineConfig)  # the n-gram baselines beside the models
     select_by: str = "val_loss"
     generate_all: bool = False
+    score_final_weights: bool = False  # also score the selected runs' final weights as <run>-final (grid/beside.py)
     backend: str = "tensorflow"
     reuse: list[str] = field(default_factory=list)  # results folders whose equal runs are copied (grid/reuse.py)
 
@@ -45,6 +48,7 @@ class GridConfig:
         self.dataset.validate()
         self.generate.validate()
         self.evaluate.validate()
+        self.baseline.validate()
         known = {f.name for f in dataclasses.fields(ModelConfig)} | {f.name for f in dataclasses.fields(TrainConfig)}
         for axis, values in self.axes.items():
             if axis not in known or axis == "variant":

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rnncells.config.settings import (
+    BaselineConfig,
     ConfigError,
     DatasetConfig,
     EvaluateConfig,
@@ -57,6 +58,7 @@ def load_grid(path: str | Path, source: str | None = None, overrides: list[str] 
     values["dataset"] = from_dict(DatasetConfig, dataset, f"{where} [dataset]")
     values["generate"] = from_dict(GenerateConfig, tables.get("generate", {}), f"{where} [generate]")
     values["evaluate"] = from_dict(EvaluateConfig, tables.get("evaluate", {}), f"{where} [evaluate]")
+    values["baseline"] = from_dict(BaselineConfig, tables.get("baseline", {}), f"{where} [baseline]")
     values.setdefault("name", Path(path).stem)
     grid = GridConfig(**values)
     try:

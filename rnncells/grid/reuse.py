@@ -31,6 +31,7 @@ from rnncells.locks import LOCK_FILE
 from rnncells.study.grid_folder import GridPaths
 from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import OPERATIONAL_FIELDS, RunError, RunFolder
+from rnncells.training.schedule import run_complete
 
 WEIGHT_NEUTRAL = tuple(field for field in OPERATIONAL_FIELDS if field != "epochs")
 
@@ -52,7 +53,7 @@ def finished_key(folder: RunFolder) -> str | None:
     """The content key of a finished, undamaged run folder; None for anything else."""
     try:
         config, record = folder.read_config(), folder.read_record()
-        if folder.epochs_done < config.train.epochs or run_damage(folder, deep=False):
+        if not run_complete(folder, config.train) or run_damage(folder, deep=False):
             return None
     except (RunError, OSError, ValueError):
         return None

@@ -29,6 +29,7 @@ from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import remove_stale_temp_files
 from rnncells.generation.song_set import SongSetFolder
+from rnncells.grid.beside import generate_baselines, generate_final_songs
 from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import check_before_finishing, check_before_training, planned_run_damage
 from rnncells.grid.history import recorded
@@ -315,6 +316,9 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
         raise InputError(f"{paths.root}: no finished run to generate from; see `rnncells grid status`")
     _say(progress, f"generating {grid.generate.n_songs} songs with {len(chosen)} model(s)")
     song_dirs = generate_songs(grid, runs, paths, chosen)
+    if grid.score_final_weights:
+        song_dirs += generate_final_songs(grid, paths, selected, lambda text: _say(progress, text))
+    song_dirs += generate_baselines(grid, paths)
     _say(progress, "evaluating")
     evaluate_song_sets(
         song_dirs,
@@ -323,6 +327,7 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
         mode=grid.evaluate.mode,
         span=grid.evaluate.span,
         rhythm=grid.evaluate.rhythm,
+        cut_baselines_too=grid.evaluate.cut_baselines,
     )
     figures = make_figures(runs, paths, chosen)
     # audio of the selected models' songs, once (rnncells.grid.listen); with --all-models the others are scored
@@ -383,6 +388,7 @@ def grid_toml(grid: GridConfig) -> str:
         "train": grid.train,
         "generate": grid.generate,
         "evaluate": grid.evaluate,
+        "baseline": grid.baseline,
     }
     return (
         head

@@ -16,6 +16,7 @@ from rnncells.grid.supervise import trainer_alive
 from rnncells.study.grid_folder import GridPaths
 from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import SELECT_BY, RunError
+from rnncells.training.schedule import run_complete
 
 
 def epochs_done(paths: GridPaths, run: PlannedRun) -> int:
@@ -36,8 +37,9 @@ def steps_saved(paths: GridPaths, run: PlannedRun) -> int:
 
 
 def is_finished(paths: GridPaths, run: PlannedRun) -> bool:
-    """True once the run has trained all its epochs (however it was run: here or as a Slurm task)."""
-    return epochs_done(paths, run) >= run.train.epochs
+    """True once the run has trained all its epochs, or stopped early (however it was run: here or as a Slurm
+    task; rnncells.training.schedule)."""
+    return run_complete(paths.run_folder(run.name), run.train)
 
 
 def best_score(paths: GridPaths, run: PlannedRun, select_by: str = "val_loss") -> float | None:

@@ -17,6 +17,7 @@ from typing import Any
 from rnncells.config.fieldtypes import FieldTypeError, checked, checked_fields, shown
 from rnncells.config.settings import (
     VARIANTS,
+    BaselineConfig,
     ConfigError,
     DatasetConfig,
     EvaluateConfig,
@@ -27,8 +28,8 @@ from rnncells.config.settings import (
 )
 from rnncells.grid.config import GridConfig
 
-TABLES = ("dataset", "axes", "epochs", "model", "train", "generate", "evaluate")
-SCALARS = ("name", "out", "select_by", "generate_all", "backend", "reuse")
+TABLES = ("dataset", "axes", "epochs", "model", "train", "generate", "evaluate", "baseline")
+SCALARS = ("name", "out", "select_by", "generate_all", "score_final_weights", "backend", "reuse")
 EXAMPLE = "see configs/quick.toml"
 
 
@@ -91,7 +92,12 @@ def check_grid_tables(tables: dict[str, Any], where: str) -> None:
             raise ConfigError(
                 f"{where}: {key} = {shown(tables[key])}: expected a table ([{key}] with key = value lines)"
             )
-    for key, cls in (("dataset", DatasetConfig), ("generate", GenerateConfig), ("evaluate", EvaluateConfig)):
+    for key, cls in (
+        ("dataset", DatasetConfig),
+        ("generate", GenerateConfig),
+        ("evaluate", EvaluateConfig),
+        ("baseline", BaselineConfig),
+    ):
         try:
             checked_fields(cls, dict(tables.get(key, {})), f"{where} [{key}]")
         except FieldTypeError as error:

@@ -54,13 +54,22 @@ def add_plot_command(commands) -> None:
     span.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
     checkpoints = sub.add_parser(
         "checkpoints",
-        help="cost-function validation: training loss against tonality and copying, one point per checkpoint",
-        description="Reads an evaluation of one song set per step checkpoint (paper_scripts/08) and writes "
-        "OUT.csv, OUT.tex and the figure OUT.png/.pdf (docs/method.md §5).",
+        help="cost-function validation: validation and training loss against tonality, one point per checkpoint",
+        description="Reads an evaluation of one song set per step checkpoint and seed (paper_scripts/08) and writes "
+        "OUT.csv, OUT.tex, OUT.json (Spearman's rho with a block-bootstrap interval) and the figure OUT.png/.pdf "
+        "(docs/method.md §5).",
     )
     checkpoints.add_argument("evaluation", type=Path, help="folder written by `rnncells evaluate` on the song sets")
     checkpoints.add_argument("--out", required=True, type=Path, help="output path without suffix")
     checkpoints.add_argument("--title", default="", help="the figure's title, e.g. the run's name")
+    checkpoints.add_argument(
+        "--run",
+        action="append",
+        type=Path,
+        default=[],
+        help="a retrained run whose step checkpoints the sets came from (repeat per seed): gives each checkpoint's "
+        "validation loss, the x axis",
+    )
     embedding = sub.add_parser("embedding", help="a run's token embedding on its first two principal components")
     embedding.add_argument("run", type=Path, help="a trained run folder")
     embedding.add_argument("--out", required=True, type=Path, help="output path without suffix (.png and .pdf)")
@@ -74,7 +83,7 @@ def run_plot(args: argparse.Namespace) -> int:
     elif args.what == "checkpoints":
         from rnncells.report.cost_validation import cost_validation
 
-        paths = cost_validation(args.evaluation, args.out, title=args.title)
+        paths = cost_validation(args.evaluation, args.out, title=args.title, runs=args.run)
     elif args.what == "embedding":
         from rnncells.report.embedding import embedding_plot
         from rnncells.training.run_folder import RunFolder

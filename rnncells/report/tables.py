@@ -22,6 +22,7 @@ import pandas as pd
 
 from rnncells.config.settings import CELLS, VARIANTS
 from rnncells.errors import RnncellsError
+from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import (
     BASELINE_MODEL,
     MIDI_VARIANT,
@@ -71,9 +72,13 @@ class _Layout:
     note: str
 
 
+# Sets shown by their name, after the models: MIDI files and the dataset's splits cut to the generated length.
+NAMED_VARIANTS = (MIDI_VARIANT, CUT_VARIANT)
+
+
 def _models(summary: pd.DataFrame) -> pd.DataFrame:
     """rnncells's models (neither the baseline nor MIDI sets), in grid order."""
-    ours = (summary["model_name"] != BASELINE_MODEL) & (summary["variant"] != MIDI_VARIANT)
+    ours = (summary["model_name"] != BASELINE_MODEL) & ~summary["variant"].isin(NAMED_VARIANTS)
     models = summary.loc[ours, list(MODEL_COLUMNS)]
     models = models.drop_duplicates("model_name").copy()
     models["layers"] = models["layers"].astype(int)
@@ -238,13 +243,13 @@ def scopes(summary: pd.DataFrame) -> dict[str, str]:
 def _model_label(row: pd.Series, scope: dict[str, str]) -> str:
     if row["model_name"] == BASELINE_MODEL:
         return scope.get(BASELINE_MODEL) or "training set"
-    if row["variant"] == MIDI_VARIANT:
+    if row["variant"] in NAMED_VARIANTS:
         return str(row["model_name"])
     return f"{str(row['cell']).upper()}-{int(row['layers'])}"
 
 
 def _song_table(songs: pd.DataFrame, summary: pd.DataFrame, extra: list[str], caption: str, label: str) -> str:
-    midi = summary.loc[summary["variant"] == MIDI_VARIANT, "model_name"].unique().tolist()
+    midi = summary.loc[summary["variant"].isin(NAMED_VARIANTS), "model_name"].unique().tolist()
     order = list(_models(summary)["model_name"]) + midi + [BASELINE_MODEL]
     present = set(songs["model_name"])
     songs = songs.set_index("model_name").loc[[name for name in order if name in present]].reset_index()

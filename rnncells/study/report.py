@@ -21,8 +21,11 @@ from pathlib import Path
 import pandas as pd
 
 from rnncells.errors import RnncellsError
+from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
 from rnncells.files import write_json_atomic, write_text_atomic
+from rnncells.generation.ngram import NGRAM_CELL
+from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
 from rnncells.report.published import (
     PUBLISHED_RHYTHM_SELECTION,
     PUBLISHED_SELECTION,
@@ -32,7 +35,15 @@ from rnncells.report.published import (
 from rnncells.report.tables import compile_pdf
 from rnncells.study.grid_folder import GridPaths
 from rnncells.study.render import render_latex, render_markdown
-from rnncells.study.sections import FigureRef, Section, axis_values, curve_name, setting_text, swept_axis
+from rnncells.study.sections import (
+    FigureRef,
+    Section,
+    axis_values,
+    curve_name,
+    setting_text,
+    swept_axis,
+    weights_difference,
+)
 from rnncells.training.run_folder import RunError, RunFolder
 
 HEADLINE_METRIC = "general"
@@ -113,7 +124,9 @@ def headline(result: GridResult) -> pd.DataFrame:
 def depth_curve(result: GridResult) -> pd.DataFrame:
     """Mean general tonality of every evaluated run by variant, cell and the swept axis (depth, size); empty unless
     more than one run of a group was scored."""
-    songs = _with_axis(result, result.songs[result.songs["model_name"] != BASELINE_MODEL])
+    songs = result.songs  # a grid run's best-weights songs: no dataset, n-gram, cut split or final-weights set
+    ours = (songs["model_name"] != BASELINE_MODEL) & (songs["cell"] != NGRAM_CELL) & (songs["variant"] != CUT_VARIANT)
+    songs = _with_axis(result, songs[ours & ~songs["model_name"].astype(str).str.endswith(FINAL_WEIGHTS_SUFFIX)])
     curve = songs.groupby(["variant", "cell", result.axis])[HEADLINE_METRIC].mean().reset_index()
     per_group = curve.groupby(["variant", "cell"]).size()
     return curve if len(per_group) and per_group.max() > 1 else curve.iloc[0:0]
@@ -329,6 +342,7 @@ def _differences(results: list[GridResult]) -> Section:
         "centricity) is reported beside it where it was run. The published numbers are on another corpus: read them "
         "for the shape of the comparison, not as a target.",
     ]
+    lines.append(weights_difference([result.summary for result in results]))
     for result in results:
         if result.record.get("settings", {}).get("rhythm"):
             lines.append(_rhythm_difference(result))

@@ -14,6 +14,7 @@ A :class:`Section` is rendered twice by rnncells.study.report: as Markdown (READ
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ import pandas as pd
 
 from rnncells.config.settings import ConfigError
 from rnncells.evaluation.folder import EvaluationFolder
+from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
 from rnncells.study.grid_folder import GridPaths
 from rnncells.training.run_folder import RunError, RunFolder, read_neighbours
 
@@ -107,7 +109,6 @@ def other_evaluations(paths: GridPaths) -> list[tuple[str, EvaluationFolder]]:
 
 def cost_validation_section(paths: GridPaths, out: Path, grid: str) -> Section | None:
     """The cost-function validation of ``paths`` (paper_scripts/08), when it was run there."""
-    from scipy.stats import spearmanr
 
     folder = paths.root / "cost_validation"
     csv = folder / "cost_validation.csv"
@@ -115,18 +116,60 @@ def cost_validation_section(paths: GridPaths, out: Path, grid: str) -> Section |
         return None
     table = pd.read_csv(csv)
     section = Section(f"{grid}: cost-function validation")
-    rho, p = spearmanr(table["loss"], table["general"]) if len(table) > 2 else (float("nan"), float("nan"))
-    section.lines.append(
-        f"One run trained again with a checkpoint every {int(table['step'].diff().median())} steps; "
-        f"{int(table['songs'].iloc[0])} song(s) per checkpoint, one primer and seed. Over {len(table)} checkpoints "
-        f"(training loss {table['loss'].max():.3f} down to {table['loss'].min():.3f}) Spearman's rho between the "
-        f"loss and general tonality is {rho:.2f} (p = {p:.2g}): {_rho_meaning(rho)}."
-    )
-    shown = table[[c for c in ("step", "loss", "general", "shared_run", "copied") if c in table]]
+    section.lines.append(_cost_validation_sentence(table, folder / "cost_validation.json"))
+    shown = table[[c for c in ("seed", "step", "loss", "val_loss", "general", "shared_run", "copied") if c in table]]
     section.tables.append((f"{grid}: loss and musical measures per checkpoint", shown))
     figure = copy_figure(folder / "cost_validation", out, f"{grid}-cost_validation", "loss against tonality")
     section.figures += [figure] if figure else []
     return section
+
+
+def _cost_validation_sentence(table: pd.DataFrame, summary_path: Path) -> str:
+    """What the checkpoints show: Spearman's rho of general tonality with the validation loss (or, for an older
+    experiment without it, the training loss), its interval when the summary has one, and what its sign means."""
+    from scipy.stats import spearmanr
+
+    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
+    x = "val_loss" if "val_loss" in table and table["val_loss"].notna().any() else "loss"
+    measured = table.dropna(subset=[x, "general"])
+    rho, p = spearmanr(measured[x], measured["general"]) if len(measured) > 2 else (float("nan"), float("nan"))
+    interval = (summary.get(x) or {}).get("interval_95") or [None, None]
+    seeds = table["seed"].nunique() if "seed" in table else 1
+    steps = int(table.sort_values("step")["step"].diff().dropna().median()) if len(table) > 1 else 0
+    text = (
+        f"{seeds} run(s) trained again with a checkpoint every {steps} steps; {int(table['songs'].min())} song(s) per "
+        f"checkpoint, one primer and sampling seed. Over {len(table)} checkpoints Spearman's rho between the "
+        f"{'validation' if x == 'val_loss' else 'training'} loss and mean general tonality is {rho:.2f} "
+        f"(p = {p:.2g}"
+    )
+    if None not in interval:
+        text += f"; 95% block-bootstrap interval {interval[0]:.2f} to {interval[1]:.2f}"
+        if interval[0] <= 0 <= interval[1]:
+            return text + "): the interval holds 0, so these checkpoints do not show loss and tonality moving together."
+    return text + f"): {_rho_meaning(rho)}."
+
+
+def weights_difference(summaries: list[pd.DataFrame]) -> str:
+    """Which weights the tables' songs come from, and whether the final weights were scored too (sets named
+    ``<run>-final`` in any of the grids' ``summaries``)."""
+    finals = sorted(
+        {
+            str(name)
+            for summary in summaries
+            for name in summary["model_name"]
+            if str(name).endswith(FINAL_WEIGHTS_SUFFIX)
+        }
+    )
+    text = (
+        "Weights: every table's models sample their run's best-validation weights (checkpoints/best.keras); the "
+        "published study sampled the final weights. "
+    )
+    if finals:
+        return text + (
+            f"The selected runs' final weights are scored beside them ({len(finals)} sets named <run>"
+            f"{FINAL_WEIGHTS_SUFFIX}, e.g. {finals[0]}), so the two choices can be compared in the evaluation."
+        )
+    return text + "The final weights were not scored in this study."
 
 
 def _rho_meaning(rho: float) -> str:

@@ -2,9 +2,10 @@
 
 The run folder's files are read and written by :mod:`rnncells.training.run_folder` (its docstring lists them).
 
-Training uses ``train_on_batch`` (no backend-specific code): Adam at ``learning_rate * lr_decay ** epoch``,
-clipped to a global norm of ``clip_norm``. In ``stateful`` mode the windows of the study's stream are fed in order
-and the recurrent state carries from one window to the next, reset at each epoch; ``per_song`` mode feeds padded
+Training uses ``train_on_batch`` (no backend-specific code): Adam at ``learning_rate * lr_decay ** epoch`` (or
+per ``lr_decay_steps`` steps, with early stopping on validation loss: rnncells.training.schedule), clipped to a
+global norm of ``clip_norm``. In ``stateful`` mode the windows of the study's stream are fed in order and the
+recurrent state carries from one window to the next, reset at each epoch; ``per_song`` mode feeds padded
 per-song chunks in a seeded shuffled order. Validation runs every epoch on whole validation songs with a
 non-stateful twin of the model (state from zero at each song's start), one compiled forward pass per batch.
 
@@ -52,6 +53,7 @@ from rnncells.training.run_folder import (
     write_resume_point,
     write_views,
 )
+from rnncells.training.schedule import learning_rate, training_complete
 from rnncells.training.tensorboard import Scalars, export_projector, run_hparams, write_hparams
 
 
@@ -226,12 +228,14 @@ class _Trainer:
     def run_epoch(self, epoch: int, windows: Windows, bar) -> tuple[float, float]:
         """One pass over the training windows; returns the mean loss and accuracy over real positions."""
         train, network = self.train, self.network
-        network.optimizer.learning_rate.assign(train.learning_rate * train.lr_decay**epoch)
+        network.optimizer.learning_rate.assign(learning_rate(train, epoch, self.state.step))
         reset_states(network)
         n = windows.n_windows
         order = np.arange(n) if self.stateful else np.random.default_rng([train.seed, epoch]).permutation(n)
         loss_sum = correct_sum = count = 0.0
         for k in order:
+            if train.lr_decay_steps:  # decay per N steps (rnncells.training.schedule)
+                network.optimizer.learning_rate.assign(learning_rate(train, epoch, self.state.step))
             inputs, targets = windows.inputs[k], windows.targets[k]
             real = float(inputs.size if windows.weights is None else windows.weights[k].sum())
             # Keras averages a weighted loss over all positions: scale weights to mean 1 so padding
@@ -260,7 +264,9 @@ class _Trainer:
             "val_loss": round(val_loss, 6),
             "val_accuracy": round(val_accuracy, 6),
             "val_perplexity": round(math.exp(val_loss), 6) if validation else math.nan,
-            "learning_rate": round(self.train.learning_rate * self.train.lr_decay**epoch, 10),
+            "learning_rate": round(
+                learning_rate(self.train, epoch, max(self.state.step - 1, 0)), 10
+            ),  # the last step's
             "seconds": round(time.perf_counter() - started, 3),
         }
         score = val_loss if validation else loss
@@ -289,8 +295,9 @@ def train(
         config = RunConfig(manifest["parameters"], model, train)
         _check_same_run(folder, config, manifest["content_hash"])
         committed = committed_state(folder) if folder.is_run() else None
+        complete = committed is not None and _complete(folder, committed, train)
         damage = run_damage(folder) if committed else []  # views a kill or a disk left behind or broke
-        if committed and committed.epochs_done >= train.epochs and not damage and folder.read_state() == committed:
+        if complete and not damage and folder.read_state() == committed:
             done = committed.epochs_done
             print(f"{folder.path}: already trained {done} epochs (asked {train.epochs}); nothing to do")
             return folder.path
@@ -303,11 +310,18 @@ def train(
             _write_run_files(folder, dataset_dir, manifest, vocabulary, model, train)
         elif any(d.path.name == VOCABULARY_FILE for d in damage):
             folder.write_vocabulary(vocabulary, train.variant)
-        if committed and committed.epochs_done >= train.epochs:
+        if complete:
             trainer.commit(final=True)  # the views are behind the resume point, or damaged: make them again
         else:
             _train_epochs(trainer, windows, validation, progress, model_name(train.variant, model))
     return folder.path
+
+
+def _complete(folder: RunFolder, committed: RunState, train: TrainConfig) -> bool:
+    """The committed resume point has every epoch, or stopped early."""
+    if committed.epochs_done >= train.epochs or not train.early_stopping_patience:
+        return committed.epochs_done >= train.epochs
+    return training_complete(committed.epochs_done, [r["val_loss"] for r in read_resume_point(folder).metrics], train)
 
 
 def _train_epochs(trainer: _Trainer, windows: Windows, validation: Windows | None, progress: bool, name: str) -> None:
@@ -330,12 +344,15 @@ def _train_epochs(trainer: _Trainer, windows: Windows, validation: Windows | Non
                 loss, accuracy = trainer.run_epoch(epoch, windows, bar)
                 row = trainer.finish_epoch(epoch, loss, accuracy, validation, started)
                 scalars.write(row["step"], row)
+                last = training_complete(epoch + 1, [r["val_loss"] for r in trainer.rows], train)
                 due = time.monotonic() - last_commit >= train.save_every_seconds
-                if due or stop.requested or epoch + 1 == train.epochs:
-                    trainer.commit(final=epoch + 1 == train.epochs)
+                if due or stop.requested or last:
+                    trainer.commit(final=last)
                     last_commit = time.monotonic()
                 if stop.requested:
                     raise KeyboardInterrupt
+                if last:  # every epoch done, or stopped early (rnncells.training.schedule)
+                    break
         write_hparams(trainer.folder.path, hparams, finished=True)
     finally:
         bar.close()

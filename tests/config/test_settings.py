@@ -21,6 +21,8 @@ TRAIN_VALUES = {
     "seq_length": 16,
     "learning_rate": 0.01,
     "lr_decay": 0.5,
+    "lr_decay_steps": 505,
+    "early_stopping_patience": 20,
     "clip_norm": 1.5,
     "mode": "per_song",
     "seed": 3,

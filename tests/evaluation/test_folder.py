@@ -48,6 +48,8 @@ def test_names_are_declared_once_and_fit_together():
         "tests.csv",
         "comparison.csv",
         "memorisation.csv",
+        "corpus_likeness.csv",
+        "rankings.csv",
     }
 
 

@@ -142,6 +142,40 @@ def test_cost_validation_says_what_the_sign_of_rho_means(tmp_path: Path, general
     section = cost_validation_section(GridPaths(tmp_path / "grid"), tmp_path / "report", "g")
     assert f"lower loss went with {meaning} songs" in section.lines[0]
     assert (
-        "rho between the loss and general tonality is " + ("1.00" if meaning == "more tonal" else "-1.00")
+        "rho between the training loss and mean general tonality is " + ("1.00" if meaning == "more tonal" else "-1.00")
         in section.lines[0]
     )
+    table["val_loss"] = [3.0, 2.9, 2.95, 2.8]
+    table.to_csv(folder / "cost_validation.csv", index=False)
+    (folder / "cost_validation.json").write_text('{"val_loss": {"interval_95": [-0.4, 0.9]}}')
+    line = cost_validation_section(GridPaths(tmp_path / "grid"), tmp_path / "report", "g").lines[0]
+    assert "between the validation loss and mean general tonality" in line and "interval -0.40 to 0.90" in line
+    assert "do not show loss and tonality moving together" in line
+
+
+def test_what_differs_says_which_weights_the_tables_use():
+    from rnncells.study.sections import weights_difference
+
+    scored = pd.DataFrame({"model_name": ["control-lstm-1", "control-lstm-1-final", "dataset"]})
+    line = weights_difference([scored])
+    assert "best-validation weights" in line and "1 sets named <run>-final, e.g. control-lstm-1-final" in line
+    assert "were not scored" in weights_difference([scored.iloc[[0, 2]]])
+
+
+def test_depth_curve_leaves_out_baselines_and_final_weights():
+    from types import SimpleNamespace
+
+    from rnncells.study.report import depth_curve
+
+    names = ["control-lstm-1", "control-lstm-2", "control-lstm-1-final", "control-ngram-1", "dataset-train-cut"]
+    songs = pd.DataFrame(
+        {
+            "model_name": names + ["dataset"],
+            "variant": ["control"] * 4 + ["dataset-cut", "dataset"],
+            "cell": ["lstm", "lstm", "lstm", "ngram", "", ""],
+            "layers": [1, 2, 1, 1, None, None],
+            "general": [4.0, 5.0, 100.0, 100.0, 100.0, 100.0],
+        }
+    )
+    curve = depth_curve(SimpleNamespace(songs=songs, axis="layers", sizes={}))
+    assert curve[["cell", "layers", "general"]].values.tolist() == [["lstm", 1, 4.0], ["lstm", 2, 5.0]]
