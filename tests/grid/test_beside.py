@@ -9,7 +9,8 @@ import pytest
 from rnncells.config.settings import ConfigError, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.generation.song_set import SongSetFolder, load_song_set
 from rnncells.grid.beside import generate_baselines, generate_final_songs
-from rnncells.grid.config import GridConfig, load_grid
+from rnncells.grid.config import GridConfig
+from rnncells.grid.grid_file import load_grid
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.runner import grid_toml
 
