@@ -145,7 +145,8 @@ def train_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
     if args.allow_deep and args.max_layers is None:
         model_values["max_layers"] = max(model_values["layers"], model_values["max_layers"])
     train_values = {**asdict(train), **given_options(args, TrainConfig)}
-    return from_dict(ModelConfig, model_values), from_dict(TrainConfig, train_values)
+    where = f"rnncells train (flags, or {args.config})" if args.config else "rnncells train"
+    return from_dict(ModelConfig, model_values, where), from_dict(TrainConfig, train_values, where)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -205,7 +206,7 @@ def generate_config(args: argparse.Namespace) -> GenerateConfig:
     from rnncells.config.settings import ConfigError, from_dict, read_toml
 
     values: dict = {}
-    where = "generate"
+    where = "rnncells generate"
     if args.config:
         tables = read_toml(args.config)
         if not isinstance(tables.get("generate"), dict):
