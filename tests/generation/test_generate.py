@@ -400,3 +400,12 @@ def test_evaluate_refuses_an_unfinished_song_set_saying_how_to_finish_it(runs, t
     (out / "songs.jsonl").unlink()
     with pytest.raises(SongSetError, match=r"again with --overwrite to finish it"):
         load_inputs([out])  # MIDI files named like a generated set's are not read as someone's MIDI folder
+
+
+def test_a_checkpoint_of_another_shape_is_refused_naming_the_file(runs, tmp_path):
+    from rnncells.models.factory import CheckpointError
+
+    foreign = runs["interval"] / "checkpoints" / "best.keras"  # another vocabulary: other embedding and logits
+    with pytest.raises(CheckpointError, match=rf"^{foreign}: a checkpoint of another model .* --checkpoint last"):
+        generate(runs["control"], tmp_path / "o", GenerateConfig(n_songs=1, length=2), checkpoint=str(foreign))
+    assert not (tmp_path / "o").exists()
