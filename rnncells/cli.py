@@ -285,6 +285,15 @@ def _add_evaluate(commands) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from rnncells.locks import folder_lock
+
+    # One writer from the first table to the last figure: a second evaluate into the folder is refused, never
+    # interleaved with this one's record and figures.
+    with folder_lock(args.out, "rnncells evaluate"):
+        return _evaluate(args)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
     from rnncells.evaluation.evaluate import evaluate_song_sets
     from rnncells.evaluation.folder import EvaluationFolder
     from rnncells.report.set_figures import evaluation_figures
