@@ -36,6 +36,7 @@ MAX_SONGS = 100_000
 MAX_TOKENS = 100_000  # tokens sampled per song (--length, and --bars' 16 steps a bar)
 MAX_BARS = 4096
 MAX_BEAM = 1024
+MAX_SAMPLED_TOKENS = 50_000_000  # n_songs x tokens per song, sampled in one batch
 MAX_BEAM_ROWS = 1_000_000  # n_songs x beam_size x branch_factor: the rows of one beam-search batch
 MAX_NOTE_STEPS = 4096  # 16ths in one note: 256 4/4 bars
 
@@ -326,15 +327,21 @@ class GenerateConfig:
         for name in ("top_k", "beam_size", "branch_factor", "steps_per_iteration"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
+        if self.bars is not None and self.bars < 1:
+            raise ConfigError(f"bars {self.bars} must be at least 1")
+        check_ranges(self)
         rows = self.n_songs * self.beam_size * self.branch_factor
         if self.sampling == "beam" and rows > MAX_BEAM_ROWS:
             raise ConfigError(
                 f"n_songs {self.n_songs} x beam_size {self.beam_size} x branch_factor {self.branch_factor} = {rows:,} "
                 f"sequences sampled side by side, more than {MAX_BEAM_ROWS:,}; lower one of them"
             )
-        if self.bars is not None and self.bars < 1:
-            raise ConfigError(f"bars {self.bars} must be at least 1")
-        check_ranges(self)
+        steps = max(self.length, 16 * (self.bars or 0))  # --bars asks for up to 16 tokens a bar
+        if self.n_songs * steps > MAX_SAMPLED_TOKENS:
+            raise ConfigError(
+                f"n_songs {self.n_songs} x {steps:,} tokens (length {self.length}, bars {self.bars}) = "
+                f"{self.n_songs * steps:,} tokens, more than {MAX_SAMPLED_TOKENS:,} in one generate; lower one of them"
+            )
         self._validate_key()
 
     def _validate_key(self) -> None:

@@ -292,3 +292,11 @@ def test_studio_port_has_a_range(capsys):
         main(["studio", "--port", "70000"])
     assert stop.value.code == 2
     assert "--port: 70000: expected a whole number from 1 to 65535" in capsys.readouterr().err
+
+
+def test_songs_times_tokens_is_bounded_as_a_whole():
+    with pytest.raises(ConfigError, match=r"n_songs 100000 x 100,000 tokens .* more than 50,000,000 in one generate"):
+        from_dict(GenerateConfig, {"n_songs": 100_000, "length": 100_000})
+    with pytest.raises(ConfigError, match=r"n_songs 20000 x 65,536 tokens \(length 30, bars 4096\)"):
+        from_dict(GenerateConfig, {"n_songs": 20_000, "bars": 4096})
+    assert from_dict(GenerateConfig, {"n_songs": 100, "bars": 4096}).bars == 4096
