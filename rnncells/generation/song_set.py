@@ -39,7 +39,7 @@ from rnncells.errors import RnncellsError
 from rnncells.files import Damage, damaged_files, record_files, write_json_atomic, write_jsonl_atomic
 from rnncells.locks import LOCK_FILE
 from rnncells.music.melody import Note
-from rnncells.music.midi import write_midi
+from rnncells.music.midi import MAX_NOTE_STEPS, MAX_SONG_STEPS, write_midi
 
 SONGS_FILE = "songs.jsonl"
 STAGING_SUFFIX = ".partial"
@@ -87,7 +87,17 @@ def song_notes(row: dict, where: str, rhythm: bool) -> tuple[list[int], list[int
         raise SongSetError(f"{where}: a song needs a 'pitches' list of at least 2 notes")
     if rhythm and len(durations) != len(pitches):
         raise SongSetError(f"{where}: rhythm=True needs a 'durations' list as long as 'pitches'")
-    return [int(p) for p in pitches], [int(d) for d in durations]
+    try:
+        values, steps = [int(p) for p in pitches], [int(d) for d in durations]
+    except (TypeError, ValueError, OverflowError):
+        raise SongSetError(f"{where}: 'pitches' and 'durations' must hold whole numbers") from None
+    # Bounded as `dataset build` bounds a MIDI file's notes (reason "too long"): later steps size arrays by them.
+    if steps and (max(steps) > MAX_NOTE_STEPS or sum(steps) > MAX_SONG_STEPS):
+        raise SongSetError(
+            f"{where}: a note of {max(steps)} 16ths or {sum(steps)} 16ths in all, more than a melody "
+            f"({MAX_NOTE_STEPS} a note, {MAX_SONG_STEPS} in all); build or generate it again"
+        )
+    return values, steps
 
 
 class SongSetFolder:
