@@ -195,7 +195,10 @@ def _add_generate(commands) -> None:
     add_options(parser.add_argument_group("sampling ([generate] table)"), GenerateConfig)
     parser.add_argument("--checkpoint", default="best", help="best, last, or a .keras file of the run")
     parser.add_argument(
-        "--note-steps", type=whole_number(1), default=2, help="16ths per note for pitch-only runs (default 2)"
+        "--note-steps",
+        type=whole_number(1, 64),
+        default=2,
+        help="16ths per note for pitch-only runs, 1 to 64 (default 2)",
     )
     parser.add_argument("--name", help="label of this song set in evaluations (default: the run's model name)")
 

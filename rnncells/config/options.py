@@ -28,7 +28,7 @@ def whole_number(minimum: int, maximum: int | None = None):
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
         if value < minimum or (maximum is not None and value > maximum):
-            allowed = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+            allowed = f">= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
             raise argparse.ArgumentTypeError(f"{text[:40]}: expected a whole number {allowed}")
         return value
 

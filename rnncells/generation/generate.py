@@ -209,8 +209,8 @@ def generate(
     ``name`` labels the song set in evaluations (default: the run's model name, e.g. ``control-lstm-3``).
     """
     config.validate()
-    if note_steps < 1:
-        raise ConfigError(f"note_steps {note_steps} must be at least 1 (16ths per note of a pitch-only run)")
+    if not 1 <= note_steps <= 64:
+        raise ConfigError(f"note_steps {note_steps} must be 1 to 64 (16ths per note of a pitch-only run)")
     song_set = SongSetFolder(out_dir)
     check_output(song_set, config.overwrite)
     run = load_run(run_dir)

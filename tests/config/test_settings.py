@@ -291,7 +291,7 @@ def test_studio_port_has_a_range(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["studio", "--port", "70000"])
     assert stop.value.code == 2
-    assert "--port: 70000: expected a whole number from 1 to 65535" in capsys.readouterr().err
+    assert "--port: 70000: expected a whole number >= 1 and <= 65535" in capsys.readouterr().err
 
 
 def test_songs_times_tokens_is_bounded_as_a_whole():
@@ -300,3 +300,11 @@ def test_songs_times_tokens_is_bounded_as_a_whole():
     with pytest.raises(ConfigError, match=r"n_songs 20000 x 65,536 tokens \(length 30, bars 4096\)"):
         from_dict(GenerateConfig, {"n_songs": 20_000, "bars": 4096})
     assert from_dict(GenerateConfig, {"n_songs": 100, "bars": 4096}).bars == 4096
+
+
+def test_note_steps_is_bounded_like_a_note(capsys):
+    from rnncells.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["generate", "--run", "r", "--out", "o", "--note-steps", "1000000000"])
+    assert "--note-steps: 1000000000: expected a whole number >= 1 and <= 64" in capsys.readouterr().err
