@@ -55,7 +55,7 @@ def _add_dataset(commands) -> None:
         help=f"ratios of the song split (default: {','.join(str(getattr(defaults, name)) for name in RATIO_FIELDS)})",
     )
     build.add_argument(
-        "--jobs", type=whole_number(1), default=None, help="processes for music21 parsing (default: all cores)"
+        "--jobs", type=whole_number(1, 1024), default=None, help="processes for music21 parsing (default: all cores)"
     )
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     info = sub.add_parser(
@@ -122,7 +122,7 @@ def _add_train(commands) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=whole_number(1),
+        type=whole_number(1, 1024),
         help="CPU threads this run may use (default: the backend's own choice, every core); "
         "`grid run --jobs J` gives each of its J runs an equal share",
     )
@@ -283,7 +283,9 @@ def _add_evaluate(commands) -> None:
         choices=["paper", "corrected"],
         help="paper: music_geometry_eval exactly; corrected: pitch classes, [5, 8], centricity",
     )
-    parser.add_argument("--span", type=whole_number(2), default=12, help="window length of LM and CENTR (default 12)")
+    parser.add_argument(
+        "--span", type=whole_number(2, 4096), default=12, help="window length of LM and CENTR (default 12)"
+    )
     parser.add_argument("--rhythm", action="store_true", help="rhythm-aware LM and CENTR on the 16th grid")
 
 

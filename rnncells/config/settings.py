@@ -501,3 +501,5 @@ class EvaluateConfig:
             raise ConfigError(f"evaluate.mode {self.mode!r}: use 'paper' or 'corrected'")
         if self.span < 2:
             raise ConfigError(f"evaluate.span {self.span} must be at least 2")
+        if self.span > 4096:
+            raise ConfigError(f"evaluate.span {self.span} is out of range: allowed 2 to 4096 (flag --span)")

@@ -308,3 +308,27 @@ def test_note_steps_is_bounded_like_a_note(capsys):
     with pytest.raises(SystemExit):
         main(["generate", "--run", "r", "--out", "o", "--note-steps", "1000000000"])
     assert "--note-steps: 1000000000: expected a whole number >= 1 and <= 64" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["dataset", "build", "--source", "s", "--out", "o", "--jobs", "1000000"], "--jobs: 1000000"),
+        (["train", "--dataset", "d", "--out", "o", "--threads", "1000000"], "--threads: 1000000"),
+        (["evaluate", "--out", "o", "--span", "1000000"], "--span: 1000000"),
+    ],
+)
+def test_counts_given_as_plain_flags_are_bounded_too(argv, words, capsys):
+    from rnncells.cli import main
+
+    with pytest.raises(SystemExit):
+        main(argv)
+    error = capsys.readouterr().err
+    assert words in error and "expected a whole number >= " in error and " and <= " in error
+
+
+def test_a_grid_evaluate_span_is_bounded():
+    from rnncells.config.settings import EvaluateConfig
+
+    with pytest.raises(ConfigError, match=r"g.toml \[evaluate\]: evaluate.span 100000 is out of range: allowed 2 to"):
+        from_dict(EvaluateConfig, {"span": 100_000}, "g.toml [evaluate]")
