@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rnncells.config import bounds
+from rnncells.config.bounds import range_problem
 from rnncells.config.fieldtypes import FieldTypeError, checked_fields
 from rnncells.errors import RnncellsError
 from rnncells.music.melody import SCALES, key_to_pitch_class
@@ -25,20 +27,6 @@ VARIANTS = ("control", "interval", "transposed")
 REPRESENTATIONS = ("pitch", "pitch_duration")
 CELLS = ("lstm", "gru", "rnn", "ugrnn", "nas")
 SAMPLINGS = ("roulette", "max", "topk", "beam")
-
-# Bounds of the numeric settings (field metadata "range", checked by from_dict before validate()). They are far
-# above anything the study uses and low enough that no setting can ask for memory or time the machine lacks.
-SEED_RANGE = (0, 2**32 - 1)  # what numpy, TensorFlow and Python's random accept alike
-BPM_RANGE = (20.0, 999.0)  # a musical tempo; MIDI stores 60e6/bpm microseconds a beat in 24 bits
-MAX_LAYERS = 64
-MAX_UNITS = 4096  # an LSTM layer of 4096 units holds 134M weights
-MAX_SONGS = 100_000
-MAX_TOKENS = 100_000  # tokens sampled per song (--length, and --bars' 16 steps a bar)
-MAX_BARS = 4096
-MAX_BEAM = 1024
-MAX_SAMPLED_TOKENS = 50_000_000  # n_songs x tokens per song, sampled in one batch
-MAX_BEAM_ROWS = 1_000_000  # n_songs x beam_size x branch_factor: the rows of one beam-search batch
-MAX_NOTE_STEPS = 4096  # 16ths in one note: 256 4/4 bars
 
 
 class ConfigError(RnncellsError, ValueError):
@@ -78,11 +66,11 @@ class DatasetConfig:
     min_notes: int = field(default=12, metadata={"help": "drop songs with fewer notes", "range": (2, 100_000)})
     min_duration: int = field(
         default=1,
-        metadata={"help": "pitch_duration: drop songs with shorter notes (16ths)", "range": (1, MAX_NOTE_STEPS)},
+        metadata={"help": "pitch_duration: drop songs with shorter notes (16ths)", "range": (1, bounds.MAX_NOTE_STEPS)},
     )
     max_duration: int = field(
         default=16,
-        metadata={"help": "pitch_duration: drop songs with longer notes (16ths)", "range": (1, MAX_NOTE_STEPS)},
+        metadata={"help": "pitch_duration: drop songs with longer notes (16ths)", "range": (1, bounds.MAX_NOTE_STEPS)},
     )
     transpose_rule: str = field(
         default="floor",
@@ -94,7 +82,7 @@ class DatasetConfig:
     train_ratio: float = field(default=0.8, metadata={"help": "share of the songs for training"})
     validation_ratio: float = field(default=0.1, metadata={"help": "share of the songs for validation"})
     test_ratio: float = field(default=0.1, metadata={"help": "share of the songs for testing"})
-    seed: int = field(default=0, metadata={"help": "seed of the song split", "range": SEED_RANGE})
+    seed: int = field(default=0, metadata={"help": "seed of the song split", "range": bounds.SEED_RANGE})
     strict: bool = field(default=False, metadata={"help": "fail instead of skipping bad files"})
 
     def validate(self) -> None:
@@ -125,17 +113,17 @@ class ModelConfig:
 
     cell: str = field(default="lstm", metadata={"help": "lstm, gru, rnn (vanilla), ugrnn or nas", "metavar": "CELL"})
     layers: int = field(
-        default=1, metadata={"help": "stacked recurrent layers, 1 to max_layers", "range": (1, MAX_LAYERS)}
+        default=1, metadata={"help": "stacked recurrent layers, 1 to max_layers", "range": (1, bounds.MAX_LAYERS)}
     )
-    units: int = field(default=128, metadata={"help": "units per layer", "range": (1, MAX_UNITS)})
+    units: int = field(default=128, metadata={"help": "units per layer", "range": (1, bounds.MAX_UNITS)})
     embedding_dim: int | None = field(
         default=None,
-        metadata={"help": "size of the token embedding", "default_help": "units", "range": (1, MAX_UNITS)},
+        metadata={"help": "size of the token embedding", "default_help": "units", "range": (1, bounds.MAX_UNITS)},
     )
     dropout: float = field(default=0.0, metadata={"help": "dropout rate after the embedding; 0 is off"})
     max_layers: int = field(
         default=5,
-        metadata={"help": "most layers accepted (--allow-deep raises it to --layers)", "range": (1, MAX_LAYERS)},
+        metadata={"help": "most layers accepted (--allow-deep raises it to --layers)", "range": (1, bounds.MAX_LAYERS)},
     )
 
     def validate(self) -> None:
@@ -180,7 +168,7 @@ class TrainConfig:
             "choices": ("stateful", "per_song"),
         },
     )
-    seed: int = field(default=0, metadata={"help": "random seed (weights, shuffling)", "range": SEED_RANGE})
+    seed: int = field(default=0, metadata={"help": "random seed (weights, shuffling)", "range": bounds.SEED_RANGE})
     checkpoint_every_steps: int = field(
         default=0,
         metadata={
@@ -224,12 +212,12 @@ class TrainConfig:
 class GenerateConfig:
     """Sampling settings (docs/method.md §3) and the producer's options."""
 
-    n_songs: int = field(default=100, metadata={"help": "songs to generate", "range": (1, MAX_SONGS)})
+    n_songs: int = field(default=100, metadata={"help": "songs to generate", "range": (1, bounds.MAX_SONGS)})
     length: int = field(
         default=30,
         metadata={
             "help": "tokens to sample after the primer (--bars may ask for more; generation.json records it)",
-            "range": (0, MAX_TOKENS),
+            "range": (0, bounds.MAX_TOKENS),
         },
     )
     primer: str = field(
@@ -263,18 +251,18 @@ class GenerateConfig:
     )
     top_k: int = field(default=5, metadata={"help": "k of topk sampling", "range": (1, 100_000)})
     beam_size: int = field(
-        default=4, metadata={"help": "beam: sequences kept after each iteration", "range": (1, MAX_BEAM)}
+        default=4, metadata={"help": "beam: sequences kept after each iteration", "range": (1, bounds.MAX_BEAM)}
     )
     branch_factor: int = field(
-        default=4, metadata={"help": "beam: sampled continuations of each kept sequence", "range": (1, MAX_BEAM)}
+        default=4, metadata={"help": "beam: sampled continuations of each kept sequence", "range": (1, bounds.MAX_BEAM)}
     )
     steps_per_iteration: int = field(
-        default=1, metadata={"help": "beam: tokens sampled between two prunings", "range": (1, MAX_TOKENS)}
+        default=1, metadata={"help": "beam: tokens sampled between two prunings", "range": (1, bounds.MAX_TOKENS)}
     )
-    seed: int = field(default=0, metadata={"help": "sampling seed", "range": SEED_RANGE})
+    seed: int = field(default=0, metadata={"help": "sampling seed", "range": bounds.SEED_RANGE})
     bpm: float | None = field(
         default=None,
-        metadata={"help": "tempo of the MIDI files", "default_help": "the dataset's median", "range": BPM_RANGE},
+        metadata={"help": "tempo of the MIDI files", "default_help": "the dataset's median", "range": bounds.BPM_RANGE},
     )
     program: int = field(default=0, metadata={"help": "General MIDI program 0-127; 0 is the piano"})
     bars: int | None = field(
@@ -282,7 +270,7 @@ class GenerateConfig:
         metadata={
             "help": "make every song exactly this many 4/4 bars (16 steps a bar)",
             "default_help": "off",
-            "range": (1, MAX_BARS),
+            "range": (1, bounds.MAX_BARS),
         },
     )
     key: str | None = field(
@@ -331,16 +319,17 @@ class GenerateConfig:
             raise ConfigError(f"bars {self.bars} must be at least 1")
         check_ranges(self)
         rows = self.n_songs * self.beam_size * self.branch_factor
-        if self.sampling == "beam" and rows > MAX_BEAM_ROWS:
+        if self.sampling == "beam" and rows > bounds.MAX_BEAM_ROWS:
             raise ConfigError(
                 f"n_songs {self.n_songs} x beam_size {self.beam_size} x branch_factor {self.branch_factor} = {rows:,} "
-                f"sequences sampled side by side, more than {MAX_BEAM_ROWS:,}; lower one of them"
+                f"sequences sampled side by side, more than {bounds.MAX_BEAM_ROWS:,}; lower one of them"
             )
         steps = max(self.length, 16 * (self.bars or 0))  # --bars asks for up to 16 tokens a bar
-        if self.n_songs * steps > MAX_SAMPLED_TOKENS:
+        if self.n_songs * steps > bounds.MAX_SAMPLED_TOKENS:
             raise ConfigError(
                 f"n_songs {self.n_songs} x {steps:,} tokens (length {self.length}, bars {self.bars}) = "
-                f"{self.n_songs * steps:,} tokens, more than {MAX_SAMPLED_TOKENS:,} in one generate; lower one of them"
+                f"{self.n_songs * steps:,} tokens, more than {bounds.MAX_SAMPLED_TOKENS:,} in one generate; lower one "
+                "of them"
             )
         self._validate_key()
 
@@ -388,29 +377,11 @@ def from_dict(cls: type[T], values: dict[str, Any], where: str = "") -> T:
     return obj
 
 
-def _number(value: float) -> str:
-    """``value`` as a message shows it; a number of more than 30 digits is described, not printed whole."""
-    if isinstance(value, int) and abs(value) >= 10**30:
-        return f"a number of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def check_ranges(config: Any, where: str = "") -> None:
-    """Refuse a field of ``config`` outside its ``metadata["range"]`` (inclusive): one line naming ``where`` (the
-    file and table, or the command), the key, its flag, the value and the allowed range."""
-    for spec in dataclasses.fields(config):
-        bounds = spec.metadata.get("range")
-        value = getattr(config, spec.name)
-        if bounds is None or value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
-            continue
-        low, high = bounds
-        if not low <= value <= high:
-            flag = "--" + spec.name.replace("_", "-")
-            place = f"{where}: " if where else ""
-            raise ConfigError(
-                f"{place}{spec.name} = {_number(value)} (flag {flag}) is out of range: allowed "
-                f"{_number(low)} to {_number(high)}"
-            )
+    """A :class:`ConfigError` for the first field of ``config`` outside its range (:mod:`rnncells.config.bounds`)."""
+    problem = range_problem(config)
+    if problem:
+        raise ConfigError(f"{where}: {problem}" if where else problem)
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
