@@ -56,7 +56,7 @@ def _add_dataset(commands) -> None:
         help=f"ratios of the song split (default: {','.join(str(getattr(defaults, name)) for name in RATIO_FIELDS)})",
     )
     build.add_argument(
-        "--jobs", type=whole_number(1), default=None, help="processes for music21 parsing (default: all cores)"
+        "--jobs", type=whole_number(1, 1024), default=None, help="processes for music21 parsing (default: all cores)"
     )
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     info = sub.add_parser(
@@ -123,7 +123,7 @@ def _add_train(commands) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=whole_number(1),
+        type=whole_number(1, 1024),
         help="CPU threads this run may use (default: the backend's own choice, every core); "
         "`grid run --jobs J` gives each of its J runs an equal share",
     )
@@ -146,7 +146,8 @@ def train_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
     if args.allow_deep and args.max_layers is None:
         model_values["max_layers"] = max(model_values["layers"], model_values["max_layers"])
     train_values = {**asdict(train), **given_options(args, TrainConfig)}
-    return from_dict(ModelConfig, model_values), from_dict(TrainConfig, train_values)
+    where = f"rnncells train (flags, or {args.config})" if args.config else "rnncells train"
+    return from_dict(ModelConfig, model_values, where), from_dict(TrainConfig, train_values, where)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -195,7 +196,10 @@ def _add_generate(commands) -> None:
     add_options(parser.add_argument_group("sampling ([generate] table)"), GenerateConfig)
     parser.add_argument("--checkpoint", default="best", help="best, last, or a .keras file of the run")
     parser.add_argument(
-        "--note-steps", type=whole_number(1), default=2, help="16ths per note for pitch-only runs (default 2)"
+        "--note-steps",
+        type=whole_number(1, 64),
+        default=2,
+        help="16ths per note for pitch-only runs, 1 to 64 (default 2)",
     )
     parser.add_argument("--name", help="label of this song set in evaluations (default: the run's model name)")
 
@@ -206,7 +210,7 @@ def generate_config(args: argparse.Namespace) -> GenerateConfig:
     from rnncells.config.settings import ConfigError, from_dict, read_toml
 
     values: dict = {}
-    where = "generate"
+    where = "rnncells generate"
     if args.config:
         tables = read_toml(args.config)
         if not isinstance(tables.get("generate"), dict):
@@ -280,7 +284,9 @@ def _add_evaluate(commands) -> None:
         choices=["paper", "corrected"],
         help="paper: music_geometry_eval exactly; corrected: pitch classes, [5, 8], centricity",
     )
-    parser.add_argument("--span", type=whole_number(2), default=12, help="window length of LM and CENTR (default 12)")
+    parser.add_argument(
+        "--span", type=whole_number(2, 4096), default=12, help="window length of LM and CENTR (default 12)"
+    )
     parser.add_argument("--rhythm", action="store_true", help="rhythm-aware LM and CENTR on the 16th grid")
     parser.add_argument(
         "--cut-baselines",
@@ -290,6 +296,15 @@ def _add_evaluate(commands) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from rnncells.locks import folder_lock
+
+    # One writer from the first table to the last figure: a second evaluate into the folder is refused, never
+    # interleaved with this one's record and figures.
+    with folder_lock(args.out, "rnncells evaluate"):
+        return _evaluate(args)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
     from rnncells.evaluation.evaluate import evaluate_song_sets
     from rnncells.evaluation.folder import EvaluationFolder
     from rnncells.report.set_figures import evaluation_figures

@@ -22,7 +22,8 @@ after_write: Callable[[Path], None] | None = None
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None], suffix: str = ".tmp") -> Path:
-    """Call ``write(tmp_path)`` and rename the result onto ``path``; the temp file is removed on failure.
+    """Call ``write(tmp_path)`` and rename the result onto ``path``; the temp file is removed on failure, and an
+    OS error that names no file (a full disk) or only the temp file is raised again naming ``path``.
 
     ``suffix`` ends the temp file's name, for writers that insist on one (Keras wants ``.keras``).
     """
@@ -35,6 +36,11 @@ def write_atomic(path: str | Path, write: Callable[[Path], None], suffix: str = 
         write(tmp)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        if error.filename is None or Path(error.filename) == tmp:  # a full disk names no file, or only the temp
+            raise OSError(error.errno, f"{error.strerror} (writing {path})", str(path)) from error
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

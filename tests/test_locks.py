@@ -88,3 +88,50 @@ def test_grid_plan_is_refused_on_a_folder_another_process_writes(tmp_path, capsy
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
+
+
+def test_dataset_build_holds_its_folder_and_a_second_build_is_refused(tmp_path):
+    from rnncells.config.settings import DatasetConfig
+    from rnncells.data.build import build_dataset
+
+    process = holder(tmp_path / "dataset")  # as a first `dataset build` into the same folder
+    try:
+        with pytest.raises(FolderLocked, match=rf"in use by PID {process.pid} .*\(rnncells train\)"):
+            build_dataset(DatasetConfig(source=str(tmp_path / "nowhere")), tmp_path / "dataset", progress=False)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+
+def test_evaluate_holds_its_folder_through_the_figures(tmp_path, monkeypatch, capsys):
+    from rnncells.cli import main
+    from rnncells.music.melody import Note
+    from rnncells.music.midi import write_midi
+    from rnncells.report import set_figures
+
+    for index in range(3):
+        write_midi(
+            tmp_path / "midi" / f"tune{index}.mid", [Note(2 * i, 60 + (i * (index + 1)) % 12, 2) for i in range(16)]
+        )
+    probes = []
+
+    def figures_while_probing(out, figures_dir):
+        probe = subprocess.run(
+            [sys.executable, "-c", HOLD.replace("time.sleep(60)", "pass"), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        probes.append(probe.returncode == 1 and f"in use by PID {os.getpid()}" in probe.stderr)
+        return []
+
+    monkeypatch.setattr(set_figures, "evaluation_figures", figures_while_probing)
+    assert main(["evaluate", str(tmp_path / "midi"), "--out", str(tmp_path / "evaluation")]) == 0, capsys.readouterr()
+    assert probes == [True]  # a second writer was refused while the figures were drawn
+    process = holder(tmp_path / "evaluation")
+    try:
+        assert main(["evaluate", str(tmp_path / "midi"), "--out", str(tmp_path / "evaluation")]) == 2
+        assert f"in use by PID {process.pid}" in capsys.readouterr().err
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()

@@ -18,19 +18,21 @@ from typing import Any
 METAVARS = {int: "N", float: "X", str: "TEXT"}
 
 
-def whole_number(minimum: int):
-    """An argparse ``type`` taking whole numbers of at least ``minimum`` (``--jobs 0`` is refused in one line)."""
+def whole_number(minimum: int, maximum: int | None = None):
+    """An argparse ``type`` taking whole numbers of at least ``minimum`` and at most ``maximum`` (``--jobs 0``,
+    ``--port 70000`` are refused in one line)."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value}: expected a whole number >= {minimum}")
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            allowed = f">= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+            raise argparse.ArgumentTypeError(f"{text[:40]}: expected a whole number {allowed}")
         return value
 
-    parse.__name__ = f"whole number >= {minimum}"
+    parse.__name__ = f"whole number >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
     return parse
 
 
@@ -89,6 +91,8 @@ def help_text(spec: dataclasses.Field, required: bool = False) -> str:
     text = spec.metadata.get("help")
     if not text:
         raise TypeError(f"field {spec.name} has no help text: add metadata={{'help': ...}}")
+    bounds = spec.metadata.get("range")
+    text += f", {bounds[0]} to {bounds[1]}" if bounds else ""
     full = text if required else f"{text} (default: {describe_default(spec)})"
     return full.replace("%", "%%")
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rnncells.config import bounds
+from rnncells.config.bounds import range_problem
 from rnncells.config.fieldtypes import FieldTypeError, checked_fields
 from rnncells.errors import RnncellsError
 from rnncells.music.melody import SCALES, key_to_pitch_class
@@ -60,9 +63,15 @@ class DatasetConfig:
             "metavar": "NAME",
         },
     )
-    min_notes: int = field(default=12, metadata={"help": "drop songs with fewer notes"})
-    min_duration: int = field(default=1, metadata={"help": "pitch_duration: drop songs with shorter notes (16ths)"})
-    max_duration: int = field(default=16, metadata={"help": "pitch_duration: drop songs with longer notes (16ths)"})
+    min_notes: int = field(default=12, metadata={"help": "drop songs with fewer notes", "range": (2, 100_000)})
+    min_duration: int = field(
+        default=1,
+        metadata={"help": "pitch_duration: drop songs with shorter notes (16ths)", "range": (1, bounds.MAX_NOTE_STEPS)},
+    )
+    max_duration: int = field(
+        default=16,
+        metadata={"help": "pitch_duration: drop songs with longer notes (16ths)", "range": (1, bounds.MAX_NOTE_STEPS)},
+    )
     transpose_rule: str = field(
         default="floor",
         metadata={
@@ -73,7 +82,7 @@ class DatasetConfig:
     train_ratio: float = field(default=0.8, metadata={"help": "share of the songs for training"})
     validation_ratio: float = field(default=0.1, metadata={"help": "share of the songs for validation"})
     test_ratio: float = field(default=0.1, metadata={"help": "share of the songs for testing"})
-    seed: int = field(default=0, metadata={"help": "seed of the song split"})
+    seed: int = field(default=0, metadata={"help": "seed of the song split", "range": bounds.SEED_RANGE})
     strict: bool = field(default=False, metadata={"help": "fail instead of skipping bad files"})
 
     def validate(self) -> None:
@@ -95,6 +104,7 @@ class DatasetConfig:
             raise ConfigError(
                 f"min_duration {self.min_duration}, max_duration {self.max_duration}: need 1 <= min <= max (16ths)"
             )
+        check_ranges(self)
 
 
 @dataclass
@@ -102,13 +112,19 @@ class ModelConfig:
     """Embedding -> ``layers`` stacked recurrent cells of ``units`` -> dense logits (docs/method.md §2)."""
 
     cell: str = field(default="lstm", metadata={"help": "lstm, gru, rnn (vanilla), ugrnn or nas", "metavar": "CELL"})
-    layers: int = field(default=1, metadata={"help": "stacked recurrent layers, 1 to max_layers"})
-    units: int = field(default=128, metadata={"help": "units per layer"})
+    layers: int = field(
+        default=1, metadata={"help": "stacked recurrent layers, 1 to max_layers", "range": (1, bounds.MAX_LAYERS)}
+    )
+    units: int = field(default=128, metadata={"help": "units per layer", "range": (1, bounds.MAX_UNITS)})
     embedding_dim: int | None = field(
-        default=None, metadata={"help": "size of the token embedding", "default_help": "units"}
+        default=None,
+        metadata={"help": "size of the token embedding", "default_help": "units", "range": (1, bounds.MAX_UNITS)},
     )
     dropout: float = field(default=0.0, metadata={"help": "dropout rate after the embedding; 0 is off"})
-    max_layers: int = field(default=5, metadata={"help": "most layers accepted (--allow-deep raises it to --layers)"})
+    max_layers: int = field(
+        default=5,
+        metadata={"help": "most layers accepted (--allow-deep raises it to --layers)", "range": (1, bounds.MAX_LAYERS)},
+    )
 
     def validate(self) -> None:
         if self.cell not in CELLS:
@@ -125,6 +141,7 @@ class ModelConfig:
             raise ConfigError(f"embedding_dim {self.embedding_dim} must be at least 1 (or left out: units)")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout {self.dropout} must be in [0, 1)")
+        check_ranges(self)
 
 
 @dataclass
@@ -134,9 +151,13 @@ class TrainConfig:
     variant: str = field(
         default="control", metadata={"help": "dataset variant: control, interval or transposed", "metavar": "VARIANT"}
     )
-    epochs: int = field(default=10, metadata={"help": "epochs in total (the study: 300, 50 for transposed)"})
-    batch_size: int = field(default=50, metadata={"help": "rows of the stream trained side by side"})
-    seq_length: int = field(default=50, metadata={"help": "window length in tokens"})
+    epochs: int = field(
+        default=10, metadata={"help": "epochs in total (the study: 300, 50 for transposed)", "range": (1, 100_000)}
+    )
+    batch_size: int = field(
+        default=50, metadata={"help": "rows of the stream trained side by side", "range": (1, 100_000)}
+    )
+    seq_length: int = field(default=50, metadata={"help": "window length in tokens", "range": (1, 100_000)})
     learning_rate: float = field(default=0.002, metadata={"help": "initial Adam rate"})
     lr_decay: float = field(
         default=0.97, metadata={"help": "learning-rate multiplier per epoch (per lr_decay_steps steps when set)"}
@@ -157,17 +178,24 @@ class TrainConfig:
             "choices": ("stateful", "per_song"),
         },
     )
-    seed: int = field(default=0, metadata={"help": "random seed (weights, shuffling)"})
+    seed: int = field(default=0, metadata={"help": "random seed (weights, shuffling)", "range": bounds.SEED_RANGE})
     checkpoint_every_steps: int = field(
         default=0,
         metadata={
             "help": "also save a checkpoint every N steps, loss in its name, for cost-function validation; 0 is off",
             "aliases": ("--checkpoint-every",),
+            "range": (0, 10**9),
         },
     )
-    keep_checkpoints: int = field(default=5, metadata={"help": "step checkpoints kept (the newest)"})
+    keep_checkpoints: int = field(
+        default=5, metadata={"help": "step checkpoints kept (the newest)", "range": (1, 100_000)}
+    )
     save_every_seconds: float = field(
-        default=60.0, metadata={"help": "seconds between resume points (checkpoints/resume.npz) within an epoch"}
+        default=60.0,
+        metadata={
+            "help": "seconds between resume points (checkpoints/resume.npz) within an epoch",
+            "range": (0, 10**7),
+        },
     )
 
     def validate(self) -> None:
@@ -190,16 +218,20 @@ class TrainConfig:
             raise ConfigError(f"checkpoint_every_steps {self.checkpoint_every_steps} must be >= 0 (0 is off)")
         if self.keep_checkpoints < 1:
             raise ConfigError(f"keep_checkpoints {self.keep_checkpoints} must be at least 1")
+        check_ranges(self)
 
 
 @dataclass
 class GenerateConfig:
     """Sampling settings (docs/method.md §3) and the producer's options."""
 
-    n_songs: int = field(default=100, metadata={"help": "songs to generate"})
+    n_songs: int = field(default=100, metadata={"help": "songs to generate", "range": (1, bounds.MAX_SONGS)})
     length: int = field(
         default=30,
-        metadata={"help": "tokens to sample after the primer (--bars may ask for more; generation.json records it)"},
+        metadata={
+            "help": "tokens to sample after the primer (--bars may ask for more; generation.json records it)",
+            "range": (0, bounds.MAX_TOKENS),
+        },
     )
     primer: str = field(
         default="",
@@ -227,19 +259,32 @@ class GenerateConfig:
             "choices": SAMPLINGS,
         },
     )
-    temperature: float = field(default=1.0, metadata={"help": "randomness of roulette, topk and beam"})
-    top_k: int = field(default=5, metadata={"help": "k of topk sampling"})
-    beam_size: int = field(default=4, metadata={"help": "beam: sequences kept after each iteration"})
-    branch_factor: int = field(default=4, metadata={"help": "beam: sampled continuations of each kept sequence"})
-    steps_per_iteration: int = field(default=1, metadata={"help": "beam: tokens sampled between two prunings"})
-    seed: int = field(default=0, metadata={"help": "sampling seed"})
+    temperature: float = field(
+        default=1.0, metadata={"help": "randomness of roulette, topk and beam", "range": (0.001, 1000)}
+    )
+    top_k: int = field(default=5, metadata={"help": "k of topk sampling", "range": (1, 100_000)})
+    beam_size: int = field(
+        default=4, metadata={"help": "beam: sequences kept after each iteration", "range": (1, bounds.MAX_BEAM)}
+    )
+    branch_factor: int = field(
+        default=4, metadata={"help": "beam: sampled continuations of each kept sequence", "range": (1, bounds.MAX_BEAM)}
+    )
+    steps_per_iteration: int = field(
+        default=1, metadata={"help": "beam: tokens sampled between two prunings", "range": (1, bounds.MAX_TOKENS)}
+    )
+    seed: int = field(default=0, metadata={"help": "sampling seed", "range": bounds.SEED_RANGE})
     bpm: float | None = field(
-        default=None, metadata={"help": "tempo of the MIDI files", "default_help": "the dataset's median"}
+        default=None,
+        metadata={"help": "tempo of the MIDI files", "default_help": "the dataset's median", "range": bounds.BPM_RANGE},
     )
     program: int = field(default=0, metadata={"help": "General MIDI program 0-127; 0 is the piano"})
     bars: int | None = field(
         default=None,
-        metadata={"help": "make every song exactly this many 4/4 bars (16 steps a bar)", "default_help": "off"},
+        metadata={
+            "help": "make every song exactly this many 4/4 bars (16 steps a bar)",
+            "default_help": "off",
+            "range": (1, bounds.MAX_BARS),
+        },
     )
     key: str | None = field(
         default=None,
@@ -262,6 +307,7 @@ class GenerateConfig:
         metadata={
             "help": "octave of the key from the middle octave (C4-B4), e.g. -1 for C3-B3",
             "default_help": "0, else the nearest the model knows",
+            "range": (-5, 5),
         },
     )
     overwrite: bool = field(
@@ -284,6 +330,20 @@ class GenerateConfig:
                 raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
         if self.bars is not None and self.bars < 1:
             raise ConfigError(f"bars {self.bars} must be at least 1")
+        check_ranges(self)
+        rows = self.n_songs * self.beam_size * self.branch_factor
+        if self.sampling == "beam" and rows > bounds.MAX_BEAM_ROWS:
+            raise ConfigError(
+                f"n_songs {self.n_songs} x beam_size {self.beam_size} x branch_factor {self.branch_factor} = {rows:,} "
+                f"sequences sampled side by side, more than {bounds.MAX_BEAM_ROWS:,}; lower one of them"
+            )
+        steps = max(self.length, 16 * (self.bars or 0))  # --bars asks for up to 16 tokens a bar
+        if self.n_songs * steps > bounds.MAX_SAMPLED_TOKENS:
+            raise ConfigError(
+                f"n_songs {self.n_songs} x {steps:,} tokens (length {self.length}, bars {self.bars}) = "
+                f"{self.n_songs * steps:,} tokens, more than {bounds.MAX_SAMPLED_TOKENS:,} in one generate; lower one "
+                "of them"
+            )
         self._validate_key()
 
     def _validate_key(self) -> None:
@@ -330,6 +390,13 @@ def from_dict(cls: type[T], values: dict[str, Any], where: str = "") -> T:
     return obj
 
 
+def check_ranges(config: Any, where: str = "") -> None:
+    """A :class:`ConfigError` for the first field of ``config`` outside its range (:mod:`rnncells.config.bounds`)."""
+    problem = range_problem(config)
+    if problem:
+        raise ConfigError(f"{where}: {problem}" if where else problem)
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Parse a TOML file, turning syntax errors into a one-line :class:`ConfigError`."""
     path = Path(path)
@@ -341,6 +408,31 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML ({error})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: invalid TOML (not UTF-8 text)") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML (arrays or tables nested too deep); keep it a few levels") from None
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise ConfigError(f"{path}: {_long_number_line(path)}a number too long to read; use one in range") from None
+
+
+def _long_number_line(path: Path) -> str:
+    """``line N (key = ...): `` of the first line of ``path`` holding a number of thousands of digits, or ''."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if re.search(r"\d{1000}", line):
+            return f"line {number} ({line.split('=')[0].strip()[:40]} = ...): "
+    return ""
+
+
+def parse_toml_value(text: str, where: str) -> Any:
+    """One TOML value (``[128, 256]``, ``5``, ``"x"``); text that is not TOML is kept as a bare string. A value
+    nested too deep or a number too long to read is one line naming ``where``."""
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+    except RecursionError:
+        raise ConfigError(f"{where}: value nested too deep; keep it a few levels") from None
+    except ValueError:
+        raise ConfigError(f"{where}: a number of {len(text)} characters is too long; use one in range") from None
 
 
 def _toml_value(value: Any) -> str:
@@ -394,6 +486,8 @@ class EvaluateConfig:
             raise ConfigError(f"evaluate.mode {self.mode!r}: use 'paper' or 'corrected'")
         if self.span < 2:
             raise ConfigError(f"evaluate.span {self.span} must be at least 2")
+        if self.span > 4096:
+            raise ConfigError(f"evaluate.span {self.span} is out of range: allowed 2 to 4096 (flag --span)")
 
 
 @dataclass

@@ -9,15 +9,17 @@ reason, and report.txt shows each skipped entry on one line (names escaped by :f
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rnncells.config.settings import DatasetConfig
-from rnncells.data.folder import SPLITS, DatasetFolder, new_dataset, stored_parameters
+from rnncells.data.folder import SPLITS, DatasetFolder, DatasetFolderError, new_dataset, stored_parameters
 from rnncells.data.vocab import Vocabulary, as_token
 from rnncells.errors import RnncellsError
+from rnncells.locks import folder_lock
 from rnncells.music.corpus import HIDDEN, Skipped, count_source_files, read_source
 from rnncells.music.melody import Melody
 from rnncells.music.midi import printable
@@ -162,9 +164,17 @@ def _write_variant(folder: DatasetFolder, variant: str, rows: list[dict], config
 def build_dataset(
     config: DatasetConfig, out_dir: str | Path, jobs: int | None = None, progress: bool = True
 ) -> BuildReport:
-    """Build every requested variant of ``config.source`` into ``out_dir`` and return the report."""
+    """Build every requested variant of ``config.source`` into ``out_dir`` and return the report, holding the
+    folder's lock from the first file read to the last written (a second build into it is refused, rnncells.locks)."""
     config.validate()
     out_dir = Path(out_dir)
+    if os.path.lexists(out_dir) and not out_dir.is_dir():
+        raise DatasetFolderError(f"{out_dir}: not a folder; give --out a new or existing folder")
+    with folder_lock(out_dir, "rnncells dataset build"):
+        return _build(config, out_dir, jobs, progress)
+
+
+def _build(config: DatasetConfig, out_dir: Path, jobs: int | None, progress: bool) -> BuildReport:
     total = count_source_files(config.source)
     bar = _progress_bar(total, f"reading {config.source}", progress)
     melodies, skipped = read_source(config.source, track=config.track, jobs=jobs, progress=bar.update)

@@ -36,6 +36,7 @@ from typing import Any
 from rnncells.config.settings import VARIANTS, DatasetConfig
 from rnncells.errors import RnncellsError
 from rnncells.files import Damage, write_json_atomic, write_jsonl_atomic, write_text_atomic
+from rnncells.locks import LOCK_FILE
 
 FORMAT_VERSION = 1
 SPLITS = ("train", "validation", "test")
@@ -253,12 +254,16 @@ def new_dataset(path: str | Path) -> Iterator[DatasetFolder]:
 def _put_in_place(staging: Path, target: Path) -> None:
     """Move a finished dataset from ``staging`` to ``target``: one rename when ``target`` is missing or empty,
     else the dataset's own entries one by one, dataset.json removed first and written last."""
-    if not target.exists() or not any(target.iterdir()):
+    if not target.exists() or all(entry.name == LOCK_FILE for entry in target.iterdir()):
         try:
+            if (target / LOCK_FILE).is_file():  # the builder's lock moves along (a lock follows its file)
+                os.replace(target / LOCK_FILE, staging / LOCK_FILE)
             os.replace(staging, target)  # an empty folder is replaced by the rename
             return
         except OSError:
-            pass  # e.g. an empty mount point: fall back to moving the entries
+            if (staging / LOCK_FILE).is_file() and not (target / LOCK_FILE).exists():
+                os.replace(staging / LOCK_FILE, target / LOCK_FILE)
+            # e.g. an empty mount point: fall back to moving the entries
     (target / DATASET_FILE).unlink(missing_ok=True)
     old = staging / ".replaced"
     old.mkdir()

@@ -28,6 +28,7 @@ from rnncells.generation.song_set import (
     SongSet,
     SongSetError,
     load_song_set,
+    looks_unfinished,
 )
 from rnncells.music.corpus import MIDI_SUFFIXES, Skipped, SourceError, read_midi_folder
 from rnncells.music.melody import Melody
@@ -66,8 +67,12 @@ def _classify(path: Path) -> str:
     if path.is_dir():
         if (path / GENERATION_FILE).is_file():
             return "generated"
-        if (path / SONGS_FILE).is_file():  # a generated set still being written (or broken): never read its MIDI
-            raise SongSetError(f"{path}: no {GENERATION_FILE}; expected {SONG_SET_HINT}")
+        if looks_unfinished(path):  # a generated set still being written, or killed: never read its MIDI
+            raise SongSetError(
+                f"{path}: looks like a song set of `rnncells generate` (song_NNN.mid, {SONGS_FILE}) but has no "
+                f"{GENERATION_FILE}, so it is unfinished (a killed or failed generate); run that `rnncells generate` "
+                "again with --overwrite to finish it, or remove the folder"
+            )
         if any(_is_midi(p) for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
             return "midi-folder"
         raise SongSetError(f"{path}: no MIDI files and no {GENERATION_FILE} + {SONGS_FILE}; expected {MIDI_HINT}")

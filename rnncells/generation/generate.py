@@ -8,8 +8,9 @@ takes only the scale's notes (:mod:`rnncells.generation.keys`). With ``bars`` th
 16`` steps (the last note shortened; enough tokens are sampled for the shortest notes, and generation.json records the
 length used and why).
 
-The output folder must be empty, unless ``overwrite``: then its old song set is removed once the new songs are
-drawn (:meth:`rnncells.generation.song_set.SongSetFolder.clear`).
+The output folder must be empty, unless ``overwrite``: then its old song set is replaced once the new one is
+complete. The set is written into a hidden sibling and renamed into place
+(:meth:`rnncells.generation.song_set.SongSetFolder.replace_with`), so a killed ``generate`` leaves no set.
 """
 
 from __future__ import annotations
@@ -240,8 +241,8 @@ def generate(
     ``name`` labels the song set in evaluations (default: the run's model name, e.g. ``control-lstm-3``).
     """
     config.validate()
-    if note_steps < 1:
-        raise ConfigError(f"note_steps {note_steps} must be at least 1 (16ths per note of a pitch-only run)")
+    if not 1 <= note_steps <= 64:
+        raise ConfigError(f"note_steps {note_steps} must be 1 to 64 (16ths per note of a pitch-only run)")
     song_set = SongSetFolder(out_dir)
     check_output(song_set, config.overwrite)
     run = load_run(run_dir)
@@ -249,10 +250,9 @@ def generate(
     with folder_lock(song_set.path, "rnncells generate"):  # one writer per song folder (rnncells.locks)
         check_output(song_set, config.overwrite)  # again, now that no one else writes it
         songs, fallbacks = draw_songs(run, checkpoint, plan, config)
-        if config.overwrite:
-            song_set.clear()
-        write_songs(song_set, run, songs, plan, config, note_steps)
-        song_set.write_generation(
+        staging = song_set.staging()  # written whole there, then renamed into place (rnncells.generation.song_set)
+        write_songs(staging, run, songs, plan, config, note_steps)
+        staging.write_generation(
             {
                 "model_name": name or run.model_name,
                 "variant": run.info["variant"],
@@ -269,4 +269,5 @@ def generate(
                 "config": asdict(config),
             },
         )
+        song_set.replace_with(staging)
     return song_set.path

@@ -13,6 +13,10 @@
 :meth:`SongSetFolder.damage` lists what no longer matches that record (a deleted or changed song file); the
 folder's lock file (rnncells.locks) is none of the set's files.
 
+A set is written whole into a hidden sibling, ``.NAME.partial``, and renamed into place once generation.json is
+written (:meth:`SongSetFolder.replace_with`), so a killed or disk-full ``generate`` leaves no set in NAME: at most
+that staging folder, which the next ``generate`` into NAME removes.
+
 Files named like a song (``song_NNN.*``, e.g. a rendered ``song_000.wav``) belong to the set:
 :meth:`SongSetFolder.clear` removes them with it.
 
@@ -23,7 +27,9 @@ goes through this one to open these files.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +39,10 @@ from rnncells.errors import RnncellsError
 from rnncells.files import Damage, damaged_files, record_files, write_json_atomic, write_jsonl_atomic
 from rnncells.locks import LOCK_FILE
 from rnncells.music.melody import Note
-from rnncells.music.midi import write_midi
+from rnncells.music.midi import MAX_NOTE_STEPS, MAX_SONG_STEPS, write_midi
 
 SONGS_FILE = "songs.jsonl"
+STAGING_SUFFIX = ".partial"
 GENERATION_FILE = "generation.json"
 IDENTITY_FIELDS = ("model_name", "variant", "cell", "layers")
 # song_NNN.* and the temp files a killed writer leaves (.song_000.mid.x1y2.tmp, .songs.jsonl.x1y2.tmp)
@@ -81,7 +88,17 @@ def song_notes(row: dict, where: str, rhythm: bool) -> tuple[list[int], list[int
         raise SongSetError(f"{where}: a song needs a 'pitches' list of at least 2 notes")
     if rhythm and len(durations) != len(pitches):
         raise SongSetError(f"{where}: rhythm=True needs a 'durations' list as long as 'pitches'")
-    return [int(p) for p in pitches], [int(d) for d in durations]
+    try:
+        values, steps = [int(p) for p in pitches], [int(d) for d in durations]
+    except (TypeError, ValueError, OverflowError):
+        raise SongSetError(f"{where}: 'pitches' and 'durations' must hold whole numbers") from None
+    # Bounded as `dataset build` bounds a MIDI file's notes (reason "too long"): later steps size arrays by them.
+    if steps and (max(steps) > MAX_NOTE_STEPS or sum(steps) > MAX_SONG_STEPS):
+        raise SongSetError(
+            f"{where}: a note of {max(steps)} 16ths or {sum(steps)} 16ths in all, more than a melody "
+            f"({MAX_NOTE_STEPS} a note, {MAX_SONG_STEPS} in all); build or generate it again"
+        )
+    return values, steps
 
 
 class SongSetFolder:
@@ -167,6 +184,37 @@ class SongSetFolder:
             p.name for p in self.path.iterdir() if not (p.is_file() and (p.name in ours or SONG_FILE.match(p.name)))
         )
 
+    # -- staging: a set is written whole into a hidden sibling, then renamed into place ----------------------
+    @property
+    def staging_path(self) -> Path:
+        """``.NAME.partial`` beside the folder: where ``rnncells generate`` writes the set before it is complete."""
+        return self.path.parent / f".{self.path.name}{STAGING_SUFFIX}"
+
+    def staging(self) -> SongSetFolder:
+        """An empty staging folder for this set (what a killed writer left there is removed first); call it only
+        while holding this folder's lock (rnncells.locks), which covers its staging folder too."""
+        staging = SongSetFolder(self.staging_path)
+        if staging.path.is_dir() and not staging.path.is_symlink():
+            shutil.rmtree(staging.path)
+        else:
+            staging.path.unlink(missing_ok=True)
+        staging.path.mkdir(parents=True)
+        return staging
+
+    def replace_with(self, staging: SongSetFolder) -> None:
+        """Put the complete set of ``staging`` in place of this folder's set, by renaming the folder: a reader sees
+        the old set, no set or the new one, never part of one. The folder's lock file moves along (a lock follows
+        its file), so the writer holds the lock of the new folder as it held the old one's."""
+        if not staging.generation_path.is_file():
+            raise SongSetError(f"{staging.path}: no {GENERATION_FILE}; a set is put in place only when complete")
+        self.clear()
+        lock = self.path / LOCK_FILE
+        if lock.is_file():
+            os.replace(lock, staging.path / LOCK_FILE)
+        if self.path.is_dir():
+            self.path.rmdir()  # empty now; another writer's lock file here makes this fail, not overwrite it
+        os.replace(staging.path, self.path)
+
     # -- reading ----------------------------------------------------------------------------------------------
     def check(self) -> None:
         """A one-line error unless the folder holds songs.jsonl and generation.json."""
@@ -233,6 +281,15 @@ class SongSetFolder:
             recorded.pop(name, None)
             wanted.pop(name, None)
         return recorded == wanted
+
+
+def looks_unfinished(folder: str | Path) -> bool:
+    """True for a folder holding a song set's files (songs.jsonl, ``song_NNN.mid`` or their temp files) but no
+    generation.json: a set a killed or failed writer left, which no reader may trust."""
+    path = Path(folder)
+    if (path / GENERATION_FILE).is_file() or not path.is_dir():
+        return False
+    return any(p.name == SONGS_FILE or SONG_FILE.match(p.name) for p in path.iterdir())
 
 
 def load_song_set(song_dir: str | Path, *, rhythm: bool = False) -> SongSet:

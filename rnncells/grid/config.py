@@ -7,6 +7,7 @@ anything trains.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ from rnncells.config.settings import (
     ModelConfig,
     TrainConfig,
 )
+
+MAX_GRID_RUNS = 100_000  # a plan beyond this is refused before it is expanded
 
 
 @dataclass
@@ -44,6 +47,10 @@ class GridConfig:
     backend: str = "tensorflow"
     reuse: list[str] = field(default_factory=list)  # results folders whose equal runs are copied (grid/reuse.py)
 
+    def size(self) -> int:
+        """How many runs the grid asks for (variants x each axis's values), counted without planning them."""
+        return len(self.dataset.variants) * math.prod(len(values) for values in self.axes.values())
+
     def validate(self) -> None:
         self.dataset.validate()
         self.generate.validate()
@@ -55,6 +62,13 @@ class GridConfig:
                 raise ConfigError(f"grid axis {axis!r} is not a model or training field (variants come from [dataset])")
             if not isinstance(values, list) or not values:
                 raise ConfigError(f"grid axis {axis!r} needs a non-empty list of values")
+        runs = self.size()
+        if runs > MAX_GRID_RUNS:
+            raise ConfigError(
+                f"[axes]: the grid asks for {runs:,} runs ({len(self.dataset.variants)} variant(s) x "
+                f"{' x '.join(str(len(v)) for v in self.axes.values())} axis values), more than the {MAX_GRID_RUNS:,} "
+                "allowed; sweep fewer values or split it into several grid files"
+            )
         for variant in self.epochs:
             if variant not in VARIANTS:
                 raise ConfigError(f"[epochs] {variant!r}: use one of {', '.join(VARIANTS)}")

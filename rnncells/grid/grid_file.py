@@ -4,7 +4,6 @@ before anything trains; the result is a :class:`rnncells.grid.config.GridConfig`
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from rnncells.config.settings import (
     EvaluateConfig,
     GenerateConfig,
     from_dict,
+    parse_toml_value,
     read_toml,
 )
 from rnncells.grid.config import GridConfig
@@ -30,10 +30,7 @@ def apply_overrides(tables: dict[str, Any], overrides: list[str], where: str) ->
         names = key.strip().split(".")
         if not equals or not all(names):
             raise ConfigError(f"--set {override!r}: use KEY=VALUE, e.g. --set axes.units=[128,256]")
-        try:
-            value = tomllib.loads(f"value = {text.strip()}")["value"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()
+        value = parse_toml_value(text.strip(), f"--set {key.strip()}")
         table = tables
         for name in names[:-1]:
             if not isinstance(table.get(name, {}), dict):

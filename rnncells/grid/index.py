@@ -56,7 +56,11 @@ def index_context(
         return str(Path(path).relative_to(paths.root))
 
     rows = status_rows(grid, paths)
-    song_folders = sorted(p for p in paths.songs.iterdir() if p.is_dir()) if paths.songs.is_dir() else []
+    song_folders = (  # hidden ones are a generate's staging folders (rnncells.generation.song_set)
+        sorted(p for p in paths.songs.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if paths.songs.is_dir()
+        else []
+    )
     return {
         "name": grid.name,
         "source": grid.dataset.source,

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rnncells.config.settings import ConfigError, ModelConfig, TrainConfig, resolve_train_configs
-from rnncells.grid.config import GridConfig
+from rnncells.grid.config import MAX_GRID_RUNS, GridConfig
 from rnncells.training.run_folder import RunConfig
 
 
@@ -44,6 +44,8 @@ def plan_runs(grid: GridConfig) -> list[PlannedRun]:
     ``cell`` and ``layers`` are always axes (naming the runs); without an ``[axes]`` entry their one value is
     the grid's ``[model]`` value, else the default. Variants come from ``[dataset] variants``, never ``[train]``.
     """
+    if grid.size() > MAX_GRID_RUNS:  # refused before the runs are expanded
+        raise ConfigError(f"[axes]: the grid asks for {grid.size():,} runs, more than the {MAX_GRID_RUNS:,} allowed")
     if "variant" in grid.train:
         raise ConfigError("[train] variant: the grid's variants come from [dataset] variants")
     defaults = ModelConfig()

@@ -105,8 +105,11 @@ def check_grid_tables(tables: dict[str, Any], where: str) -> None:
     for variant, epochs in tables.get("epochs", {}).items():
         if variant not in VARIANTS:
             raise ConfigError(f"{where} [epochs] {variant} = {shown(epochs)}: use one of {', '.join(VARIANTS)}")
-        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-            raise ConfigError(f"{where} [epochs] {variant} = {shown(epochs)}: expected a whole number >= 1")
+        low, high = TrainConfig.__dataclass_fields__["epochs"].metadata["range"]
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or not low <= epochs <= high:
+            raise ConfigError(
+                f"{where} [epochs] {variant} = {shown(epochs)}: expected a whole number >= {low} (at most {high})"
+            )
     for table in ("model", "train", "axes"):
         _check_run_table(table, tables.get(table, {}), where)
 

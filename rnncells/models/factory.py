@@ -11,6 +11,7 @@ from pathlib import Path
 import keras
 
 from rnncells.config.settings import CELLS, ConfigError, ModelConfig
+from rnncells.errors import RnncellsError
 from rnncells.models.cells import NASCell, UGRNNCell
 
 
@@ -99,12 +100,26 @@ def copy_trainable_weights(source: keras.Model, target: keras.Model) -> None:
         to_variable.assign(keras.ops.copy(from_variable.value))
 
 
+class CheckpointError(RnncellsError, ValueError):
+    """A checkpoint that cannot be loaded into the run's model; the message names the file and the fix."""
+
+
 def load_checkpoint_weights(path: Path, model: keras.Model) -> None:
     """Copy a ``.keras`` checkpoint's weights into ``model`` (same architecture, any batch size or statefulness)."""
     try:
         saved = keras.saving.load_model(path, compile=False)
     except Exception as error:  # a damaged or foreign file: say which, never a traceback
-        raise ValueError(
+        raise CheckpointError(
             f"{path}: cannot load the checkpoint ({type(error).__name__}); retrain or pick another"
         ) from None
+    shapes = [tuple(w.shape) for w in saved.trainable_weights]
+    wanted = [tuple(w.shape) for w in model.trainable_weights]
+    if shapes != wanted:
+        first = next((i for i, pair in enumerate(zip(shapes, wanted)) if pair[0] != pair[1]), min(len(shapes), 99))
+        raise CheckpointError(
+            f"{path}: a checkpoint of another model ({len(shapes)} weights, the first differing "
+            f"{shapes[first] if first < len(shapes) else 'missing'}; this run's model needs {len(wanted)} weights, "
+            f"{wanted[first] if first < len(wanted) else 'none'}); put back the run's own checkpoint "
+            "(`rnncells train` on the run again) or pass --checkpoint last"
+        )
     copy_trainable_weights(saved, model)

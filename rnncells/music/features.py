@@ -49,25 +49,33 @@ def _entropy(counts: np.ndarray) -> float:
 
 
 def _empty_rate(onsets: np.ndarray, ends: np.ndarray, length: int, unit: int) -> float:
-    """Share of the ``length // unit + 1`` units in which no note sounds (each note marks start..end inclusive)."""
+    """Share of the ``length // unit + 1`` units in which no note sounds (each note marks start..end inclusive).
+
+    Counted from the notes' own spans, as the union of their unit ranges (onsets and ends never decrease along a
+    song), so the work and memory follow the number of notes, never the song's length in steps."""
     if length < 1:
         return float("nan")
     units = length // unit + 1
-    marks = np.zeros(units + 1, dtype=np.int64)
-    np.add.at(marks, onsets // unit, 1)
-    np.add.at(marks, ends // unit + 1, -1)
-    covered = int(np.count_nonzero(np.cumsum(marks)[:units]))
+    first, last = onsets // unit, np.minimum(ends // unit, units - 1)
+    reached = np.concatenate(([-1], np.maximum.accumulate(last)[:-1]))  # the last unit covered before each note
+    covered = int(np.maximum(0, last - np.maximum(first, reached + 1) + 1).sum())
     return 1 - covered / units
 
 
 def _groove_consistency(onsets: np.ndarray, length: int) -> float:
-    """1 - mean Hamming distance between the onset patterns of neighbouring measures (NaN below 2 measures)."""
+    """1 - mean Hamming distance between the onset patterns of neighbouring measures (NaN below 2 measures).
+
+    Only measures holding an onset differ from an empty one, so only they and their neighbours are compared: the
+    work follows the number of notes, never the song's length."""
     measures = length // MEASURE_RESOLUTION + 1
     if measures < 2:
         return float("nan")
-    patterns = np.zeros((measures, MEASURE_RESOLUTION), dtype=bool)
-    patterns[onsets // MEASURE_RESOLUTION, onsets % MEASURE_RESOLUTION] = True
-    distance = int(np.count_nonzero(patterns[:-1] != patterns[1:]))
+    patterns: dict[int, int] = {}  # measure -> its onset positions as bits
+    for onset in onsets.tolist():
+        measure, position = divmod(onset, MEASURE_RESOLUTION)
+        patterns[measure] = patterns.get(measure, 0) | (1 << position)
+    compared = {m for held in patterns for m in (held - 1, held) if 0 <= m < measures - 1}
+    distance = sum((patterns.get(m, 0) ^ patterns.get(m + 1, 0)).bit_count() for m in compared)
     return 1 - distance / (MEASURE_RESOLUTION * (measures - 1))
 
 

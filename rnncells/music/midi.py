@@ -33,6 +33,8 @@ DRUM_CHANNEL = 9
 MELODY_NAME = re.compile(r"melod|lead|vocal|voice", re.IGNORECASE)
 NAME_SEPARATORS = (" - ", " – ", " — ")
 MAX_FILE_BYTES = 16 * 1024 * 1024  # far more than any melody; a bigger "MIDI file" is refused unread
+MAX_NOTE_STEPS = 4096  # 16ths in one note (256 4/4 bars); a longer note is refused with the file (reason too long)
+MAX_SONG_STEPS = 16 * 16_384  # 16ths from the first to the last note's end (16,384 bars, hours of music)
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -290,6 +292,24 @@ def choose_melody_part(parts: list[Part], track: str | None, path: str | Path) -
     return skyline(notes), f"{how}: " + "; ".join(part.label for part in chosen)
 
 
+def _check_lengths(notes: list[Note], where: str) -> None:
+    """Refuse (reason ``too long``) a melody with a note longer than MAX_NOTE_STEPS or ending after
+    MAX_SONG_STEPS: no melody holds one, and whatever reads the songs later may size arrays by them."""
+    longest = max(notes, key=lambda note: note.duration, default=None)
+    if longest is not None and longest.duration > MAX_NOTE_STEPS:
+        raise MidiReadError(
+            "too long",
+            f"{where}: a note at step {longest.onset} lasts {longest.duration} 16ths, more than a melody's note "
+            f"({MAX_NOTE_STEPS}, {MAX_NOTE_STEPS // 16} bars)",
+        )
+    end = max((note.onset + note.duration for note in notes), default=0)
+    if end > MAX_SONG_STEPS:
+        raise MidiReadError(
+            "too long",
+            f"{where}: ends at step {end}, later than a melody ({MAX_SONG_STEPS} 16ths, {MAX_SONG_STEPS // 16} bars)",
+        )
+
+
 def read_midi(path: str | Path, track: str | None = None) -> Melody:
     """Read the melody of one MIDI file; raises :class:`MidiReadError` when the file gives none."""
     path = Path(path)
@@ -301,6 +321,7 @@ def read_midi(path: str | Path, track: str | None = None) -> Melody:
         raise MidiReadError("bad timing", f"{where}: {midi.ticks_per_beat} ticks per beat")
     step = midi.ticks_per_beat / STEPS_PER_QUARTER
     notes = [Note(round(n.start / step), n.pitch, round((n.end - n.start) / step)) for n in tick_notes]
+    _check_lengths(notes, where)
     name = printable(path.name)
     artist, title = artist_and_title(name)
     return Melody(

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
+from rnncells.config.options import whole_number
 from rnncells.errors import RnncellsError
 from rnncells.studio.catalogue import RUNS_ENV, SHIPPED_RUNS
 
@@ -155,7 +156,9 @@ def add_studio_command(commands) -> None:
         type=Path,
         help="folder searched for trained runs (run.json); default: the model shipped in results/models",
     )
-    parser.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    parser.add_argument(
+        "--port", type=whole_number(1, 65535), default=8501, help="port to listen on, 1-65535 (default 8501)"
+    )
     parser.add_argument(
         "--host",
         default="127.0.0.1",

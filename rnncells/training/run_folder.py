@@ -35,6 +35,8 @@ import csv
 import io
 import json
 import math
+import os
+import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,7 @@ import numpy as np
 from rnncells.config.settings import ConfigError, DatasetConfig, ModelConfig, TrainConfig, from_dict, read_toml, to_toml
 from rnncells.data.vocab import Vocabulary
 from rnncells.errors import RnncellsError
-from rnncells.files import Damage, record_files, write_atomic, write_json_atomic, write_text_atomic
+from rnncells.files import Damage, file_digest, record_files, write_atomic, write_json_atomic, write_text_atomic
 from rnncells.locks import LOCK_FILE
 
 CONFIG_FILE = "config.toml"
@@ -335,15 +337,44 @@ class RunFolder:
 
     # -- checkpoints -------------------------------------------------------------------------------------------
     def checkpoint(self, which: str = "best") -> Path:
-        """``best`` (falls back to ``last``), ``last``, or a path to a ``.keras`` file of the run."""
+        """``best``, ``last``, or a path to a ``.keras`` file of the run, verified (:meth:`verified_checkpoint`).
+
+        ``best`` is ``last`` only in a run that never wrote a best checkpoint (state.json records none); a best
+        checkpoint that is missing, replaced or not a file is refused, never silently swapped for the last."""
         if which in ("best", "last"):
-            for name in ("best", "last") if which == "best" else ("last",):
-                if self.named_checkpoint(name).is_file():
-                    return self.named_checkpoint(name)
+            recorded = self.recorded_files() if (self.path / STATE_FILE).is_file() else None
+            names = ("best", "last") if which == "best" else ("last",)
+            for name in names:
+                path = self.named_checkpoint(name)
+                if os.path.lexists(path) or f"checkpoints/{name}.keras" in (recorded or {}):
+                    return self.verified_checkpoint(path)
             raise RunError(f"{self.path}: no checkpoint yet; train it with `rnncells train --out {self.path}`")
-        path = Path(which)
-        if not path.is_file():
-            raise RunError(f"{which}: no such checkpoint file; use best, last or a .keras file of the run")
+        return self.verified_checkpoint(Path(which))
+
+    def verified_checkpoint(self, path: Path) -> Path:
+        """``path`` if it is a regular file (a directory, a device or a dangling link is refused) whose size and
+        sha256 match state.json's record when it has one; else a one-line :class:`RunError` naming it and the fix."""
+        fix = (
+            f"run `rnncells train --out {self.path}` again (it writes the checkpoints again from the run's resume "
+            "point), or pass --checkpoint last"
+        )
+        try:
+            mode = path.stat().st_mode
+        except OSError as error:
+            raise RunError(f"{path}: no such checkpoint file ({error.strerror}); {fix}") from None
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a device or special file"
+            raise RunError(f"{path}: {kind}, not a checkpoint file; remove it and {fix}")
+        recorded = self.recorded_files() if (self.path / STATE_FILE).is_file() else None
+        here, run = Path(os.path.abspath(path)), Path(os.path.abspath(self.path))
+        expected = (recorded or {}).get(here.relative_to(run).as_posix()) if here.is_relative_to(run) else None
+        if isinstance(expected, dict):
+            actual = file_digest(path)
+            if actual["size"] != expected.get("size") or actual["sha256"] != expected.get("sha256"):
+                raise RunError(
+                    f"{path}: differs from the run record ({STATE_FILE}: sha256 {str(expected.get('sha256'))[:12]}..., "
+                    f"the file's {actual['sha256'][:12]}...), so it is another run's or damaged; {fix}"
+                )
         return path
 
 

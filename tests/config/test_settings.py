@@ -225,3 +225,112 @@ def test_numbers_are_stored_as_their_fields_type_and_direct_configs_refuse_nan_t
         GenerateConfig(temperature=float("nan")).validate()
     with pytest.raises(ConfigError, match="learning_rate nan"):
         TrainConfig(learning_rate=float("nan")).validate()
+
+
+@pytest.mark.parametrize(
+    "argv, flag, value, allowed",
+    [
+        (["generate", "--bars", "100000000"], "--bars", "100000000", "1 to 4096"),
+        (["generate", "--length", str(10**12)], "--length", str(10**12), "0 to 100000"),
+        (["generate", "--n-songs", str(10**9)], "--n-songs", str(10**9), "1 to 100000"),
+        (["generate", "--beam-size", "100000"], "--beam-size", "100000", "1 to 1024"),
+        (["generate", "--branch-factor", "5000"], "--branch-factor", "5000", "1 to 1024"),
+        (["generate", "--bpm", "1e-300"], "--bpm", "1e-300", "20 to 999"),
+        (["generate", "--bpm", "1e308"], "--bpm", "1e+308", "20 to 999"),
+        (["generate", "--temperature", "1e9"], "--temperature", "1e+09", "0.001 to 1000"),
+        (["generate", "--seed", "-5"], "--seed", "-5", "0 to 4294967295"),
+        (["generate", "--seed", str(2**32)], "--seed", str(2**32), "0 to 4294967295"),
+        (["train", "--units", str(10**9)], "--units", str(10**9), "1 to 4096"),
+        (["train", "--embedding-dim", str(10**9)], "--embedding-dim", str(10**9), "1 to 4096"),
+        (["train", "--batch-size", str(10**7)], "--batch-size", str(10**7), "1 to 100000"),
+        (["train", "--seq-length", str(10**7)], "--seq-length", str(10**7), "1 to 100000"),
+        (["train", "--seed", "-1"], "--seed", "-1", "0 to 4294967295"),
+        (["train", "--layers", "1000", "--allow-deep"], "--layers", "1000", "1 to 64"),
+    ],
+)
+def test_every_numeric_flag_has_a_range_refused_in_one_line(argv, flag, value, allowed, capsys):
+    from rnncells.cli import main
+
+    required = ["--run", "r", "--out", "o"] if argv[0] == "generate" else ["--dataset", "d", "--out", "o"]
+    assert main([argv[0], *required, *argv[1:]]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1, error
+    assert f"(flag {flag})" in error and f"= {value} " in error and f"allowed {allowed}" in error, error
+
+
+def test_beam_search_as_a_whole_is_bounded_and_ranges_show_in_the_help(capsys, monkeypatch):
+    with pytest.raises(ConfigError, match=r"n_songs 1000 x beam_size 1000 x branch_factor 1000 .* lower one"):
+        from_dict(GenerateConfig, {"sampling": "beam", "n_songs": 1000, "beam_size": 1000, "branch_factor": 1000})
+    from_dict(GenerateConfig, {"sampling": "roulette", "n_songs": 1000, "beam_size": 1000, "branch_factor": 1000})
+    assert "0 to 4294967295 (default: 0)" in option_help("train", capsys, monkeypatch)["--seed"]
+
+
+def test_a_config_file_out_of_range_names_the_file_and_table(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[generate]\nseed = -5\n")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))} \[generate\]: seed = -5 .*allowed 0 to"):
+        generate_config(parse("generate", "--config", str(path)))
+
+
+def test_deep_and_huge_number_toml_files_are_one_line_naming_the_file(tmp_path):
+    from rnncells.config.settings import read_toml
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 10_000 + "]" * 10_000 + "\n")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(deep))}: invalid TOML \(.*nested too deep"):
+        read_toml(deep)
+    huge = tmp_path / "huge.toml"
+    huge.write_text("[model]\nunits = " + "9" * 5000 + "\n")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(huge))}: line 2 \(units = \.\.\.\): a number too long"):
+        read_toml(huge)
+    with pytest.raises(ConfigError, match=r"^units = a number of about 41 digits .*allowed 1 to 4096"):
+        from_dict(ModelConfig, {"units": 10**40})
+
+
+def test_studio_port_has_a_range(capsys):
+    from rnncells.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["studio", "--port", "70000"])
+    assert stop.value.code == 2
+    assert "--port: 70000: expected a whole number >= 1 and <= 65535" in capsys.readouterr().err
+
+
+def test_songs_times_tokens_is_bounded_as_a_whole():
+    with pytest.raises(ConfigError, match=r"n_songs 100000 x 100,000 tokens .* more than 50,000,000 in one generate"):
+        from_dict(GenerateConfig, {"n_songs": 100_000, "length": 100_000})
+    with pytest.raises(ConfigError, match=r"n_songs 20000 x 65,536 tokens \(length 30, bars 4096\)"):
+        from_dict(GenerateConfig, {"n_songs": 20_000, "bars": 4096})
+    assert from_dict(GenerateConfig, {"n_songs": 100, "bars": 4096}).bars == 4096
+
+
+def test_note_steps_is_bounded_like_a_note(capsys):
+    from rnncells.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["generate", "--run", "r", "--out", "o", "--note-steps", "1000000000"])
+    assert "--note-steps: 1000000000: expected a whole number >= 1 and <= 64" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["dataset", "build", "--source", "s", "--out", "o", "--jobs", "1000000"], "--jobs: 1000000"),
+        (["train", "--dataset", "d", "--out", "o", "--threads", "1000000"], "--threads: 1000000"),
+        (["evaluate", "--out", "o", "--span", "1000000"], "--span: 1000000"),
+    ],
+)
+def test_counts_given_as_plain_flags_are_bounded_too(argv, words, capsys):
+    from rnncells.cli import main
+
+    with pytest.raises(SystemExit):
+        main(argv)
+    error = capsys.readouterr().err
+    assert words in error and "expected a whole number >= " in error and " and <= " in error
+
+
+def test_a_grid_evaluate_span_is_bounded():
+    from rnncells.config.settings import EvaluateConfig
+
+    with pytest.raises(ConfigError, match=r"g.toml \[evaluate\]: evaluate.span 100000 is out of range: allowed 2 to"):
+        from_dict(EvaluateConfig, {"span": 100_000}, "g.toml [evaluate]")

@@ -95,3 +95,30 @@ def test_damage_names_each_unreadable_file_and_songs_that_no_longer_match_their_
     songs.unlink()
     damage = [str(d) for d in folder.damage()]
     assert "split.json: damaged" in damage[0] and "songs.jsonl: missing" in damage[1]
+
+
+def test_a_fresh_build_is_renamed_into_place_whole_with_its_lock(tmp_path, monkeypatch):
+    import os
+
+    from rnncells.data.build import build_dataset
+    from rnncells.locks import LOCK_FILE
+    from rnncells.music.melody import Note
+    from rnncells.music.midi import write_midi
+
+    for song in range(4):
+        write_midi(tmp_path / "midi" / f"tune{song}.mid", [Note(2 * i, 60 + (i * song) % 7, 2) for i in range(16)])
+    config = DatasetConfig(
+        source=str(tmp_path / "midi"), variants=["control"], train_ratio=0.5, validation_ratio=0.5, test_ratio=0.0
+    )
+    renames, real_replace = [], os.replace
+
+    def replace(source, target):
+        renames.append((Path(source).name, Path(target).name))
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    build_dataset(config, tmp_path / "dataset", progress=False)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert (LOCK_FILE, LOCK_FILE) in renames and renames[-1][1] == "dataset"  # one rename of the whole folder
+    out = tmp_path / "dataset"
+    assert DatasetFolder(out).built_with(config) and (out / LOCK_FILE).is_file()

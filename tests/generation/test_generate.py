@@ -346,3 +346,66 @@ def test_clearing_a_song_set_removes_its_files_only(tmp_path):
         {"model_name": "m", "variant": "control", "cell": "lstm", "layers": 1, "config": vars(recorded)}
     )
     assert folder.made_with(GenerateConfig(n_songs=2, overwrite=True))
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL or a full disk: raised from a write boundary, caught by nothing in rnncells."""
+
+
+def test_a_killed_generate_leaves_no_song_set_and_the_next_one_finishes(runs, tmp_path, monkeypatch):
+    from rnncells import files
+    from rnncells.evaluation.midi_sets import load_inputs
+    from rnncells.generation.song_set import SongSetError, SongSetFolder
+
+    out = tmp_path / "songs"
+    generate(runs["control"], out, GenerateConfig(n_songs=3, length=3))
+    before = (out / "generation.json").read_bytes()
+    written = []
+
+    def kill_after_two(path):
+        written.append(path)
+        if len(written) == 2:
+            raise Killed
+
+    monkeypatch.setattr(files, "after_write", kill_after_two)
+    with pytest.raises(Killed):
+        generate(runs["control"], out, GenerateConfig(n_songs=6, length=3, seed=1, overwrite=True))
+    monkeypatch.setattr(files, "after_write", None)
+    assert all(p.parent == SongSetFolder(out).staging_path for p in written)  # nothing written in place
+    assert (out / "generation.json").read_bytes() == before  # the old set is whole, still trusted
+    assert len(load_inputs([out])[0].pitches) == 3
+    fresh = tmp_path / "fresh"
+    monkeypatch.setattr(files, "after_write", kill_after_two)
+    written.clear()
+    with pytest.raises(Killed):
+        generate(runs["control"], fresh, GenerateConfig(n_songs=6, length=3))
+    monkeypatch.setattr(files, "after_write", None)
+    assert not fresh.exists() or not any(p.name != LOCK_FILE for p in fresh.iterdir())
+    with pytest.raises(SongSetError):
+        load_inputs([fresh]) if fresh.exists() else load_inputs([SongSetFolder(fresh).staging_path])
+    generate(runs["control"], fresh, GenerateConfig(n_songs=6, length=3))  # the leftover staging folder goes
+    assert not SongSetFolder(fresh).staging_path.exists()
+    assert len(load_inputs([fresh])[0].pitches) == 6
+
+
+def test_evaluate_refuses_an_unfinished_song_set_saying_how_to_finish_it(runs, tmp_path):
+    from rnncells.evaluation.midi_sets import load_inputs
+    from rnncells.generation.song_set import SongSetError
+
+    out = tmp_path / "songs"
+    generate(runs["control"], out, GenerateConfig(n_songs=3, length=3))
+    (out / "generation.json").unlink()  # what a writer without staging left when it was killed
+    with pytest.raises(SongSetError, match=r"looks like a song set .* no generation.json, so it is unfinished"):
+        load_inputs([out])
+    (out / "songs.jsonl").unlink()
+    with pytest.raises(SongSetError, match=r"again with --overwrite to finish it"):
+        load_inputs([out])  # MIDI files named like a generated set's are not read as someone's MIDI folder
+
+
+def test_a_checkpoint_of_another_shape_is_refused_naming_the_file(runs, tmp_path):
+    from rnncells.models.factory import CheckpointError
+
+    foreign = runs["interval"] / "checkpoints" / "best.keras"  # another vocabulary: other embedding and logits
+    with pytest.raises(CheckpointError, match=rf"^{foreign}: a checkpoint of another model .* --checkpoint last"):
+        generate(runs["control"], tmp_path / "o", GenerateConfig(n_songs=1, length=2), checkpoint=str(foreign))
+    assert not (tmp_path / "o").exists()

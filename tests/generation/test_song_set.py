@@ -115,3 +115,15 @@ def test_the_lock_file_is_none_of_the_sets_files(tmp_path):
         write_set(folder.path)
         folder.clear()
         assert (folder.path / LOCK_FILE).is_file() and folder.is_empty()
+
+
+def test_songs_longer_than_a_melody_or_not_whole_numbers_are_one_line_errors(tmp_path):
+    folder = write_set(tmp_path / "songs")
+    for row, words in [
+        ({"index": 0, "pitches": [60, 62], "durations": [2, 10_737_418_200]}, "a note of 10737418200 16ths"),
+        ({"index": 0, "pitches": [60, 62] * 100, "durations": [4000] * 200}, "800000 16ths in all, more than"),
+        ({"index": 0, "pitches": [60, 62], "durations": [2, "Infinity"]}, "must hold whole numbers"),
+    ]:
+        folder.songs_path.write_text(json.dumps(row).replace('"Infinity"', "Infinity") + "\n")
+        message = one_line(lambda: load_song_set(folder.path, rhythm=True))
+        assert str(folder.songs_path) in message and words in message, message

@@ -90,9 +90,27 @@ def test_set_overrides_any_value_of_a_grid_file_before_it_is_checked():
         ("name.x=1", "has 'name' as a value, not a table"),
         ("axes.units=[0]", "[axes]: units 0 must be at least 1"),
         ("colour=1", "unknown key(s) colour"),
+        ("model.units=" + "7" * 5000, "--set model.units: a number of 5000 characters is too long"),
+        ("model.units=" + "[" * 5000 + "]" * 5000, "--set model.units: value nested too deep"),
+        ("train.seed=-1", "[train]: seed = -1 (flag --seed) is out of range: allowed 0 to 4294967295"),
+        ("generate.seed=-5", "[generate]: seed = -5 (flag --seed) is out of range: allowed 0 to 4294967295"),
+        ("generate.bpm=1e308", "[generate]: bpm = 1e+308 (flag --bpm) is out of range: allowed 20 to 999"),
     ],
 )
 def test_a_wrong_set_is_one_line_naming_it(override, message):
     with pytest.raises(ConfigError) as refused:
         load_grid(REPO / "configs" / "paper-rhythm.toml", overrides=[override])
     assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_grid_of_too_many_runs_is_refused_before_it_is_expanded():
+    import time
+
+    axes = [f"axes.{name}=[{','.join(str(i) for i in range(1, 101))}]" for name in ("units", "epochs", "batch_size")]
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as refused:
+        load_grid(REPO / "configs" / "quick.toml", overrides=[*axes, "axes.seq_length=[1,2,3,4,5,6,7,8,9,10]"])
+    assert time.monotonic() - started < 1.0
+    message = str(refused.value)
+    assert "asks for 120,000,000 runs" in message and "more than the 100,000 allowed" in message, message
+    assert message.startswith(str(REPO / "configs" / "quick.toml"))

@@ -96,3 +96,16 @@ def test_bad_songs_raise_one_line_errors():
     ):
         with pytest.raises(MetricInputError, match=match):
             muspy_features(pitches, durations)
+
+
+def test_rhythm_features_of_a_huge_duration_allocate_nothing_in_proportion():
+    import tracemalloc
+
+    tracemalloc.start()
+    features = muspy_features([60, 62, 64], [2, 10_737_418_200, 2])  # issue 23: 20 GiB asked of numpy before
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2**20
+    assert features["empty_beat_rate"] == 0.0 and features["empty_measure_rate"] == 0.0
+    measures = (10_737_418_204 // MEASURE_RESOLUTION) + 1
+    assert features["groove_consistency"] == pytest.approx(1 - 3 / (MEASURE_RESOLUTION * (measures - 1)))

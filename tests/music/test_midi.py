@@ -257,3 +257,43 @@ def test_note_and_interval_names():
     assert [note_name(p) for p in (60, 61, 21, 127)] == ["C4", "C#4", "A0", "G9"]
     assert all(pitch_from_name(note_name(p)) == p for p in range(128))
     assert [interval_name(i) for i in (0, 4, -12, 14, -7)] == ["P1", "+M3", "-P8", "+M2+P8", "-P5"]
+
+
+def long_note_file(path: Path, deltas: int = 10) -> Path:
+    """The hostile file of issue 23: a tick division of 1 and one note held for ``deltas`` maximal delta times
+    (0x0FFFFFFF ticks each, written as no-op text events between its note-on and note-off), after a short tune."""
+    max_delta = b"\xff\xff\xff\x7f"  # a variable-length 0x0FFFFFFF
+    events = b"".join(b"\x00\x90" + bytes([p]) + b"\x40\x01\x80" + bytes([p]) + b"\x00" for p in (60, 62, 64))
+    events += b"\x00\x90\x43\x40" + (max_delta + b"\xff\x01\x00") * deltas + b"\x00\x80\x43\x00"
+    events += b"\x00\xff\x2f\x00"
+    header = b"MThd" + (6).to_bytes(4, "big") + (0).to_bytes(2, "big") + (1).to_bytes(2, "big") + (1).to_bytes(2, "big")
+    path.write_bytes(header + b"MTrk" + len(events).to_bytes(4, "big") + events)
+    return path
+
+
+def test_a_note_longer_than_any_melody_is_skipped_with_a_reason(tmp_path):
+    import tracemalloc
+
+    from rnncells.music.corpus import read_midi_folder
+
+    path = long_note_file(tmp_path / "long.mid")
+    tracemalloc.start()
+    with pytest.raises(MidiReadError, match=r"a note at step 12 lasts 10737418200 16ths, more than") as refused:
+        read_midi(path)
+    assert refused.value.reason == "too long"
+    write_midi(tmp_path / "good.mid", [Note(i * 2, 60 + i, 2) for i in range(12)])
+    melodies, skipped = read_midi_folder(tmp_path)  # as `dataset build` and `evaluate` read a folder
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [m.source for m in melodies] == ["good.mid"]
+    assert [(s.file, s.reason) for s in skipped] == [("long.mid", "too long")]
+    assert peak < 50 * 2**20  # nothing in proportion to the note's length (20 GiB before)
+
+
+def test_a_melody_ending_after_any_melody_is_skipped(tmp_path):
+    from rnncells.music.midi import MAX_SONG_STEPS
+
+    notes = [Note(0, 60, 4), Note(MAX_SONG_STEPS, 62, 4)]  # a short note, hours after the first
+    write_midi(tmp_path / "late.mid", notes)
+    with pytest.raises(MidiReadError, match=rf"ends at step {MAX_SONG_STEPS + 4}, later than a melody"):
+        read_midi(tmp_path / "late.mid")

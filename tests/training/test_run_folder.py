@@ -149,3 +149,36 @@ def test_a_run_kept_without_its_checkpoints_is_archived_not_damaged(tmp_path):
     folder.metrics_path.write_text(folder.metrics_path.read_text()[:-30])
     assert names(folder) == ["metrics.csv"]
     assert not saved_run(tmp_path / "whole").is_archived()
+
+
+def test_checkpoints_are_verified_against_the_run_record(tmp_path):
+    folder = saved_run(tmp_path / "run")
+    best, last = folder.named_checkpoint("best"), folder.named_checkpoint("last")
+    assert folder.checkpoint("best") == best and folder.checkpoint("last") == last
+    other = saved_run(tmp_path / "other")
+    other.named_checkpoint("best").write_bytes(b"another run's weights".ljust(len(best.read_bytes())))
+    best.write_bytes(other.named_checkpoint("best").read_bytes())  # same size, another run's bytes
+    with pytest.raises(RunError, match=r"best.keras: differs from the run record \(state.json: sha256 .*--checkpoint"):
+        folder.checkpoint("best")
+    assert folder.checkpoint("last") == last  # the fix the message gives works
+    best.unlink()
+    best.mkdir()
+    with pytest.raises(RunError, match=r"best.keras: a directory, not a checkpoint file; remove it and run `rnncells"):
+        folder.checkpoint("best")
+    best.rmdir()
+    best.symlink_to("/dev/zero")
+    with pytest.raises(RunError, match=r"best.keras: a device or special file, not a checkpoint file"):
+        folder.checkpoint("best")
+    best.unlink()
+    with pytest.raises(RunError, match=r"best.keras: no such checkpoint file"):  # recorded, so never last instead
+        folder.checkpoint("best")
+    with pytest.raises(RunError, match=r"nothing.keras: no such checkpoint file"):
+        folder.checkpoint(str(tmp_path / "nothing.keras"))
+
+
+def test_best_is_last_only_in_a_run_that_never_wrote_a_best_checkpoint(tmp_path):
+    folder = saved_run(tmp_path / "run")
+    folder.named_checkpoint("best").unlink()
+    point = ResumePoint(RunState(2, 20, 2.2), [], {"weight_0": np.arange(6.0)})
+    write_views(folder, point)  # a record without best.keras
+    assert folder.checkpoint("best") == folder.named_checkpoint("last")
