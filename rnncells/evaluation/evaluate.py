@@ -17,6 +17,7 @@ songs are the baseline and whose training songs are the reference. Output: an ev
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ from rnncells.evaluation.folder import (
     BEST_COLUMNS,
     BEST_FILE,
     COMPARISON_FILE,
+    CONFIGURATIONS_FILE,
     FEATURE_COLUMNS,
     ID_COLUMNS,
     MEMORISATION_COLUMNS,
@@ -38,15 +40,19 @@ from rnncells.evaluation.folder import (
     MODEL_COLUMNS,
     POINT_METRICS,
     REPRESENTATIVE_FILE,
+    RUN_TESTS_FILE,
+    RUNS_FILE,
     SCOPE_COLUMN,
     SONGS_FILE,
     SUMMARY_FILE,
     TESTS_FILE,
+    VARIANCE_FILE,
     EvaluationFolder,
     baseline_scope,
 )
 from rnncells.evaluation.memorisation import MemorisationError, TrainingIndex, check_threshold, measure
 from rnncells.evaluation.midi_sets import load_inputs
+from rnncells.evaluation.replicates import replicate_tables
 from rnncells.evaluation.set_measures import compare_with_training, memorisation_summary, set_scope
 from rnncells.evaluation.statistics import EFFECT_SIZE, describe, holm, pairwise_tests, rank_biserial
 from rnncells.generation.song_set import SongSet, SongSetError, song_notes
@@ -310,13 +316,16 @@ def evaluate_song_sets(
     track: str | None = None,
     baseline: str = BASELINE_SPLIT,
     copy_threshold: int = 16,
+    leave_out: Iterable[str] = (),
 ) -> Path:
     """Score, summarize and compare song sets (and the dataset baseline); return ``out_dir``.
 
     ``song_dirs`` are generated folders and MIDI folders, files or lists (:mod:`rnncells.evaluation.midi_sets`;
     ``names`` renames the MIDI sets in order, ``track`` picks their melody track). ``baseline`` is ``"train"`` (the
     training split) or ``"all"`` (every song of the dataset); memorisation and the Yang & Lerch comparison are
-    always against the training split. Every table is computed before anything is written; each file is
+    always against the training split. The run-level tables (:mod:`rnncells.evaluation.replicates`) test every
+    scored set's configuration against the others except those named in ``leave_out`` (a grid's configurations
+    that selection did not pick). Every table is computed before anything is written; each file is
     written atomically and ``evaluation.json`` last (:meth:`rnncells.evaluation.folder.EvaluationFolder.write`).
     """
     threshold = _check_options(baseline, copy_threshold)
@@ -337,6 +346,13 @@ def evaluate_song_sets(
         BEST_FILE: best_songs(songs),
         REPRESENTATIVE_FILE: representative_songs(songs),
         TESTS_FILE: pairwise_tests(songs),
+    }
+    replicates = replicate_tables(songs, leave_out)
+    tables |= {
+        RUNS_FILE: replicates["runs"],
+        CONFIGURATIONS_FILE: replicates["configurations"],
+        RUN_TESTS_FILE: replicates["run_tests"],
+        VARIANCE_FILE: replicates["variance"],
     }
     if reference is not None:
         tables[COMPARISON_FILE] = _with_int_layers(compare_with_training(songs))

@@ -11,6 +11,11 @@
     tests.csv                  TESTS_COLUMNS: pairwise Mann-Whitney U per metric, Holm-corrected
     comparison.csv             COMPARISON_COLUMNS: Yang & Lerch, each set's features against the training set
     memorisation.csv           MEMORISATION_SUMMARY_COLUMNS: per model, copied songs and tonality without them
+    runs.csv                   RUNS_COLUMNS, then METRICS: per run (scored set) its configuration, seed and means
+    configurations.csv         CONFIGURATION_COLUMNS: per configuration and metric the mean over seeds of the run
+                               means, between-seed SD, hierarchical bootstrap interval, membership of the test family
+    run_tests.csv              RUN_TESTS_COLUMNS: permutation tests on run means within the family, Holm-corrected
+    variance.csv               VARIANCE_COLUMNS: run means' sums of squares by representation, cell, depth, seed
     evaluation.json            inputs, settings, the file list and each table's size and sha256 (checksums); written
                                last, so its presence means "complete"
 
@@ -79,10 +84,54 @@ MEMORISATION_SUMMARY_COLUMNS = (
     "mean_ngram8_in_train",
     *(f"{metric}_{stat}{part}" for metric in METRICS for part in ("", "_not_copied") for stat in ("mean", "std")),
 )
+# The run-level tables (rnncells.evaluation.replicates): a run is one scored set, a configuration its name without
+# the -seedN part.
+RUNS_COLUMNS = ("model_name", "configuration", "seed", "variant", "cell", "layers", "songs")
+CONFIGURATION_COLUMNS = (
+    "configuration",
+    "variant",
+    "cell",
+    "layers",
+    "metric",
+    "seeds",
+    "songs",
+    "mean",
+    "seed_sd",
+    "ci_low",
+    "ci_high",
+    "in_family",
+)
+RUN_TESTS_COLUMNS = (
+    "metric",
+    "configuration_a",
+    "configuration_b",
+    "seeds_a",
+    "seeds_b",
+    "mean_a",
+    "mean_b",
+    "difference",
+    "p_value",
+    "smallest_p",
+    "p_holm",
+    "significant",
+)
+VARIANCE_COLUMNS = ("source", "df", "sum_sq", "share", "f_value", "p_value")
 # Every column of songs.csv in order; the memorisation columns come only with a dataset.
 SONGS_LAYOUT = (*ID_COLUMNS, *METRICS, *SONG_COLUMNS, *FEATURE_COLUMNS, *MEMORISATION_COLUMNS)
 # Columns of the model tables that hold text, never numbers.
-TEXT_COLUMNS = ("model_name", "variant", "cell", "song_id", "metric", "feature", SCOPE_COLUMN)
+TEXT_COLUMNS = (
+    "model_name",
+    "configuration",
+    "configuration_a",
+    "configuration_b",
+    "variant",
+    "cell",
+    "song_id",
+    "metric",
+    "feature",
+    "source",
+    SCOPE_COLUMN,
+)
 # What a songs.csv must hold to be drawn (song_id only labels songs).
 SONGS_REQUIRED = (*MODEL_COLUMNS, "index", *METRICS)
 
@@ -93,6 +142,10 @@ REPRESENTATIVE_FILE = "representative_songs.csv"
 TESTS_FILE = "tests.csv"
 COMPARISON_FILE = "comparison.csv"
 MEMORISATION_FILE = "memorisation.csv"
+RUNS_FILE = "runs.csv"
+CONFIGURATIONS_FILE = "configurations.csv"
+RUN_TESTS_FILE = "run_tests.csv"
+VARIANCE_FILE = "variance.csv"
 RECORD_FILE = "evaluation.json"
 TABLE_COLUMNS = {
     SONGS_FILE: (*ID_COLUMNS, *METRICS),
@@ -102,6 +155,10 @@ TABLE_COLUMNS = {
     TESTS_FILE: TESTS_COLUMNS,
     COMPARISON_FILE: COMPARISON_COLUMNS,
     MEMORISATION_FILE: MEMORISATION_SUMMARY_COLUMNS,
+    RUNS_FILE: RUNS_COLUMNS,
+    CONFIGURATIONS_FILE: CONFIGURATION_COLUMNS,
+    RUN_TESTS_FILE: RUN_TESTS_COLUMNS,
+    VARIANCE_FILE: VARIANCE_COLUMNS,
 }
 HINT = "a folder written by rnncells.evaluation.evaluate.evaluate_song_sets: run `rnncells evaluate` first"
 
@@ -250,6 +307,15 @@ class EvaluationFolder:
     def read_memorisation(self) -> pd.DataFrame | None:
         """memorisation.csv, or None when the evaluation had no dataset."""
         return self._read_model_table(MEMORISATION_FILE) if (self.path / MEMORISATION_FILE).is_file() else None
+
+    def read_replicates(self) -> dict[str, pd.DataFrame] | None:
+        """The run-level tables (``runs``, ``configurations``, ``run_tests``, ``variance``), or None when this
+        evaluation has none (one written before they existed)."""
+        files = {"runs": RUNS_FILE, "configurations": CONFIGURATIONS_FILE, "run_tests": RUN_TESTS_FILE}
+        files["variance"] = VARIANCE_FILE
+        if not all((self.path / name).is_file() for name in files.values()):
+            return None
+        return {key: self._read_model_table(name) for key, name in files.items()}
 
     def read_record(self) -> dict:
         """evaluation.json: inputs, settings, statistics and the file list."""

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rnncells.evaluation.folder import METRICS
+from rnncells.evaluation.folder import CONFIGURATION_COLUMNS, METRICS, RUN_TESTS_COLUMNS, RUNS_COLUMNS
 from rnncells.evaluation.statistics import holm
 
 HEADLINE_METRIC = "general"
@@ -59,7 +59,7 @@ def run_means(songs: pd.DataFrame, metrics: Iterable[str] = METRICS) -> pd.DataF
         row["songs"] = len(group)
         row.update({metric: float(group[metric].mean()) for metric in metrics})
         rows.append(row)
-    columns = ["model_name", "configuration", "seed", "variant", "cell", "layers", "songs", *metrics]
+    columns = [*RUNS_COLUMNS, *metrics]
     table = pd.DataFrame(rows, columns=columns)
     table["seed"] = table["seed"].astype("Int64")
     return table
@@ -114,7 +114,7 @@ def configuration_stats(songs: pd.DataFrame, runs: pd.DataFrame, n_boot: int = N
                     "ci_high": high,
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(CONFIGURATION_COLUMNS[:-1]))
 
 
 def smallest_p(n_a: int, n_b: int) -> float:
@@ -168,8 +168,7 @@ def run_tests(
                     "smallest_p": smallest_p(len(a), len(b)),
                 }
             )
-    columns = [*(rows[0] if rows else ["metric", "configuration_a", "configuration_b"]), "p_holm", "significant"]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=list(RUN_TESTS_COLUMNS[:-2]))
     table["p_holm"] = holm(table["p_value"].to_numpy(float)) if len(table) else []
     table["significant"] = table["p_holm"] < alpha
     return table

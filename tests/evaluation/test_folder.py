@@ -48,6 +48,10 @@ def test_names_are_declared_once_and_fit_together():
         "tests.csv",
         "comparison.csv",
         "memorisation.csv",
+        "runs.csv",
+        "configurations.csv",
+        "run_tests.csv",
+        "variance.csv",
     }
 
 
