@@ -13,15 +13,11 @@ damaged one is made again.)
 
 from __future__ import annotations
 
-import json
-
 from rnncells.errors import RnncellsError
 from rnncells.files import Damage
-from rnncells.grid.paths import GridPaths
+from rnncells.grid.paths import SELECTION_FILE, GridPaths, selected_runs
 from rnncells.grid.plan import PlannedRun
 from rnncells.training.run_folder import RunFolder
-
-SELECTION_FILE = "selection.json"
 
 
 class GridDamageError(RnncellsError, RuntimeError):
@@ -62,8 +58,7 @@ def check_before_training(runs: list[PlannedRun], paths: GridPaths) -> list[str]
 def previously_selected(paths: GridPaths) -> set[str]:
     """The runs selection.json chose last time (none when it is missing or unreadable: it is rewritten)."""
     try:
-        selection = json.loads((paths.root / SELECTION_FILE).read_text(encoding="utf-8"))
-        return {entry["selected"] for entry in selection.values() if entry.get("selected")}
+        return {name for entry in paths.read_selection().values() for name in selected_runs(entry)}
     except (OSError, ValueError, AttributeError, TypeError, KeyError):
         return set()
 

@@ -28,7 +28,7 @@ from rnncells.config.settings import (
 from rnncells.grid.config import GridConfig
 
 TABLES = ("dataset", "axes", "epochs", "model", "train", "generate", "evaluate")
-SCALARS = ("name", "out", "select_by", "generate_all", "backend", "reuse")
+SCALARS = ("name", "out", "select_by", "generate_all", "backend", "reuse", "seeds")
 EXAMPLE = "see configs/quick.toml"
 
 
