@@ -265,6 +265,7 @@ def finish_grid(
 
 def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool) -> Path:
     from rnncells.evaluation.evaluate import evaluate_song_sets
+    from rnncells.report.replicate_tables import write_replicate_tables
     from rnncells.report.tables import compile_pdf, write_tables
 
     selection = select_runs(grid, runs, paths)
@@ -293,7 +294,7 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
     # replicated configuration only its first seed is rendered, for the same reason
     selected = [selected_runs(entry)[0] for entry in selection.values() if entry["selected"]]
     listening = render_listening(paths, selected, progress)
-    tables = write_tables(paths.evaluation, paths.tables)
+    tables = write_tables(paths.evaluation, paths.tables) + write_replicate_tables(paths.evaluation, paths.tables)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
     return write_index(grid, paths, selection, figures, tables, pdf, listening)
 
