@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rnncells.config.settings import ConfigError, ModelConfig, TrainConfig, resolve_train_configs
-from rnncells.evaluation.replicates import replicate_name, split_replicate
+from rnncells.evaluation.replicates import split_replicate
 from rnncells.grid.config import GridConfig
 from rnncells.training.run_folder import RunConfig
 
@@ -38,10 +38,10 @@ class PlannedRun:
 
 
 def run_name(variant: str, values: dict, axes: dict[str, list]) -> str:
-    """``control-lstm-3``, plus ``-units256`` style parts for every other swept axis (the seed is not one)."""
+    """``control-lstm-3``, plus ``-units256`` style parts for every other swept axis (``-seed1`` for replicates), in
+    the axes' alphabetical order: the names runs of a seed axis were given before ``seeds`` existed."""
     name = f"{variant}-{values['cell']}-{values['layers']}"
-    named = ("cell", "layers", "seed")
-    extra = [f"{axis.replace('_', '')}{values[axis]}" for axis in sorted(axes) if axis not in named]
+    extra = [f"{axis.replace('_', '')}{values[axis]}" for axis in sorted(axes) if axis not in ("cell", "layers")]
     return "-".join([name, *extra])
 
 
@@ -50,8 +50,9 @@ def plan_runs(grid: GridConfig) -> list[PlannedRun]:
 
     ``cell`` and ``layers`` are always axes (naming the runs); without an ``[axes]`` entry their one value is
     the grid's ``[model]`` value, else the default. Variants come from ``[dataset] variants``, never ``[train]``.
-    With replicates (``seeds``, or the ``seed`` axis) every configuration is planned once per seed, its name ending
-    in ``-seedN`` (``control-gru-2-seed1``); the seeds of one configuration follow each other.
+    With replicates (``seeds``, or the ``seed`` axis) every configuration is planned once per seed, its name
+    carrying ``-seedN`` (``control-gru-2-seed1``, ``control-lstm-1-seed1-units128``); the seeds of one configuration
+    follow each other.
     """
     if "variant" in grid.train:
         raise ConfigError("[train] variant: the grid's variants come from [dataset] variants")
@@ -73,7 +74,7 @@ def plan_runs(grid: GridConfig) -> list[PlannedRun]:
             if values.get("layers", 1) > values.get("max_layers", 5):  # a grid asking for deep runs allows them
                 values["max_layers"] = values["layers"]
             model, train = resolve_train_configs(values)
-            name = run_name(variant, {**values, "cell": model.cell, "layers": model.layers}, axes)
-            name = name if seed is None else replicate_name(name, seed)
+            named = axes if seed is None else {**axes, "seed": seeds}
+            name = run_name(variant, {**values, "cell": model.cell, "layers": model.layers}, named)
             runs.append(PlannedRun(name, model, train, asdict(grid.dataset)))
     return runs

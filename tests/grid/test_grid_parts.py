@@ -117,6 +117,10 @@ def test_a_seed_axis_means_the_same_as_seeds_and_both_at_once_are_refused(tmp_pa
             ("control-gru-2-seed0", 0),
             ("control-gru-2-seed1", 1),
         ]
+    sized = GridConfig(axes={"cell": ["lstm"], "units": [128]}, seeds=[1])  # named as a seed axis always was
+    sized.dataset.variants = ["control"]
+    assert [r.name for r in plan_runs(sized)] == ["control-lstm-1-seed1-units128"]
+    assert plan_runs(sized)[0].configuration == "control-lstm-1-units128"
     with pytest.raises(ConfigError, match="keep one"):
         GridConfig(axes={"cell": ["gru"], "seed": [0]}, seeds=[1]).validate()
     with pytest.raises(ConfigError, match="distinct whole numbers"):
