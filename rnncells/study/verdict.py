@@ -127,15 +127,21 @@ def verdict_lines(
         )
     lines += _baseline_lines(verdict, models, scopes)
     if corrected is not None:
-        same = corrected.leader == verdict.leader
-        status = (
-            "leads" if corrected.leads else "has the lowest mean, tied with " + (", ".join(corrected.ties) or "none")
-        )
-        lines.append(
-            f"In corrected mode (evaluation-corrected/) {'the same configuration' if same else corrected.leader} "
-            f"{status} ({corrected.row['mean']:.3f}, {_interval(corrected.row)})."
-        )
+        lines.append(_corrected_line(verdict, corrected))
     return lines
+
+
+def _corrected_line(verdict: Verdict, corrected: Verdict) -> str:
+    """Whether the verdict holds when the songs are scored in corrected mode."""
+    same = corrected.leader == verdict.leader
+    who = "the same configuration" if same else corrected.leader
+    status = "leads" if corrected.leads else f"has the lowest mean, not told apart from {_listed(corrected.ties)}"
+    line = f"In corrected mode (evaluation-corrected/) {who} {status} ({corrected.row['mean']:.3f}, "
+    line += f"{_interval(corrected.row)})"
+    means = dict(zip(corrected.family["configuration"], corrected.family["mean"], strict=True))
+    if not same and verdict.leader in means:
+        line += f"; {verdict.leader} is {means[verdict.leader] - corrected.row['mean']:.3f} higher there"
+    return line + "."
 
 
 def _listed(names: list[str], at_most: int = 3) -> str:

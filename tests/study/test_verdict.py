@@ -31,10 +31,11 @@ def songs(means: dict[str, list[float]], per_run: int = 5) -> pd.DataFrame:
 MODELS = {"control-gru-2", "control-lstm-1", "interval-gru-1"}
 
 
-def lines_for(means: dict[str, list[float]]) -> tuple[list[str], object]:
+def lines_for(means: dict[str, list[float]], corrected: dict | None = None) -> tuple[list[str], object]:
     tables = replicate_tables(songs(means), leave_out=["control-gru-1"], n_boot=200)
     verdict = decide(tables, MODELS)
-    return verdict_lines("g", verdict, MODELS, {"dataset": "train split, 5 songs"}, None), verdict
+    other = decide(replicate_tables(songs(corrected), n_boot=200), MODELS) if corrected else None
+    return verdict_lines("g", verdict, MODELS, {"dataset": "train split, 5 songs"}, other), verdict
 
 
 def test_three_seeds_cannot_show_a_lead_and_the_verdict_names_the_tie():
@@ -82,3 +83,16 @@ def test_one_seed_degrades_to_a_provisional_ranking():
     text = " ".join(lines)
     assert "(1 seed(s) per configuration)" in text and "between-seed SD" not in text
     assert "One seed per configuration" in text and "read the ranking as provisional" in text
+
+
+def test_the_verdict_says_whether_it_holds_in_corrected_mode():
+    paper = {"control-gru-2": [4.0, 4.1, 4.2], "control-lstm-1": [4.3, 4.4, 4.5], "interval-gru-1": [5.0, 5.1, 5.2]}
+    corrected = {"control-gru-2": [4.6, 4.7, 4.8], "control-lstm-1": [4.3, 4.4, 4.5], "interval-gru-1": [5.0, 5.1, 5.2]}
+    lines, _ = lines_for(paper, corrected)
+    assert lines[-1].startswith(
+        "In corrected mode (evaluation-corrected/) control-lstm-1 has the lowest mean, not told apart from "
+        "control-gru-2, interval-gru-1 (4.400, 95% interval ["
+    )
+    assert lines[-1].endswith("; control-gru-2 is 0.300 higher there.")
+    lines, _ = lines_for(paper, paper)
+    assert lines[-1].startswith("In corrected mode (evaluation-corrected/) the same configuration has the lowest")
