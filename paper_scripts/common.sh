@@ -9,6 +9,6 @@ CONFIG="${CONFIG:-configs/paper.toml}"
 WORK="${WORK:-out/paper}"
 JOBS="${JOBS:-1}"
 RNNCELLS="${RNNCELLS:-rnncells}"
-selected_runs() {  # the run chosen per (variant, cell), one per line, from the grid's selection.json
-  python3 -c 'import json,sys; print("\n".join(v["selected"] for v in json.load(open(sys.argv[1])).values() if v["selected"]))' "$WORK/selection.json"
+selected_runs() {  # the runs chosen per (variant, cell) (every seed of the chosen configuration), one per line
+  python3 -c 'import json,sys; print("\n".join(r for v in json.load(open(sys.argv[1])).values() if v["selected"] for r in v.get("runs") or [v["selected"]]))' "$WORK/selection.json"
 }

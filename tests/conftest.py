@@ -56,3 +56,31 @@ def pytest_collection_modifyitems(items: list) -> None:
     """Stable reorder: the files of SLOW_FILES_FIRST before the rest, in that order."""
     rank = {name: position for position, name in enumerate(SLOW_FILES_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
+@pytest.fixture(scope="session")
+def replicated_grid(small_dataset, tmp_path_factory) -> Path:
+    """A tiny 2-seed grid (control GRU x 1-2 layers) assembled by reuse, without training, from a folder of seed-0
+    runs and a folder of seed-1 runs trained apart (``--set axes.seed=[1]``); returns its results folder. The seed
+    folders are ``seed0`` and ``seed1`` beside it. Shared by the grid's and the report's replicate tests."""
+    import json
+
+    from rnncells.grid.grid_file import load_grid
+    from rnncells.grid.paths import grid_paths
+    from rnncells.grid.plan import plan_runs
+    from rnncells.grid.runner import prepare_dataset, run_grid, train_runs
+    from tests.grid.test_grid_run import tiny_grid
+
+    source = Path(json.loads((small_dataset / "dataset.json").read_text())["source"])
+    folder = tmp_path_factory.mktemp("replicates")
+    config = tiny_grid(folder, source, cells='["gru"]', layers="[1, 2]")
+    config.write_text(config.read_text().replace('variants = ["control", "interval"]', 'variants = ["control"]'))
+    for name, overrides in (("seed0", []), ("seed1", ["axes.seed=[1]"])):  # as `rnncells grid run --set ...`
+        grid = load_grid(config, overrides=overrides)
+        paths = grid_paths(grid, folder / name)
+        prepare_dataset(grid, paths, progress=False)
+        train_runs(plan_runs(grid), paths, jobs=2, progress=False)
+    grid = load_grid(config, overrides=["seeds=[0, 1]"])
+    grid.reuse = [str(folder / "seed0"), str(folder / "seed1")]
+    run_grid(grid, folder / "both", generate_all=True, progress=False)
+    return folder / "both"

@@ -20,6 +20,7 @@ songs are the baseline and whose training songs are the reference. Output: an ev
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ from rnncells.evaluation.folder import (
     BEST_COLUMNS,
     BEST_FILE,
     COMPARISON_FILE,
+    CONFIGURATIONS_FILE,
     CORPUS_FILE,
     FEATURE_COLUMNS,
     ID_COLUMNS,
@@ -44,15 +46,19 @@ from rnncells.evaluation.folder import (
     POINT_METRICS,
     RANKINGS_FILE,
     REPRESENTATIVE_FILE,
+    RUN_TESTS_FILE,
+    RUNS_FILE,
     SCOPE_COLUMN,
     SONGS_TABLE_FILE,
     SUMMARY_FILE,
     TESTS_FILE,
+    VARIANCE_FILE,
     EvaluationFolder,
     baseline_scope,
 )
 from rnncells.evaluation.memorisation import MemorisationError, TrainingIndex, check_threshold, measure
 from rnncells.evaluation.midi_sets import load_inputs
+from rnncells.evaluation.replicates import replicate_tables
 from rnncells.evaluation.set_measures import compare_with_training, memorisation_summary, set_scope
 from rnncells.evaluation.statistics import EFFECT_SIZE, describe, holm, pairwise_tests, rank_biserial
 from rnncells.generation.song_set import SongSet, SongSetError, song_notes
@@ -318,6 +324,7 @@ def evaluate_song_sets(
     baseline: str = BASELINE_SPLIT,
     copy_threshold: int = 16,
     cut_baselines_too: bool = False,
+    leave_out: Iterable[str] = (),
 ) -> Path:
     """Score, summarize and compare song sets (and the dataset baseline); return ``out_dir``.
 
@@ -325,7 +332,9 @@ def evaluate_song_sets(
     ``names`` renames the MIDI sets in order, ``track`` picks their melody track). ``baseline`` is ``"train"`` (the
     training split) or ``"all"`` (every song of the dataset); memorisation and the Yang & Lerch comparison are
     always against the training split. ``cut_baselines_too`` scores the dataset's splits cut to the generated length
-    as sets of their own (rnncells.evaluation.corpus). Every table is computed before anything is written; each file is
+    as sets of their own (rnncells.evaluation.corpus). The run-level tables (:mod:`rnncells.evaluation.replicates`)
+    test every scored set's configuration against the others except those named in ``leave_out`` (a grid's
+    configurations that selection did not pick). Every table is computed before anything is written; each file is
     written atomically and ``evaluation.json`` last (:meth:`rnncells.evaluation.folder.EvaluationFolder.write`).
     """
     threshold = _check_options(baseline, copy_threshold)
@@ -349,6 +358,13 @@ def evaluate_song_sets(
         BEST_FILE: best_songs(songs),
         REPRESENTATIVE_FILE: representative_songs(songs),
         TESTS_FILE: pairwise_tests(songs),
+    }
+    replicates = replicate_tables(songs, leave_out)
+    tables |= {
+        RUNS_FILE: replicates["runs"],
+        CONFIGURATIONS_FILE: replicates["configurations"],
+        RUN_TESTS_FILE: replicates["run_tests"],
+        VARIANCE_FILE: replicates["variance"],
     }
     if reference is not None:
         tables[COMPARISON_FILE] = _with_int_layers(compare_with_training(songs))

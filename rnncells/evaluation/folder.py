@@ -15,6 +15,11 @@
                                the training songs, every song cut to the same length (rnncells.evaluation.corpus)
     rankings.csv               RANKINGS_COLUMNS: per set, its rank by tonality (mean general, lowest first) and by
                                corpus-likeness (mean overlapped area, highest first)
+    runs.csv                   RUNS_COLUMNS, then METRICS: per run (scored set) its configuration, seed and means
+    configurations.csv         CONFIGURATION_COLUMNS: per configuration and metric the mean over seeds of the run
+                               means, between-seed SD, hierarchical bootstrap interval, membership of the test family
+    run_tests.csv              RUN_TESTS_COLUMNS: permutation tests on run means within the family, Holm-corrected
+    variance.csv               VARIANCE_COLUMNS: run means' sums of squares by representation, cell, depth, seed
     evaluation.json            inputs, settings, the file list and each table's size and sha256 (checksums); written
                                last, so its presence means "complete"
 
@@ -95,10 +100,55 @@ RANKINGS_COLUMNS = (
     "cut_length",
     "features",
 )
+# The run-level tables (rnncells.evaluation.replicates): a run is one scored set, a configuration its name without
+# the -seedN part.
+RUNS_COLUMNS = ("model_name", "configuration", "seed", "variant", "cell", "layers", "songs")
+CONFIGURATION_COLUMNS = (
+    "configuration",
+    "variant",
+    "cell",
+    "layers",
+    "metric",
+    "seeds",
+    "songs",
+    "mean",
+    "seed_sd",
+    "ci_low",
+    "ci_high",
+    "in_family",
+)
+RUN_TESTS_COLUMNS = (
+    "metric",
+    "configuration_a",
+    "configuration_b",
+    "seeds_a",
+    "seeds_b",
+    "mean_a",
+    "mean_b",
+    "difference",
+    "p_value",
+    "smallest_p",
+    "p_holm",
+    "significant",
+)
+VARIANCE_COLUMNS = ("source", "df", "sum_sq", "share", "f_value", "p_value")
 # Every column of songs.csv in order; the memorisation columns come only with a dataset.
 SONGS_LAYOUT = (*ID_COLUMNS, *METRICS, *SONG_COLUMNS, *FEATURE_COLUMNS, *MEMORISATION_COLUMNS)
 # Columns of the model tables that hold text, never numbers.
-TEXT_COLUMNS = ("model_name", "variant", "cell", "song_id", "metric", "feature", "features", SCOPE_COLUMN)
+TEXT_COLUMNS = (
+    "model_name",
+    "configuration",
+    "configuration_a",
+    "configuration_b",
+    "variant",
+    "cell",
+    "song_id",
+    "metric",
+    "feature",
+    "features",
+    "source",
+    SCOPE_COLUMN,
+)
 # What a songs.csv must hold to be drawn (song_id only labels songs).
 SONGS_REQUIRED = (*MODEL_COLUMNS, "index", *METRICS)
 
@@ -111,6 +161,10 @@ COMPARISON_FILE = "comparison.csv"
 MEMORISATION_FILE = "memorisation.csv"
 CORPUS_FILE = "corpus_likeness.csv"
 RANKINGS_FILE = "rankings.csv"
+RUNS_FILE = "runs.csv"
+CONFIGURATIONS_FILE = "configurations.csv"
+RUN_TESTS_FILE = "run_tests.csv"
+VARIANCE_FILE = "variance.csv"
 RECORD_FILE = "evaluation.json"
 TABLE_COLUMNS = {
     SONGS_TABLE_FILE: (*ID_COLUMNS, *METRICS),
@@ -122,6 +176,10 @@ TABLE_COLUMNS = {
     MEMORISATION_FILE: MEMORISATION_SUMMARY_COLUMNS,
     CORPUS_FILE: CORPUS_COLUMNS,
     RANKINGS_FILE: RANKINGS_COLUMNS,
+    RUNS_FILE: RUNS_COLUMNS,
+    CONFIGURATIONS_FILE: CONFIGURATION_COLUMNS,
+    RUN_TESTS_FILE: RUN_TESTS_COLUMNS,
+    VARIANCE_FILE: VARIANCE_COLUMNS,
 }
 HINT = "a folder written by rnncells.evaluation.evaluate.evaluate_song_sets: run `rnncells evaluate` first"
 
@@ -274,6 +332,15 @@ class EvaluationFolder:
     def read_rankings(self) -> pd.DataFrame | None:
         """rankings.csv, or None when the evaluation had no dataset or no generated set."""
         return self._read_model_table(RANKINGS_FILE) if (self.path / RANKINGS_FILE).is_file() else None
+
+    def read_replicates(self) -> dict[str, pd.DataFrame] | None:
+        """The run-level tables (``runs``, ``configurations``, ``run_tests``, ``variance``), or None when this
+        evaluation has none (one written before they existed)."""
+        files = {"runs": RUNS_FILE, "configurations": CONFIGURATIONS_FILE, "run_tests": RUN_TESTS_FILE}
+        files["variance"] = VARIANCE_FILE
+        if not all((self.path / name).is_file() for name in files.values()):
+            return None
+        return {key: self._read_model_table(name) for key, name in files.items()}
 
     def read_record(self) -> dict:
         """evaluation.json: inputs, settings, statistics and the file list."""

@@ -46,6 +46,15 @@ class GridConfig:
     score_final_weights: bool = False  # also score the selected runs' final weights as <run>-final (grid/beside.py)
     backend: str = "tensorflow"
     reuse: list[str] = field(default_factory=list)  # results folders whose equal runs are copied (grid/reuse.py)
+    seeds: list[int] = field(default_factory=list)  # replicates: every configuration trained once per seed
+
+    @property
+    def replicate_seeds(self) -> list[int] | None:
+        """The seeds every configuration is trained with (``seeds``, or the ``seed`` axis, which means the same);
+        None for a grid without replicates (each run takes ``[train] seed``, 0 by default)."""
+        if self.seeds:
+            return list(self.seeds)
+        return list(self.axes["seed"]) if "seed" in self.axes else None
 
     def size(self) -> int:
         """How many runs the grid asks for (variants x each axis's values), counted without planning them."""
@@ -74,5 +83,10 @@ class GridConfig:
                 raise ConfigError(f"[epochs] {variant!r}: use one of {', '.join(VARIANTS)}")
         if self.backend not in ("tensorflow", "jax", "torch"):
             raise ConfigError(f"backend {self.backend!r}: use tensorflow (the default), jax or torch")
+        if self.seeds and "seed" in self.axes:
+            raise ConfigError("seeds and [axes] seed both ask for replicates: keep one (seeds = [0, 1, 2])")
+        seeds = self.replicate_seeds or []
+        if any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in seeds) or len(set(seeds)) < len(seeds):
+            raise ConfigError(f"seeds = {seeds}: expected distinct whole numbers >= 0, e.g. seeds = [0, 1, 2]")
         if self.select_by not in ("val_loss", "loss"):
             raise ConfigError(f"select_by {self.select_by!r}: use 'val_loss' or 'loss'")

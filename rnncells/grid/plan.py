@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rnncells.config.settings import ConfigError, ModelConfig, TrainConfig, resolve_train_configs
+from rnncells.evaluation.replicates import split_replicate
 from rnncells.grid.config import MAX_GRID_RUNS, GridConfig
 from rnncells.training.run_folder import RunConfig
 
@@ -26,13 +27,19 @@ class PlannedRun:
         return self.train.variant, self.model.cell
 
     @property
+    def configuration(self) -> str:
+        """The run's name without its seed: the runs of one configuration are replicates (seeds) of it."""
+        return split_replicate(self.name)[0]
+
+    @property
     def config(self) -> RunConfig:
         """The run's resolved config, as the grid writes it to ``RUN/config.toml`` for ``rnncells train --config``."""
         return RunConfig(dict(self.dataset), self.model, self.train)
 
 
 def run_name(variant: str, values: dict, axes: dict[str, list]) -> str:
-    """``control-lstm-3``, plus ``-units256`` style parts for every other swept axis."""
+    """``control-lstm-3``, plus ``-units256`` style parts for every other swept axis (``-seed1`` for replicates), in
+    the axes' alphabetical order: the names runs of a seed axis were given before ``seeds`` existed."""
     name = f"{variant}-{values['cell']}-{values['layers']}"
     extra = [f"{axis.replace('_', '')}{values[axis]}" for axis in sorted(axes) if axis not in ("cell", "layers")]
     return "-".join([name, *extra])
@@ -43,6 +50,9 @@ def plan_runs(grid: GridConfig) -> list[PlannedRun]:
 
     ``cell`` and ``layers`` are always axes (naming the runs); without an ``[axes]`` entry their one value is
     the grid's ``[model]`` value, else the default. Variants come from ``[dataset] variants``, never ``[train]``.
+    With replicates (``seeds``, or the ``seed`` axis) every configuration is planned once per seed, its name
+    carrying ``-seedN`` (``control-gru-2-seed1``, ``control-lstm-1-seed1-units128``); the seeds of one configuration
+    follow each other.
     """
     if grid.size() > MAX_GRID_RUNS:  # refused before the runs are expanded
         raise ConfigError(f"[axes]: the grid asks for {grid.size():,} runs, more than the {MAX_GRID_RUNS:,} allowed")
@@ -52,20 +62,21 @@ def plan_runs(grid: GridConfig) -> list[PlannedRun]:
     axes = {
         "cell": [grid.model.get("cell", defaults.cell)],
         "layers": [grid.model.get("layers", defaults.layers)],
-        **grid.axes,
+        **{axis: values for axis, values in grid.axes.items() if axis != "seed"},
     }
-    names = list(axes)
+    names, seeds = list(axes), grid.replicate_seeds
     runs = []
     for variant in grid.dataset.variants:
-        for combination in itertools.product(*(axes[n] for n in names)):
+        for combination, seed in itertools.product(itertools.product(*(axes[n] for n in names)), seeds or [None]):
             values = {**grid.model, **grid.train, **dict(zip(names, combination))}
             values["variant"] = variant
-            values["seed"] = values.get("seed", 0)
+            values["seed"] = values.get("seed", 0) if seed is None else seed
             if variant in grid.epochs:
                 values["epochs"] = grid.epochs[variant]
             if values.get("layers", 1) > values.get("max_layers", 5):  # a grid asking for deep runs allows them
                 values["max_layers"] = values["layers"]
             model, train = resolve_train_configs(values)
-            name = run_name(variant, {**values, "cell": model.cell, "layers": model.layers}, axes)
+            named = axes if seed is None else {**axes, "seed": seeds}
+            name = run_name(variant, {**values, "cell": model.cell, "layers": model.layers}, named)
             runs.append(PlannedRun(name, model, train, asdict(grid.dataset)))
     return runs

@@ -39,12 +39,13 @@ from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import read_entry, write_entry
 from rnncells.grid.reuse import reuse_runs
-from rnncells.grid.status import best_score, is_finished, steps_saved
+from rnncells.grid.selection import select_runs
+from rnncells.grid.status import is_finished, steps_saved
 from rnncells.grid.supervise import Trainers, stop_orphan, terminate_as_interrupt
 from rnncells.grid.validate import check_grid_data
 from rnncells.locks import folder_lock
-from rnncells.study.grid_folder import GridPaths
-from rnncells.training.run_folder import SELECT_BY, RunError
+from rnncells.study.grid_folder import GridPaths, selected_runs
+from rnncells.training.run_folder import RunError
 
 # -- steps ---------------------------------------------------------------------------------------------------
 
@@ -205,46 +206,6 @@ def train_runs(
     return results
 
 
-def select_runs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths) -> dict:
-    """The finished run with the lowest best ``select_by`` score per (variant, cell), the reason written down.
-
-    The score is each run's own record (its metrics.csv): the lowest validation loss (``select_by =
-    "val_loss"``, the study's rule, docs/method.md §2) or the lowest training loss (``"loss"``).
-    """
-    groups: dict[tuple[str, str], list[PlannedRun]] = {}
-    for run in runs:
-        groups.setdefault(run.group, []).append(run)
-    measure = SELECT_BY[grid.select_by]
-    selection = {}
-    for (variant, cell), members in groups.items():
-        scores = {run.name: best_score(paths, run, grid.select_by) for run in members if is_finished(paths, run)}
-        scores = {name: score for name, score in scores.items() if score is not None}
-        missing = sorted(run.name for run in members if run.name not in scores)
-        key = f"{variant}-{cell}"
-        if not scores:
-            selection[key] = {
-                "selected": None,
-                "select_by": grid.select_by,
-                "candidates": {},
-                "missing": missing,
-                "why": "no finished run in this group",
-            }
-            continue
-        chosen = min(scores, key=scores.get)
-        others = ", ".join(f"{name} {score:.4f}" for name, score in sorted(scores.items()) if name != chosen)
-        selection[key] = {
-            "selected": chosen,
-            "select_by": grid.select_by,
-            "score": scores[chosen],
-            "candidates": scores,
-            "missing": missing,
-            "why": f"lowest best {measure} {scores[chosen]:.4f}"
-            + (f" (others: {others})" if others else " (only candidate)"),
-        }
-    paths.write_selection(selection)
-    return selection
-
-
 def generate_songs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, names: list[str]) -> list[Path]:
     """Generate each named run's songs, skipping song sets already written with the same settings."""
     from rnncells.generation.generate import generate
@@ -306,10 +267,14 @@ def finish_grid(
 
 def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool) -> Path:
     from rnncells.evaluation.evaluate import evaluate_song_sets
+    from rnncells.report.replicate_tables import write_replicate_tables
     from rnncells.report.tables import compile_pdf, write_tables
 
     selection = select_runs(grid, runs, paths)
-    chosen = selected = [entry["selected"] for entry in selection.values() if entry["selected"]]
+    selected = [name for entry in selection.values() for name in selected_runs(entry)]  # every seed's run
+    chosen = list(selected)
+    picked = {entry["selected"] for entry in selection.values() if entry["selected"]}
+    leave_out = sorted({run.configuration for run in runs} - picked)  # not selected: outside the test family
     if generate_all or grid.generate_all:
         chosen = [run.name for run in runs if is_finished(paths, run)]
     if not chosen:
@@ -328,12 +293,15 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
         span=grid.evaluate.span,
         rhythm=grid.evaluate.rhythm,
         cut_baselines_too=grid.evaluate.cut_baselines,
+        leave_out=leave_out,
     )
     figures = make_figures(runs, paths, chosen)
     # audio of the selected models' songs, once (rnncells.grid.listen); with --all-models the others are scored
-    # and drawn but not rendered: 45 models' audio would be hundreds of MB in a committed results folder
+    # and drawn but not rendered: 45 models' audio would be hundreds of MB in a committed results folder; of a
+    # replicated configuration only its first seed is rendered, for the same reason
+    selected = [selected_runs(entry)[0] for entry in selection.values() if entry["selected"]]
     listening = render_listening(paths, selected, progress)
-    tables = write_tables(paths.evaluation, paths.tables)
+    tables = write_tables(paths.evaluation, paths.tables) + write_replicate_tables(paths.evaluation, paths.tables)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
     return write_index(grid, paths, selection, figures, tables, pdf, listening)
 

@@ -1,4 +1,5 @@
-"""The study report's own figure: the depth curve (mean general tonality of every run against its depth)."""
+"""The study report's own figures: the depth curve (mean general tonality of every run against its depth) and the
+variance decomposition of run means."""
 
 from __future__ import annotations
 
@@ -47,3 +48,14 @@ def depth_curve_plot(
 ) -> list[Path]:
     """Draw :func:`depth_curve_figure` and save it as ``out_path`` .png and .pdf."""
     return save_figure(depth_curve_figure(curve, baseline, title, axis), out_path)
+
+
+def variance_plot(variance: pd.DataFrame, out_path: Path, title: str = "") -> list[Path]:
+    """A horizontal bar per source of a variance decomposition (columns source, share): its share of the spread."""
+    figure, axis = new_figure(6.0, 0.5 * len(variance) + 1.2)
+    axis.barh(list(variance["source"])[::-1], list(variance["share"].fillna(0.0))[::-1], color="tab:blue")
+    axis.set_xlim(0, 1)
+    axis.set_xlabel("share of the sum of squares of run means")
+    if title:
+        axis.set_title(title)
+    return save_figure(figure, out_path)

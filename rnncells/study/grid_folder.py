@@ -48,6 +48,14 @@ class GridFolderError(RnncellsError, ValueError):
     """A file of the grid's results folder that cannot be read."""
 
 
+def selected_runs(entry: dict) -> list[str]:
+    """The run names of one selection.json entry: every seed of the selected configuration (``runs``), or the
+    selected run itself in a selection written before replicates; empty when the group has none."""
+    if not entry.get("selected"):
+        return []
+    return list(entry.get("runs") or [entry["selected"]])
+
+
 @dataclass(frozen=True)
 class GridPaths:
     """Where a grid writes each of its outputs (module docstring)."""
@@ -113,7 +121,8 @@ class GridPaths:
         except (ConfigError, OSError):
             return {}
 
-    # -- selection.json: the run chosen per (variant, cell) and why --------------------------------------------------
+    # -- selection.json: per (variant, cell), the configuration chosen, its runs (one per seed), every run's score
+    # and why ----------------------------------------------------------------------------------------------------
     def write_selection(self, selection: dict[str, dict]) -> Path:
         return write_json_atomic(self.selection_path, selection)
 
@@ -132,9 +141,9 @@ class GridPaths:
         return selection
 
     def selected_runs(self) -> set[str]:
-        """The runs selection.json chose (none when it is missing or unreadable)."""
+        """The runs selection.json chose, every seed's (none when it is missing or unreadable)."""
         try:
-            return {entry["selected"] for entry in self.read_selection().values() if entry.get("selected")}
+            return {name for entry in self.read_selection().values() for name in selected_runs(entry)}
         except GridFolderError:
             return set()
 

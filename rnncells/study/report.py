@@ -3,7 +3,10 @@
 Every number comes from the folders' own files (``selection.json``, ``evaluation/`` through
 :class:`~rnncells.evaluation.folder.EvaluationFolder`, each run's metrics through
 :class:`~rnncells.training.run_folder.RunFolder`), so running ``rnncells report RESULTS... --out DIR`` again on the
-same folders writes the same report. For each grid it answers the study's question on that corpus: which (variant,
+same folders writes the same report. Its opening states each grid's verdict at run level (rnncells.study.verdict:
+the leader or the tie, the gap, the interval, the seeds, the baselines, the corrected mode), from run-level tables
+computed from songs.csv and selection.json (rnncells.evaluation.replicates; the bootstrap is seeded). For each grid
+it answers the study's question on that corpus: which (variant,
 cell) model, at its selected depth, has the lowest mean general tonality (lower is more tonal, docs/method.md §4),
 whether that lead is significant (Mann-Whitney U, Holm-corrected, rank-biserial effect size), how it compares with
 the dataset baseline, how much of its output is copied from the training songs and whether the ranking holds on the
@@ -23,28 +26,28 @@ import pandas as pd
 from rnncells.errors import RnncellsError
 from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
+from rnncells.evaluation.replicates import replicate_tables
 from rnncells.files import write_json_atomic, write_text_atomic
 from rnncells.generation.ngram import NGRAM_CELL
 from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
-from rnncells.report.published import (
-    PUBLISHED_RHYTHM_SELECTION,
-    PUBLISHED_SELECTION,
-    PUBLISHED_STEPS_PER_EPOCH,
-    published_frame,
-)
+from rnncells.report.published import PUBLISHED_SELECTION, PUBLISHED_STEPS_PER_EPOCH
 from rnncells.report.tables import compile_pdf
-from rnncells.study.grid_folder import GridPaths
+from rnncells.study.grid_folder import GridPaths, selected_runs
 from rnncells.study.render import render_latex, render_markdown
 from rnncells.study.sections import (
     FigureRef,
     Section,
     axis_values,
     curve_name,
+    median_steps_per_epoch,
+    other_evaluations,
+    published_section,
     setting_text,
     swept_axis,
+    training_cost,
     weights_difference,
 )
-from rnncells.training.run_folder import RunError, RunFolder
+from rnncells.study.verdict import decide, shown_family, variance_section, verdict_lines
 
 HEADLINE_METRIC = "general"
 
@@ -65,6 +68,7 @@ class GridResult:
     record: dict
     axis: str = "layers"  # the field the runs of a (variant, cell) group differ in (study_sections.swept_axis)
     sizes: dict = field(default_factory=dict)  # each run's value of axis, when it is not layers
+    replicates: dict = field(default_factory=dict)  # run-level tables (rnncells.evaluation.replicates)
 
     @property
     def name(self) -> str:
@@ -81,7 +85,20 @@ def read_result(root: Path) -> GridResult:
     summary, songs, record = evaluation.read_summary(), evaluation.read_songs(), evaluation.read_record()
     axis = swept_axis(paths)
     sizes = {} if axis == "layers" else axis_values(paths, axis)
-    return GridResult(paths, selection, summary, evaluation.read_tests(), songs, record, axis, sizes)
+    tests, replicates = evaluation.read_tests(), run_level(selection, songs)
+    return GridResult(paths, selection, summary, tests, songs, record, axis, sizes, replicates)
+
+
+def selected_models(selection: dict) -> set[str]:
+    """The selected configurations (a configuration is a run's name without its seed)."""
+    return {entry["selected"] for entry in selection.values() if entry.get("selected")}
+
+
+def run_level(selection: dict, songs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The run-level tables of ``songs`` with the grid's family: its selected configurations and every set that is
+    no grid configuration (baselines); the configurations selection passed over are left out of the tests."""
+    candidates = {name for entry in selection.values() for name in entry.get("candidates", {})}
+    return replicate_tables(songs, leave_out=candidates - selected_models(selection))
 
 
 def _with_axis(result: GridResult, songs: pd.DataFrame) -> pd.DataFrame:
@@ -97,20 +114,24 @@ def _mean_std(summary: pd.DataFrame, model: str, metric: str) -> tuple[float, fl
 
 
 def headline(result: GridResult) -> pd.DataFrame:
-    """One row per selected model: its swept value (depth, size), mean and std of every metric, copied share and
-    non-copied tonality."""
+    """One row per selected configuration: its swept value (depth, size), seeds, per metric the mean over seeds of
+    its run means and the std over all its songs, the general tonality's between-seed SD and 95% interval, copied
+    share and non-copied tonality (with one seed: the model's own songs, as before replicates)."""
+    configurations = result.replicates["configurations"].set_index(["configuration", "metric"])
     rows = []
     for group, entry in sorted(result.selection.items()):
-        model = entry.get("selected")
-        if not model or model not in set(result.summary["model_name"]):
+        model, runs = entry.get("selected"), selected_runs(entry)
+        songs = _with_axis(result, result.songs[result.songs["model_name"].isin(runs)])
+        if not model or songs.empty:
             continue
-        songs = _with_axis(result, result.songs[result.songs["model_name"] == model])
         value = songs[result.axis].iloc[0]
         value = int(value) if float(value).is_integer() else float(value)
         row = {"model": model, "group": group, result.axis: value, "setting": setting_text(result.axis, value)}
-        row["songs"] = len(songs)
+        row["songs"], row["seeds"] = len(songs), int(songs["model_name"].nunique())
         for metric in ("cmm", "lm", "centr", HEADLINE_METRIC):
-            row[metric], row[f"{metric}_std"] = _mean_std(result.summary, model, metric)
+            row[metric], row[f"{metric}_std"] = configurations.loc[(model, metric), "mean"], songs[metric].std()
+        for column in ("seed_sd", "ci_low", "ci_high"):
+            row[f"{HEADLINE_METRIC}_{column}"] = configurations.loc[(model, HEADLINE_METRIC), column]
         if "copied" in songs:
             kept = songs[songs["copied"] < 0.5]
             row["copied_share"] = float(songs["copied"].mean())
@@ -136,32 +157,6 @@ def lead_tests(result: GridResult, best: str) -> pd.DataFrame:
     """The Mann-Whitney tests of the best model against every other set on general tonality."""
     tests = result.tests[result.tests["metric"] == HEADLINE_METRIC]
     return tests[(tests["model_a"] == best) | (tests["model_b"] == best)].reset_index(drop=True)
-
-
-def training_cost(result: GridResult) -> pd.DataFrame:
-    """Per run: epochs, steps and seconds of training (the sum of its epochs' measured seconds)."""
-    rows = []
-    for folder in sorted(p for p in result.paths.runs.iterdir() if p.is_dir()) if result.paths.runs.is_dir() else []:
-        try:
-            metrics = RunFolder(folder).read_metrics()
-        except RunError:
-            continue
-        if metrics:
-            seconds = sum(row["seconds"] for row in metrics)
-            rows.append(
-                {
-                    "run": folder.name,
-                    "epochs": metrics[-1]["epoch"],
-                    "steps": metrics[-1]["step"],
-                    "seconds": round(seconds, 1),
-                }
-            )
-    return pd.DataFrame(rows, columns=["run", "epochs", "steps", "seconds"])
-
-
-def median_steps_per_epoch(cost: pd.DataFrame) -> float:
-    """The median training steps of an epoch over the runs of a :func:`training_cost` table (NaN without runs)."""
-    return (cost["steps"] / cost["epochs"].clip(lower=1)).median() if len(cost) else math.nan
 
 
 def _answer(result: GridResult, table: pd.DataFrame) -> list[str]:
@@ -212,15 +207,10 @@ def shown_headline(table: pd.DataFrame, axis: str = "layers") -> pd.DataFrame:
 
 def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
     from rnncells.study.figures import depth_curve_plot
-    from rnncells.study.sections import (
-        copy_figure,
-        cost_validation_section,
-        embeddings_section,
-        other_evaluations,
-    )
+    from rnncells.study.sections import copy_figure, cost_validation_section, embeddings_section
 
     name, table = result.name, headline(result)
-    curve, cost = depth_curve(result), training_cost(result)
+    curve, cost = depth_curve(result), training_cost(result.paths)
     baseline = _mean_std(result.summary, BASELINE_MODEL, HEADLINE_METRIC)[0]
     main = Section(f"{name}: the selected models", _answer(result, table))
     main.tables.append(
@@ -238,7 +228,18 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
     ]:
         figure = copy_figure(result.paths.figures / stem, out, f"{name}-{stem}", f"{name}: {caption}")
         main.figures += [figure] if figure else []
+    verdict = decide(result.replicates, selected_models(result.selection))
+    if verdict is not None:
+        main.tables.append(
+            (
+                f"{name}: run level, the selected configurations and the baselines: mean over seeds of the run means "
+                "(general tonality), between-seed SD, 95% hierarchical bootstrap interval",
+                shown_family(verdict),
+            )
+        )
     sections, numbers = [main], {"headline": table.to_dict("records"), "depth_curve": curve.to_dict("records")}
+    for key in ("configurations", "run_tests", "variance"):
+        numbers[key] = result.replicates[key].to_dict("records")
     if len(curve):
         axis, word = result.axis, curve_name(result.axis)
         depth = Section(
@@ -256,6 +257,8 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
         depth_curve_plot(curve, out / stem, shown_baseline, f"{name}: {word} curve", axis=axis)
         depth.figures.append(FigureRef(stem, f"{name}: mean general tonality against {axis} (dashed: dataset)"))
         sections.append(depth)
+    variance = variance_section(name, result.replicates["variance"], out)
+    sections += [variance] if variance else []
     for mode, evaluation in other_evaluations(result.paths):
         other = GridResult(
             result.paths,
@@ -266,6 +269,7 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
             evaluation.read_record(),
             result.axis,
             result.sizes,
+            run_level(result.selection, evaluation.read_songs()),
         )
         other_table = headline(other)
         sections.append(
@@ -305,6 +309,8 @@ def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Sect
         kind = "rhythm-aware" if settings.get("rhythm") else "on pitches"
         scorings.setdefault(f"{kind}, {settings.get('mode', 'paper')} mode", []).append(result.name)
     lines = []
+    for result in results:
+        lines += _verdict(result)
     for scoring, names in scorings.items():
         rows = [(name, row) for name in names for _, row in tables[name].iterrows()]
         name, best = min(rows, key=lambda item: item[1][HEADLINE_METRIC])
@@ -323,10 +329,24 @@ def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Sect
     return Section("The answer", lines)
 
 
+def _verdict(result: GridResult) -> list[str]:
+    """The run-level verdict of one grid (rnncells.study.verdict), with its corrected-mode counterpart."""
+    models = selected_models(result.selection)
+    verdict = decide(result.replicates, models)
+    if verdict is None:
+        return []
+    corrected = None
+    for mode, evaluation in other_evaluations(result.paths):
+        if mode == "corrected":
+            corrected = decide(run_level(result.selection, evaluation.read_songs()), models)
+    scopes = dict(zip(result.summary["model_name"], result.summary.get("scope", ""), strict=True))
+    return verdict_lines(result.name, verdict, models, scopes, corrected)
+
+
 def _differences(results: list[GridResult]) -> Section:
     first = results[0]
     songs = (first.record.get("dataset") or {}).get("training_songs")
-    per_epoch = median_steps_per_epoch(training_cost(first))
+    per_epoch = median_steps_per_epoch(training_cost(first.paths))
     lines = [
         f"Corpus: {songs or 'our'} training songs of this corpus against the published 4,874 MuseScore songs; at "
         f"batch 50 × 50 an epoch here is {per_epoch:.0f} step(s) against about {PUBLISHED_STEPS_PER_EPOCH}, so "
@@ -350,7 +370,7 @@ def _differences(results: list[GridResult]) -> Section:
 
 
 def _rhythm_difference(result: GridResult) -> str:
-    per_epoch = median_steps_per_epoch(training_cost(result))
+    per_epoch = median_steps_per_epoch(training_cost(result.paths))
     sizes = sorted({value for value in result.sizes.values() if isinstance(value, int)})
     shown = ", ".join(map(str, sizes)) or "several"
     return (
@@ -358,21 +378,6 @@ def _rhythm_difference(result: GridResult) -> str:
         f"also had 1024 and 2048); an epoch is {per_epoch:.0f} step(s) here, so the larger models see few updates. "
         "The size is picked by validation loss; the published study picked it by eye from the learning curves."
     )
-
-
-def _published_section(results: list[GridResult]) -> Section:
-    section = Section(
-        "Published numbers (the original studies, another corpus)",
-        ["Mean ± std over 100 songs per model, music_geometry_eval, span 12; MuseScore melodies, not ours."],
-        [("Published numbers, pitch-only study (another corpus)", published_frame())],
-    )
-    if any(result.record.get("settings", {}).get("rhythm") for result in results):
-        section.lines.append(
-            "The rhythm study scored LM and CENTR rhythm-aware, as our rhythm grid does; it picked "
-            f"{PUBLISHED_RHYTHM_SELECTION}."
-        )
-        section.tables.append(("Published numbers, rhythm study (another corpus)", published_frame(rhythm=True)))
-    return section
 
 
 def write_report(result_dirs: list[Path], out: Path, pdf: bool = True) -> list[Path]:
@@ -385,7 +390,7 @@ def write_report(result_dirs: list[Path], out: Path, pdf: bool = True) -> list[P
         grid_sections, numbers[result.name] = _grid_sections(result, out)
         sections += grid_sections
         tables[result.name] = headline(result)
-    sections = [_overall(results, tables), *sections, _published_section(results), _differences(results)]
+    sections = [_overall(results, tables), *sections, published_section(results), _differences(results)]
     command = "rnncells report " + " ".join(str(d) for d in result_dirs) + " --out <this folder>"
     written = [
         write_text_atomic(out / "README.md", render_markdown(sections, command)),

@@ -6,6 +6,7 @@
 - the embeddings of the selected LSTM of each variant: a 2-D figure from ``runs/<run>/projector/`` and the nearest
   neighbours of a few tokens from its ``neighbours.txt``;
 - figures the grid drew (box plot of general tonality, memorisation), copied so the report folder stands alone;
+- each run's training cost from its metrics.csv, and the published numbers beside ours;
 - the axis a (variant, cell) group's runs differ in (layers in the pitch-only grids, units in the rhythm grid), read
   from the grid's own ``grid.toml`` and each run's ``config.toml``.
 
@@ -15,6 +16,7 @@ A :class:`Section` is rendered twice by rnncells.study.report: as Markdown (READ
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,8 @@ import pandas as pd
 from rnncells.config.settings import ConfigError
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
-from rnncells.study.grid_folder import GridPaths
+from rnncells.report.published import PUBLISHED_RHYTHM_SELECTION, published_frame
+from rnncells.study.grid_folder import GridPaths, selected_runs
 from rnncells.training.run_folder import RunError, RunFolder, read_neighbours
 
 NEIGHBOUR_ROWS = 6  # tokens whose neighbours the report lists, per model
@@ -52,7 +55,11 @@ def swept_axis(paths: GridPaths) -> str:
     """The field a (variant, cell) group's runs differ in: the grid's one axis besides ``cell`` with more than one
     value (``units`` in the rhythm grid); ``layers`` when there is none or several, as in the pitch-only grids."""
     axes = paths.read_grid_tables().get("axes", {})
-    swept = [name for name, values in axes.items() if name != "cell" and isinstance(values, list) and len(values) > 1]
+    swept = [
+        name
+        for name, values in axes.items()
+        if name not in ("cell", "seed") and isinstance(values, list) and len(values) > 1  # seeds are replicates
+    ]
     return swept[0] if len(swept) == 1 else "layers"
 
 
@@ -193,9 +200,10 @@ def embeddings_section(paths: GridPaths, selection: dict, out: Path, grid: str) 
 
     section = Section(f"{grid}: embeddings of the LSTM models")
     for group, entry in sorted(selection.items()):
-        run = entry.get("selected")
-        if not run or not group.endswith("-lstm"):
+        runs = selected_runs(entry)
+        if not runs or not group.endswith("-lstm"):
             continue
+        run = runs[0]  # of a replicated configuration, its first seed
         folder = paths.run_folder(run)
         try:
             vectors, labels = folder.read_projector()
@@ -208,3 +216,45 @@ def embeddings_section(paths: GridPaths, selection: dict, out: Path, grid: str) 
         if neighbours:
             section.lines.append(f"{run}, nearest tokens by cosine similarity: " + "; ".join(neighbours) + ".")
     return section if section.figures else None
+
+
+def training_cost(paths: GridPaths) -> pd.DataFrame:
+    """Per run: epochs, steps and seconds of training (the sum of its epochs' measured seconds)."""
+    rows = []
+    for folder in sorted(p for p in paths.runs.iterdir() if p.is_dir()) if paths.runs.is_dir() else []:
+        try:
+            metrics = RunFolder(folder).read_metrics()
+        except RunError:
+            continue
+        if metrics:
+            seconds = sum(row["seconds"] for row in metrics)
+            rows.append(
+                {
+                    "run": folder.name,
+                    "epochs": metrics[-1]["epoch"],
+                    "steps": metrics[-1]["step"],
+                    "seconds": round(seconds, 1),
+                }
+            )
+    return pd.DataFrame(rows, columns=["run", "epochs", "steps", "seconds"])
+
+
+def median_steps_per_epoch(cost: pd.DataFrame) -> float:
+    """The median training steps of an epoch over the runs of a :func:`training_cost` table (NaN without runs)."""
+    return (cost["steps"] / cost["epochs"].clip(lower=1)).median() if len(cost) else math.nan
+
+
+def published_section(results: list) -> Section:
+    """The original studies' numbers (another corpus), the rhythm study's too when a grid scored rhythm-aware."""
+    section = Section(
+        "Published numbers (the original studies, another corpus)",
+        ["Mean ± std over 100 songs per model, music_geometry_eval, span 12; MuseScore melodies, not ours."],
+        [("Published numbers, pitch-only study (another corpus)", published_frame())],
+    )
+    if any(result.record.get("settings", {}).get("rhythm") for result in results):
+        section.lines.append(
+            "The rhythm study scored LM and CENTR rhythm-aware, as our rhythm grid does; it picked "
+            f"{PUBLISHED_RHYTHM_SELECTION}."
+        )
+        section.tables.append(("Published numbers, rhythm study (another corpus)", published_frame(rhythm=True)))
+    return section

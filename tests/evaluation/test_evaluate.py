@@ -19,7 +19,7 @@ from rnncells.evaluation.evaluate import (
     pairwise_tests,
     rank_biserial,
 )
-from rnncells.evaluation.folder import FEATURE_COLUMNS
+from rnncells.evaluation.folder import FEATURE_COLUMNS, EvaluationFolder
 from rnncells.locks import LOCK_FILE
 from rnncells.music import metrics, yang_lerch
 
@@ -324,3 +324,17 @@ def test_dataset_alone_gives_the_baseline(tmp_path):
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["model_name"]) == {"dataset"} and set(summary["n"]) == {24}
     assert pd.read_csv(out / "comparison.csv").empty  # no model to compare with the training set
+
+
+def test_run_level_tables_agree_with_the_songs(evaluation):
+    """Without seeds every set is a configuration of one run: its mean is its song mean, its seed SD undefined."""
+    tables = EvaluationFolder(evaluation["out"]).read_replicates()
+    songs = evaluation["songs"]
+    runs = tables["runs"].set_index("model_name")
+    assert list(runs.index) == [*MODELS, "dataset"]
+    means = songs.groupby("model_name")["general"].mean()
+    assert runs["general"].to_dict() == pytest.approx(means.to_dict())
+    general = tables["configurations"].query("metric == 'general'").set_index("configuration")
+    assert general["mean"].to_dict() == pytest.approx(means.to_dict()) and general["seed_sd"].isna().all()
+    assert (general["ci_low"] <= general["mean"]).all() and (general["mean"] <= general["ci_high"]).all()
+    assert len(tables["run_tests"]) == len(runs) * (len(runs) - 1) // 2  # every set is in the family

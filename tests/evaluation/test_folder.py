@@ -50,6 +50,10 @@ def test_names_are_declared_once_and_fit_together():
         "memorisation.csv",
         "corpus_likeness.csv",
         "rankings.csv",
+        "runs.csv",
+        "configurations.csv",
+        "run_tests.csv",
+        "variance.csv",
     }
 
 

@@ -11,8 +11,8 @@ from rnncells.generation.song_set import SongSetFolder, load_song_set
 from rnncells.grid.beside import generate_baselines, generate_final_songs
 from rnncells.grid.config import GridConfig
 from rnncells.grid.grid_file import load_grid
-from rnncells.grid.paths import GridPaths
 from rnncells.grid.runner import grid_toml
+from rnncells.study.grid_folder import GridPaths
 
 
 def test_baselines_beside_the_models(small_dataset, tmp_path):

@@ -16,7 +16,7 @@ from rnncells.generation.generate import generate
 from rnncells.grid.index import write_index
 from rnncells.grid.listen import render_listening
 from rnncells.grid.plan import plan_runs
-from rnncells.grid.runner import select_runs
+from rnncells.grid.selection import select_runs
 from tests.grid.test_grid_parts import fake_grid
 from tests.report.test_audio import needs_fluidsynth
 

@@ -3,6 +3,7 @@ supervision, the index page and the default results folder."""
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -10,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from rnncells.config.settings import ConfigError
 from rnncells.grid.config import GridConfig
 from rnncells.grid.grid_file import load_grid
 from rnncells.grid.index import template, write_index
 from rnncells.grid.paths import DEFAULT_ROOT, grid_paths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.registry import read_entry, write_entry
-from rnncells.grid.runner import select_runs
+from rnncells.grid.selection import select_runs
 from rnncells.grid.status import best_score, format_status, status_rows
 from rnncells.grid.supervise import process_alive, stop_orphan, trainer_alive
 from rnncells.study.grid_folder import GridPaths
@@ -33,13 +35,15 @@ LOSSES = {
 }
 
 
-def fake_grid(tmp_path: Path, select_by: str) -> tuple[GridConfig, GridPaths]:
-    grid = GridConfig(name="fake", axes={"cell": ["lstm"], "layers": [1, 2]}, select_by=select_by)
+def fake_grid(
+    tmp_path: Path, select_by: str, losses_by_run: dict | None = None, seeds: list[int] | None = None
+) -> tuple[GridConfig, GridPaths]:
+    grid = GridConfig(name="fake", axes={"cell": ["lstm"], "layers": [1, 2]}, select_by=select_by, seeds=seeds or [])
     grid.dataset.variants = ["control"]
     grid.train = {"epochs": 2}
     grid.validate()
     paths = GridPaths(tmp_path / "out")
-    for name, losses in LOSSES.items():
+    for name, losses in (losses_by_run or LOSSES).items():
         folder = RunFolder(paths.runs / name)
         rows = [
             {
@@ -79,6 +83,53 @@ def test_select_by_reads_the_chosen_column_of_each_runs_metrics(tmp_path, select
     assert [row[f"best_{select_by}"] for row in rows] == [f"{min(v[select_by]):.4f}" for v in LOSSES.values()]
     assert format_status(rows).splitlines()[0].split()[3] == f"best_{select_by}"
     assert format_status(rows).splitlines()[-1] == "2 done"
+
+
+# Two seeds: depth 2's seed 1 is the lowest of all, but depth 1 is lower on the mean over seeds.
+SEEDED = {
+    "control-lstm-1-seed0": {"loss": [2.0, 1.5], "val_loss": [2.2, 1.90], "state": 1.0},
+    "control-lstm-1-seed1": {"loss": [2.0, 1.5], "val_loss": [2.2, 1.92], "state": 1.0},
+    "control-lstm-2-seed0": {"loss": [2.0, 1.5], "val_loss": [2.2, 2.10], "state": 1.0},
+    "control-lstm-2-seed1": {"loss": [2.0, 1.5], "val_loss": [2.2, 1.80], "state": 1.0},
+}
+
+
+def test_selection_over_seeds_takes_the_mean_of_each_runs_best_and_records_every_seed(tmp_path):
+    grid, paths = fake_grid(tmp_path, "val_loss", SEEDED, seeds=[0, 1])
+    runs = plan_runs(grid)
+    assert [run.name for run in runs] == list(SEEDED)
+    assert [run.train.seed for run in runs] == [0, 1, 0, 1]
+    assert {run.configuration for run in runs} == {"control-lstm-1", "control-lstm-2"}
+    entry = select_runs(grid, runs, paths)["control-lstm"]
+    assert entry["selected"] == "control-lstm-1" and entry["runs"] == ["control-lstm-1-seed0", "control-lstm-1-seed1"]
+    assert entry["score"] == pytest.approx(1.91) and entry["candidates"]["control-lstm-2"] == pytest.approx(1.95)
+    assert entry["run_scores"]["control-lstm-2"] == {"control-lstm-2-seed0": 2.1, "control-lstm-2-seed1": 1.8}
+    assert entry["why"].startswith("lowest mean best validation loss over 2 seed(s), 1.9100 (seed 0 1.9000, seed 1")
+    assert "control-lstm-2 1.9500 (seed 0 2.1000, seed 1 1.8000)" in entry["why"]
+    assert paths.read_selection() == json.loads((paths.root / "selection.json").read_text())
+    assert paths.read_selection()["control-lstm"]["runs"] == entry["runs"]
+
+
+def test_a_seed_axis_means_the_same_as_seeds_and_both_at_once_are_refused(tmp_path):
+    axis = GridConfig(axes={"cell": ["gru"], "layers": [2], "seed": [0, 1]})
+    listed = GridConfig(axes={"cell": ["gru"], "layers": [2]}, seeds=[0, 1])
+    for grid in (axis, listed):
+        grid.dataset.variants = ["control"]
+        assert [(r.name, r.train.seed) for r in plan_runs(grid)] == [
+            ("control-gru-2-seed0", 0),
+            ("control-gru-2-seed1", 1),
+        ]
+    sized = GridConfig(axes={"cell": ["lstm"], "units": [128]}, seeds=[1])  # named as a seed axis always was
+    sized.dataset.variants = ["control"]
+    assert [r.name for r in plan_runs(sized)] == ["control-lstm-1-seed1-units128"]
+    assert plan_runs(sized)[0].configuration == "control-lstm-1-units128"
+    with pytest.raises(ConfigError, match="keep one"):
+        GridConfig(axes={"cell": ["gru"], "seed": [0]}, seeds=[1]).validate()
+    with pytest.raises(ConfigError, match="distinct whole numbers"):
+        GridConfig(seeds=[1, 1]).validate()
+    assert [r.name for r in plan_runs(GridConfig(axes={"cell": ["gru"], "layers": [1]}))] == [
+        f"{v}-gru-1" for v in GridConfig().dataset.variants
+    ]  # no seeds asked: the names stay as they were
 
 
 def test_unfinished_runs_are_not_selected_and_a_damaged_state_reads_as_not_started(tmp_path):

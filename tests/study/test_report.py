@@ -179,3 +179,31 @@ def test_depth_curve_leaves_out_baselines_and_final_weights():
     )
     curve = depth_curve(SimpleNamespace(songs=songs, axis="layers", sizes={}))
     assert curve[["cell", "layers", "general"]].values.tolist() == [["lstm", 1, 4.0], ["lstm", 2, 5.0]]
+
+
+def test_report_on_a_two_seed_grid_opens_with_the_run_level_verdict(replicated_grid, tmp_path):
+    """The 2-seed tiny grid (tests/conftest.py): the opening names the configuration and its seeds, the numbers
+    come from the run-level tables the grid wrote, and the variance decomposition has its table and figure."""
+    from rnncells.evaluation.folder import EvaluationFolder
+
+    assert main(["report", str(replicated_grid), "--out", str(tmp_path / "report"), "--no-pdf"]) == 0
+    selection = json.loads((replicated_grid / "selection.json").read_text())["control-gru"]
+    tables = EvaluationFolder(replicated_grid / "evaluation").read_replicates()
+    general = tables["configurations"].query("metric == 'general'").set_index("configuration")
+    chosen = general.loc[selection["selected"]]
+    readme = (tmp_path / "report" / "README.md").read_text()
+    opening = readme.split("## The answer")[1].split("\n## ")[0]
+    assert f"**{selection['selected']}** is the only selected configuration on `both` (2 seed(s) per" in opening
+    assert f"mean general tonality {chosen['mean']:.3f}" in opening
+    assert f"[{chosen['ci_low']:.3f}, {chosen['ci_high']:.3f}]" in opening and f"SD {chosen['seed_sd']:.3f}" in opening
+    dataset = general.loc["dataset"]
+    assert "Against the baselines: dataset (train split" in opening and f"{dataset['mean']:.3f}" in opening
+    numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["both"]
+    headline = numbers["headline"][0]
+    assert (headline["model"], headline["seeds"], headline["songs"]) == (selection["selected"], 2, 20)
+    assert headline["general"] == pytest.approx(chosen["mean"])  # the mean of the two run means
+    expected = tables["run_tests"].to_dict("records")  # the tables the grid wrote, recomputed alike by the report
+    for got, want in zip(numbers["run_tests"], expected, strict=True):
+        assert got == {key: pytest.approx(v) if isinstance(v, float) else v for key, v in want.items()}
+    assert "where the variance comes from" in readme and "ANOVA of run means" in readme
+    assert (tmp_path / "report" / "figures" / "both-variance.pdf").is_file()

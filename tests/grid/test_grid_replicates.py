@@ -1,0 +1,75 @@
+"""Replicates on a tiny grid: a folder of seed-0 runs and a folder of seed-1 runs (trained with ``--set
+axes.seed=[1]``) are reused by content into one 2-seed grid without training anything; selection and the
+run-level tables then work over the seeds."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rnncells.evaluation.folder import EvaluationFolder
+
+CONFIGURATIONS = ["control-gru-1", "control-gru-2"]
+
+
+@pytest.fixture(scope="module")
+def replicated(replicated_grid) -> Path:
+    return replicated_grid
+
+
+def test_seed_folders_are_reused_into_one_two_seed_grid_without_training(replicated):
+    seed1 = replicated.parent / "seed1"
+    assert sorted(p.name for p in (seed1 / "runs").iterdir()) == [f"{c}-seed1" for c in CONFIGURATIONS]
+    assert tomllib.loads((seed1 / "runs" / "control-gru-1-seed1" / "config.toml").read_text())["train"]["seed"] == 1
+    reused = json.loads((replicated / "reused.json").read_text())
+    names = [f"{c}-seed{s}" for c in CONFIGURATIONS for s in (0, 1)]
+    assert sorted(reused) == sorted(names)
+    assert {Path(source).parent.parent.name for source in reused.values()} == {"seed0", "seed1"}
+    assert reused["control-gru-1-seed0"].endswith("seed0/runs/control-gru-1")
+    assert not (replicated / "logs").exists() or not list((replicated / "logs").iterdir())  # nothing trained
+    for name in names:
+        registry = json.loads((replicated / "registry" / f"{name}.json").read_text())
+        assert registry["status"] == "done" and registry["attempts"] == 0
+
+
+def test_selection_averages_the_seeds_best_validation_losses(replicated):
+    selection = json.loads((replicated / "selection.json").read_text())
+    for group in ("control-gru",):
+        entry = selection[group]
+        for configuration, runs in entry["run_scores"].items():
+            assert sorted(runs) == [f"{configuration}-seed0", f"{configuration}-seed1"]
+            for run, score in runs.items():
+                metrics = pd.read_csv(replicated / "runs" / run / "metrics.csv")
+                assert score == pytest.approx(metrics["val_loss"].min())
+            assert entry["candidates"][configuration] == pytest.approx(sum(runs.values()) / 2)
+        assert entry["selected"] == min(entry["candidates"], key=entry["candidates"].get)
+        assert entry["runs"] == [f"{entry['selected']}-seed0", f"{entry['selected']}-seed1"]
+        assert "over 2 seed(s)" in entry["why"]
+
+
+def test_run_level_tables_aggregate_the_seeds_and_test_the_family(replicated):
+    tables = EvaluationFolder(replicated / "evaluation").read_replicates()
+    songs = pd.read_csv(replicated / "evaluation" / "songs.csv")
+    configurations = tables["configurations"].query("metric == 'general'").set_index("configuration")
+    for configuration in CONFIGURATIONS:
+        means = [songs[songs["model_name"] == f"{configuration}-seed{s}"]["general"].mean() for s in (0, 1)]
+        row = configurations.loc[configuration]
+        assert row["seeds"] == 2 and row["songs"] == 20
+        assert row["mean"] == pytest.approx(sum(means) / 2)
+        assert row["seed_sd"] == pytest.approx(pd.Series(means).std())
+        assert row["ci_low"] <= row["mean"] <= row["ci_high"]
+    selection = json.loads((replicated / "selection.json").read_text())
+    family = {entry["selected"] for entry in selection.values()} | {"dataset"}
+    assert set(configurations.index[configurations["in_family"]]) == family
+    tests = tables["run_tests"]
+    assert len(tests) == 1 and set(tests["configuration_a"]) | set(tests["configuration_b"]) == family
+    assert (tests["p_holm"] >= tests["p_value"]).all() and not tests["significant"].any()  # 2 seeds cannot tell
+    variance = tables["variance"].set_index("source")
+    assert variance.loc["seed", "df"] == 2 and variance["sum_sq"].sum() == pytest.approx(
+        ((tables["runs"].query("model_name != 'dataset'")["general"]) ** 2).sum()
+        - 4 * tables["runs"].query("model_name != 'dataset'")["general"].mean() ** 2
+    )
