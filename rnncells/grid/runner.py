@@ -304,6 +304,7 @@ def finish_grid(
 
 def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool) -> Path:
     from rnncells.evaluation.evaluate import evaluate_song_sets
+    from rnncells.grid.tensorboard import rebuild_tensorboard
     from rnncells.report.tables import compile_pdf, write_tables
 
     selection = select_runs(grid, runs, paths)
@@ -329,6 +330,7 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
     listening = render_listening(paths, selected, progress)
     tables = write_tables(paths.evaluation, paths.tables)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
+    rebuild_tensorboard(paths.root)  # each run's scalars and HParams session with its tonality (grid.tensorboard)
     return write_index(grid, paths, selection, figures, tables, pdf, listening)
 
 
