@@ -328,7 +328,7 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
     # audio of the selected models' songs, once (rnncells.grid.listen); with --all-models the others are scored
     # and drawn but not rendered: 45 models' audio would be hundreds of MB in a committed results folder
     listening = render_listening(paths, selected, progress)
-    tables = write_tables(paths.evaluation, paths.tables)
+    tables = write_tables(paths.evaluation, paths.tables, selected=selected)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
     rebuild_tensorboard(paths.root)  # each run's scalars and HParams session with its tonality (grid.tensorboard)
     return write_index(grid, paths, selection, figures, tables, pdf, listening)
