@@ -22,9 +22,11 @@ from rnncells.grid.command import (
     add_grid_command,
     add_local_slurm_command,
     add_report_command,
+    add_tensorboard_command,
     run_grid_command,
     run_local_slurm,
     run_report_command,
+    run_tensorboard_command,
 )
 from rnncells.report.command import add_plot_command, add_tables_command, run_plot, run_tables
 from rnncells.report.render import add_render_command, run_render
@@ -364,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_plot_command(commands)
     add_grid_command(commands)
     add_report_command(commands)
+    add_tensorboard_command(commands)
     add_local_slurm_command(commands)
     add_studio_command(commands)
     return parser
@@ -380,6 +383,7 @@ HANDLERS = {
     "plot": run_plot,
     "grid": run_grid_command,
     "report": run_report_command,
+    "tensorboard": run_tensorboard_command,
     "local-slurm": run_local_slurm,
     "studio": run_studio,
 }

@@ -182,6 +182,28 @@ def run_report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_tensorboard_command(commands) -> None:
+    """``rnncells tensorboard RESULTS...``: rebuild each run's scalar file and HParams session."""
+    parser = commands.add_parser(
+        "tensorboard",
+        help="rebuild each run's TensorBoard scalars and HParams session from its metrics.csv and the evaluation",
+        description="For every run folder under RESULTS/runs write events.out.tfevents.1.scalars (the metrics.csv "
+        "curves, the best validation loss and the run's mean tonality) and its finished HParams session, so "
+        "`tensorboard --logdir RESULTS` shows every curve and compares the runs (committed results keep no "
+        "tensorboard/ logs). `grid finish` does the same.",
+    )
+    parser.add_argument("results", nargs="+", type=Path, help="grid result folders, e.g. results/edm-paper")
+
+
+def run_tensorboard_command(args: argparse.Namespace) -> int:
+    from rnncells.grid.tensorboard import rebuild_tensorboard
+
+    for root in args.results:
+        runs = rebuild_tensorboard(root)
+        print(f"{len(runs)} runs -> {root} (tensorboard --logdir {root})")
+    return 0
+
+
 def add_local_slurm_command(commands) -> None:
     """``rnncells local-slurm up|down|status FOLDER``."""
     parser = commands.add_parser(

@@ -267,6 +267,7 @@ def finish_grid(
 
 def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool) -> Path:
     from rnncells.evaluation.evaluate import evaluate_song_sets
+    from rnncells.grid.tensorboard import rebuild_tensorboard
     from rnncells.report.replicate_tables import write_replicate_tables
     from rnncells.report.tables import compile_pdf, write_tables
 
@@ -299,10 +300,12 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
     # audio of the selected models' songs, once (rnncells.grid.listen); with --all-models the others are scored
     # and drawn but not rendered: 45 models' audio would be hundreds of MB in a committed results folder; of a
     # replicated configuration only its first seed is rendered, for the same reason
-    selected = [selected_runs(entry)[0] for entry in selection.values() if entry["selected"]]
-    listening = render_listening(paths, selected, progress)
-    tables = write_tables(paths.evaluation, paths.tables) + write_replicate_tables(paths.evaluation, paths.tables)
+    first_seeds = [selected_runs(entry)[0] for entry in selection.values() if entry["selected"]]
+    listening = render_listening(paths, first_seeds, progress)
+    tables = write_tables(paths.evaluation, paths.tables, selected=selected)
+    tables += write_replicate_tables(paths.evaluation, paths.tables)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
+    rebuild_tensorboard(paths.root)  # each run's scalars and HParams session with its tonality (grid.tensorboard)
     return write_index(grid, paths, selection, figures, tables, pdf, listening)
 
 

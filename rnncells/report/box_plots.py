@@ -37,9 +37,11 @@ METRIC_TITLES = {
     "centr": "Centricity",
     "general": "General tonality",
 }
-CELL_COLORS = dict(zip(CELLS, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"), strict=True))
+# Okabe and Ito's colour-blind-safe palette: blue, orange, bluish green, reddish purple, vermillion
+CELL_COLORS = dict(zip(CELLS, ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00"), strict=True))
 BASELINE_COLOR = "#7f7f7f"
-MIDI_COLOR = "#17becf"  # sets of MIDI files (another system's, a composer's)
+MIDI_COLOR = "#56B4E9"  # sets of MIDI files (another system's, a composer's): sky blue
+FACET_ABOVE = 12  # more generated sets than this: one panel per dataset variant (faceted_box_plot_figure)
 BASELINE_GID = "baseline-mean"  # lets callers (and tests) find the baseline lines in a figure
 BASELINE_DASHES = ("--", (0, (8, 3)), (0, (2, 2)))
 
@@ -97,12 +99,86 @@ def _set_color(info: dict) -> str:
     return CELL_COLORS.get(str(info["cell"]), MIDI_COLOR) if str(info["variant"]) != MIDI_VARIANT else MIDI_COLOR
 
 
+def _draw_boxes(axes, values: list, colors: list[str]) -> None:
+    boxes = axes.boxplot(
+        values,
+        patch_artist=True,
+        showmeans=True,
+        widths=0.6,
+        meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black", "markersize": 3.5},
+        medianprops={"color": "black", "linewidth": 1.2, "gid": "median"},
+        flierprops={"marker": "o", "markersize": 2, "alpha": 0.5, "markeredgecolor": "#444444"},
+    )
+    for box, color in zip(boxes["boxes"], colors, strict=True):
+        box.set_facecolor(color)
+        box.set_alpha(0.8)
+    axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+    axes.set_axisbelow(True)
+
+
+def _short_label(info: dict) -> str:
+    """A model's label inside its variant's panel: the depth, or the name without the variant."""
+    name, variant = str(info["model_name"]), str(info["variant"])
+    return name.removeprefix(f"{variant}-").removeprefix(f"{info['cell']}-")
+
+
+def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
+    """The box plot of a large grid, legible at column width: a panel of the dataset baseline(s), then one panel
+    per dataset variant with its models grouped by cell (colour, name under the group) and labelled by depth;
+    the baseline mean dashed across every panel."""
+    baselines, models = set_groups(table)
+    variants = list(dict.fromkeys(str(info["variant"]) for _, _, info in models))
+    panels = [("dataset", [(label, rows, None) for label, rows in baselines])] * bool(baselines)
+    panels += [(v, [m for m in models if str(m[2]["variant"]) == v]) for v in variants]
+    ratios = [max(len(sets), 1) + 1 for _, sets in panels]
+    with figure_style():
+        figure, axes_list = new_figure(7.0, 3.4, ncols=len(panels), sharey=True, width_ratios=ratios)
+        axes_list = list(axes_list) if len(panels) > 1 else [axes_list]
+        means = [(label, float(rows[metric].mean())) for label, rows in baselines]
+        for axes, (title, sets) in zip(axes_list, panels, strict=True):
+            values = [rows[metric].dropna().to_numpy(float) for _, rows, _ in sets]
+            colors = [BASELINE_COLOR if info is None else _set_color(info) for _, _, info in sets]
+            _draw_boxes(axes, values, colors)
+            for number, (_, mean) in enumerate(means):
+                dashes = BASELINE_DASHES[number % len(BASELINE_DASHES)]
+                axes.axhline(mean, color=BASELINE_COLOR, linestyle=dashes, linewidth=1.0, zorder=0, gid=BASELINE_GID)
+            infos = [info for _, _, info in sets]
+            labels = ["" if info is None else _short_label(info) for info in infos]
+            axes.set_xticks(range(1, len(sets) + 1), labels)
+            axes.set_title(title)
+            cells = [None if info is None else str(info["cell"]) for info in infos]
+            for cell in dict.fromkeys(c for c in cells if c):
+                where = [i + 1 for i, c in enumerate(cells) if c == cell]
+                axes.text(
+                    (where[0] + where[-1]) / 2,
+                    -0.11,
+                    cell.upper(),
+                    ha="center",
+                    va="top",
+                    transform=axes.get_xaxis_transform(),
+                    fontsize=8,
+                )
+        axes_list[0].set_ylabel(METRIC_LABELS[metric])
+        handles = [
+            Line2D([], [], color=BASELINE_COLOR, linestyle=BASELINE_DASHES[n % 3], label=f"{label} mean = {m:.3g}")
+            for n, (label, m) in enumerate(means)
+        ]
+        handles += [
+            Line2D([], [], marker="D", linestyle="", markerfacecolor="white", markeredgecolor="black", label="mean")
+        ]
+        figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return figure
+
+
 def box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
-    """The box plot of one metric from a songs.csv table (see :func:`box_plots`)."""
+    """The box plot of one metric from a songs.csv table (see :func:`box_plots`); a grid of more than
+    FACET_ABOVE sets over several variants is drawn faceted (:func:`faceted_box_plot_figure`)."""
     # Long on purpose: one figure drawn top to bottom (axes, data, labels, legend); split, it reads worse.
     if metric not in METRICS:
         raise FigureError(f"metric {metric!r} has no box plot; use one of {', '.join(METRICS)}")
     baselines, models = set_groups(table)
+    if len(models) > FACET_ABOVE and len({str(info["variant"]) for _, _, info in models}) > 1:
+        return faceted_box_plot_figure(table, metric)
     labels = [label for label, _ in baselines] + [name for name, _, _ in models]
     colors = [BASELINE_COLOR] * len(baselines) + [_set_color(info) for _, _, info in models]
     values = [rows[metric].dropna().to_numpy(float) for _, rows in baselines]

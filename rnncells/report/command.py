@@ -24,13 +24,13 @@ def add_tables_command(commands) -> None:
 def run_tables(args: argparse.Namespace) -> int:
     import shutil
 
-    from rnncells.report.tables import compile_pdf, write_tables
+    from rnncells.report.tables import INSTALL_HINT, compile_pdf, write_tables
 
     paths = write_tables(args.eval_dir, args.out, published=not args.no_published)
     print(f"{len(paths)} .tex files -> {args.out}")
     if not args.no_pdf:
         if shutil.which("pdflatex") is None:
-            print("pdflatex not found, no PDF: apt-get install texlive-latex-recommended texlive-latex-extra")
+            print(f"pdflatex not found, no PDF: {INSTALL_HINT}")
         else:
             print(f"PDF -> {compile_pdf(args.out / 'tables.tex')}")
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rnncells.report.latex import METRIC_LABELS, PM, SHORT_LABELS, latex_index, mean_std, to_latex
+from rnncells.report.latex import METRIC_LABELS, PM, latex_index, mean_std, text_mean_std, to_latex
 
 # docs/method.md §11, pitch-only study: (mean, std) per metric, variant and cell; 4874 MuseScore training songs.
 PUBLISHED_PITCH_STUDY = {
@@ -92,7 +92,7 @@ def published_latex(rhythm: bool = False) -> str:
             rows.append({cell: mean_std(*by_cell[cell], decimals=2) for cell in cells})
     frame = pd.DataFrame(rows)
     frame.index = latex_index(keys, ["metric", "variant"])
-    anchors = ", ".join(f"{SHORT_LABELS[m]} {mean_std(*baseline[m], decimals=2)}" for m in baseline)
+    anchors = ", ".join(f"{METRIC_LABELS[m]} {text_mean_std(*baseline[m], decimals=2)}" for m in baseline)
     caption = (
         f"Published, another corpus (MuseScore), not the songs of the tables above: the "
         f"{'rhythm study (rhythm-aware LM and CENTR)' if rhythm else 'pitch-only study'}'s mean {PM} std "

@@ -49,10 +49,14 @@ def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) ->
     labels = [label for label, _ in sets]
     colors = [BASELINE_COLOR] * len(baselines) + [SET_COLOR] * len(models)
     positions = np.arange(1, len(sets) + 1)
+    copied = [100 * rows["copied"].mean() for _, rows in sets]
     with figure_style():
-        figure, (runs, shares, tonality) = new_figure(
-            min(max(6.0, 0.4 * len(sets) + 2.5), 40.0), 8.0, nrows=3, sharex=True
+        # an all-zero "songs copied" panel carries nothing: drawn only when some generated song is copied
+        nrows = 3 if any(copied[len(baselines) :]) else 2
+        figure, panels = new_figure(
+            min(max(6.0, 0.4 * len(sets) + 2.5), 40.0), 8.0 * nrows / 3, nrows=nrows, sharex=True
         )
+        runs, tonality = panels[0], panels[-1]
         boxes = runs.boxplot([rows["shared_run"].to_numpy(float) for _, rows in sets], patch_artist=True, widths=0.6)
         for box, color in zip(boxes["boxes"], colors, strict=True):
             box.set_facecolor(color)
@@ -65,11 +69,12 @@ def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) ->
             bbox_to_anchor=(1.0, 1.0),
             frameon=False,
         )
-        copied = [100 * rows["copied"].mean() for _, rows in sets]
-        bars = shares.bar(positions, copied, color=colors, alpha=0.75, width=0.6, gid="copied-share")
-        shares.bar_label(bars, labels=[f"{share:.0f}%" for share in copied], fontsize=8, padding=2)
-        shares.set_ylabel("Songs copied (%)")
-        shares.set_ylim(0, max(5.0, max(copied) * 1.15))
+        if nrows == 3:
+            shares = panels[1]
+            bars = shares.bar(positions, copied, color=colors, alpha=0.75, width=0.6, gid="copied-share")
+            shares.bar_label(bars, labels=[f"{share:.0f}%" for share in copied], fontsize=8, padding=2)
+            shares.set_ylabel("Songs copied (%)")
+            shares.set_ylim(0, max(5.0, max(copied) * 1.15))
         every = [rows["general"].mean() for _, rows in sets]
         novel = [rows.loc[rows["copied"] == 0, "general"].mean() for _, rows in sets]
         # Side by side, so that equal means (nothing copied) stay visible.
@@ -87,10 +92,12 @@ def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) ->
         tonality.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         rotate = len(labels) > 5 or max(len(label) for label in labels) > 14
         tonality.set_xticks(positions, labels, rotation=60 if rotate else 0, ha="right" if rotate else "center")
-        for axes in (runs, shares, tonality):
+        for axes in panels:
             axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
             axes.set_axisbelow(True)
-        runs.set_title("Memorisation of the training songs, per song set")
+        runs.set_title(
+            "Memorisation of the training songs, per song set" + ("" if nrows == 3 else " (no generated song copied)")
+        )
     return figure
 
 

@@ -15,9 +15,21 @@ import math
 import pandas as pd
 
 from rnncells.evaluation.folder import BASELINE_MODEL, MIDI_VARIANT, SCOPE_COLUMN
-from rnncells.report.latex import PM, escape_latex, latex_index, mean_std, number, to_latex
+from rnncells.report.latex import (
+    METRIC_KEY,
+    METRIC_LABELS,
+    PM,
+    bold,
+    escape_latex,
+    latex_index,
+    mean_std,
+    number,
+    text_mean_std,
+    tied_best,
+    to_latex,
+)
 
-TONALITY_LABELS = {"cmm": "m1", "lm": "m2", "centr": "m3", "general": "general"}
+TONALITY_LABELS = {**METRIC_LABELS, "general": "general"}
 # MusPy's names, shortened for the columns (pitch_class_count is n_pitch_classes_used under another name).
 FEATURE_LABELS = {
     "pitch_range": "PR",
@@ -66,24 +78,24 @@ def _baseline_scope(sets: pd.DataFrame) -> str:
     return str(scope.iloc[0]) if len(scope) and scope.iloc[0] else "training songs"
 
 
-def _sets_table(summary: pd.DataFrame) -> str:
+def _sets_table(summary: pd.DataFrame, same: dict[str, set[frozenset[str]]]) -> str:
+    """Every set's mean ± std; per column the lowest mean among the generated and MIDI sets in bold, with the
+    means the test cannot tell from it (``same``; without tests, the means equal to it at three decimals)."""
     sets = _sets(summary)
-    frame = pd.DataFrame(
-        {
-            "songs": [str(int(_stat(summary, name, "general", "n"))) for name in sets["model_name"]],
-            **{
-                label: [
-                    mean_std(*(_stat(summary, name, metric, s) for s in ("mean", "std"))) for name in sets["model_name"]
-                ]
-                for metric, label in TONALITY_LABELS.items()
-            },
-        }
-    )
+    names = list(sets["model_name"])
+    columns = {"songs": [str(int(_stat(summary, name, "general", "n"))) for name in names]}
+    for metric, label in TONALITY_LABELS.items():
+        cells = [mean_std(*(_stat(summary, name, metric, s) for s in ("mean", "std"))) for name in names]
+        means = {name: _stat(summary, name, metric, "mean") for name in names if name != BASELINE_MODEL}
+        best = tied_best(means, same.get(metric, set()) if same else None)
+        columns[label] = [bold(cell) if name in best else cell for name, cell in zip(names, cells, strict=True)]
+    frame = pd.DataFrame(columns)
     frame.index = latex_index(_labels(sets), ["set"])
+    tie = "the Mann--Whitney test (Holm) cannot tell from it" if same else "equal to it at three decimals"
     caption = (
-        f"Every song set side by side: mean {PM} std (sample) of m1 = CMM, m2 = LM, m3 = CENTR and general "
-        "tonality (m1 + m2 + m3), for rnncells's models, sets of MIDI files scored the same way (MIDI) and the "
-        f"dataset baseline ({escape_latex(_baseline_scope(sets))})."
+        f"Every song set side by side: mean {PM} std (sample) of each tonality metric, for rnncells's models, sets "
+        f"of MIDI files scored the same way (MIDI) and the dataset baseline ({escape_latex(_baseline_scope(sets))}). "
+        f"{METRIC_KEY}. Bold: the lowest mean of each column among the generated sets and every mean {tie}."
     )
     return to_latex(frame, caption, "tab:sets")
 
@@ -122,6 +134,19 @@ def _memorisation_table(memorisation: pd.DataFrame, summary: pd.DataFrame, recor
         f"songs copied (a shared run of at least {threshold} intervals); general tonality over all songs and over "
         "the songs not copied. The dataset's own training songs are measured against the other training songs."
     )
+    generated = rows.index != BASELINE_MODEL
+    if generated.any() and (rows.loc[generated, "copied_songs"] == 0).all():
+        # a column of zeros carries no information, and without copies "not copied" repeats "general": fold both
+        frame = frame.drop(columns=["copied", "general, not copied"])
+        caption += " No generated song is copied, so the copied and not-copied columns are left out"
+        if not generated.all():
+            own = rows.loc[BASELINE_MODEL]
+            caption += (
+                f"; {int(own['copied_songs'])} of the dataset's {int(own['songs'])} training songs share such a run "
+                f"with another training song (general tonality of the others: "
+                f"{text_mean_std(own['general_mean_not_copied'], own['general_std_not_copied'])})"
+            )
+        caption += "."
     return to_latex(frame, caption, "tab:memorisation")
 
 
@@ -131,8 +156,7 @@ def _features_table(summary: pd.DataFrame) -> str:
     frame = pd.DataFrame(
         {
             FEATURE_LABELS[feature]: [
-                mean_std(*(_stat(summary, name, feature, s) for s in ("mean", "std")), decimals=2)
-                for name in sets["model_name"]
+                mean_std(*(_stat(summary, name, feature, s) for s in ("mean", "std"))) for name in sets["model_name"]
             ]
             for feature in features
         }
@@ -172,10 +196,15 @@ def _yang_lerch_table(comparison: pd.DataFrame, summary: pd.DataFrame, record: d
 
 
 def set_tables(
-    summary: pd.DataFrame, comparison: pd.DataFrame | None, memorisation: pd.DataFrame | None, record: dict
+    summary: pd.DataFrame,
+    comparison: pd.DataFrame | None,
+    memorisation: pd.DataFrame | None,
+    record: dict,
+    same: dict[str, set[frozenset[str]]] | None = None,
 ) -> dict[str, str]:
-    """The tables of this module (file stem -> LaTeX) that the evaluation has the data for."""
-    tables = {"table_sets": _sets_table(summary)}
+    """The tables of this module (file stem -> LaTeX) that the evaluation has the data for; ``same``: per metric,
+    the pairs of sets the Mann-Whitney test cannot tell apart (for the bold ties; None without tests)."""
+    tables = {"table_sets": _sets_table(summary, same or {})}
     if memorisation is not None and not memorisation.empty:
         tables["table_memorisation"] = _memorisation_table(memorisation, summary, record)
     if comparison is not None and not comparison.empty:

@@ -7,11 +7,16 @@ booktabs rules, ``\\multirow`` blocks) plus ``tables.tex``, a standalone documen
 The grid tables (rows = variants, column groups = cells) hold rnncells's models; every song set, MIDI sets and the
 baseline included, is in the song tables and the set tables of :mod:`rnncells.report.set_tables`. The baseline
 is named with its scope (``train split, 170 songs``) wherever it appears.
-A paper that ``\\input``'s a single table needs the packages booktabs, multirow and adjustbox.
+A paper that ``\\input``'s a single table needs the packages booktabs, multirow, adjustbox and siunitx.
+Publication rules (docs/method.md §4): numbers in decimal-aligned siunitx columns; a mean ± std with the decimals
+of the std's two significant digits, a mean alone with those of its standard error's first; whole numbers without
+decimals; the lowest mean of a column in bold with every mean the Mann–Whitney test (Holm, tests.csv) cannot tell
+from it; the depth validation loss selected marked with a dagger; columns all zero folded into the caption.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
@@ -34,20 +39,26 @@ from rnncells.evaluation.folder import (
 )
 from rnncells.files import write_text_atomic
 from rnncells.report.latex import (
+    LATEX_PACKAGES,
+    METRIC_KEY,
     METRIC_LABELS,
     MISSING,
     PM,
-    SHORT_LABELS,
+    bold,
+    decimals_for,
     escape_latex,
     latex_index,
+    mark,
     mean_std,
     number,
+    numbers,
+    tied_best,
     to_latex,
 )
 from rnncells.report.published import published_latex
 from rnncells.report.set_tables import set_tables
 
-INSTALL_HINT = "apt-get install texlive-latex-recommended texlive-latex-extra"
+INSTALL_HINT = "apt-get install texlive-latex-recommended texlive-latex-extra texlive-science lmodern"
 
 
 class TablesError(RnncellsError, RuntimeError):
@@ -167,6 +178,19 @@ class _Evaluation:
     comparison: pd.DataFrame | None
     memorisation: pd.DataFrame | None
     record: dict
+    same: dict[str, set[frozenset[str]]]  # per metric, the pairs of sets the test cannot tell apart
+
+
+def _untold_pairs(folder: EvaluationFolder) -> dict[str, set[frozenset[str]]]:
+    """Per metric, the model pairs tests.csv finds no significant difference between (after Holm)."""
+    try:
+        tests = folder.read_tests()
+    except EvaluationFolderError:
+        return {}
+    same: dict[str, set[frozenset[str]]] = {str(metric): set() for metric in tests["metric"].unique()}
+    for row in tests[~tests["significant"].astype(bool)].itertuples():
+        same.setdefault(str(row.metric), set()).add(frozenset((str(row.model_a), str(row.model_b))))
+    return same
 
 
 def _read_evaluation(eval_dir: Path) -> _Evaluation:
@@ -179,6 +203,7 @@ def _read_evaluation(eval_dir: Path) -> _Evaluation:
             folder.read_comparison(),
             folder.read_memorisation(),
             folder.read_record() if folder.is_complete() else {},
+            _untold_pairs(folder),
         )
     except EvaluationFolderError as error:
         raise TablesError(str(error)) from None
@@ -200,26 +225,88 @@ def _songs_per_model(summary: pd.DataFrame, models: pd.DataFrame) -> str:
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
-def _stat_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout, stat: str, what: str) -> str:
-    cells = {
-        model: {SHORT_LABELS[m]: number(_stat(summary, model, m, stat)) for m in SHORT_LABELS}
-        for model in models["model_name"]
-    }
-    frame = _grid(layout, models, list(SHORT_LABELS.values()), cells)
+def _uncertainty(summary: pd.DataFrame, model: str, metric: str, stat: str) -> float:
+    """The standard error of a model's ``stat`` (mean, std or variance) of ``metric`` over its songs."""
+    n, std = _stat(summary, model, metric, "n"), _stat(summary, model, metric, "std")
+    if n < 2:
+        return math.nan
+    return {"mean": std / math.sqrt(n), "std": std / math.sqrt(2 * (n - 1))}.get(stat, std**2 * math.sqrt(2 / (n - 1)))
+
+
+def _column_decimals(summary: pd.DataFrame, models: pd.DataFrame, metric: str, stat: str) -> int:
+    """A column's decimals: the first significant digit of its models' median standard error."""
+    errors = pd.Series([_uncertainty(summary, m, metric, stat) for m in models["model_name"]]).dropna()
+    return decimals_for(float(errors.median()) if len(errors) else math.nan, significant=1)
+
+
+def _emphasis(
+    cells: dict[str, dict[str, str]],
+    means: dict[str, dict[str, float]],
+    layout: _Layout,
+    same: dict[str, set[frozenset[str]]],
+    selected: set[str],
+) -> dict[str, dict[str, str]]:
+    """Bold the best (lowest) mean of each column (a cell's models, per metric) and the means tied with it;
+    mark the selected models."""
+    for metric in next(iter(means.values()), {}):
+        for group in dict.fromkeys(layout.group_of.values()):
+            column = {m: values[metric] for m, values in means.items() if layout.group_of[m] == group}
+            for model in tied_best(column, same.get(metric, set()) if same else None):
+                cells[model][METRIC_LABELS.get(metric, metric)] = bold(cells[model][METRIC_LABELS.get(metric, metric)])
+    for model in selected & set(cells):
+        cells[model] = {sub: mark(cell) for sub, cell in cells[model].items()}
+    return cells
+
+
+def _marked(models: pd.DataFrame, selected: set[str] | None) -> set[str]:
+    """The selected models to mark: only where the table also holds models that were not selected."""
+    names = set(models["model_name"])
+    return set() if not selected or names <= set(selected) else names & set(selected)
+
+
+def _notes(summary: pd.DataFrame, models: pd.DataFrame, marked: set[str], tested: bool, what: str) -> str:
+    n = _songs_per_model(summary, models)
+    text = f"n = {n} songs per model. {METRIC_KEY}."
+    if what:
+        tie = "the Mann--Whitney test (Holm) cannot tell from it" if tested else "equal to it at the printed digits"
+        text += f" Bold: the lowest {what} of each column and every {what} {tie}."
+    if marked:
+        text += r" $^\dagger$: the depth that validation loss selected for its variant and cell."
+    return text
+
+
+def _stat_table(
+    evaluation: _Evaluation, models: pd.DataFrame, layout: _Layout, stat: str, what: str, selected: set[str]
+) -> str:
+    summary = evaluation.summary
+    decimals = {m: _column_decimals(summary, models, m, stat) for m in METRIC_LABELS}
+    names = list(models["model_name"])
+    columns = {m: numbers([_stat(summary, name, m, stat) for name in names], decimals[m]) for m in METRIC_LABELS}
+    cells = {name: {METRIC_LABELS[m]: columns[m][i] for m in METRIC_LABELS} for i, name in enumerate(names)}
+    marked = _marked(models, selected)
+    if stat == "mean":
+        means = {name: {m: _stat(summary, name, m, "mean") for m in METRIC_LABELS} for name in names}
+        cells = _emphasis(cells, means, layout, evaluation.same, marked)
+    else:
+        cells = _emphasis(cells, {}, layout, {}, marked)
+    frame = _grid(layout, models, list(METRIC_LABELS.values()), cells)
     caption = (
-        f"{what} of the tonality metrics m1 = CMM, m2 = LM and m3 = CENTR over the "
-        f"{_songs_per_model(summary, models)} songs of each model ({layout.note})."
+        f"{what} of the tonality metrics over the songs of each model ({layout.note}); decimals follow the "
+        f"standard error. {_notes(summary, models, marked, bool(evaluation.same), 'mean' if stat == 'mean' else '')}"
     )
     return to_latex(frame, caption, f"tab:{stat}")
 
 
-def _mean_std_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout) -> str:
-    parts = []
+def _mean_std_table(evaluation: _Evaluation, models: pd.DataFrame, layout: _Layout, selected: set[str]) -> str:
+    summary, parts, marked = evaluation.summary, [], _marked(models, selected)
     for metric, metric_label in METRIC_LABELS.items():
         cells = {
             name: {"mean": mean_std(*(_stat(summary, name, metric, stat) for stat in ("mean", "std")))}
             for name in models["model_name"]
         }
+        means = {name: {"mean": _stat(summary, name, metric, "mean")} for name in models["model_name"]}
+        same = {"mean": evaluation.same.get(metric, set())} if evaluation.same else {}
+        cells = _emphasis(cells, means, layout, same, marked)
         parts.append(_grid(layout, models, ["mean"], cells, row_prefix=(metric_label,)))
     frame = pd.concat(parts)
     if isinstance(frame.columns, pd.MultiIndex):
@@ -227,8 +314,9 @@ def _mean_std_table(summary: pd.DataFrame, models: pd.DataFrame, layout: _Layout
             [(group, sub if sub == "L" else rf"mean {PM} std") for group, sub in frame.columns]
         )
     caption = (
-        f"Mean {PM} standard deviation (sample) of each tonality metric over the "
-        f"{_songs_per_model(summary, models)} songs of each model ({layout.note})."
+        f"Mean {PM} standard deviation (sample) of each tonality metric over the songs of each model "
+        f"({layout.note}); the std's two significant digits set the decimals. "
+        f"{_notes(summary, models, marked, bool(evaluation.same), 'mean')}"
     )
     return to_latex(frame, caption, "tab:mean-std")
 
@@ -262,7 +350,7 @@ def _song_table(songs: pd.DataFrame, summary: pd.DataFrame, extra: list[str], ca
     frame = pd.DataFrame(
         {
             "song": [escape_latex(song) for song in songs["song_id"]],
-            **{SHORT_LABELS[m]: [number(v) for v in songs[m]] for m in SHORT_LABELS},
+            **{METRIC_LABELS[m]: [number(v) for v in songs[m]] for m in METRIC_LABELS},
             **{column: [number(v) for v in songs[column]] for column in extra},
         }
     )
@@ -279,20 +367,21 @@ def _song_table(songs: pd.DataFrame, summary: pd.DataFrame, extra: list[str], ca
 def _baseline_table(summary: pd.DataFrame) -> str:
     baseline = summary[summary["model_name"] == BASELINE_MODEL].set_index("metric")
     labels = {**METRIC_LABELS, "general": "general"}
-    frame = pd.DataFrame(
-        {
-            "n": [str(int(baseline.loc[m, "n"])) for m in labels],
-            **{
-                stat: [number(float(baseline.loc[m, stat])) for m in labels]
-                for stat in ("mean", "variance", "std", "min", "max")
-            },
-        },
-        index=pd.Index(list(labels.values()), name="metric"),
-    )
+    rows = {}
+    for metric, label in labels.items():
+        stats = baseline.loc[metric]
+        n, std = int(stats["n"]), float(stats["std"])
+        # mean, std and variance to their standard error's first digit; min and max are songs' exact scores
+        decimals = decimals_for(std / math.sqrt(n) if n > 1 else math.nan, significant=1)
+        rows[label] = [str(n)] + [number(float(stats[stat]), decimals) for stat in ("mean", "variance", "std")]
+        rows[label] += [number(float(stats[stat])) for stat in ("min", "max")]
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["n", "mean", "variance", "std", "min", "max"])
+    frame.index = pd.Index(list(rows), name="metric")
     scope = scopes(summary).get(BASELINE_MODEL) or f"{int(baseline.loc['cmm', 'n'])} training songs"
     caption = (
         f"Dataset baseline: the tonality metrics of the dataset's songs ({escape_latex(scope)}, control variant), "
-        "scored like the generated songs; variance and std are sample estimates (ddof = 1)."
+        "scored like the generated songs; variance and std are sample estimates (ddof = 1). "
+        f"{METRIC_KEY}."
     )
     return to_latex(frame, caption, "tab:baseline")
 
@@ -303,30 +392,28 @@ def _document(inputs: list[str], evaluation: dict, n_sets: int) -> str:
     body = "\n".join(rf"\input{{{name}}}" for name in inputs)
     return (
         "\\documentclass{article}\n"
+        "\\usepackage[T1]{fontenc}\n"
+        "\\usepackage{lmodern}\n"
         "\\usepackage[margin=2cm]{geometry}\n"
-        "\\usepackage{booktabs}\n"
-        "\\usepackage{multirow}\n"
-        "\\usepackage{adjustbox}\n"
-        "\\usepackage{caption}\n"
+        + "".join(f"\\usepackage{{{package}}}\n" for package in LATEX_PACKAGES)
+        + "\\usepackage{caption}\n"
         "\\captionsetup[table]{position=above, skip=6pt, font=small}\n"
         "\\begin{document}\n"
         "\\section*{Tonality of the generated melodies}\n"
-        f"Tables for {n_sets} song sets; metric settings: {escape_latex(described)}. "
-        "m1 = CMM (conjunct melodic motion, lower is smoother), m2 = LM (limited macroharmony, 1 is best), "
-        "m3 = CENTR (centricity).\n\n"
+        f"Tables for {n_sets} song sets; metric settings: {escape_latex(described)}. {METRIC_KEY}.\n\n"
         f"{body}\n"
         "\\end{document}\n"
     )
 
 
-def _grid_tables(summary: pd.DataFrame, models: pd.DataFrame) -> dict[str, str]:
+def _grid_tables(evaluation: _Evaluation, models: pd.DataFrame, selected: set[str]) -> dict[str, str]:
     """Mean, variance, std and mean ± std of rnncells's models: rows = variants, column groups = cells."""
     layout = _layout(models)
     return {
-        "table_mean": _stat_table(summary, models, layout, "mean", "Mean"),
-        "table_variance": _stat_table(summary, models, layout, "variance", "Variance (sample)"),
-        "table_std": _stat_table(summary, models, layout, "std", "Standard deviation (sample)"),
-        "table_mean_std": _mean_std_table(summary, models, layout),
+        "table_mean": _stat_table(evaluation, models, layout, "mean", "Mean", selected),
+        "table_variance": _stat_table(evaluation, models, layout, "variance", "Variance (sample)", selected),
+        "table_std": _stat_table(evaluation, models, layout, "std", "Standard deviation (sample)", selected),
+        "table_mean_std": _mean_std_table(evaluation, models, layout, selected),
     }
 
 
@@ -340,7 +427,7 @@ def _song_tables(evaluation: _Evaluation) -> dict[str, str]:
             evaluation.best,
             summary,
             ["general"],
-            f"Best song of each model: the lowest general tonality (m1 + m2 + m3) among its {n} songs.",
+            f"Best song of each model: the lowest general tonality (CMM + LM + CENTR) among its {n} songs.",
             "tab:best-songs",
         ),
         "table_representative_songs": _song_table(
@@ -348,30 +435,33 @@ def _song_tables(evaluation: _Evaluation) -> dict[str, str]:
             summary,
             ["distance"],
             "Most representative song of each model: the song nearest (Euclidean) to the model's mean "
-            "(m1, m2, m3) point; distance = its distance to that point.",
+            "(CMM, LM, CENTR) point; distance = its distance to that point.",
             "tab:representative-songs",
         ),
     }
 
 
-def write_tables(eval_dir: Path, out_dir: Path, *, published: bool = True) -> list[Path]:
+def write_tables(
+    eval_dir: Path, out_dir: Path, *, published: bool = True, selected: list[str] | None = None
+) -> list[Path]:
     """Write the study's tables, one ``.tex`` each, and ``tables.tex`` (a standalone document); return paths.
 
     Tables: mean, variance, std (rows = variants, column groups = cells), mean ± std with a multirow block per
     metric (when the evaluation holds rnncells models), best songs, most representative songs, the dataset
     baseline (when the evaluation has one), every set side by side, memorisation and Yang & Lerch's feature
     comparison (with a dataset; :mod:`rnncells.report.set_tables`) and, with ``published``, docs/method.md §11's
-    published anchors (another corpus).
+    published anchors (another corpus). ``selected``: the models validation loss selected (a grid's
+    selection.json), marked in the grid tables where they hold other depths too.
     """
     eval_dir, out_dir = Path(eval_dir), Path(out_dir)
     evaluation = _read_evaluation(eval_dir)
     summary = evaluation.summary
     models = _models(summary)
-    tables = _grid_tables(summary, models) if not models.empty else {}
+    tables = _grid_tables(evaluation, models, set(selected or ())) if not models.empty else {}
     tables |= _song_tables(evaluation)
     if (summary["model_name"] == BASELINE_MODEL).any():
         tables["table_baseline"] = _baseline_table(summary)
-    tables |= set_tables(summary, evaluation.comparison, evaluation.memorisation, evaluation.record)
+    tables |= set_tables(summary, evaluation.comparison, evaluation.memorisation, evaluation.record, evaluation.same)
     if published:
         rhythm = bool(evaluation.record.get("settings", {}).get("rhythm"))
         tables["table_published"] = published_latex(rhythm)

@@ -10,6 +10,10 @@ needed; when the tensorboard package is not installed they are skipped.
 - ``RUN/events.out.tfevents.0.hparams``: the run's HParams session (cell, layers, units, variant, learning rate,
   batch, epochs, ...; :func:`run_hparams`), rewritten at each start and marked finished at the end. The session is
   the run folder, its metrics the scalars below it.
+- ``RUN/events.out.tfevents.1.scalars``: the small scalar file committed results keep (the ``tensorboard/``
+  folder is not committed), rebuilt from metrics.csv by :func:`write_scalar_file` (``rnncells tensorboard``):
+  every metrics.csv column against the step, and summary values (best validation loss, the run's mean tonality)
+  at the last step, so the HParams tab compares runs by them.
 - ``RUN/projector/``: vectors.tsv, metadata.tsv, projector_config.pbtxt, neighbours.txt; and
   ``RUN/projector_config.pbtxt`` pointing at them, so the Projector tab finds the embedding from either logdir
   (``tensorboard --logdir RUN/projector`` still works too).
@@ -30,6 +34,9 @@ from rnncells.files import write_atomic, write_text_atomic
 from rnncells.training.run_folder import LABELS_FILE, NEIGHBOURS_FILE, VECTORS_FILE
 
 HPARAMS_FILE = "events.out.tfevents.0.hparams"
+SCALARS_FILE = "events.out.tfevents.1.scalars"
+# metrics.csv's columns that are logged as scalars (epoch and step are the x axes, seconds the wall time)
+SCALAR_COLUMNS = ("loss", "accuracy", "perplexity", "val_loss", "val_accuracy", "val_perplexity", "learning_rate")
 PROJECTOR_CONFIG = "projector_config.pbtxt"
 # training fields that say how a run is carried out, not what it learns: left out of the HParams table
 NOT_HPARAMS = ("save_every_seconds", "checkpoint_every_steps", "keep_checkpoints", "max_layers")
@@ -118,18 +125,9 @@ def _hparams_summaries(hparams: dict, started: float, finished: float | None) ->
     ]
 
 
-def write_hparams(run_dir: Path, hparams: dict, finished: bool = False) -> Path | None:
-    """Write the run's HParams session as ``RUN/events.out.tfevents.0.hparams`` (module docstring), atomically;
-    ``finished`` marks it done. Returns the file, or None when tensorboard is not installed."""
-    try:
-        from tensorboard.compat.proto.event_pb2 import Event
-        from tensorboard.summary.writer.record_writer import RecordWriter
-    except ImportError:
-        return None
-    now = time.time()
-    summaries = _hparams_summaries(hparams, now, now if finished else None)
-    events = [Event(wall_time=now, file_version="brain.Event:2")]
-    events += [Event(wall_time=now, step=0, summary=summary) for summary in summaries]
+def _write_events(path: Path, events: list) -> Path:
+    """Write tensorboard Event protos as one event file, atomically."""
+    from tensorboard.summary.writer.record_writer import RecordWriter
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as handle:
@@ -138,7 +136,46 @@ def write_hparams(run_dir: Path, hparams: dict, finished: bool = False) -> Path 
                 writer.write(event.SerializeToString())
             writer.flush()
 
-    return write_atomic(Path(run_dir) / HPARAMS_FILE, write)
+    return write_atomic(path, write)
+
+
+def write_hparams(run_dir: Path, hparams: dict, finished: bool = False, at: float | None = None) -> Path | None:
+    """Write the run's HParams session as ``RUN/events.out.tfevents.0.hparams`` (module docstring), atomically;
+    ``finished`` marks it done; ``at`` is its wall time (now by default; fixed, a rebuilt file has the same bytes).
+    Returns the file, or None when tensorboard is not installed."""
+    try:
+        from tensorboard.compat.proto.event_pb2 import Event
+    except ImportError:
+        return None
+    now = time.time() if at is None else at
+    summaries = _hparams_summaries(hparams, now, now if finished else None)
+    events = [Event(wall_time=now, file_version="brain.Event:2")]
+    events += [Event(wall_time=now, step=0, summary=summary) for summary in summaries]
+    return _write_events(Path(run_dir) / HPARAMS_FILE, events)
+
+
+def write_scalar_file(run_dir: Path, rows: list[dict[str, float]], summary: dict[str, float]) -> Path | None:
+    """Write ``RUN/events.out.tfevents.1.scalars`` (module docstring): each metrics.csv row (``rows``) at its step,
+    its wall time the training seconds summed up to it (so a rebuilt file has the same bytes), and ``summary``
+    (name -> value; NaN left out) at the last step. None when tensorboard is not installed."""
+    try:
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import Summary
+    except ImportError:
+        return None
+    events, seconds, step = [Event(wall_time=0.0, file_version="brain.Event:2")], 0.0, 0
+    for row in rows:
+        seconds, step = seconds + float(row.get("seconds", 0.0)), int(row["step"])
+        values = [
+            Summary.Value(tag=tag, simple_value=float(row[tag]))
+            for tag in (*SCALAR_COLUMNS, "epoch")
+            if tag in row and not math.isnan(float(row[tag]))
+        ]
+        events.append(Event(wall_time=seconds, step=step, summary=Summary(value=values)))
+    finals = [Summary.Value(tag=tag, simple_value=float(v)) for tag, v in summary.items() if not math.isnan(v)]
+    if finals:
+        events.append(Event(wall_time=seconds, step=step, summary=Summary(value=finals)))
+    return _write_events(Path(run_dir) / SCALARS_FILE, events)
 
 
 def projector_config(prefix: str) -> str:

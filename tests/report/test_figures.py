@@ -254,3 +254,51 @@ def test_piano_roll_of_a_real_melody(tmp_path, edm_melody):
 def test_piano_roll_rejects_bad_melodies(tmp_path, pitches, durations, bpm, message):
     with pytest.raises(FigureError, match=message):
         figures.piano_roll(pitches, durations, tmp_path / "roll", bpm=bpm)
+
+
+def test_a_large_grid_is_faceted_by_variant_with_depths_as_labels(tmp_path):
+    rng = np.random.default_rng(3)
+    rows = [{"model_name": "dataset", "variant": "control", "cell": "", "layers": None, "index": i} for i in range(10)]
+    for variant in ("control", "interval", "transposed"):
+        for cell in ("lstm", "gru"):
+            for layers in (1, 2, 3):
+                name = f"{variant}-{cell}-{layers}"
+                rows += [
+                    {"model_name": name, "variant": variant, "cell": cell, "layers": layers, "index": i}
+                    for i in range(10)
+                ]
+    table = pd.DataFrame(rows)
+    for metric in ("cmm", "lm", "centr"):
+        table[metric] = rng.uniform(0.5, 3.0, len(table))
+    table["general"] = table["cmm"] + table["lm"] + table["centr"]
+    table.to_csv(tmp_path / "songs.csv", index=False)
+    figure = figures.box_plot_figure(figures.read_songs_csv(tmp_path / "songs.csv"), "general")
+    assert [axes.get_title() for axes in figure.axes] == ["dataset", "control", "interval", "transposed"]
+    interval = figure.axes[2]
+    assert [label.get_text() for label in interval.get_xticklabels()] == ["1", "2", "3"] * 2  # depth, cell below
+    assert {text.get_text() for text in interval.texts} == {"LSTM", "GRU"}
+    medians = [line.get_ydata()[0] for line in interval.lines if line.get_gid() == "median"]
+    expected = [
+        table.loc[table["model_name"] == f"interval-{c}-{n}", "general"].median()
+        for c in ("lstm", "gru")
+        for n in (1, 2, 3)
+    ]
+    assert medians == pytest.approx(expected)
+    baseline = table.loc[table["model_name"] == "dataset", "general"].mean()
+    for axes in figure.axes:  # the dataset mean across every panel
+        assert [line.get_ydata()[0] for line in axes.lines if line.get_gid() == figures.BASELINE_GID] == pytest.approx(
+            [baseline]
+        )
+    labels = [label.get_text() for axes in figure.axes for label in axes.get_xticklabels()]
+    assert all(len(label) <= 14 for label in labels)  # no long rotated names
+    assert figure.get_size_inches()[0] <= 7.5  # a text width, not 40 inches
+
+
+def test_an_all_zero_copied_panel_is_dropped(tmp_path):
+    from rnncells.report.set_figures import memorisation_figure
+
+    table = write_songs_csv(tmp_path / "songs.csv")
+    table["shared_run"], table["copied"] = 5, 0
+    figure = memorisation_figure(table)
+    assert len(figure.axes) == 2 and "no generated song copied" in figure.axes[0].get_title()
+    assert not [patch for axes in figure.axes for patch in axes.patches if patch.get_gid() == "copied-share"]

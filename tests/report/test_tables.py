@@ -14,6 +14,7 @@ import pytest
 
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.report import tables
+from rnncells.report.latex import BOLD, MARK, number
 from rnncells.report.tables import TablesError, compile_pdf, escape_latex, write_tables
 
 TABLES = [
@@ -110,6 +111,11 @@ def mean_of(summary: pd.DataFrame, model: str, metric: str, stat: str = "mean") 
     return float(summary.loc[(summary["model_name"] == model) & (summary["metric"] == metric), stat].iloc[0])
 
 
+def value(cell: str) -> float:
+    """The number of a table cell, without bold or mark."""
+    return float(cell.replace(BOLD, "").replace(MARK, "").split(" \\pm ")[0])
+
+
 def row_cells(tex: str, first: str) -> list[str]:
     """The cells of the table row whose first cell is ``first``."""
     line = next(line for line in tex.splitlines() if line.startswith(f"{first} & "))
@@ -120,7 +126,7 @@ def test_writes_one_file_per_table_and_a_document_inputting_them(study):
     assert [p.name for p in study["paths"]] == [f"{name}.tex" for name in TABLES] + ["tables.tex"]
     document = study["tex"]["tables"]
     assert document.startswith("\\documentclass{article}")
-    for package in ("booktabs", "multirow", "adjustbox"):
+    for package in ("booktabs", "multirow", "adjustbox", "siunitx", "lmodern"):
         assert f"\\usepackage{{{package}}}" in document
     assert [m for m in re.findall(r"\\input\{(\w+)\}", document)] == TABLES
     labels = set()
@@ -138,17 +144,22 @@ def test_stat_tables_have_variants_as_rows_and_cells_as_column_groups(study):
         tex = study["tex"][f"table_{stat}"]
         assert "\\multicolumn{3}{c}{LSTM-1} & \\multicolumn{3}{c}{GRU-2} & \\multicolumn{3}{c}{RNN-1}" in tex
         assert "\\cmidrule(lr){2-4} \\cmidrule(lr){5-7} \\cmidrule(lr){8-10}" in tex
-        assert row_cells(tex, "variant") == ["variant"] + ["m1", "m2", "m3"] * 3
-        expected = [f"{mean_of(summary, 'interval-gru-2', m, stat):.3f}" for m in ("cmm", "lm", "centr")]
-        assert row_cells(tex, "interval") == ["interval", "--", "--", "--", *expected, "--", "--", "--"]
+        assert row_cells(tex, "variant") == ["variant"] + ["{CMM}", "{LM}", "{CENTR}"] * 3
+        cells = row_cells(tex, "interval")
+        assert cells[:4] == ["interval", "{--}", "{--}", "{--}"] and cells[7:] == ["{--}"] * 3
+        expected = [mean_of(summary, "interval-gru-2", m, stat) for m in ("cmm", "lm", "centr")]
+        decimals = [len(cell.split(".")[1]) if "." in cell else 0 for cell in cells[4:7]]
+        assert [value(cell) for cell in cells[4:7]] == [round(e, d) for e, d in zip(expected, decimals)]
 
 
 def test_mean_std_table_has_a_multirow_block_per_metric(study):
     tex, summary = study["tex"]["table_mean_std"], study["summary"]
-    for label in ("m1 (CMM)", "m2 (LM)", "m3 (CENTR)"):
+    for label in ("CMM", "LM", "CENTR"):
         assert f"\\multirow[c]{{3}}{{*}}{{{label}}}" in tex
     mean, std = mean_of(summary, "control-lstm-1", "lm"), mean_of(summary, "control-lstm-1", "lm", "std")
-    assert f"\\multirow[c]{{3}}{{*}}{{m2 (LM)}} & control & {mean:.3f} $\\pm$ {std:.3f} & -- & -- \\\\" in tex
+    row = next(line for line in tex.splitlines() if line.startswith("\\multirow[c]{3}{*}{LM} & control & "))
+    decimals = 2 - 1 - int(np.floor(np.log10(std)))  # the std's two significant digits
+    assert f"{mean:.{decimals}f} \\pm {std:.{decimals}f}" in row and row.endswith("& {--} & {--} \\\\")
     assert tex.count("\\midrule") == 3  # below the header, then between the three blocks
 
 
@@ -157,24 +168,24 @@ def test_song_tables_and_baseline(study):
     chosen = best[best["model_name"] == "transposed-rnn-1"].iloc[0]
     cells = row_cells(study["tex"]["table_best_songs"], "transposed")
     assert cells[:3] == ["transposed", "RNN-1", escape_latex(chosen["song_id"])]
-    assert cells[3:] == [f"{chosen[m]:.3f}" for m in ("cmm", "lm", "centr", "general")]
+    assert cells[3:] == [number(chosen[m]) for m in ("cmm", "lm", "centr", "general")]
     assert "dataset & train split, 12 songs & 00" in study["tex"]["table_best_songs"]
     representative = pd.read_csv(study["eval"] / "representative_songs.csv")
     chosen = representative[representative["model_name"] == "control-lstm-1"].iloc[0]
-    assert row_cells(study["tex"]["table_representative_songs"], "control")[-1] == f"{chosen['distance']:.3f}"
-    baseline = row_cells(study["tex"]["table_baseline"], "m3 (CENTR)")
+    assert row_cells(study["tex"]["table_representative_songs"], "control")[-1] == number(chosen["distance"])
+    baseline = row_cells(study["tex"]["table_baseline"], "CENTR")
     summary = study["summary"]
-    stats = ("mean", "variance", "std", "min", "max")
-    expected = [f"{mean_of(summary, 'dataset', 'centr', stat):.3f}" for stat in stats]
-    assert baseline == ["m3 (CENTR)", "12", *expected]
+    assert baseline[:2] == ["CENTR", "12"]
+    for cell, stat in zip(baseline[2:], ("mean", "variance", "std", "min", "max"), strict=True):
+        assert value(cell) == pytest.approx(mean_of(summary, "dataset", "centr", stat), abs=0.006)
 
 
 def test_published_anchors_are_labelled_as_another_corpus(study):
     tex = study["tex"]["table_published"]
     assert "\\caption{Published, another corpus (MuseScore)" in tex
-    first_row = "\\multirow[c]{3}{*}{m1 (CMM)} & control & 2.14 $\\pm$ 0.60 & 1.90 $\\pm$ 0.49 & 2.11 $\\pm$ 0.50"
+    first_row = "\\multirow[c]{3}{*}{CMM} & control & 2.14 \\pm 0.60 & 1.90 \\pm 0.49 & 2.11 \\pm 0.50"
     assert first_row in tex
-    assert "DB12 & 0.16 $\\pm$ 0.08 & 0.25 $\\pm$ 0.26 & 0.23 $\\pm$ 0.09" in tex
+    assert "DB12 & 0.16 \\pm 0.08 & 0.25 \\pm 0.26 & 0.23 \\pm 0.09" in tex
     assert "2.42 $\\pm$ 0.98" in tex  # its dataset baseline, in the caption
 
 
@@ -192,10 +203,10 @@ def test_depths_several_per_cell_become_rows_and_varying_depths_a_column(tmp_pat
     write_tables(varying, tmp_path / "b" / "tex")
     mean = (tmp_path / "b" / "tex" / "table_mean.tex").read_text()
     assert "\\multicolumn{4}{c}{LSTM}" in mean
-    assert row_cells(mean, "variant") == ["variant", "L", "m1", "m2", "m3"]
+    assert row_cells(mean, "variant") == ["variant", "{L}", "{CMM}", "{LM}", "{CENTR}"]
     assert row_cells(mean, "interval")[1] == "4"
     mean_std = (tmp_path / "b" / "tex" / "table_mean_std.tex").read_text()
-    assert "L & mean $\\pm$ std" in mean_std
+    assert "{L} & {mean $\\pm$ std}" in mean_std
 
 
 def test_escape_latex():
@@ -211,7 +222,7 @@ def test_bad_eval_dir_and_missing_pdflatex(tmp_path, monkeypatch):
     monkeypatch.setattr(tables.shutil, "which", lambda name: None)
     with pytest.raises(TablesError) as caught:
         compile_pdf(tmp_path / "doc.tex")
-    assert str(caught.value).endswith("apt-get install texlive-latex-recommended texlive-latex-extra")
+    assert str(caught.value).endswith(tables.INSTALL_HINT) and "texlive-science" in tables.INSTALL_HINT
     assert "\n" not in str(caught.value)
 
 
@@ -256,16 +267,39 @@ def test_real_pdflatex_builds_a_pdf_with_every_table(study):
         "Yang and Lerch’s relative measures",
         "Published, another corpus (MuseScore)",
     ]
-    for number, start in enumerate(caption_starts, start=1):
-        assert f"Table {number}: {start}" in text
+    for index, start in enumerate(caption_starts, start=1):
+        assert f"Table {index}: {start}" in text
     summary = study["summary"]
-    for model, metric in [
-        ("control-lstm-1", "cmm"),
-        ("interval-gru-2", "lm"),
-        ("transposed-rnn-1", "centr"),
-        ("dataset", "cmm"),
-    ]:
-        assert f"{mean_of(summary, model, metric):.3f}" in text
+    for cell in row_cells(study["tex"]["table_mean"], "interval")[4:7]:  # as printed, bold or not
+        assert cell.replace(BOLD, "") in text
     lm_mean, lm_std = (mean_of(summary, "interval-gru-2", "lm", stat) for stat in ("mean", "std"))
-    assert f"{lm_mean:.3f} ± {lm_std:.3f}" in text
+    decimals = 2 - 1 - int(np.floor(np.log10(lm_std)))
+    assert f"{lm_mean:.{decimals}f} ± {lm_std:.{decimals}f}" in text
     assert "2.99 ± 1.08" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Type 3" not in fonts and "LMRoman" in fonts  # outline Latin Modern, no bitmap fonts
+
+
+def test_best_in_bold_with_its_ties_selected_depth_marked_and_zero_columns_folded(tmp_path):
+    models = {"control-lstm-1": 1, "control-lstm-2": 6, "control-lstm-3": 1}
+    eval_dir = evaluate(tmp_path, models)
+    write_tables(eval_dir, tmp_path / "tex", published=False, selected=["control-lstm-2"])
+    mean = (tmp_path / "tex" / "table_mean.tex").read_text()
+    summary, tests = pd.read_csv(eval_dir / "summary.csv"), pd.read_csv(eval_dir / "tests.csv")
+    cmm = {name: mean_of(summary, name, "cmm") for name in models}
+    best = min(cmm, key=cmm.get)
+    cmm_tests = tests[(tests["metric"] == "cmm") & ~tests["significant"]]
+    untold = {frozenset((row.model_a, row.model_b)) for row in cmm_tests.itertuples()}
+    for name in models:
+        line = next(line for line in mean.splitlines() if line.split(" & ")[1:2] == [name[-1]])
+        cell = line.split(" & ")[2]
+        assert cell.startswith(BOLD) == (name == best or frozenset((name, best)) in untold), (name, cell)
+        assert cell.endswith(MARK) == (name == "control-lstm-2")  # the selected depth, and only it
+    assert "Bold: the lowest mean of each column" in mean and "$^\\dagger$: the depth that validation loss" in mean
+    assert not re.search(r"\d\.000\b", mean)
+    memorisation = (tmp_path / "tex" / "table_memorisation.tex").read_text()
+    assert "copied &" not in memorisation and "not copied}" not in memorisation
+    assert "No generated song is copied, so the copied and not-copied columns are left out" in memorisation
+    for name in ("table_mean", "table_mean_std", "table_sets", "table_baseline"):
+        tex = (tmp_path / "tex" / f"{name}.tex").read_text()
+        assert "m1" not in tex and "m2" not in tex and "(CMM)" not in tex and "\\cline" not in tex
