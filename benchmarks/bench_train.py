@@ -3,16 +3,19 @@
 1. Steps: rnncells' training step (``train_on_batch`` on a stateful model whose carried state is tracked) vs a
    bare ``keras.Sequential(...).fit`` on identical arrays, for each cell x layers (batch 50 x seq 50, 128 units,
    vocabulary 47, the EDM pitches). Prints ms/step, tokens/s and the ratio.
-2. Epochs (``--dataset``): the marginal cost of a whole epoch of ``rnncells.training.trainer.train`` (validation,
-metrics,
-   TensorBoard scalars and saving included) on a real dataset variant: (time of a LONG-epoch run - time of a
-   SHORT-epoch run) / (LONG - SHORT), against the same number of steps of a bare stateful ``train_on_batch``
-   loop on the same windows. The ratio is what an epoch costs beyond its training steps (goal <= 1.15).
+2. Epochs (``--dataset``): the marginal cost of an epoch of ``rnncells.training.trainer.train`` (validation every
+   epoch, metrics rows, TensorBoard scalars and the timed resume points included) on a real dataset variant:
+   (time of a LONG-epoch run - time of a SHORT-epoch run) / (LONG - SHORT), against the same number of steps of the
+   plain loop ``model.train_on_batch(x, y)`` (nothing else per step or per epoch) on a model of the same shapes
+   (``build_model``, ``compile_model``) over the same windows. The ratio is what an epoch costs beyond its
+   training steps (goal <= 1.15). The runs alternate with the plain loops and the best of ``--repeats`` counts, so
+   a load that comes and goes hits both alike; compare only ratios from one process.
 
 Model building and the first (tracing) steps are not timed.
 Run: python benchmarks/bench_train.py [--steps 20] [--cells lstm,gru,rnn] [--layers 1,3,5]
      python benchmarks/bench_train.py --dataset DATASET_DIR [--variant control] [--epochs 5,25] [--no-steps]
-(build DATASET_DIR first, e.g. ``rnncells dataset build --source path/to/edm --out DATASET_DIR``).
+(build DATASET_DIR first, e.g. ``rnncells dataset build --source path/to/edm --out DATASET_DIR``). The paper's
+setting: ``--dataset DATASET_DIR --cells lstm --layers 1 --no-steps`` (EDM control: 3 steps an epoch).
 """
 
 from __future__ import annotations
@@ -80,10 +83,10 @@ def step_table(cells: list[str], depths: list[int], steps: int) -> None:
             print(f"{cell}-{layers:<5} {ours * 1e3:>17.1f} {bare * 1e3:>17.1f} {tokens:>10.0f} {ours / bare:>6.2f}")
 
 
-def bare_step_seconds(model_config: ModelConfig, windows, vocab: int, steps: int) -> float:
-    """Seconds per step of a plain stateful ``train_on_batch`` loop over the windows (after 2 warm-up steps)."""
+def plain_step_seconds(model_config: ModelConfig, windows, vocab: int, steps: int) -> float:
+    """Seconds per step of the plain ``train_on_batch`` loop over the windows, on a model of the trainer's shapes
+    (stateful, batch 50, the paper's compile), after 2 warm-up steps: the baseline of the epoch table."""
     model = build_model(model_config, vocab, batch_size=BATCH, stateful=True)
-    track_carried_state(model)
     compile_model(model, TrainConfig())
     n = windows.n_windows
     for k in range(2):
@@ -112,17 +115,18 @@ def epoch_table(
         f"epochs: backend {keras.backend.backend()}, {dataset} {variant}: {n} steps an epoch, {UNITS} units, "
         f"marginal cost of epochs {short + 1}..{long}, best of {repeats} (alternating, so load hits both alike)"
     )
-    print(f"{'model':<10} {'epoch ms':>9} {'bare steps ms':>14} {'ratio':>6}")
+    print(f"{'model':<10} {'epoch ms':>9} {'plain steps ms':>15} {'ratio':>6}")
     for cell in cells:
         for layers in depths:
             config = ModelConfig(cell=cell, layers=layers, units=UNITS)
-            epochs, bares = [], []
+            shorts, longs, plains = [], [], []
             for _ in range(repeats):
-                marginal = run_seconds(dataset, config, variant, long) - run_seconds(dataset, config, variant, short)
-                epochs.append(marginal / (long - short))
-                bares.append(bare_step_seconds(config, windows, len(vocabulary), n * (long - short)) * n)
-            epoch, bare = min(epochs), min(bares)
-            print(f"{cell}-{layers:<5} {epoch * 1e3:>9.1f} {bare * 1e3:>14.1f} {epoch / bare:>6.2f}")
+                shorts.append(run_seconds(dataset, config, variant, short))
+                longs.append(run_seconds(dataset, config, variant, long))
+                plains.append(plain_step_seconds(config, windows, len(vocabulary), n * (long - short)) * n)
+            # the best of each run length, then their difference: a difference of single pairs swings with the load
+            epoch, bare = (min(longs) - min(shorts)) / (long - short), min(plains)
+            print(f"{cell}-{layers:<5} {epoch * 1e3:>9.1f} {bare * 1e3:>15.1f} {epoch / bare:>6.2f}")
 
 
 def main() -> None:
@@ -133,7 +137,7 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, help="a built dataset: also measure whole epochs on it")
     parser.add_argument("--variant", default="control")
     parser.add_argument("--epochs", default="5,25", help="SHORT,LONG epoch counts of the marginal-cost runs")
-    parser.add_argument("--repeats", type=int, default=3, help="epoch table: best of this many measurements")
+    parser.add_argument("--repeats", type=int, default=5, help="epoch table: best of this many measurements")
     parser.add_argument("--no-steps", action="store_true", help="skip the step table")
     args = parser.parse_args()
     cells, depths = args.cells.split(","), [int(n) for n in args.layers.split(",")]

@@ -79,7 +79,12 @@ class Scalars:
                 tags.append(self.Summary.Value(tag="epoch", simple_value=float(values["epoch"])))
             event = self.Event(wall_time=time.time(), step=step, summary=self.Summary(value=tags))
             self.writers[name].add_event(event)
-            self.writers[name].flush()
+
+    def flush(self) -> None:
+        """Put the logged events on disk; the trainer calls it when it commits a resume point, not every epoch
+        (a flush per epoch cost about 3% of a paper epoch), and closing flushes too."""
+        for writer in (self.writers or {}).values():
+            writer.flush()
 
     def close(self) -> None:
         for writer in (self.writers or {}).values():

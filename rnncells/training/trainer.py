@@ -12,7 +12,8 @@ non-stateful twin of the model (state from zero at each song's start), one compi
 Saving. At the study's sizes an epoch is a few steps, so saving every epoch would cost more than training. The
 run's resume point (weights, optimizer, the best weights so far, progress and metrics rows) is committed as one
 atomic file every ``save_every_seconds``, at the end, and when SIGTERM or SIGINT arrives (the current epoch is
-finished first); ``last.keras``, ``best.keras``, ``metrics.csv`` and ``state.json`` are then rewritten from it.
+finished first); ``last.keras``, ``best.keras``, ``metrics.csv`` and ``state.json`` are then rewritten from it, and
+the TensorBoard scalars flushed (a resumed run tells TensorBoard to drop what was logged after its commit).
 A run killed at any instant resumes from its last commit and redoes the epochs after it with the same result.
 Running again on the same folder with more epochs continues from the last committed epoch; running it again on a
 finished run whose views are damaged or missing (state.json, metrics.csv, last.keras, best.keras, vocabulary.json;
@@ -348,6 +349,7 @@ def _train_epochs(trainer: _Trainer, windows: Windows, validation: Windows | Non
                 due = time.monotonic() - last_commit >= train.save_every_seconds
                 if due or stop.requested or last:
                     trainer.commit(final=last)
+                    scalars.flush()
                     last_commit = time.monotonic()
                 if stop.requested:
                     raise KeyboardInterrupt

@@ -131,7 +131,7 @@ def outputs(folder: Path) -> set[str]:
 
 
 def test_killed_grid_resumes_to_the_same_results(edm40, tmp_path):
-    config = tiny_grid(tmp_path, edm40)
+    config = tiny_grid(tmp_path, edm40, cells='["gru"]')  # 2 runs: the kill falls between them
     unbroken = tmp_path / "unbroken"
     assert grid("run", str(config), "--out", str(unbroken), "--quiet").returncode == 0
 
@@ -141,12 +141,12 @@ def test_killed_grid_resumes_to_the_same_results(edm40, tmp_path):
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     deadline = time.time() + 300
-    second_run_state = broken / "runs" / "control-gru-1" / "state.json"
-    while time.time() < deadline and process.poll() is None and not second_run_state.is_file():
+    first_run_state = broken / "runs" / "control-gru-1" / "state.json"
+    while time.time() < deadline and process.poll() is None and not first_run_state.is_file():
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # the grid and its trainer die at once, as in a crash
     process.wait()
-    assert second_run_state.is_file() and not (broken / "index.html").exists()
+    assert first_run_state.is_file() and not (broken / "index.html").exists()
 
     status = grid("status", str(config), "--out", str(broken))
     assert "interrupted" in status.stdout or "pending" in status.stdout

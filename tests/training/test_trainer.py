@@ -190,9 +190,22 @@ class SimulatedKill(BaseException):
     """Raised by the write hook: the trainer stops right after one atomic write, as if killed there."""
 
 
-def test_resume_is_exact_after_a_kill_at_every_write(small_dataset, tmp_path, monkeypatch):
-    """Stop the trainer after its n-th atomic write, for every n, then resume: the final resume point (weights,
-    optimizer, RNG state, best weights) and metrics equal an unbroken run's bit for bit (same backend)."""
+def kill_points(writes: list[Path], folder: Path) -> list[int]:
+    """Which writes to stop after (1-based): the last write of each kind of file before the run's own last write
+    (the projector's files count as one kind), and the first resume point (a kill after it resumes and trains on).
+    Every kind of write boundary is crossed once: set-up files, each file of a commit, the projector."""
+    last: dict[str, int] = {}
+    for n, path in enumerate(writes[:-1], start=1):
+        name = path.relative_to(folder).as_posix()
+        last["projector" if "projector" in name else name] = n
+    first_resume = next(n for n, path in enumerate(writes, start=1) if path.name == "resume.npz")
+    return sorted({*last.values(), first_resume})
+
+
+def test_resume_is_exact_after_a_kill_at_each_kind_of_write(small_dataset, tmp_path, monkeypatch):
+    """Stop the trainer after its n-th atomic write, for one n of each kind of write (:func:`kill_points`), then
+    resume: the final resume point (weights, optimizer, RNG state, best weights) and metrics equal an unbroken
+    run's bit for bit (same backend)."""
     from rnncells import files
     from rnncells.training.run_folder import RunFolder, read_resume_point
 
@@ -207,7 +220,10 @@ def test_resume_is_exact_after_a_kill_at_every_write(small_dataset, tmp_path, mo
         return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
 
     assert len(writes) >= 15
-    for n in range(1, len(writes)):
+    points = kill_points(writes, reference)
+    kinds = {"config.toml", "run.json", "checkpoints/resume.npz", "checkpoints/best.keras", "state.json"}
+    assert {writes[n - 1].relative_to(reference).as_posix() for n in points} >= kinds
+    for n in points:
         count = iter(range(1, n + 1))
 
         def stop_after_n(path: Path, count=count, n=n) -> None:
