@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from rnncells.config.fieldtypes import FieldTypeError, checked_fields
 from rnncells.errors import RnncellsError
-from rnncells.music.melody import SCALES, key_to_pitch_class
+from rnncells.music.melody import SCALE_NAMES, key_scale, key_to_pitch_class
 
 VARIANTS = ("control", "interval", "transposed")
 REPRESENTATIONS = ("pitch", "pitch_duration")
@@ -231,17 +231,18 @@ class GenerateConfig:
     key: str | None = field(
         default=None,
         metadata={
-            "help": "key (C, F#, Bb, ...): start on its tonic and keep every note within an octave of it, moving "
-            "a note by the nearest octave",
+            "help": "key as producers write it (F, Bb, Fm, F minor, C#m, Ebm, D dorian): start on its tonic, keep "
+            "every note within an octave of it (moving a note by the nearest octave) and in its scale",
             "default_help": "off",
             "metavar": "KEY",
         },
     )
-    scale: str = field(
-        default="chromatic",
+    scale: str | None = field(
+        default=None,
         metadata={
-            "help": "with --key: sample only notes of this scale (chromatic: any note)",
-            "choices": tuple(SCALES),
+            "help": "with --key: sample only notes of this scale (minor = natural_minor; chromatic: any note)",
+            "default_help": "the key's: minor for Fm or F minor, major for F; chromatic without a key",
+            "choices": SCALE_NAMES,
         },
     )
     octave: int | None = field(
@@ -273,11 +274,16 @@ class GenerateConfig:
             raise ConfigError(f"bars {self.bars} must be at least 1")
         self._validate_key()
 
+    @property
+    def scale_used(self) -> str:
+        """The scale sampled in: ``scale``, else the key's (``Fm``: natural_minor, ``F``: major), else chromatic."""
+        return key_scale(self.key, self.scale)
+
     def _validate_key(self) -> None:
-        if self.scale not in SCALES:
-            raise ConfigError(f"scale {self.scale!r}: use one of {', '.join(SCALES)}")
+        if self.scale is not None and self.scale not in SCALE_NAMES:
+            raise ConfigError(f"scale {self.scale!r}: use one of {', '.join(SCALE_NAMES)}")
         if self.key is None:
-            if self.scale != "chromatic":
+            if self.scale not in (None, "chromatic"):
                 raise ConfigError(f"scale {self.scale} needs a key: add --key, e.g. --key C --scale {self.scale}")
             if self.octave is not None:
                 raise ConfigError(f"octave {self.octave} needs a key: add --key, e.g. --key C --octave {self.octave}")

@@ -28,7 +28,7 @@ from rnncells.generation.sampling import Stepper, beam_search, sample_songs
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.locks import folder_lock
 from rnncells.models.factory import build_model, load_checkpoint_weights
-from rnncells.music.melody import STEPS_PER_BAR, Note, note_name, scale_pitch_classes
+from rnncells.music.melody import STEPS_PER_BAR, Note, note_name, scale_pitch_classes, uses_flats
 from rnncells.training.run_folder import Run, load_run
 
 
@@ -52,9 +52,9 @@ class Plan:
             "length_from": self.length_from,
             "bars": config.bars,
             "key": config.key,
-            "scale": config.scale,
+            "scale": config.scale_used,
             "octave": self.octave,
-            "tonic": note_name(self.tonic) if self.tonic is not None else None,
+            "tonic": note_name(self.tonic, uses_flats(config.key, config.scale)) if self.tonic is not None else None,
             "register": [self.register.low, self.register.high],
             "sampling": config.sampling,
             "mask_fallbacks": fallbacks,
@@ -85,7 +85,7 @@ def choose_primer(run: Run, config: GenerateConfig, pitch_classes: frozenset[int
 
 def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
     """Primer, key, register and length of a generation call; one-line errors for what cannot be done."""
-    pitch_classes = scale_pitch_classes(config.key or "C", config.scale)
+    pitch_classes = scale_pitch_classes(config.key or "C", config.scale_used)
     primer, octave = choose_primer(run, config, pitch_classes)
     try:
         indices = run.vocabulary.encode(primer.tokens)
@@ -106,7 +106,7 @@ def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
         needed = math.ceil(config.bars * STEPS_PER_BAR / shortest)
         if needed > n_steps:
             n_steps, length_from = needed, "bars"
-    masked = pitch_classes if config.scale != "chromatic" else None
+    masked = pitch_classes if config.scale_used != "chromatic" else None
     return Plan(primer, indices, tonic, octave, register, masked, n_steps, length_from)
 
 

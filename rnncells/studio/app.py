@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 from rnncells.music.instruments import program_label
-from rnncells.music.melody import SCALES, note_name
+from rnncells.music.melody import SCALES, note_name, uses_flats
 from rnncells.studio.catalogue import CELL_NAMES, RunChoice, find_runs, runs_folder
 from rnncells.studio.engine import KEYS, Batch, Melody, Models, Request, make_melodies, one_line
 
@@ -220,12 +220,13 @@ def batch_summary(batch: Batch) -> str:
     """The line under the heading: key, scale and notes, tempo, length, sound, sampling, seed."""
     r, (low, high) = batch.request, batch.register
     scale = "" if r.scale == "chromatic" else f" {scale_label(r.scale)}"
+    flats = uses_flats(r.key, r.scale)
     sampling = (
         f"beam search {r.beam_size} × {r.branch_factor}" if r.sampling == "beam" else f"temperature {r.temperature:g}"
     )
     primer = f" · from {r.primer_midi_name}" if r.primer_midi is not None else ""
     return (
-        f"{r.key}{scale} (notes {note_name(low)}–{note_name(high)}) · {r.bpm:g} BPM · "
+        f"{r.key}{scale} (notes {note_name(low, flats)}–{note_name(high, flats)}) · {r.bpm:g} BPM · "
         f"{r.bars} bar{'s' if r.bars > 1 else ''} ({r.bars * 4 * 60 / r.bpm:.1f} s) · "
         f"{program_label(r.program)} · {sampling} · seed {r.seed}{primer}"
     )

@@ -223,3 +223,23 @@ def test_numbers_are_stored_as_their_fields_type_and_direct_configs_refuse_nan_t
         GenerateConfig(temperature=float("nan")).validate()
     with pytest.raises(ConfigError, match="learning_rate nan"):
         TrainConfig(learning_rate=float("nan")).validate()
+
+
+def test_a_key_implies_its_scale_unless_chromatic_is_asked_for():
+    assert GenerateConfig(key="F minor").scale_used == "natural_minor"
+    assert GenerateConfig(key="Bb").scale_used == "major"
+    assert GenerateConfig(key="Fm", scale="chromatic").scale_used == "chromatic"
+    assert GenerateConfig(key="F", scale="minor").scale_used == "natural_minor"
+    assert GenerateConfig().scale_used == "chromatic"
+    GenerateConfig(key="C#m", scale="minor").validate()
+    with pytest.raises(ConfigError, match="scale minor needs a key"):
+        GenerateConfig(scale="minor").validate()
+    with pytest.raises(ConfigError, match="unknown key 'Fx'"):
+        GenerateConfig(key="Fx").validate()
+
+
+def test_the_generate_flags_take_producer_keys_and_scale_minor():
+    args = build_parser().parse_args(["generate", "--run", "r", "--out", "o", "--key", "F minor", "--scale", "minor"])
+    config = generate_config(args)
+    assert (config.key, config.scale, config.scale_used) == ("F minor", "minor", "natural_minor")
+    assert generate_config(build_parser().parse_args(["generate", "--run", "r", "--out", "o"])).scale is None
