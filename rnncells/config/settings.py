@@ -24,6 +24,7 @@ VARIANTS = ("control", "interval", "transposed")
 REPRESENTATIONS = ("pitch", "pitch_duration")
 CELLS = ("lstm", "gru", "rnn", "ugrnn", "nas")
 SAMPLINGS = ("roulette", "max", "topk", "beam")
+SCALE_RULES = ("fold", "mask")
 
 
 class ConfigError(RnncellsError, ValueError):
@@ -245,6 +246,14 @@ class GenerateConfig:
             "choices": SCALE_NAMES,
         },
     )
+    scale_rule: str = field(
+        default="fold",
+        metadata={
+            "help": "fold: an out-of-scale note's probability goes to the nearest scale note (keeps the model's "
+            "leaps); mask: out-of-scale notes are dropped and the rest renormalised",
+            "choices": SCALE_RULES,
+        },
+    )
     octave: int | None = field(
         default=None,
         metadata={
@@ -280,6 +289,8 @@ class GenerateConfig:
         return key_scale(self.key, self.scale)
 
     def _validate_key(self) -> None:
+        if self.scale_rule not in SCALE_RULES:
+            raise ConfigError(f"scale_rule {self.scale_rule!r}: use {' or '.join(SCALE_RULES)}")
         if self.scale is not None and self.scale not in SCALE_NAMES:
             raise ConfigError(f"scale {self.scale!r}: use one of {', '.join(SCALE_NAMES)}")
         if self.key is None:

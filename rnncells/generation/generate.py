@@ -53,6 +53,7 @@ class Plan:
             "bars": config.bars,
             "key": config.key,
             "scale": config.scale_used,
+            "scale_rule": config.scale_rule,
             "octave": self.octave,
             "tonic": note_name(self.tonic, uses_flats(config.key, config.scale)) if self.tonic is not None else None,
             "register": [self.register.low, self.register.high],
@@ -139,6 +140,7 @@ def draw_songs(
             register=plan.register,
             start_pitch=primer_pitches[-1],
             rows=rows,
+            fold=config.scale_rule == "fold",
         )
     rng = np.random.default_rng(config.seed)
     if config.sampling == "beam":

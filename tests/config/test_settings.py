@@ -45,6 +45,7 @@ GENERATE_VALUES = {
     "bars": 4,
     "key": "F#",
     "scale": "dorian",
+    "scale_rule": "mask",
     "octave": -1,
     "overwrite": True,
 }
