@@ -27,6 +27,7 @@ from rnncells.grid.command import (
 )
 from rnncells.report.command import add_plot_command, add_tables_command, run_plot, run_tables
 from rnncells.report.render import add_render_command, run_render
+from rnncells.studio.preset import add_melody_command, run_melody
 from rnncells.studio.server import add_studio_command, run_studio
 
 # The errors a user can cause (rnncells.errors) and OS errors on the user's files: one line, exit 2. Anything else is
@@ -183,7 +184,9 @@ def _add_generate(commands) -> None:
         'Pitch runs take --primer "60 62 64 62", interval runs the base note then intervals "60 2 2 -2", '
         'pitch_duration runs value:duration pairs "62:8 64:4". Producers: --key/--octave/--bars/--bpm/--program.',
     )
-    parser.add_argument("--run", required=True, type=Path, help="run folder from `rnncells train`")
+    parser.add_argument(
+        "--run", type=Path, help="run folder from `rnncells train` (default: the shipped default model)"
+    )
     parser.add_argument("--out", required=True, type=Path, help="folder for song_NNN.mid, songs.jsonl, generation.json")
     parser.add_argument(
         "--config",
@@ -220,12 +223,14 @@ def run_generate(args: argparse.Namespace) -> int:
         from rnncells.music.melody import key_to_pitch_class
 
         key_to_pitch_class(config.key)
+    from rnncells.generation.default_model import default_run
     from rnncells.training.run_folder import RunFolder
 
-    RunFolder(args.run).check_is_run()
+    run = args.run or default_run()
+    RunFolder(run).check_is_run()
     from rnncells.generation.generate import generate
 
-    out = generate(args.run, args.out, config, checkpoint=args.checkpoint, note_steps=args.note_steps, name=args.name)
+    out = generate(run, args.out, config, checkpoint=args.checkpoint, note_steps=args.note_steps, name=args.name)
     print(f"{config.n_songs} songs -> {out} (song_000.mid ..., songs.jsonl, generation.json)")
     return 0
 
@@ -343,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_command(commands)
     add_local_slurm_command(commands)
     add_studio_command(commands)
+    add_melody_command(commands)
     return parser
 
 
@@ -358,6 +364,7 @@ HANDLERS = {
     "report": run_report_command,
     "local-slurm": run_local_slurm,
     "studio": run_studio,
+    "melody": run_melody,
 }
 
 
