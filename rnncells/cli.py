@@ -17,6 +17,7 @@ from typing import NoReturn
 from rnncells.config.options import add_options, given_options, whole_number
 from rnncells.config.settings import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.errors import RnncellsError
+from rnncells.evaluation.likeness import add_likeness_command, run_likeness
 from rnncells.grid.command import (
     add_grid_command,
     add_local_slurm_command,
@@ -349,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_local_slurm_command(commands)
     add_studio_command(commands)
     add_melody_command(commands)
+    add_likeness_command(commands)
     return parser
 
 
@@ -365,6 +367,7 @@ HANDLERS = {
     "local-slurm": run_local_slurm,
     "studio": run_studio,
     "melody": run_melody,
+    "likeness": run_likeness,
 }
 
 
