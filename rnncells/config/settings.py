@@ -207,6 +207,30 @@ class GenerateConfig:
             "metavar": "FILE",
         },
     )
+    variations_of: str | None = field(
+        default=None,
+        metadata={
+            "help": "keep this MIDI clip's rhythm (onsets, durations, rests) and write new pitches on it",
+            "default_help": "off",
+            "metavar": "CLIP",
+        },
+    )
+    keep_bars: int | None = field(
+        default=None,
+        metadata={
+            "help": "with --primer-midi: keep the clip's first N bars as they are and write the rest",
+            "default_help": "off",
+        },
+    )
+    accent: int = field(
+        default=0,
+        metadata={
+            "help": "feel: velocity added on downbeats (half on other beats, half taken off off-beats); 0 is off"
+        },
+    )
+    rests: float = field(
+        default=0.0, metadata={"help": "feel: chance that an off-beat note becomes a rest (less dense); 0 is off"}
+    )
     sampling: str = field(
         default="roulette",
         metadata={
@@ -281,7 +305,21 @@ class GenerateConfig:
                 raise ConfigError(f"{name} {getattr(self, name)} must be at least 1")
         if self.bars is not None and self.bars < 1:
             raise ConfigError(f"bars {self.bars} must be at least 1")
+        self._validate_clip()
+        if not (0 <= self.accent <= 47 and 0 <= self.rests < 1):
+            raise ConfigError(f"accent {self.accent} must be 0-47 and rests {self.rests} in [0, 1)")
         self._validate_key()
+
+    def _validate_clip(self) -> None:
+        if self.variations_of and (self.primer or self.primer_midi or self.keep_bars):
+            raise ConfigError(
+                "--variations-of takes its primer from the clip: leave out --primer, --primer-midi, --keep-bars"
+            )
+        if self.keep_bars is not None:
+            if not self.primer_midi:
+                raise ConfigError(f"keep_bars {self.keep_bars} needs a clip: add --primer-midi CLIP.mid")
+            if self.keep_bars < 1 or (self.bars is not None and self.keep_bars >= self.bars):
+                raise ConfigError(f"keep_bars {self.keep_bars} must be at least 1 and less than --bars ({self.bars})")
 
     @property
     def scale_used(self) -> str:

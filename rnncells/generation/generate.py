@@ -22,6 +22,8 @@ import numpy as np
 
 from rnncells.config.settings import ConfigError, GenerateConfig
 from rnncells.data.vocab import UnknownTokenError
+from rnncells.generation.clips import Clip, clip_notes, kept_clip, variation_clip
+from rnncells.generation.feel import accents, thin
 from rnncells.generation.keys import MIDI_REGISTER, Register, ScaleMask, decode, key_register, tonic_pitch
 from rnncells.generation.primers import Primer, primer_for
 from rnncells.generation.sampling import Stepper, beam_search, sample_songs
@@ -43,7 +45,8 @@ class Plan:
     register: Register
     pitch_classes: frozenset[int] | None  # None: every note allowed (chromatic)
     n_steps: int
-    length_from: str  # "length", or "bars" when --bars asked for more tokens
+    length_from: str  # "length", "bars" when --bars asked for more tokens, "clip" for --variations-of
+    clip: Clip | None = None  # what --variations-of / --keep-bars keep of the clip
 
     def record(self, config: GenerateConfig, fallbacks: int) -> dict:
         """The generation.json fields that say what was generated."""
@@ -60,6 +63,8 @@ class Plan:
             "sampling": config.sampling,
             "mask_fallbacks": fallbacks,
             "primer": self.primer.record(),
+            "variations_of": config.variations_of,
+            "keep_bars": config.keep_bars,
         }
 
 
@@ -77,17 +82,31 @@ def fit_to_bars(pitches: list[int], durations: list[int], bars: int) -> tuple[li
     return kept_p, kept_d
 
 
-def choose_primer(run: Run, config: GenerateConfig, pitch_classes: frozenset[int]) -> tuple[Primer, int | None]:
-    """The primer (MIDI file, text, key or the study's) and the key's octave (None without a key)."""
-    track = run.folder.read_config().dataset.get("track") if config.primer_midi else None
+def choose_primer(
+    run: Run, config: GenerateConfig, pitch_classes: frozenset[int]
+) -> tuple[Primer, int | None, Clip | None]:
+    """The primer (a clip's notes, MIDI file, text, key or the study's), the key's octave (None without a key) and
+    the clip a clip workflow keeps (:mod:`rnncells.generation.clips`)."""
+    midi = config.primer_midi or config.variations_of
+    track = run.folder.read_config().dataset.get("track") if midi else None
     variant, representation = run.info["variant"], run.info["representation"]
-    return primer_for(config, run.vocabulary, variant, representation, track, pitch_classes)
+    clip = None
+    if config.variations_of:
+        clip = variation_clip(config.variations_of, track, config.bars)
+        first = clip.notes[: 2 if variant == "interval" else 1]
+    elif config.keep_bars:
+        clip = kept_clip(config.primer_midi, track, config.keep_bars)
+        first = clip.notes
+    primer, octave = primer_for(
+        config, run.vocabulary, variant, representation, track, pitch_classes, first if clip else None
+    )
+    return primer, octave, clip
 
 
 def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
     """Primer, key, register and length of a generation call; one-line errors for what cannot be done."""
     pitch_classes = scale_pitch_classes(config.key or "C", config.scale_used)
-    primer, octave = choose_primer(run, config, pitch_classes)
+    primer, octave, clip = choose_primer(run, config, pitch_classes)
     try:
         indices = run.vocabulary.encode(primer.tokens)
     except UnknownTokenError as error:
@@ -107,8 +126,11 @@ def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
         needed = math.ceil(config.bars * STEPS_PER_BAR / shortest)
         if needed > n_steps:
             n_steps, length_from = needed, "bars"
+    if clip is not None and clip.mode == "variations":  # one drawn note for each further note of the clip
+        primer_notes = len(primer.tokens) + (run.info["variant"] == "interval")
+        n_steps, length_from = max(len(clip.notes) - primer_notes, 0), "clip"
     masked = pitch_classes if config.scale_used != "chromatic" else None
-    return Plan(primer, indices, tonic, octave, register, masked, n_steps, length_from)
+    return Plan(primer, indices, tonic, octave, register, masked, n_steps, length_from, clip)
 
 
 def sampling_rows(config: GenerateConfig) -> int:
@@ -174,22 +196,34 @@ def write_songs(
     """Decode every song and write its MIDI file, then songs.jsonl."""
     variant, representation = run.info["variant"], run.info["representation"]
     bpm = config.bpm or run.info.get("bpm") or 120.0
-    rows = []
+    rows, feel_rng = [], np.random.default_rng(config.seed)
     for index, song in enumerate(songs):
         tokens = run.vocabulary.decode(song)
         pitches, durations = decode(tokens, plan.primer.base_note, variant, representation, note_steps, plan.register)
-        if config.bars:
-            pitches, durations = fit_to_bars(pitches, durations, config.bars)
-        notes, onset = [], 0
-        for pitch, duration in zip(pitches, durations):
-            notes.append(Note(onset, pitch, max(duration, 1)))
-            onset += max(duration, 1)
-        song_set.write_midi(index, notes, bpm=bpm, program=config.program, name=f"{run.model_name} song {index}")
+        if plan.clip is not None:
+            total = config.bars * STEPS_PER_BAR if config.bars else None
+            notes = clip_notes(plan.clip, pitches, durations, total)
+            pitches, durations = [n.pitch for n in notes], [n.duration for n in notes]
+        else:
+            if config.bars:
+                pitches, durations = fit_to_bars(pitches, durations, config.bars)
+            notes, onset = [], 0
+            for pitch, duration in zip(pitches, durations):
+                notes.append(Note(onset, pitch, max(duration, 1)))
+                onset += max(duration, 1)
+        if config.rests:
+            notes = thin(notes, config.rests, feel_rng, plan.clip.kept_steps if plan.clip else 0)
+            pitches, durations = [n.pitch for n in notes], [n.duration for n in notes]
+        velocities = accents(notes, config.accent) if config.accent else None
+        song_set.write_midi(
+            index, notes, bpm=bpm, program=config.program, name=f"{run.model_name} song {index}", velocities=velocities
+        )
         rows.append(
             {
                 "index": index,
                 "pitches": pitches,
                 "durations": durations,
+                "onsets": [n.onset for n in notes],
                 "tokens": [list(t) if isinstance(t, tuple) else t for t in tokens],
             }
         )

@@ -2,10 +2,10 @@
 
 Generates ``--n-songs`` melodies (default 8) with the default model (:mod:`rnncells.generation.default_model`) or
 ``--run``, in the key and its scale (the leap-keeping ``fold`` rule, :mod:`rnncells.generation.keys`), with a lead
-synth (General MIDI 81, Lead 2 sawtooth), and writes them to ``--out`` (default ``melodies``) as
-``F-minor_128bpm_8bars_01.mid`` ... with a WAV beside each when FluidSynth is installed. Numbers go on after the
-files already there, so a second run never overwrites the first. Without ``--seed`` every run draws a fresh seed and
-prints it; ``--seed N`` repeats a result.
+synth (General MIDI 81, Lead 2 sawtooth) accented on the beats (``--accent 24``), and writes them to ``--out``
+(default ``melodies``) as ``F-minor_128bpm_8bars_01.mid`` ... with a WAV beside each when FluidSynth is installed.
+Numbers go on after the files already there, so a second run never overwrites the first. Without ``--seed`` every
+run draws a fresh seed and prints it; ``--seed N`` repeats a result.
 """
 
 from __future__ import annotations
@@ -22,14 +22,16 @@ from rnncells.config.settings import GenerateConfig, from_dict
 from rnncells.music.melody import key_label
 
 LEAD_SYNTH = 81  # General MIDI Lead 2 (sawtooth), 0-based
-DEFAULTS = {"n_songs": 8, "bars": 8, "bpm": 128.0, "program": LEAD_SYNTH}
+DEFAULTS = {"n_songs": 8, "bars": 8, "bpm": 128.0, "program": LEAD_SYNTH, "accent": 24}
 FLAGS = ("n_songs", "seed", "bpm", "bars", "program", "temperature", "scale", "scale_rule", "octave", "sampling")
+FLAGS += ("variations_of", "primer_midi", "keep_bars", "accent", "rests")  # clip workflows and feel
 SHOWN_DEFAULTS = {
     "n_songs": "8",
     "bars": "8",
     "bpm": "128",
     "program": f"{LEAD_SYNTH}, Lead 2 (sawtooth)",
     "seed": "a fresh random seed, printed",
+    "accent": "24",
 }
 
 

@@ -33,6 +33,9 @@ GENERATE_VALUES = {
     "length": 12,
     "primer": "60 62 64",
     "primer_midi": "primer.mid",
+    "keep_bars": 2,
+    "accent": 20,
+    "rests": 0.25,
     "sampling": "topk",
     "temperature": 0.5,
     "top_k": 3,
@@ -49,6 +52,7 @@ GENERATE_VALUES = {
     "octave": -1,
     "overwrite": True,
 }
+VARIATIONS = {"variations_of": "riff.mid"}  # excludes the primers above, so set on its own
 REQUIRED = {"train": ["--dataset", "d", "--out", "o"], "generate": ["--run", "r", "--out", "o"]}
 
 
@@ -85,7 +89,7 @@ def option_help(command: str, capsys, monkeypatch) -> dict[str, str]:
 def test_the_value_tables_cover_every_field():
     assert set(MODEL_VALUES) == field_names(ModelConfig)
     assert set(TRAIN_VALUES) == field_names(TrainConfig)
-    assert set(GENERATE_VALUES) == field_names(GenerateConfig)
+    assert {*GENERATE_VALUES, *VARIATIONS} == field_names(GenerateConfig)
     for cls, values in ((ModelConfig, MODEL_VALUES), (TrainConfig, TRAIN_VALUES), (GenerateConfig, GENERATE_VALUES)):
         assert all(getattr(cls(), name) != value for name, value in values.items())
 
@@ -109,7 +113,9 @@ def test_every_field_set_by_its_flag_reaches_the_configs():
     model, train = train_configs(parse("train", *flags(MODEL_VALUES), *flags(TRAIN_VALUES)))
     assert dataclasses.asdict(model) == MODEL_VALUES
     assert dataclasses.asdict(train) == TRAIN_VALUES
-    assert dataclasses.asdict(generate_config(parse("generate", *flags(GENERATE_VALUES)))) == GENERATE_VALUES
+    generate = dataclasses.asdict(generate_config(parse("generate", *flags(GENERATE_VALUES))))
+    assert generate == {**GENERATE_VALUES, "variations_of": None}
+    assert generate_config(parse("generate", *flags(VARIATIONS))).variations_of == "riff.mid"
 
 
 def test_without_flags_the_configs_are_the_dataclass_defaults():
