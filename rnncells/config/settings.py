@@ -278,6 +278,10 @@ class GenerateConfig:
             "choices": SCALE_RULES,
         },
     )
+    leap_weight: float = field(
+        default=0.5,
+        metadata={"help": "fold: prior weight of a step over a fifth (1: the model's own leaps; 0.5 halves them)"},
+    )
     octave: int | None = field(
         default=None,
         metadata={
@@ -306,6 +310,8 @@ class GenerateConfig:
         if self.bars is not None and self.bars < 1:
             raise ConfigError(f"bars {self.bars} must be at least 1")
         self._validate_clip()
+        if not 0 < self.leap_weight <= 1:
+            raise ConfigError(f"leap_weight {self.leap_weight} must be in (0, 1]")
         if not (0 <= self.accent <= 47 and 0 <= self.rests < 1):
             raise ConfigError(f"accent {self.accent} must be 0-47 and rests {self.rests} in [0, 1)")
         self._validate_key()

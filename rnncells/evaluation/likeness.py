@@ -120,7 +120,8 @@ def laid_end_to_end(durations: Sequence[int]) -> list[int]:
 
 
 def read_songs(path: Path, split: str = "train") -> list[tuple[list[int], list[int]]]:
-    """``(pitches, onsets)`` of a song set folder (songs.jsonl), a dataset folder (its control variant's ``split``
+    """``(pitches, onsets)`` of a song set folder (songs.jsonl: its onsets, else its durations laid end to end), a
+    dataset folder (its control variant's ``split``
     songs) or a folder of MIDI files (read as ``rnncells dataset build`` reads them)."""
     import json
 
@@ -130,7 +131,7 @@ def read_songs(path: Path, split: str = "train") -> list[tuple[list[int], list[i
 
     if (path / "songs.jsonl").is_file():
         rows = [json.loads(line) for line in (path / "songs.jsonl").read_text().splitlines() if line.strip()]
-        return [(row["pitches"], laid_end_to_end(row["durations"])) for row in rows]
+        return [(row["pitches"], row.get("onsets") or laid_end_to_end(row["durations"])) for row in rows]
     dataset = DatasetFolder(path)
     if dataset.has_variant("control"):
         rows = [row for row in dataset.read_songs("control") if row.get("split") == split]

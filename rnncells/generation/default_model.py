@@ -8,7 +8,7 @@ from pathlib import Path
 from rnncells.errors import InputError
 
 SHIPPED_MODELS = Path(__file__).resolve().parents[2] / "results" / "models"
-DEFAULT_MODEL = SHIPPED_MODELS / "edm-control-lstm-2"
+DEFAULT_MODEL = SHIPPED_MODELS / "edm-transposed-rhythm-lstm-2x256"  # (pitch, duration) tokens, every key
 
 
 def default_run() -> Path:

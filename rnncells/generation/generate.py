@@ -57,6 +57,7 @@ class Plan:
             "key": config.key,
             "scale": config.scale_used,
             "scale_rule": config.scale_rule,
+            "leap_weight": config.leap_weight,
             "octave": self.octave,
             "tonic": note_name(self.tonic, uses_flats(config.key, config.scale)) if self.tonic is not None else None,
             "register": [self.register.low, self.register.high],
@@ -163,6 +164,7 @@ def draw_songs(
             start_pitch=primer_pitches[-1],
             rows=rows,
             fold=config.scale_rule == "fold",
+            leap_weight=config.leap_weight,
         )
     rng = np.random.default_rng(config.seed)
     if config.sampling == "beam":

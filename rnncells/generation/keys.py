@@ -16,7 +16,8 @@ the interval is, and stays inside MIDI 0-127. Two rules say what becomes of the 
   are dropped too (the rest renormalised): moved by an octave, a step of a third across the register's edge would
   land as a leap of a sixth. Kept inside two octaves and started on the tonic, a model trained on songs in their
   own keys and registers still leaps about twice as often as its songs do, so ``fold`` also weighs every step over a
-  fifth by :data:`LEAP_WEIGHT` (a voice-leading prior), which brings the leaps back to the corpus's.
+  fifth by ``--leap-weight`` (a voice-leading prior; default :data:`LEAP_WEIGHT`), which brings the pitch-only model's
+  leaps back to the corpus's (a model that leaps less already, such as the default rhythm model, takes 1).
 - ``mask``: their logits are set to -inf and the rest renormalised. A key-specific model asked for another key
   then puts its mass on whatever in-scale notes remain, often far ones: more leaps than the corpus has.
 """
@@ -33,7 +34,7 @@ from rnncells.music.melody import key_to_pitch_class
 
 MIDDLE_C = 60
 KEY_REACH = 12  # semitones a keyed melody may go below and above its tonic
-LEAP_WEIGHT = 0.5  # fold: the prior weight of a step over a fifth (bench_leaps.py: F minor 11% -> ~6%, corpus 6%)
+LEAP_WEIGHT = 0.5  # fold's default prior weight of a step over a fifth (bench_leaps.py: F minor 11% -> ~6%, corpus 6%)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class ScaleMask:
         start_pitch: int,
         rows: int,
         fold: bool = False,
+        leap_weight: float = LEAP_WEIGHT,
     ):
         self.values = token_values(vocabulary_values)
         self.in_scale = np.array([pc in pitch_classes for pc in range(12)])
@@ -109,6 +111,7 @@ class ScaleMask:
         self.register = register
         self.pitch = np.full(rows, start_pitch, dtype=np.int64)
         self.fold = fold
+        self.leap_weight = leap_weight
         self.neighbours = _neighbours(vocabulary_values)
 
     def landing(self) -> np.ndarray:
@@ -138,10 +141,10 @@ class ScaleMask:
         return np.where(allowed, np.arange(len(self.values))[None, :], chosen)
 
     def leap_prior(self) -> np.ndarray:
-        """``(rows, vocabulary)``: :data:`LEAP_WEIGHT` where the token's note is over a fifth from the row's last
+        """``(rows, vocabulary)``: ``leap_weight`` where the token's note is over a fifth from the row's last
         note, else 1."""
         leaps = np.abs(self.landing() - self.pitch[:, None]) > 7
-        return np.where(leaps, LEAP_WEIGHT, 1.0)
+        return np.where(leaps, self.leap_weight, 1.0)
 
     def advance(self, chosen: np.ndarray) -> None:
         """Move each row's running pitch to the note of the token it took (``chosen``: one vocabulary index per row)."""

@@ -19,6 +19,7 @@ import random
 import threading
 from pathlib import Path
 
+from rnncells.generation.default_model import DEFAULT_MODEL
 from rnncells.music.instruments import program_label
 from rnncells.music.melody import SCALES, note_name, uses_flats
 from rnncells.studio.catalogue import CELL_NAMES, RunChoice, find_runs, runs_folder
@@ -59,9 +60,11 @@ def show_no_runs(st, runs_dir: Path, problems: list[str]) -> None:
 
 def model_choice(panel, runs: list[RunChoice]) -> RunChoice:
     """The model list and a line describing the chosen run."""
+    defaults = [i for i, run in enumerate(runs) if run.path.resolve() == DEFAULT_MODEL.resolve()]
     choice = panel.selectbox(
         "Model",
         runs,
+        index=defaults[0] if defaults else 0,
         format_func=lambda run: run.label,
         key="model",
         help="Every folder of the runs folder holding run.json, with its lowest validation loss.",
@@ -261,9 +264,21 @@ def show_melody(card, batch: Batch, melody: Melody) -> None:
     card.image(melody.piano_roll_png, width="stretch", output_format="PNG")  # RGB would be sent as JPEG
     name, player, download = card.columns([2, 4, 2], vertical_alignment="center")
     name.markdown(f"**Melody {melody.index + 1}**")
-    name.caption(f"{len(melody.pitches)} notes, {note_name(min(melody.pitches))}–{note_name(max(melody.pitches))}")
+    flats = uses_flats(batch.request.key, batch.request.scale)
+    low, high = note_name(min(melody.pitches), flats), note_name(max(melody.pitches), flats)
+    name.caption(f"{len(melody.pitches)} notes, {low}–{high}")
     if melody.wav is not None:
-        player.audio(melody.wav, format="audio/wav")
+        player.audio(melody.wav, format="audio/wav", loop=True)  # a loop, as a producer auditions one
+        download.download_button(
+            "WAV",
+            melody.wav,
+            file_name=batch.file_name(melody, ".wav"),
+            mime="audio/wav",
+            on_click="ignore",
+            icon=":material/music_note:",
+            key=f"wav_{melody.index}",
+            width="stretch",
+        )
     file_name = batch.file_name(melody)
     download.download_button(
         "MIDI",

@@ -22,9 +22,10 @@ from rnncells.config.settings import GenerateConfig, from_dict
 from rnncells.music.melody import key_label
 
 LEAD_SYNTH = 81  # General MIDI Lead 2 (sawtooth), 0-based
-DEFAULTS = {"n_songs": 8, "bars": 8, "bpm": 128.0, "program": LEAD_SYNTH, "accent": 24}
+# leap_weight 1: the default rhythm model leaps less than the corpus already (its README)
+DEFAULTS = {"n_songs": 8, "bars": 8, "bpm": 128.0, "program": LEAD_SYNTH, "accent": 24, "leap_weight": 1.0}
 FLAGS = ("n_songs", "seed", "bpm", "bars", "program", "temperature", "scale", "scale_rule", "octave", "sampling")
-FLAGS += ("variations_of", "primer_midi", "keep_bars", "accent", "rests")  # clip workflows and feel
+FLAGS += ("variations_of", "primer_midi", "keep_bars", "accent", "rests", "leap_weight")  # clips, feel, leaps
 SHOWN_DEFAULTS = {
     "n_songs": "8",
     "bars": "8",
@@ -32,6 +33,7 @@ SHOWN_DEFAULTS = {
     "program": f"{LEAD_SYNTH}, Lead 2 (sawtooth)",
     "seed": "a fresh random seed, printed",
     "accent": "24",
+    "leap_weight": "1",
 }
 
 

@@ -49,6 +49,7 @@ GENERATE_VALUES = {
     "key": "F#",
     "scale": "dorian",
     "scale_rule": "mask",
+    "leap_weight": 0.75,
     "octave": -1,
     "overwrite": True,
 }

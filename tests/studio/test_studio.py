@@ -194,6 +194,7 @@ def test_page_writes_what_the_command_line_writes(tmp_path, options):
         assert archive.namelist() == [batch.file_name(m) for m in batch.melodies]
     if options["key"] == "D#":
         assert archive.namelist() == ["D#_124bpm_4bars_01.mid", "D#_124bpm_4bars_02.mid"]
+        assert batch.file_name(batch.melodies[1], ".wav") == "D#_124bpm_4bars_02.wav"  # the WAV download's name
         assert all(entry.external_attr >> 16 == 0o100644 for entry in archive.infolist())  # readable when unpacked
 
 
