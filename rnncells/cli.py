@@ -17,6 +17,7 @@ from typing import NoReturn
 from rnncells.config.options import add_options, given_options, whole_number
 from rnncells.config.settings import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.errors import RnncellsError
+from rnncells.evaluation.likeness import add_likeness_command, run_likeness
 from rnncells.generation.command import add_baseline_command, run_baseline_command
 from rnncells.grid.command import (
     add_grid_command,
@@ -30,6 +31,7 @@ from rnncells.grid.command import (
 )
 from rnncells.report.command import add_plot_command, add_tables_command, run_plot, run_tables
 from rnncells.report.render import add_render_command, run_render
+from rnncells.studio.preset import add_melody_command, run_melody
 from rnncells.studio.server import add_studio_command, run_studio
 
 # The errors a user can cause (rnncells.errors) and OS errors on the user's files: one line, exit 2. Anything else is
@@ -187,7 +189,9 @@ def _add_generate(commands) -> None:
         'Pitch runs take --primer "60 62 64 62", interval runs the base note then intervals "60 2 2 -2", '
         'pitch_duration runs value:duration pairs "62:8 64:4". Producers: --key/--octave/--bars/--bpm/--program.',
     )
-    parser.add_argument("--run", required=True, type=Path, help="run folder from `rnncells train`")
+    parser.add_argument(
+        "--run", type=Path, help="run folder from `rnncells train` (default: the shipped default model)"
+    )
     parser.add_argument("--out", required=True, type=Path, help="folder for song_NNN.mid, songs.jsonl, generation.json")
     parser.add_argument(
         "--config",
@@ -227,12 +231,14 @@ def run_generate(args: argparse.Namespace) -> int:
         from rnncells.music.melody import key_to_pitch_class
 
         key_to_pitch_class(config.key)
+    from rnncells.generation.default_model import default_run
     from rnncells.training.run_folder import RunFolder
 
-    RunFolder(args.run).check_is_run()
+    run = args.run or default_run()
+    RunFolder(run).check_is_run()
     from rnncells.generation.generate import generate
 
-    out = generate(args.run, args.out, config, checkpoint=args.checkpoint, note_steps=args.note_steps, name=args.name)
+    out = generate(run, args.out, config, checkpoint=args.checkpoint, note_steps=args.note_steps, name=args.name)
     print(f"{config.n_songs} songs -> {out} (song_000.mid ..., songs.jsonl, generation.json)")
     return 0
 
@@ -369,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_tensorboard_command(commands)
     add_local_slurm_command(commands)
     add_studio_command(commands)
+    add_melody_command(commands)
+    add_likeness_command(commands)
     return parser
 
 
@@ -386,6 +394,8 @@ HANDLERS = {
     "tensorboard": run_tensorboard_command,
     "local-slurm": run_local_slurm,
     "studio": run_studio,
+    "melody": run_melody,
+    "likeness": run_likeness,
 }
 
 

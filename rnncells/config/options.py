@@ -86,31 +86,38 @@ def describe_default(spec: dataclasses.Field) -> str:
     return str(value)
 
 
-def help_text(spec: dataclasses.Field, required: bool = False) -> str:
-    """The field's ``help`` metadata followed by its default (argparse needs ``%`` doubled)."""
+def help_text(spec: dataclasses.Field, required: bool = False, default: str | None = None) -> str:
+    """The field's ``help`` metadata followed by its default (``default`` when a command has its own; argparse needs
+    ``%`` doubled)."""
     text = spec.metadata.get("help")
     if not text:
         raise TypeError(f"field {spec.name} has no help text: add metadata={{'help': ...}}")
     bounds = spec.metadata.get("range")
     text += f", {bounds[0]} to {bounds[1]}" if bounds else ""
-    full = text if required else f"{text} (default: {describe_default(spec)})"
+    full = text if required else f"{text} (default: {default or describe_default(spec)})"
     return full.replace("%", "%%")
 
 
 def add_options(
-    parser: argparse.ArgumentParser, cls: type, exclude: tuple[str, ...] = (), required: tuple[str, ...] = ()
+    parser: argparse.ArgumentParser,
+    cls: type,
+    exclude: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
+    only: tuple[str, ...] | None = None,
+    defaults: dict[str, str] | None = None,
 ) -> None:
     """Add one option per field of the dataclass ``cls`` to ``parser`` (module docstring); the fields named in
-    ``exclude`` get none, those in ``required`` must be given."""
+    ``exclude`` (or not in ``only``) get none, those in ``required`` must be given; ``defaults`` describes the
+    defaults of a command that sets its own (``{"bars": "8"}``)."""
     hints = typing.get_type_hints(cls)
     for spec in dataclasses.fields(cls):
-        if spec.name in exclude:
+        if spec.name in exclude or (only is not None and spec.name not in only):
             continue
         kind, _ = value_type(hints[spec.name])
         options: dict[str, Any] = {
             "dest": spec.name,
             "default": None,
-            "help": help_text(spec, spec.name in required),
+            "help": help_text(spec, spec.name in required, (defaults or {}).get(spec.name)),
         }
         if kind is bool:
             options["action"] = argparse.BooleanOptionalAction

@@ -21,12 +21,13 @@ from rnncells.config import bounds
 from rnncells.config.bounds import range_problem
 from rnncells.config.fieldtypes import FieldTypeError, checked_fields
 from rnncells.errors import RnncellsError
-from rnncells.music.melody import SCALES, key_to_pitch_class
+from rnncells.music.melody import SCALE_NAMES, key_scale, key_to_pitch_class
 
 VARIANTS = ("control", "interval", "transposed")
 REPRESENTATIONS = ("pitch", "pitch_duration")
 CELLS = ("lstm", "gru", "rnn", "ugrnn", "nas")
 SAMPLINGS = ("roulette", "max", "topk", "beam")
+SCALE_RULES = ("fold", "mask")
 
 
 class ConfigError(RnncellsError, ValueError):
@@ -251,6 +252,30 @@ class GenerateConfig:
             "metavar": "FILE",
         },
     )
+    variations_of: str | None = field(
+        default=None,
+        metadata={
+            "help": "keep this MIDI clip's rhythm (onsets, durations, rests) and write new pitches on it",
+            "default_help": "off",
+            "metavar": "CLIP",
+        },
+    )
+    keep_bars: int | None = field(
+        default=None,
+        metadata={
+            "help": "with --primer-midi: keep the clip's first N bars as they are and write the rest",
+            "default_help": "off",
+        },
+    )
+    accent: int = field(
+        default=0,
+        metadata={
+            "help": "feel: velocity added on downbeats (half on other beats, half taken off off-beats); 0 is off"
+        },
+    )
+    rests: float = field(
+        default=0.0, metadata={"help": "feel: chance that an off-beat note becomes a rest (less dense); 0 is off"}
+    )
     sampling: str = field(
         default="roulette",
         metadata={
@@ -289,18 +314,31 @@ class GenerateConfig:
     key: str | None = field(
         default=None,
         metadata={
-            "help": "key (C, F#, Bb, ...): start on its tonic and keep every note within an octave of it, moving "
-            "a note by the nearest octave",
+            "help": "key as producers write it (F, Bb, Fm, F minor, C#m, Ebm, D dorian): start on its tonic, keep "
+            "every note within an octave of it (moving a note by the nearest octave) and in its scale",
             "default_help": "off",
             "metavar": "KEY",
         },
     )
-    scale: str = field(
-        default="chromatic",
+    scale: str | None = field(
+        default=None,
         metadata={
-            "help": "with --key: sample only notes of this scale (chromatic: any note)",
-            "choices": tuple(SCALES),
+            "help": "with --key: sample only notes of this scale (minor = natural_minor; chromatic: any note)",
+            "default_help": "the key's: minor for Fm or F minor, major for F; chromatic without a key",
+            "choices": SCALE_NAMES,
         },
+    )
+    scale_rule: str = field(
+        default="fold",
+        metadata={
+            "help": "fold: an out-of-scale note's probability goes to the nearest scale note (keeps the model's "
+            "leaps); mask: out-of-scale notes are dropped and the rest renormalised",
+            "choices": SCALE_RULES,
+        },
+    )
+    leap_weight: float = field(
+        default=0.5,
+        metadata={"help": "fold: prior weight of a step over a fifth (1: the model's own leaps; 0.5 halves them)"},
     )
     octave: int | None = field(
         default=None,
@@ -344,13 +382,36 @@ class GenerateConfig:
                 f"{self.n_songs * steps:,} tokens, more than {bounds.MAX_SAMPLED_TOKENS:,} in one generate; lower one "
                 "of them"
             )
+        self._validate_clip()
+        if not 0 < self.leap_weight <= 1:
+            raise ConfigError(f"leap_weight {self.leap_weight} must be in (0, 1]")
+        if not (0 <= self.accent <= 47 and 0 <= self.rests < 1):
+            raise ConfigError(f"accent {self.accent} must be 0-47 and rests {self.rests} in [0, 1)")
         self._validate_key()
 
+    def _validate_clip(self) -> None:
+        if self.variations_of and (self.primer or self.primer_midi or self.keep_bars):
+            raise ConfigError(
+                "--variations-of takes its primer from the clip: leave out --primer, --primer-midi, --keep-bars"
+            )
+        if self.keep_bars is not None:
+            if not self.primer_midi:
+                raise ConfigError(f"keep_bars {self.keep_bars} needs a clip: add --primer-midi CLIP.mid")
+            if self.keep_bars < 1 or (self.bars is not None and self.keep_bars >= self.bars):
+                raise ConfigError(f"keep_bars {self.keep_bars} must be at least 1 and less than --bars ({self.bars})")
+
+    @property
+    def scale_used(self) -> str:
+        """The scale sampled in: ``scale``, else the key's (``Fm``: natural_minor, ``F``: major), else chromatic."""
+        return key_scale(self.key, self.scale)
+
     def _validate_key(self) -> None:
-        if self.scale not in SCALES:
-            raise ConfigError(f"scale {self.scale!r}: use one of {', '.join(SCALES)}")
+        if self.scale_rule not in SCALE_RULES:
+            raise ConfigError(f"scale_rule {self.scale_rule!r}: use {' or '.join(SCALE_RULES)}")
+        if self.scale is not None and self.scale not in SCALE_NAMES:
+            raise ConfigError(f"scale {self.scale!r}: use one of {', '.join(SCALE_NAMES)}")
         if self.key is None:
-            if self.scale != "chromatic":
+            if self.scale not in (None, "chromatic"):
                 raise ConfigError(f"scale {self.scale} needs a key: add --key, e.g. --key C --scale {self.scale}")
             if self.octave is not None:
                 raise ConfigError(f"octave {self.octave} needs a key: add --key, e.g. --key C --octave {self.octave}")

@@ -91,7 +91,7 @@ def generate_ngram(
     bpm = config.bpm or _median_bpm(DatasetFolder(dataset_dir).read_songs(variant)) or 120.0
     with folder_lock(song_set.path, "rnncells baseline ngram"):
         check_output(song_set, config.overwrite)
-        mask = scale_mask(vocabulary, variant, representation, plan, sampling_rows(config))
+        mask = scale_mask(vocabulary, variant, representation, plan, sampling_rows(config), config)
         songs, fallbacks = draw_ngram_songs(model, plan, config, mask)
         if config.overwrite:
             song_set.clear()

@@ -23,13 +23,15 @@ import numpy as np
 
 from rnncells.config.settings import ConfigError, GenerateConfig
 from rnncells.data.vocab import UnknownTokenError, Vocabulary
+from rnncells.generation.clips import Clip, clip_notes, kept_clip, variation_clip
+from rnncells.generation.feel import accents, thin
 from rnncells.generation.keys import MIDI_REGISTER, Register, ScaleMask, decode, key_register, tonic_pitch
 from rnncells.generation.primers import Primer, primer_for
 from rnncells.generation.sampling import Stepper, beam_search, sample_songs
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.locks import folder_lock
 from rnncells.models.factory import build_model, load_checkpoint_weights
-from rnncells.music.melody import STEPS_PER_BAR, Note, note_name, scale_pitch_classes
+from rnncells.music.melody import STEPS_PER_BAR, Note, note_name, scale_pitch_classes, uses_flats
 from rnncells.training.run_folder import Run, load_run
 
 
@@ -44,7 +46,8 @@ class Plan:
     register: Register
     pitch_classes: frozenset[int] | None  # None: every note allowed (chromatic)
     n_steps: int
-    length_from: str  # "length", or "bars" when --bars asked for more tokens
+    length_from: str  # "length", "bars" when --bars asked for more tokens, "clip" for --variations-of
+    clip: Clip | None = None  # what --variations-of / --keep-bars keep of the clip
 
     def record(self, config: GenerateConfig, fallbacks: int) -> dict:
         """The generation.json fields that say what was generated."""
@@ -53,13 +56,17 @@ class Plan:
             "length_from": self.length_from,
             "bars": config.bars,
             "key": config.key,
-            "scale": config.scale,
+            "scale": config.scale_used,
+            "scale_rule": config.scale_rule,
+            "leap_weight": config.leap_weight,
             "octave": self.octave,
-            "tonic": note_name(self.tonic) if self.tonic is not None else None,
+            "tonic": note_name(self.tonic, uses_flats(config.key, config.scale)) if self.tonic is not None else None,
             "register": [self.register.low, self.register.high],
             "sampling": config.sampling,
             "mask_fallbacks": fallbacks,
             "primer": self.primer.record(),
+            "variations_of": config.variations_of,
+            "keep_bars": config.keep_bars,
         }
 
 
@@ -77,9 +84,22 @@ def fit_to_bars(pitches: list[int], durations: list[int], bars: int) -> tuple[li
     return kept_p, kept_d
 
 
+def clip_of(config: GenerateConfig, variant: str, track: str | None) -> tuple[Clip | None, list[Note] | None]:
+    """The clip a clip workflow keeps (:mod:`rnncells.generation.clips`) and the notes its primer starts from;
+    (None, None) without one."""
+    if config.variations_of:
+        clip = variation_clip(config.variations_of, track, config.bars)
+        return clip, clip.notes[: 2 if variant == "interval" else 1]
+    if config.keep_bars:
+        clip = kept_clip(config.primer_midi, track, config.keep_bars)
+        return clip, clip.notes
+    return None, None
+
+
 def plan_generation(run: Run, config: GenerateConfig, note_steps: int) -> Plan:
     """Primer, key, register and length of a generation call; one-line errors for what cannot be done."""
-    track = run.folder.read_config().dataset.get("track") if config.primer_midi else None
+    midi = config.primer_midi or config.variations_of
+    track = run.folder.read_config().dataset.get("track") if midi else None
     return plan_tokens(
         run.vocabulary, run.info["variant"], run.info["representation"], track, config, note_steps, run.path
     )
@@ -96,8 +116,9 @@ def plan_tokens(
 ) -> Plan:
     """:func:`plan_generation` for any model over ``vocabulary`` (a run, or the n-gram baseline of a dataset);
     ``where`` names the model in messages (its vocabulary.json, if there is one)."""
-    pitch_classes = scale_pitch_classes(config.key or "C", config.scale)
-    primer, octave = primer_for(config, vocabulary, variant, representation, track, pitch_classes)
+    pitch_classes = scale_pitch_classes(config.key or "C", config.scale_used)
+    clip, first = clip_of(config, variant, track)
+    primer, octave = primer_for(config, vocabulary, variant, representation, track, pitch_classes, first)
     try:
         indices = vocabulary.encode(primer.tokens)
     except UnknownTokenError as error:
@@ -117,8 +138,11 @@ def plan_tokens(
         needed = math.ceil(config.bars * STEPS_PER_BAR / shortest)
         if needed > n_steps:
             n_steps, length_from = needed, "bars"
-    masked = pitch_classes if config.scale != "chromatic" else None
-    return Plan(primer, indices, tonic, octave, register, masked, n_steps, length_from)
+    if clip is not None and clip.mode == "variations":  # one drawn note for each further note of the clip
+        primer_notes = len(primer.tokens) + (variant == "interval")
+        n_steps, length_from = max(len(clip.notes) - primer_notes, 0), "clip"
+    masked = pitch_classes if config.scale_used != "chromatic" else None
+    return Plan(primer, indices, tonic, octave, register, masked, n_steps, length_from, clip)
 
 
 def sampling_rows(config: GenerateConfig) -> int:
@@ -139,7 +163,7 @@ def draw_songs(
         model = build_model(run.model_config, len(run.vocabulary), batch_size=rows, stateful=True)
         load_checkpoint_weights(run.checkpoint(checkpoint), model)
         stepper = Stepper(model)
-    mask = scale_mask(run.vocabulary, run.info["variant"], run.info["representation"], plan, rows)
+    mask = scale_mask(run.vocabulary, run.info["variant"], run.info["representation"], plan, rows, config)
     rng = np.random.default_rng(config.seed)
     if config.sampling == "beam":
         songs, _, fallbacks = beam_search(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)
@@ -147,8 +171,11 @@ def draw_songs(
     return sample_songs(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)
 
 
-def scale_mask(vocabulary: Vocabulary, variant: str, representation: str, plan: Plan, rows: int) -> ScaleMask | None:
-    """The mask that keeps ``rows`` sampled rows to the plan's scale; None when every note is allowed."""
+def scale_mask(
+    vocabulary: Vocabulary, variant: str, representation: str, plan: Plan, rows: int, config: GenerateConfig
+) -> ScaleMask | None:
+    """The mask that keeps ``rows`` sampled rows to the plan's scale (folded onto scale notes and leaps
+    down-weighted as ``config`` says); None when every note is allowed."""
     if plan.pitch_classes is None:
         return None
     primer_pitches, _ = decode(plan.primer.tokens, plan.primer.base_note, variant, representation, 1, plan.register)
@@ -159,6 +186,8 @@ def scale_mask(vocabulary: Vocabulary, variant: str, representation: str, plan: 
         register=plan.register,
         start_pitch=primer_pitches[-1],
         rows=rows,
+        fold=config.scale_rule == "fold",
+        leap_weight=config.leap_weight,
     )
 
 
@@ -205,22 +234,34 @@ def write_decoded(
     name: str,
 ) -> None:
     """:func:`write_songs` for any model over ``vocabulary``: every song's MIDI file, then songs.jsonl."""
-    rows = []
+    rows, feel_rng = [], np.random.default_rng(config.seed)
     for index, song in enumerate(songs):
         tokens = vocabulary.decode(song)
         pitches, durations = decode(tokens, plan.primer.base_note, variant, representation, note_steps, plan.register)
-        if config.bars:
-            pitches, durations = fit_to_bars(pitches, durations, config.bars)
-        notes, onset = [], 0
-        for pitch, duration in zip(pitches, durations):
-            notes.append(Note(onset, pitch, max(duration, 1)))
-            onset += max(duration, 1)
-        song_set.write_midi(index, notes, bpm=bpm, program=config.program, name=f"{name} song {index}")
+        if plan.clip is not None:
+            total = config.bars * STEPS_PER_BAR if config.bars else None
+            notes = clip_notes(plan.clip, pitches, durations, total)
+            pitches, durations = [n.pitch for n in notes], [n.duration for n in notes]
+        else:
+            if config.bars:
+                pitches, durations = fit_to_bars(pitches, durations, config.bars)
+            notes, onset = [], 0
+            for pitch, duration in zip(pitches, durations):
+                notes.append(Note(onset, pitch, max(duration, 1)))
+                onset += max(duration, 1)
+        if config.rests:
+            notes = thin(notes, config.rests, feel_rng, plan.clip.kept_steps if plan.clip else 0)
+            pitches, durations = [n.pitch for n in notes], [n.duration for n in notes]
+        velocities = accents(notes, config.accent) if config.accent else None
+        song_set.write_midi(
+            index, notes, bpm=bpm, program=config.program, name=f"{name} song {index}", velocities=velocities
+        )
         rows.append(
             {
                 "index": index,
                 "pitches": pitches,
                 "durations": durations,
+                "onsets": [n.onset for n in notes],
                 "tokens": [list(t) if isinstance(t, tuple) else t for t in tokens],
             }
         )

@@ -26,7 +26,7 @@ from rnncells.config.settings import ConfigError, GenerateConfig
 from rnncells.data.build import song_tokens
 from rnncells.data.vocab import Token, Vocabulary, as_token
 from rnncells.generation.keys import MIDDLE_C, tonic_pitch
-from rnncells.music.melody import key_to_pitch_class, note_name, pitch_from_name
+from rnncells.music.melody import Note, key_to_pitch_class, note_name, pitch_from_name
 from rnncells.music.midi import MidiReadError, read_midi
 
 STUDY_PRIMERS = {
@@ -183,12 +183,16 @@ def primer_for(
     representation: str,
     track: str | None,
     pitch_classes: frozenset[int],
+    clip: list[Note] | None = None,
 ) -> tuple[Primer, int | None]:
-    """The primer ``config`` asks for (MIDI file, text, key or the study's) and the key's octave (None without a
-    key); no Keras, so a grid checks it against each variant's vocabulary before anything trains."""
+    """The primer ``config`` asks for (a clip's notes, MIDI file, text, key or the study's) and the key's octave
+    (None without a key); no Keras, so a grid checks it against each variant's vocabulary before anything trains."""
     octave = (config.octave or 0) if config.key else None
     if config.primer and config.primer_midi:
         raise ConfigError("give --primer or --primer-midi, not both")
+    if clip is not None:
+        path = config.variations_of or config.primer_midi or ""
+        return midi_primer(path, vocabulary, variant, representation, track, clip), octave
     if config.primer_midi:
         return midi_primer(config.primer_midi, vocabulary, variant, representation, track), octave
     if config.primer:
@@ -203,14 +207,21 @@ def _value(token: Token) -> int:
 
 
 def midi_primer(
-    path: str | Path, vocabulary: Vocabulary, variant: str, representation: str, track: str | None
+    path: str | Path,
+    vocabulary: Vocabulary,
+    variant: str,
+    representation: str,
+    track: str | None,
+    notes: list[Note] | None = None,
 ) -> Primer:
-    """The melody of a MIDI file as the model's tokens (module docstring)."""
-    try:
-        melody = read_midi(path, track)
-    except MidiReadError as error:
-        raise ConfigError(f"--primer-midi: {error}") from None
-    pitches, durations = melody.pitches, melody.durations
+    """The melody of a MIDI file (or ``notes`` of it, as a clip workflow keeps them) as the model's tokens (module
+    docstring)."""
+    if notes is None:
+        try:
+            notes = read_midi(path, track).notes
+        except MidiReadError as error:
+            raise ConfigError(f"--primer-midi: {error}") from None
+    pitches, durations = [n.pitch for n in notes], [n.duration for n in notes]
     if variant == "interval" and len(pitches) < 2:
         raise ConfigError(f"--primer-midi {path}: an interval run needs a melody of at least 2 notes")
     tokens = [as_token(t) for t in song_tokens(pitches, durations, variant, representation)]

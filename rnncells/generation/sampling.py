@@ -20,7 +20,7 @@ import keras
 import numpy as np
 
 from rnncells.config.settings import GenerateConfig
-from rnncells.generation.keys import ScaleMask
+from rnncells.generation.keys import ScaleMask, fold_logits
 from rnncells.models.factory import recurrent_layers, reset_states
 
 
@@ -49,11 +49,17 @@ class Stepper:
                 variable.assign(keras.ops.take(variable, indices, axis=0))
 
 
-def apply_mask(logits: np.ndarray, mask: ScaleMask | None) -> tuple[np.ndarray, int]:
-    """Logits with forbidden tokens at -inf, and how many rows fell back to their unmasked logits."""
+def apply_mask(logits: np.ndarray, mask: ScaleMask | None, temperature: float = 1.0) -> tuple[np.ndarray, int]:
+    """Logits with forbidden tokens at -inf (their probability folded onto in-scale neighbours when ``mask.fold``;
+    :mod:`rnncells.generation.keys`), and how many rows fell back to their unmasked logits."""
     if mask is None:
         return logits, 0
     allowed = mask.allowed()
+    if mask.fold:
+        with np.errstate(divide="ignore"):
+            folded = fold_logits(logits, mask.destinations(), temperature) + temperature * np.log(mask.leap_prior())
+        empty = ~np.isfinite(folded).any(axis=-1)
+        return np.where(empty[:, None], logits, folded), int(empty.sum())
     empty = ~allowed.any(axis=-1)
     allowed = allowed | empty[:, None]
     return np.where(allowed, logits, -np.inf), int(empty.sum())
@@ -107,7 +113,7 @@ def sample_songs(
     columns, fallbacks = [produced], 0
     current = produced[:, -1]
     for _ in range(n_steps):
-        logits, fell_back = apply_mask(stepper(current), mask)
+        logits, fell_back = apply_mask(stepper(current), mask, config.temperature)
         fallbacks += fell_back
         current = sample(logits, config, rng).astype(np.int64)
         if mask is not None:
@@ -192,7 +198,7 @@ def _extend(
     copy: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """One drawn token for every row, its log-probability added to the row's score."""
-    logits, fell_back = apply_mask(stepper(sequences[:, -1]), mask)
+    logits, fell_back = apply_mask(stepper(sequences[:, -1]), mask, config.temperature)
     log_probabilities = log_softmax(logits, config.temperature)
     chosen = branch(log_probabilities, copy, rng)
     possible = chosen >= 0

@@ -122,10 +122,12 @@ class SongSetFolder:
         return self.path / f"{song_id(index)}.mid"
 
     # -- writing (MIDI files, then songs.jsonl, then generation.json) -------------------------------------------
-    def write_midi(self, index: int, notes: list[Note], *, bpm: float, program: int, name: str) -> Path:
-        """Song ``index`` as ``song_NNN.mid``."""
+    def write_midi(
+        self, index: int, notes: list[Note], *, bpm: float, program: int, name: str, velocities: list[int] | None = None
+    ) -> Path:
+        """Song ``index`` as ``song_NNN.mid`` (``velocities``: one a note; default 80 for all)."""
         path = self.midi_path(index)
-        write_midi(path, notes, bpm=bpm, program=program, name=name)
+        write_midi(path, notes, bpm=bpm, program=program, name=name, velocities=velocities)
         return path
 
     def write_songs(self, rows: list[dict]) -> None:

@@ -152,7 +152,7 @@ def check_grid_data(grid: GridConfig, runs: list, dataset_dir: Path, where: str 
                 f"variant {variant}): {error}"
             ) from None
     config = grid.generate
-    pitch_classes = scale_pitch_classes(config.key or "C", config.scale)
+    pitch_classes = scale_pitch_classes(config.key or "C", config.scale_used)
     for variant, (manifest, _) in loaded.items():
         vocabulary = Vocabulary(manifest["vocabulary"], variant)
         try:

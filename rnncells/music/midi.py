@@ -345,8 +345,11 @@ def melody_to_midi(
     ticks_per_quarter: int = 480,
     name: str = "melody",
     time_signature: tuple[int, int] = (4, 4),
+    velocities: list[int] | None = None,
 ) -> mido.MidiFile:
-    """Build a type-0 MIDI file of one monophonic track (notes in 16th-note steps)."""
+    """Build a type-0 MIDI file of one monophonic track (notes in 16th-note steps); ``velocities`` gives each note
+    its own velocity (default: ``velocity`` for all)."""
+    velocities = velocities if velocities is not None else [velocity] * len(notes)
     step = ticks_per_quarter // STEPS_PER_QUARTER
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("track_name", name=name, time=0))
@@ -354,16 +357,16 @@ def melody_to_midi(
     numerator, denominator = time_signature
     track.append(mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator, time=0))
     track.append(mido.Message("program_change", program=program, channel=0, time=0))
-    events: list[tuple[int, int, int]] = []  # (tick, order, pitch); note-offs sort before note-ons
-    for note in notes:
+    events: list[tuple[int, int, int, int]] = []  # (tick, order, pitch, velocity); note-offs sort before note-ons
+    for note, loudness in zip(notes, velocities, strict=True):
         if note.duration <= 0:
             continue
-        events.append((note.onset * step, 1, note.pitch))
-        events.append(((note.onset + note.duration) * step, 0, note.pitch))
+        events.append((note.onset * step, 1, note.pitch, loudness))
+        events.append(((note.onset + note.duration) * step, 0, note.pitch, 0))
     now = 0
-    for tick, is_on, pitch in sorted(events):
+    for tick, is_on, pitch, loudness in sorted(events):
         kind = "note_on" if is_on else "note_off"
-        track.append(mido.Message(kind, note=pitch, velocity=velocity if is_on else 0, channel=0, time=tick - now))
+        track.append(mido.Message(kind, note=pitch, velocity=loudness, channel=0, time=tick - now))
         now = tick
     track.append(mido.MetaMessage("end_of_track", time=0))
     midi = mido.MidiFile(type=0, ticks_per_beat=ticks_per_quarter)

@@ -19,8 +19,9 @@ import random
 import threading
 from pathlib import Path
 
+from rnncells.generation.default_model import DEFAULT_MODEL
 from rnncells.music.instruments import program_label
-from rnncells.music.melody import SCALES, note_name
+from rnncells.music.melody import SCALES, note_name, uses_flats
 from rnncells.studio.catalogue import CELL_NAMES, RunChoice, find_runs, runs_folder
 from rnncells.studio.engine import KEYS, Batch, Melody, Models, Request, make_melodies, one_line
 
@@ -59,9 +60,11 @@ def show_no_runs(st, runs_dir: Path, problems: list[str]) -> None:
 
 def model_choice(panel, runs: list[RunChoice]) -> RunChoice:
     """The model list and a line describing the chosen run."""
+    defaults = [i for i, run in enumerate(runs) if run.path.resolve() == DEFAULT_MODEL.resolve()]
     choice = panel.selectbox(
         "Model",
         runs,
+        index=defaults[0] if defaults else 0,
         format_func=lambda run: run.label,
         key="model",
         help="Every folder of the runs folder holding run.json, with its lowest validation loss.",
@@ -220,12 +223,13 @@ def batch_summary(batch: Batch) -> str:
     """The line under the heading: key, scale and notes, tempo, length, sound, sampling, seed."""
     r, (low, high) = batch.request, batch.register
     scale = "" if r.scale == "chromatic" else f" {scale_label(r.scale)}"
+    flats = uses_flats(r.key, r.scale)
     sampling = (
         f"beam search {r.beam_size} × {r.branch_factor}" if r.sampling == "beam" else f"temperature {r.temperature:g}"
     )
     primer = f" · from {r.primer_midi_name}" if r.primer_midi is not None else ""
     return (
-        f"{r.key}{scale} (notes {note_name(low)}–{note_name(high)}) · {r.bpm:g} BPM · "
+        f"{r.key}{scale} (notes {note_name(low, flats)}–{note_name(high, flats)}) · {r.bpm:g} BPM · "
         f"{r.bars} bar{'s' if r.bars > 1 else ''} ({r.bars * 4 * 60 / r.bpm:.1f} s) · "
         f"{program_label(r.program)} · {sampling} · seed {r.seed}{primer}"
     )
@@ -260,9 +264,21 @@ def show_melody(card, batch: Batch, melody: Melody) -> None:
     card.image(melody.piano_roll_png, width="stretch", output_format="PNG")  # RGB would be sent as JPEG
     name, player, download = card.columns([2, 4, 2], vertical_alignment="center")
     name.markdown(f"**Melody {melody.index + 1}**")
-    name.caption(f"{len(melody.pitches)} notes, {note_name(min(melody.pitches))}–{note_name(max(melody.pitches))}")
+    flats = uses_flats(batch.request.key, batch.request.scale)
+    low, high = note_name(min(melody.pitches), flats), note_name(max(melody.pitches), flats)
+    name.caption(f"{len(melody.pitches)} notes, {low}–{high}")
     if melody.wav is not None:
-        player.audio(melody.wav, format="audio/wav")
+        player.audio(melody.wav, format="audio/wav", loop=True)  # a loop, as a producer auditions one
+        download.download_button(
+            "WAV",
+            melody.wav,
+            file_name=batch.file_name(melody, ".wav"),
+            mime="audio/wav",
+            on_click="ignore",
+            icon=":material/music_note:",
+            key=f"wav_{melody.index}",
+            width="stretch",
+        )
     file_name = batch.file_name(melody)
     download.download_button(
         "MIDI",

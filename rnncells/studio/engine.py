@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from rnncells.config.settings import GenerateConfig
-from rnncells.music.melody import PITCH_CLASS_NAMES
+from rnncells.music.melody import key_label, uses_flats
 from rnncells.studio.piano_roll import piano_roll_png
 
-KEYS = PITCH_CLASS_NAMES
+KEYS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")  # as producers write them
 NOTE_STEPS = 2  # 16ths per note of pitch-only runs, as `rnncells generate` by default
 CACHED_MODELS = 8  # generation models kept (a model per run, checkpoint and batch size)
 
@@ -99,19 +99,22 @@ class Batch:
     melodies: list[Melody] = field(default_factory=list)
     audio_problem: str | None = None
 
-    def file_name(self, melody: Melody) -> str:
+    def file_name(self, melody: Melody, suffix: str = ".mid") -> str:
+        """A producer's name: key, tempo, bars and number, e.g. ``F-minor_128bpm_8bars_01.mid``."""
         r = self.request
-        key = r.key.replace("#", "sharp")
-        return f"{self.model_name}_{key}{self.octave:+d}_{r.bpm:g}bpm_{r.bars}bars_{melody.index + 1}.mid"
+        return f"{key_label(r.key, r.scale)}_{r.bpm:g}bpm_{r.bars}bars_{melody.index + 1:02d}{suffix}"
 
     def zip_bytes(self) -> bytes:
-        """All MIDI files in one zip."""
+        """All MIDI files in one zip, readable by everyone once unpacked (mode 0644)."""
         import zipfile
 
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for melody in self.melodies:
-                archive.writestr(self.file_name(melody), melody.midi)
+                entry = zipfile.ZipInfo(self.file_name(melody), date_time=(2020, 1, 1, 0, 0, 0))
+                entry.external_attr = (0o100644 & 0xFFFF) << 16
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(entry, melody.midi)
         return buffer.getvalue()
 
 
@@ -226,6 +229,7 @@ def make_melodies(request: Request, with_audio: bool = True, models: Models | No
         batch = write_song_set(request, models, Path(work))
         song_set = SongSetFolder(Path(work) / "songs")
         rows = song_set.read_songs()
+        flats = uses_flats(request.key, request.scale)
         renders = {}
         if with_audio:  # FluidSynth runs in its own processes while the piano rolls are drawn here
             for row in rows:
@@ -233,7 +237,7 @@ def make_melodies(request: Request, with_audio: bool = True, models: Models | No
                 renders[row["index"]] = pool.submit(render_wav, midi, midi.with_suffix(".wav"))
         for row in rows:
             index, pitches, durations = row["index"], row["pitches"], row["durations"]
-            png = piano_roll_png(pitches, durations, f"Melody {index + 1}", request.bpm)
+            png = piano_roll_png(pitches, durations, f"Melody {index + 1}", request.bpm, flats)
             batch.melodies.append(Melody(index, pitches, durations, song_set.midi_path(index).read_bytes(), png))
         for melody in batch.melodies:
             if melody.index not in renders:

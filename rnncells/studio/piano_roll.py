@@ -38,9 +38,10 @@ def font(size: int) -> ImageFont.ImageFont:
 
 
 def piano_roll_image(
-    pitches: list[int], durations: list[int], title: str = "", bpm: float | None = None
+    pitches: list[int], durations: list[int], title: str = "", bpm: float | None = None, flats: bool = False
 ) -> Image.Image:
-    """The piano roll of a melody laid end to end (durations in 16th-note steps)."""
+    """The piano roll of a melody laid end to end (durations in 16th-note steps; note names with flats when
+    ``flats``)."""
     if not pitches or len(pitches) != len(durations) or min(durations) < 1:
         raise ValueError("a piano roll needs notes, each with a duration of at least one step")
     total = sum(durations)
@@ -67,9 +68,8 @@ def piano_roll_image(
         if pitch % 12 in BLACK_KEYS:
             draw.rectangle([left, y_of(pitch), width - RIGHT * SCALE, y_of(pitch) + row_px], fill=BLACK_KEY_ROW)
         if label_every == 1 or pitch % 12 == 0:
-            draw.text(
-                (left - 4 * SCALE, y_of(pitch) + row_px / 2), note_name(pitch), fill="black", font=small, anchor="rm"
-            )
+            label = note_name(pitch, flats)
+            draw.text((left - 4 * SCALE, y_of(pitch) + row_px / 2), label, fill="black", font=small, anchor="rm")
     for step in range(grid_steps + 1):
         bar, beat = step % STEPS_PER_BAR == 0, step % STEPS_PER_QUARTER == 0
         if not (bar or beat) and step_px < 4 * SCALE:
@@ -94,8 +94,10 @@ def piano_roll_image(
     return image
 
 
-def piano_roll_png(pitches: list[int], durations: list[int], title: str = "", bpm: float | None = None) -> bytes:
-    """:func:`piano_roll_image` as PNG bytes."""
+def piano_roll_png(
+    pitches: list[int], durations: list[int], title: str = "", bpm: float | None = None, flats: bool = False
+) -> bytes:
+    """:func:`piano_roll_image` as PNG bytes (note names with flats when ``flats``)."""
     buffer = io.BytesIO()
-    piano_roll_image(pitches, durations, title, bpm).save(buffer, format="PNG", optimize=False)
+    piano_roll_image(pitches, durations, title, bpm, flats).save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()

@@ -35,6 +35,9 @@ GENERATE_VALUES = {
     "length": 12,
     "primer": "60 62 64",
     "primer_midi": "primer.mid",
+    "keep_bars": 2,
+    "accent": 20,
+    "rests": 0.25,
     "sampling": "topk",
     "temperature": 0.5,
     "top_k": 3,
@@ -47,9 +50,12 @@ GENERATE_VALUES = {
     "bars": 4,
     "key": "F#",
     "scale": "dorian",
+    "scale_rule": "mask",
+    "leap_weight": 0.75,
     "octave": -1,
     "overwrite": True,
 }
+VARIATIONS = {"variations_of": "riff.mid"}  # excludes the primers above, so set on its own
 REQUIRED = {"train": ["--dataset", "d", "--out", "o"], "generate": ["--run", "r", "--out", "o"]}
 
 
@@ -86,7 +92,7 @@ def option_help(command: str, capsys, monkeypatch) -> dict[str, str]:
 def test_the_value_tables_cover_every_field():
     assert set(MODEL_VALUES) == field_names(ModelConfig)
     assert set(TRAIN_VALUES) == field_names(TrainConfig)
-    assert set(GENERATE_VALUES) == field_names(GenerateConfig)
+    assert {*GENERATE_VALUES, *VARIATIONS} == field_names(GenerateConfig)
     for cls, values in ((ModelConfig, MODEL_VALUES), (TrainConfig, TRAIN_VALUES), (GenerateConfig, GENERATE_VALUES)):
         assert all(getattr(cls(), name) != value for name, value in values.items())
 
@@ -110,7 +116,9 @@ def test_every_field_set_by_its_flag_reaches_the_configs():
     model, train = train_configs(parse("train", *flags(MODEL_VALUES), *flags(TRAIN_VALUES)))
     assert dataclasses.asdict(model) == MODEL_VALUES
     assert dataclasses.asdict(train) == TRAIN_VALUES
-    assert dataclasses.asdict(generate_config(parse("generate", *flags(GENERATE_VALUES)))) == GENERATE_VALUES
+    generate = dataclasses.asdict(generate_config(parse("generate", *flags(GENERATE_VALUES))))
+    assert generate == {**GENERATE_VALUES, "variations_of": None}
+    assert generate_config(parse("generate", *flags(VARIATIONS))).variations_of == "riff.mid"
 
 
 def test_without_flags_the_configs_are_the_dataclass_defaults():
@@ -334,3 +342,23 @@ def test_a_grid_evaluate_span_is_bounded():
 
     with pytest.raises(ConfigError, match=r"g.toml \[evaluate\]: evaluate.span 100000 is out of range: allowed 2 to"):
         from_dict(EvaluateConfig, {"span": 100_000}, "g.toml [evaluate]")
+
+
+def test_a_key_implies_its_scale_unless_chromatic_is_asked_for():
+    assert GenerateConfig(key="F minor").scale_used == "natural_minor"
+    assert GenerateConfig(key="Bb").scale_used == "major"
+    assert GenerateConfig(key="Fm", scale="chromatic").scale_used == "chromatic"
+    assert GenerateConfig(key="F", scale="minor").scale_used == "natural_minor"
+    assert GenerateConfig().scale_used == "chromatic"
+    GenerateConfig(key="C#m", scale="minor").validate()
+    with pytest.raises(ConfigError, match="scale minor needs a key"):
+        GenerateConfig(scale="minor").validate()
+    with pytest.raises(ConfigError, match="unknown key 'Fx'"):
+        GenerateConfig(key="Fx").validate()
+
+
+def test_the_generate_flags_take_producer_keys_and_scale_minor():
+    args = build_parser().parse_args(["generate", "--run", "r", "--out", "o", "--key", "F minor", "--scale", "minor"])
+    config = generate_config(args)
+    assert (config.key, config.scale, config.scale_used) == ("F minor", "minor", "natural_minor")
+    assert generate_config(build_parser().parse_args(["generate", "--run", "r", "--out", "o"])).scale is None

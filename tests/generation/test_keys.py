@@ -84,3 +84,39 @@ def test_interval_mask_follows_each_rows_running_pitch():
         [(-1, 4), (2, 8)], frozenset({0, 2}), interval=True, register=MIDI_REGISTER, start_pitch=0, rows=1
     )
     np.testing.assert_array_equal(pairs.allowed()[0], [False, True])
+
+
+def test_fold_moves_an_out_of_scale_notes_probability_to_its_neighbour_nearer_the_last_note():
+    from rnncells.generation.keys import fold_logits
+
+    values = [64, 65, 66, 67, 72]  # E F F# G C; F minor has F and G, not E (-> Eb absent: F) or F# (F or G)
+    mask = ScaleMask(
+        values, scale_pitch_classes("Fm", "minor"), interval=False, register=MIDI_REGISTER, start_pitch=67, rows=2
+    )
+    mask.pitch = np.array([67, 60])  # one row last played G4, the other C4
+    mask.fold = True
+    np.testing.assert_array_equal(mask.destinations(), [[1, 1, 3, 3, 4], [1, 1, 1, 3, 4]])
+    logits = np.log(np.array([[0.1, 0.2, 0.3, 0.1, 0.3]] * 2))
+    for temperature in (1.0, 0.5):
+        folded = fold_logits(logits, mask.destinations(), temperature)
+        probabilities = np.exp(folded / temperature)
+        probabilities /= probabilities.sum(axis=-1, keepdims=True)
+        at_temperature = np.exp(logits[0] / temperature) / np.exp(logits[0] / temperature).sum()
+        e, f, fs, g, c = at_temperature
+        np.testing.assert_allclose(probabilities, [[0, e + f, 0, fs + g, c], [0, e + f + fs, 0, g, c]], atol=1e-12)
+
+
+def test_fold_keeps_durations_and_follows_interval_rows():
+    pairs = [(64, 2), (65, 2), (65, 4), (66, 4)]
+    mask = ScaleMask(
+        pairs, scale_pitch_classes("C", "major"), interval=False, register=MIDI_REGISTER, start_pitch=60, rows=1
+    )
+    np.testing.assert_array_equal(mask.destinations(), [[0, 1, 2, 2]])  # F#:4 -> F:4 (G:4 absent), not F:2
+    steps = [-1, 0, 1, 2]
+    mask = ScaleMask(
+        steps, scale_pitch_classes("C", "major"), interval=True, register=MIDI_REGISTER, start_pitch=61, rows=1
+    )
+    mask.pitch = np.array([64])  # E4: +1 lands on F (in), +2 on F# (out) -> +1; -1 on Eb (out) -> 0 (E)
+    np.testing.assert_array_equal(mask.destinations(), [[1, 1, 2, 2]])
+    mask.advance(np.array([2]))
+    assert mask.pitch.tolist() == [65]

@@ -31,6 +31,8 @@ def test_masked_tokens_are_never_drawn_and_empty_rows_fall_back():
     allowed[:10] = False
 
     class Fixed:
+        fold = False
+
         def allowed(self):
             return allowed
 
@@ -160,3 +162,31 @@ def test_masked_interval_sampling_stays_in_scale():
     for song in songs:
         pitches = 60 + np.cumsum([intervals[i] for i in song[1:]])
         assert all(p % 12 in c_major for p in pitches)
+
+
+def test_fold_keeps_the_mass_in_scale_inside_the_register_and_halves_leaps():
+    from rnncells.generation.keys import LEAP_WEIGHT, Register, ScaleMask
+    from rnncells.music.melody import scale_pitch_classes
+
+    values = [60, 61, 62, 70, 80]  # C, C# (-> C or D), D, Bb (a leap from C), G#5 (outside the register)
+    mask = ScaleMask(
+        values,
+        scale_pitch_classes("C", "major"),
+        interval=False,
+        register=Register(48, 72),
+        start_pitch=60,
+        rows=1,
+        fold=True,
+    )
+    logits = np.log(np.array([[0.2, 0.2, 0.2, 0.2, 0.2]]))
+    folded, fell_back = apply_mask(logits, mask, temperature=1.0)
+    probabilities = np.exp(folded[0]) / np.exp(folded[0]).sum()
+    # C# goes to C (nearer the last note C); Bb is no scale note either: no neighbour (A, B absent) -> dropped
+    expected = np.array([0.4, 0, 0.2, 0, 0])
+    assert fell_back == 0
+    np.testing.assert_allclose(probabilities, expected / expected.sum())
+    mask.in_scale[:] = True  # chromatic: Bb stays, a leap of a minor seventh, weighed by the prior
+    folded, _ = apply_mask(logits, mask, temperature=1.0)
+    probabilities = np.exp(folded[0]) / np.exp(folded[0]).sum()
+    expected = np.array([0.2, 0.2, 0.2, 0.2 * LEAP_WEIGHT, 0])
+    np.testing.assert_allclose(probabilities, expected / expected.sum())

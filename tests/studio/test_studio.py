@@ -193,7 +193,9 @@ def test_page_writes_what_the_command_line_writes(tmp_path, options):
     with zipfile.ZipFile(io.BytesIO(batch.zip_bytes())) as archive:
         assert archive.namelist() == [batch.file_name(m) for m in batch.melodies]
     if options["key"] == "D#":
-        assert archive.namelist()[0] == "control-lstm-2_Dsharp+1_124bpm_4bars_1.mid"
+        assert archive.namelist() == ["D#_124bpm_4bars_01.mid", "D#_124bpm_4bars_02.mid"]
+        assert batch.file_name(batch.melodies[1], ".wav") == "D#_124bpm_4bars_02.wav"  # the WAV download's name
+        assert all(entry.external_attr >> 16 == 0o100644 for entry in archive.infolist())  # readable when unpacked
 
 
 def test_studio_piano_roll_is_a_png_of_the_melody():
@@ -208,6 +210,8 @@ def test_studio_piano_roll_is_a_png_of_the_melody():
         if pixels.getpixel((x, y)) == (59, 111, 182)
     )
     assert blue > 50  # the notes are drawn
+    flats = piano_roll_png([61, 63, 65], [4, 4, 8], "Melody 1", 128, flats=True)
+    assert flats != piano_roll_png([61, 63, 65], [4, 4, 8], "Melody 1", 128)  # Db4/Eb4 labels, not C#4/D#4
     with pytest.raises(ValueError, match="at least one step"):
         piano_roll_png([60], [0], "x", 120)
 
@@ -348,7 +352,7 @@ def test_generate_in_the_browser(page, tmp_path):
             expect(page.get_by_text("apt-get install fluidsynth timgm6mb-soundfont")).to_be_visible()
 
         name, midi = download(page, "MIDI")
-        assert name == f"control-lstm-2_Fsharp{record['octave']:+d}_140bpm_4bars_1.mid"
+        assert name == "F#-minor_140bpm_4bars_01.mid"
         assert midi == expected[0]  # the command line's file, byte for byte
         facts = midi_facts(midi)
         assert round(facts["bpm"][0]) == 140 and facts["programs"] == [80]
