@@ -18,6 +18,7 @@ from rnncells.config.settings import DatasetConfig
 from rnncells.data.folder import SPLITS, DatasetFolder, new_dataset, stored_parameters
 from rnncells.data.vocab import Vocabulary, as_token
 from rnncells.errors import RnncellsError
+from rnncells.files import portable_path
 from rnncells.music.corpus import HIDDEN, Skipped, count_source_files, read_source
 from rnncells.music.melody import Melody
 from rnncells.music.midi import printable
@@ -146,7 +147,7 @@ def _write_variant(folder: DatasetFolder, variant: str, rows: list[dict], config
     manifest = {
         "variant": variant,
         "representation": config.representation,
-        "source": printable(config.source),
+        "source": printable(portable_path(config.source)),
         "parameters": stored_parameters(config),
         "counts": counts,
         "vocabulary": vocabulary.to_json(),
@@ -216,7 +217,7 @@ def _write_summary(
     )
     folder.write_summary(
         {
-            "source": printable(config.source),
+            "source": printable(portable_path(config.source)),
             "parameters": stored_parameters(config),
             "files_read": report.files_read,
             "songs": report.songs,

@@ -15,6 +15,7 @@ drawn (:meth:`rnncells.generation.song_set.SongSetFolder.clear`).
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from rnncells.config.settings import ConfigError, GenerateConfig
 from rnncells.data.vocab import UnknownTokenError
+from rnncells.files import portable_path, resolve_recorded
 from rnncells.generation.keys import MIDI_REGISTER, Register, ScaleMask, decode, key_register, tonic_pitch
 from rnncells.generation.primers import Primer, primer_for
 from rnncells.generation.sampling import Stepper, beam_search, sample_songs
@@ -228,8 +230,11 @@ def generate(
                 "layers": run.info["layers"],
                 "units": run.info.get("units"),
                 "representation": run.info["representation"],
-                "run": str(run.path.resolve()),
-                "dataset": run.info["dataset"],
+                # paths relative to the song folder (rnncells.files.portable_path): no machine path in a record
+                "run": portable_path(run.path.resolve(), song_set.path.resolve()),
+                "dataset": portable_path(
+                    os.path.abspath(resolve_recorded(run.info["dataset"], run.path)), song_set.path.resolve()
+                ),
                 "checkpoint": str(run.checkpoint(checkpoint).name),
                 "bpm": config.bpm or run.info.get("bpm") or 120.0,
                 "note_steps": note_steps,

@@ -15,7 +15,7 @@ clean; the committed results under ``results/`` are made with an explicit ``--ou
     evaluation/            per-song metrics, statistics, tests (rnncells.evaluation.evaluate)
     tables/                the LaTeX tables and tables.pdf
     figures/               box plots, learning curves, piano rolls, span plot
-    audio/<model>/         song_NNN.ogg for every song, song_NNN.wav for the best and most representative
+    audio/<model>/         song_NNN.ogg of the best and most representative song (--audio all: every song)
                            (rnncells.grid.listen; rendered once)
     index.html             everything above, linked; the songs playable
 """

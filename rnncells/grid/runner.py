@@ -27,7 +27,7 @@ from rnncells.config.settings import ConfigError, to_toml
 from rnncells.data.folder import DatasetFolder
 from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder
-from rnncells.files import remove_stale_temp_files, write_json_atomic, write_text_atomic
+from rnncells.files import portable_path, remove_stale_temp_files, write_json_atomic, write_text_atomic
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import check_before_finishing, check_before_training, run_damage
@@ -293,16 +293,23 @@ def make_figures(runs: list[PlannedRun], paths: GridPaths, selected: list[str]) 
 
 
 def finish_grid(
-    grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool = False, progress: bool = True
+    grid: GridConfig,
+    runs: list[PlannedRun],
+    paths: GridPaths,
+    generate_all: bool = False,
+    progress: bool = True,
+    audio: str = "picks",
 ) -> Path:
     """Selection, generation, evaluation, tables, figures and the index page, from finished runs; never without
     a run whose bookkeeping is damaged (rnncells.grid.damage: it stops with one line instead)."""
     with terminate_as_interrupt(), folder_lock(paths.root, "rnncells grid"), recorded(paths.root, "grid finish"):
         check_before_finishing(runs, paths, {run.name for run in runs if is_finished(paths, run)})
-        return _finish(grid, runs, paths, generate_all, progress)
+        return _finish(grid, runs, paths, generate_all, progress, audio)
 
 
-def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool) -> Path:
+def _finish(
+    grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool, audio: str
+) -> Path:
     from rnncells.evaluation.evaluate import evaluate_song_sets
     from rnncells.report.tables import compile_pdf, write_tables
 
@@ -324,9 +331,9 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
         rhythm=grid.evaluate.rhythm,
     )
     figures = make_figures(runs, paths, chosen)
-    # audio of the selected models' songs, once (rnncells.grid.listen); with --all-models the others are scored
-    # and drawn but not rendered: 45 models' audio would be hundreds of MB in a committed results folder
-    listening = render_listening(paths, selected, progress)
+    # audio of the selected models' best and representative songs (--audio all: every song of theirs), once
+    # (rnncells.grid.listen); with --all-models the others are scored and drawn but not rendered
+    listening = render_listening(paths, selected, progress, audio)
     tables = write_tables(paths.evaluation, paths.tables)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
     return write_index(grid, paths, selection, figures, tables, pdf, listening)
@@ -344,6 +351,7 @@ def run_grid(
     retries: int = 1,
     generate_all: bool = False,
     progress: bool = True,
+    audio: str = "picks",
 ) -> Path:
     """The whole study: dataset, training, selection, generation, evaluation, tables; returns index.html."""
     paths = grid_paths(grid, out)
@@ -363,11 +371,14 @@ def run_grid(
                 f"(logs in {paths.logs}; `rnncells grid run` again retries them)",
                 file=sys.stderr,
             )
-        return finish_grid(grid, runs, paths, generate_all=generate_all, progress=progress)
+        return finish_grid(grid, runs, paths, generate_all=generate_all, progress=progress, audio=audio)
 
 
 def grid_toml(grid: GridConfig) -> str:
-    """The resolved grid as TOML, readable again by ``rnncells grid run``."""
+    """The resolved grid as TOML, readable again by ``rnncells grid run``; its paths as the user gave them, an
+    absolute one relative to the working directory (no machine path in a committed record)."""
+    dataset = dataclasses.replace(grid.dataset, source=portable_path(grid.dataset.source))
+    grid = dataclasses.replace(grid, dataset=dataset, reuse=[portable_path(p) for p in grid.reuse])
     scalars = {
         f.name: getattr(grid, f.name)
         for f in dataclasses.fields(grid)

@@ -273,6 +273,16 @@ class RunFolder:
         saved = _read_json(self.path / STATE_FILE, f"run `rnncells train --out {self.path}` again")
         return saved.get("files") if isinstance(saved, dict) else None
 
+    def rewrite_record(self, text: str) -> None:
+        """run.json replaced by ``text`` (the same record, its paths made relative: rnncells.grid.portable), and
+        state.json's size and sha256 of it updated, so that the run is not taken for damaged."""
+        write_text_atomic(self.path / RECORD_FILE, text)
+        files = self.recorded_files() if (self.path / STATE_FILE).is_file() else None
+        if files and RECORD_FILE in files:
+            state = self.read_state()
+            if state is not None:
+                self.write_state(state, {**files, **record_files(self.path, [RECORD_FILE])})
+
     @property
     def epochs_done(self) -> int:
         state = self.read_state()
