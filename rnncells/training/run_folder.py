@@ -3,8 +3,8 @@
 A run folder holds everything needed to read, repeat or extend one training run::
 
     config.toml            the resolved [dataset], [model] and [train] tables; `rnncells train --config` reads it
-    run.json               the run record: model name, variant, cell, layers, units, representation, dataset path
-                           and hash, median BPM, seed, library versions
+    run.json               the run record: model name, variant, cell, layers, units, representation, dataset hash
+                           and path (relative to the run folder), median BPM, seed, library versions
     vocabulary.json        token values in index order, and their labels
     metrics.csv            one row per epoch (METRIC_COLUMNS): loss, accuracy, perplexity for train and validation
     state.json             epochs done, steps done, best score, and the size and sha256 of each file of the save
