@@ -6,7 +6,7 @@
 # of each selected model, and the projector files of its selected runs only, and every PNG figure is stored with
 # a 256-colour palette (rnncells.grid.light); (3) each grid's index.html is written again from its folder
 # (`rnncells grid index`). RESULTS defaults to results.
-# Afterwards: git add -A results; `git grep -nE '/work/|/tmp/|/home/|/root/' -- results` finds nothing.
+# Afterwards: git add -A results; a git grep for absolute paths under results finds none.
 source "$(dirname "$0")/common.sh"
 results="${RESULTS:-results}"
 PYTHON="${PYTHON:-python3}"
