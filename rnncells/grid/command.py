@@ -139,10 +139,8 @@ def _status(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int
 
 def _index(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int:
     from rnncells.grid.index import rewrite_index
-    from rnncells.locks import folder_lock
 
-    with folder_lock(paths.root, "rnncells grid index"):
-        print(f"index:   {rewrite_index(grid, paths)}")
+    print(f"index:   {rewrite_index(grid, paths)}")
     return 0
 
 

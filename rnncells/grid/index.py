@@ -29,6 +29,7 @@ from rnncells.grid.listen import ListeningPage, general_label, render_listening
 from rnncells.grid.paths import GridPaths
 from rnncells.grid.status import status_rows
 from rnncells.grid.tex_tables import read_tex_tables
+from rnncells.locks import folder_lock
 
 TEMPLATE = "index.html.j2"
 
@@ -167,7 +168,12 @@ def rewrite_index(grid: GridConfig, paths: GridPaths) -> Path:
     selection_path = paths.root / SELECTION_FILE
     if not selection_path.is_file():
         raise InputError(f"{selection_path}: missing; finish the grid first (`rnncells grid finish`)")
-    selection = json.loads(selection_path.read_text(encoding="utf-8"))
+    with folder_lock(paths.root, "rnncells grid index"):  # checked first: a wrong --out makes no folder
+        selection = json.loads(selection_path.read_text(encoding="utf-8"))
+        return _rewrite_index(grid, paths, selection)
+
+
+def _rewrite_index(grid: GridConfig, paths: GridPaths, selection: dict) -> Path:
     selected = [entry["selected"] for entry in selection.values() if entry.get("selected")]
     figures = sorted(paths.figures.glob("*.png")) if paths.figures.is_dir() else []
     tables = sorted(paths.tables.glob("*.tex")) if paths.tables.is_dir() else []

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from rnncells.config.settings import GenerateConfig
+from rnncells.errors import InputError
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.generation.generate import generate
-from rnncells.grid.index import write_index
+from rnncells.grid.index import rewrite_index, write_index
 from rnncells.grid.listen import RENDER_HINT, pick_rows, render_listening
+from rnncells.grid.paths import GridPaths
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import select_runs
 from tests.grid.test_grid_parts import fake_grid
@@ -148,3 +150,16 @@ def test_without_fluidsynth_the_page_names_no_audio(results, monkeypatch, capsys
     assert "No audio: " in index.read_text()  # fluidsynth, or else its soundfont, is not found
     assert "no audio in the index page: " in capsys.readouterr().err
     assert not (paths.root / "audio").exists() or not any((paths.root / "audio").rglob("*.*"))
+
+
+def test_the_page_is_written_again_from_the_finished_folder(results):
+    grid, paths = results
+    first = write_page(grid, paths, render_listening(paths, list(MODELS), progress=False, render=False)).read_text()
+    (paths.root / "index.html").unlink()
+    again = rewrite_index(grid, paths).read_text()  # from selection.json, the evaluation and the files there
+    assert '<table class="results">' in again and again.count("<tr><td>control-lstm-") == first.count(
+        "<tr><td>control-lstm-"
+    )
+    with pytest.raises(InputError, match="selection.json: missing"):
+        rewrite_index(grid, GridPaths(paths.root / "nothing"))
+    assert not (paths.root / "nothing").exists()
