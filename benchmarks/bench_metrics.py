@@ -3,7 +3,7 @@
 4500 songs is a grid's worth of generated songs (45 models x 100 songs); 34 notes is the paper's primer of
 4 plus 30 sampled notes. Prints seconds for each scorer and the speed-up; asserts nothing about time.
 
-    /work/venv/bin/python benchmarks/bench_metrics.py [--songs 4500] [--notes 34] [--repeats 3]
+    python benchmarks/bench_metrics.py [--songs 4500] [--notes 34] [--repeats 3]
 """
 
 from __future__ import annotations

@@ -65,6 +65,25 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def portable_path(path: str | Path, start: str | Path | None = None) -> str:
+    """``path`` as a record may hold it: never absolute, ``/``-separated. A relative path is kept as given (it is
+    what the user typed); an absolute one becomes relative to ``start`` (default: the working directory), so a
+    committed record names no folder of the machine that wrote it."""
+    text = os.fspath(path)
+    if not os.path.isabs(text):
+        return Path(text).as_posix()
+    base = os.path.abspath(start if start is not None else os.curdir)
+    try:
+        return Path(os.path.relpath(text, base)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists; the name is all that is left
+        return Path(text).name
+
+
+def resolve_recorded(recorded: str | Path, folder: str | Path) -> Path:
+    """A path a record in ``folder`` holds (see :func:`portable_path`), as a path usable from here."""
+    return Path(folder) / recorded if not os.path.isabs(recorded) else Path(recorded)
+
+
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically."""
     return write_atomic(path, lambda tmp: tmp.write_bytes(data))

@@ -1,12 +1,14 @@
-"""Atomic writes: a failed write leaves no file, and an OS error names the path being written."""
+"""rnncells.files: atomic writes (a failed write leaves no file, an OS error names the path being written) and
+portable paths for records (no machine path in anything a results folder commits)."""
 
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 import pytest
 
-from rnncells.files import write_atomic, write_text_atomic
+from rnncells.files import portable_path, resolve_recorded, write_atomic, write_text_atomic
 
 
 def test_a_full_disk_names_the_path_being_written_and_leaves_nothing(tmp_path, capsys, monkeypatch):
@@ -38,3 +40,15 @@ def test_an_os_error_naming_its_own_file_is_kept(tmp_path):
     with pytest.raises(IsADirectoryError) as failed:
         write_text_atomic(tmp_path / "dir", "x")  # the rename onto a folder names both paths already
     assert str(tmp_path / "dir") in str(failed.value)
+
+
+def test_a_relative_path_is_kept_as_given_and_an_absolute_one_made_relative(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert portable_path("../shared/data/edm") == "../shared/data/edm"
+    assert portable_path(Path("corpus") / "edm") == "corpus/edm"
+    assert portable_path(tmp_path / "corpus" / "edm") == "corpus/edm"  # relative to the working directory
+    run = tmp_path / "results" / "grid" / "runs" / "control-lstm-1"
+    recorded = portable_path(tmp_path / "results" / "grid" / "dataset", run)
+    assert recorded == "../../dataset"
+    assert resolve_recorded(recorded, run).resolve() == (tmp_path / "results" / "grid" / "dataset").resolve()
+    assert resolve_recorded("/elsewhere/dataset", run) == Path("/elsewhere/dataset")  # an older, absolute record

@@ -19,6 +19,7 @@ from rnncells.config.settings import DatasetConfig
 from rnncells.data.folder import SPLITS, DatasetFolder, DatasetFolderError, new_dataset, stored_parameters
 from rnncells.data.vocab import Vocabulary, as_token
 from rnncells.errors import RnncellsError
+from rnncells.files import portable_path
 from rnncells.locks import folder_lock
 from rnncells.music.corpus import HIDDEN, Skipped, count_source_files, read_source
 from rnncells.music.melody import Melody
@@ -148,7 +149,7 @@ def _write_variant(folder: DatasetFolder, variant: str, rows: list[dict], config
     manifest = {
         "variant": variant,
         "representation": config.representation,
-        "source": printable(config.source),
+        "source": printable(portable_path(config.source)),
         "parameters": stored_parameters(config),
         "counts": counts,
         "vocabulary": vocabulary.to_json(),
@@ -226,7 +227,7 @@ def _write_summary(
     )
     folder.write_summary(
         {
-            "source": printable(config.source),
+            "source": printable(portable_path(config.source)),
             "parameters": stored_parameters(config),
             "files_read": report.files_read,
             "songs": report.songs,

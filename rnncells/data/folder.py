@@ -35,7 +35,7 @@ from typing import Any
 
 from rnncells.config.settings import VARIANTS, DatasetConfig
 from rnncells.errors import RnncellsError
-from rnncells.files import Damage, write_json_atomic, write_jsonl_atomic, write_text_atomic
+from rnncells.files import Damage, portable_path, write_json_atomic, write_jsonl_atomic, write_text_atomic
 from rnncells.locks import LOCK_FILE
 
 FORMAT_VERSION = 1
@@ -228,8 +228,12 @@ def _json_safe(value: Any) -> Any:
 
 
 def stored_parameters(config: DatasetConfig) -> dict:
-    """A build's parameters as dataset.json and every manifest store them (plain JSON, printable strings)."""
-    return _json_safe(json.loads(json.dumps(asdict(config))))
+    """A build's parameters as dataset.json and every manifest store them (plain JSON, printable strings; the
+    source as :func:`rnncells.files.portable_path` writes it, never absolute)."""
+    parameters = asdict(config)
+    if parameters.get("source") is not None:
+        parameters["source"] = portable_path(parameters["source"])
+    return _json_safe(json.loads(json.dumps(parameters)))
 
 
 @contextmanager

@@ -61,6 +61,7 @@ from rnncells.evaluation.midi_sets import load_inputs
 from rnncells.evaluation.replicates import replicate_tables
 from rnncells.evaluation.set_measures import compare_with_training, memorisation_summary, set_scope
 from rnncells.evaluation.statistics import EFFECT_SIZE, describe, holm, pairwise_tests, rank_biserial
+from rnncells.files import portable_path
 from rnncells.generation.song_set import SongSet, SongSetError, song_notes
 from rnncells.locks import locks_folder
 from rnncells.music import metrics
@@ -257,9 +258,14 @@ def _load_inputs(
     return sets
 
 
-def _input_record(song_set: SongSet) -> dict:
+def _here(path: Path, out_dir: Path) -> str:
+    """``path`` relative to the evaluation folder (no machine path in evaluation.json)."""
+    return portable_path(Path(path).resolve(), Path(out_dir).resolve())
+
+
+def _input_record(song_set: SongSet, out_dir: Path) -> dict:
     record = {
-        "path": str(song_set.source),
+        "path": _here(song_set.source, out_dir),
         "kind": song_set.info.get("kind", "generated"),
         "model_name": song_set.model_name,
         "variant": song_set.variant,
@@ -274,14 +280,16 @@ def _input_record(song_set: SongSet) -> dict:
     return record
 
 
-def _record(sets: list[SongSet], baseline: SongSet | None, dataset: dict, songs: pd.DataFrame, settings: dict) -> dict:
+def _record(
+    sets: list[SongSet], baseline: SongSet | None, dataset: dict, songs: pd.DataFrame, settings: dict, out_dir: Path
+) -> dict:
     """What evaluation.json says besides its file list: inputs, the baseline, settings, statistics used."""
     return {
-        "inputs": [_input_record(s) for s in sets],
+        "inputs": [_input_record(s, out_dir) for s in sets],
         "dataset": None
         if baseline is None
         else {
-            "path": str(baseline.source),
+            "path": _here(baseline.source, out_dir),
             "songs_file": baseline.songs_path.relative_to(baseline.source).as_posix(),
             "model_name": BASELINE_MODEL,
             "scope": baseline_scope(baseline.splits),
@@ -378,5 +386,5 @@ def evaluate_song_sets(
         described |= {"training_songs": len(reference.pitches), "copy_threshold": threshold}
     settings = {"mode": mode, "span": span, "rhythm": rhythm}
     folder = EvaluationFolder(out_dir)
-    folder.write(tables, _record(sets, dataset, described, songs, settings))
+    folder.write(tables, _record(sets, dataset, described, songs, settings, out_dir))
     return folder.path

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rnncells.config.options import whole_number
 from rnncells.grid.config import GridConfig
+from rnncells.grid.listen import AUDIO_CHOICES
 from rnncells.study.grid_folder import GridPaths
 
 
@@ -29,6 +30,10 @@ def add_grid_command(commands) -> None:
         "steps and one validation pass of every distinct model shape on this machine to estimate the grid's cost.",
     )
     status = sub.add_parser("status", help="print the run table (status, epochs, best validation loss)")
+    index = sub.add_parser(
+        "index",
+        help="write OUT/index.html again from a finished results folder (trains, generates, scores nothing)",
+    )
     finish = sub.add_parser("finish", help="selection, generation, evaluation and tables from finished runs")
     slurm = sub.add_parser(
         "slurm",
@@ -36,7 +41,7 @@ def add_grid_command(commands) -> None:
         description="Build the dataset, write slurm/<grid>/train.sbatch (one array task per run) "
         "and finish.sbatch (afterok on the array: selection, generation, evaluation, tables).",
     )
-    for each in (run, plan, status, finish, slurm):
+    for each in (run, plan, status, finish, slurm, index):
         each.add_argument("config", type=Path, help="grid file, e.g. configs/quick.toml")
         each.add_argument("--source", help="corpus to use instead of the grid file's [dataset] source")
         each.add_argument("--out", type=Path, help="results folder (default: out/<grid name>, ignored by git)")
@@ -72,6 +77,13 @@ def add_grid_command(commands) -> None:
     for each in (run, finish):
         each.add_argument("--all-models", action="store_true", help="generate with every run, not only the selected")
         each.add_argument("--quiet", action="store_true", help="no progress display")
+        each.add_argument(
+            "--audio",
+            choices=AUDIO_CHOICES,
+            default="picks",
+            help="audio of the selected models: their best and most representative songs (picks, the default), "
+            "every song (all) or none",
+        )
     slurm.add_argument("--submit", action="store_true", help="submit the jobs with sbatch")
     slurm.add_argument("--slurm-dir", type=Path, default=Path("slurm"), help="where the scripts go (default slurm/)")
     slurm.add_argument("--partition", help="Slurm partition")
@@ -93,7 +105,14 @@ def run_grid_command(args: argparse.Namespace) -> int:
 
     grid = load_grid(args.config, source=args.source, overrides=args.overrides)
     grid.reuse = [*grid.reuse, *map(str, getattr(args, "reuse", None) or [])]
-    actions = {"plan": _plan, "status": _status, "slurm": _slurm, "run": _run_or_finish, "finish": _run_or_finish}
+    actions = {
+        "plan": _plan,
+        "status": _status,
+        "slurm": _slurm,
+        "run": _run_or_finish,
+        "finish": _run_or_finish,
+        "index": _index,
+    }
     return actions[args.action](grid, grid_paths(grid, args.out), args)
 
 
@@ -115,6 +134,13 @@ def _status(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int
     from rnncells.grid.status import format_status, status_rows
 
     print(format_status(status_rows(grid, paths)))
+    return 0
+
+
+def _index(grid: GridConfig, paths: GridPaths, args: argparse.Namespace) -> int:
+    from rnncells.grid.index import rewrite_index
+
+    print(f"index:   {rewrite_index(grid, paths)}")
     return 0
 
 
@@ -147,10 +173,18 @@ def _run_or_finish(grid: GridConfig, paths: GridPaths, args: argparse.Namespace)
     from rnncells.grid.runner import finish_grid, run_grid
 
     if args.action == "finish":
-        index = finish_grid(grid, plan_runs(grid), paths, generate_all=args.all_models, progress=not args.quiet)
+        index = finish_grid(
+            grid, plan_runs(grid), paths, generate_all=args.all_models, progress=not args.quiet, audio=args.audio
+        )
     else:
         index = run_grid(
-            grid, args.out, jobs=args.jobs, retries=args.retries, generate_all=args.all_models, progress=not args.quiet
+            grid,
+            args.out,
+            jobs=args.jobs,
+            retries=args.retries,
+            generate_all=args.all_models,
+            progress=not args.quiet,
+            audio=args.audio,
         )
     root = index.parent
     print(f"tables:  {root / 'tables'} (tables.tex, tables.pdf)")

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rnncells.files import portable_path
 from rnncells.study.grid_folder import GridPaths
 
 
@@ -47,8 +48,10 @@ def recorded(root: Path, action: str, argv: list[str] | None = None) -> Iterator
     entry = {
         "id": f"{os.getpid()}-{time.time_ns()}",
         "action": action,
-        "command": argv if argv is not None else sys.argv,
-        "cwd": str(Path.cwd()),
+        # no machine path in a committed record: absolute arguments relative to the working directory, and that
+        # directory relative to the results folder (rnncells.files.portable_path)
+        "command": [portable_path(a) if os.path.isabs(a) else a for a in (argv if argv is not None else sys.argv)],
+        "cwd": portable_path(Path.cwd(), root.resolve()),
         "host": platform.node(),
         "commit": source_commit(),
         "started": _now(),

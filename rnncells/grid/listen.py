@@ -1,10 +1,12 @@
 """What the grid's index page plays: each model's best and most representative songs, and all its songs.
 
-``OUT/audio/<model>/song_NNN.ogg`` holds every song of a model as Ogg Vorbis at 22.05 kHz (tens of kB a song), and
-``song_NNN.wav`` the best and the most representative song (evaluation/best_songs.csv and representative_songs.csv)
-as 16-bit WAV, all rendered with FluidSynth and peak-normalised to -1 dBFS (:mod:`rnncells.report.audio`): about 18
-s for a model's 100 songs on 2 cores. Files already newer than their MIDI file are not rendered again, so a grid run
-again pays only for new songs. ``figures/representative_song_<model>`` is the representative song's piano roll (the
+Audio policy (a results folder stays light enough to commit): by default (``--audio picks``) only the best and the
+most representative song of each selected model (evaluation/best_songs.csv and representative_songs.csv) are
+rendered, as ``OUT/audio/<model>/song_NNN.ogg`` (Ogg Vorbis at 22.05 kHz, tens of kB a song, FluidSynth,
+peak-normalised to -1 dBFS; :mod:`rnncells.report.audio`). ``--audio all`` renders every song of the selected models
+as well (about 18 s for a model's 100 songs on 2 cores), ``--audio none`` nothing. Files already newer than their
+MIDI file are not rendered again. The page shows a player only for a file that exists, and says how to render the
+others (:data:`RENDER_HINT`). ``figures/representative_song_<model>`` is the representative song's piano roll (the
 best song's is drawn by :func:`rnncells.grid.runner.make_figures`). Without FluidSynth the page says so and shows no
 players.
 """
@@ -13,10 +15,12 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.study.grid_folder import GridPaths
@@ -24,6 +28,12 @@ from rnncells.study.grid_folder import GridPaths
 AUDIO_DIR = "audio"
 SAMPLE_RATE = 22050
 ROLES = ("best", "representative")
+AUDIO_CHOICES = ("picks", "all", "none")  # what `grid run/finish --audio` renders (module docstring)
+AUDIO_SUFFIX = ".ogg"
+RENDER_HINT = (
+    "render the other songs with `rnncells grid finish CONFIG --out OUT --audio all`, "
+    "or one folder with `rnncells render songs/MODEL --wav`"
+)
 # FluidSynth processes at once: each waits part of its time, so more than the cores (100 songs: about 18 s on 2)
 WORKERS = min(32, 4 * (os.cpu_count() or 1))
 
@@ -35,7 +45,7 @@ class Pick:
     role: str
     index: int
     general: float
-    wav: str | None  # paths relative to the results folder
+    audio: str | None  # paths relative to the results folder
     piano_roll: str | None
     midi: str
 
@@ -55,6 +65,7 @@ class ListeningPage:
 
     models: list[Listening] = field(default_factory=list)
     problem: str | None = None
+    hint: str = RENDER_HINT
 
 
 def audio_path(paths: GridPaths, model: str, index: int, suffix: str) -> Path:
@@ -73,6 +84,11 @@ def _picks(evaluation: EvaluationFolder) -> dict[str, dict[str, dict]]:
     return picks
 
 
+def pick_rows(paths: GridPaths) -> dict[str, dict[str, dict]]:
+    """``{model: {"best": row, "representative": row}}`` of the results folder's evaluation."""
+    return _picks(EvaluationFolder(paths.evaluation))
+
+
 def _song_scores(evaluation: EvaluationFolder) -> dict[tuple[str, int], float]:
     try:
         table = evaluation.read_songs()
@@ -82,16 +98,17 @@ def _song_scores(evaluation: EvaluationFolder) -> dict[tuple[str, int], float]:
 
 
 def _model_listening(
-    paths: GridPaths, model: str, picks: dict[str, dict], scores: dict[tuple[str, int], float]
+    paths: GridPaths, model: str, picks: dict[str, dict], scores: dict[tuple[str, int], float], audio: str, draw: bool
 ) -> tuple[Listening, list[tuple[Path, Path]]]:
-    """One model's page entry and its render jobs; draws the representative song's piano roll."""
+    """One model's page entry and its render jobs (``audio``: module docstring); ``draw`` draws the representative
+    song's piano roll."""
     from rnncells.report.figures import piano_roll
 
     song_set, listening, jobs = SongSetFolder(paths.songs / model), Listening(model), []
     for song in song_set.read_songs():
         index = int(song["index"])
-        ogg = audio_path(paths, model, index, ".ogg")
-        jobs.append((song_set.midi_path(index), ogg))
+        ogg = audio_path(paths, model, index, AUDIO_SUFFIX)
+        jobs += [(song_set.midi_path(index), ogg)] if audio == "all" else []
         midi = _relative(paths, song_set.midi_path(index))
         listening.songs.append(
             {"index": index, "general": scores.get((model, index)), "ogg": _relative(paths, ogg), "midi": midi}
@@ -101,38 +118,45 @@ def _model_listening(
         if row is None:
             continue
         index, general = int(row["index"]), float(row["general"])
-        wav = audio_path(paths, model, index, ".wav")
-        jobs.append((song_set.midi_path(index), wav))
+        sound = audio_path(paths, model, index, AUDIO_SUFFIX)
+        jobs += [(song_set.midi_path(index), sound)] if audio != "none" else []
         roll = paths.figures / f"{role}_song_{model}.png"
-        if role == "representative":
+        if role == "representative" and draw:
             song = song_set.read_song(index)
             title = f"{model}: most representative song (general tonality {general:.2f})"
             piano_roll(song["pitches"], song["durations"], roll, title=title)
         midi = _relative(paths, song_set.midi_path(index))
-        listening.picks.append(Pick(role, index, general, _relative(paths, wav), _relative(paths, roll), midi))
-    return listening, jobs
+        listening.picks.append(Pick(role, index, general, _relative(paths, sound), _relative(paths, roll), midi))
+    return listening, list(dict.fromkeys(jobs))
 
 
 def _relative(paths: GridPaths, path: Path) -> str:
     return path.relative_to(paths.root).as_posix()
 
 
-def render_listening(paths: GridPaths, models: list[str], progress: bool = True) -> ListeningPage:
-    """Render the audio and piano rolls of ``models`` (module docstring) and describe them for the page; a file
-    that could not be made is left out of the page (no player pointing at nothing)."""
+def render_listening(
+    paths: GridPaths, models: list[str], progress: bool = True, audio: str = "picks", render: bool = True
+) -> ListeningPage:
+    """Render the audio (``audio``: module docstring) and piano rolls of ``models`` and describe them for the page;
+    ``render=False`` only describes the files already there. A file that could not be made, or was not asked for,
+    is left out of the page (no player pointing at nothing)."""
     from rnncells.report.audio import AudioRenderError, render_many
 
+    if audio not in AUDIO_CHOICES:
+        raise InputError(f"--audio {audio!r}: choose one of {', '.join(AUDIO_CHOICES)}")
     evaluation = EvaluationFolder(paths.evaluation)
     picks, scores = _picks(evaluation), _song_scores(evaluation)
     page, jobs = ListeningPage(), []
     for model in models:
-        listening, model_jobs = _model_listening(paths, model, picks.get(model, {}), scores)
+        listening, model_jobs = _model_listening(paths, model, picks.get(model, {}), scores, audio, render)
         page.models.append(listening)
         jobs += model_jobs
     try:
-        render_many(jobs, sample_rate=SAMPLE_RATE, workers=WORKERS, skip_existing=True, progress=progress, desc="audio")
+        if render and jobs:
+            render_many(jobs, sample_rate=SAMPLE_RATE, workers=WORKERS, skip_existing=True, progress=progress)
     except AudioRenderError as error:  # the page still shows the piano rolls and links the MIDI files
-        page.problem = str(error).splitlines()[0]
+        # the page may be committed: the reason without the paths searched (they are this machine's)
+        page.problem = re.sub(r"\s*\([^)]*/[^)]*\)", "", str(error).splitlines()[0])
         print(f"no audio in the index page: {page.problem}", file=sys.stderr)
 
     def present(relative: str | None) -> str | None:
@@ -140,7 +164,7 @@ def render_listening(paths: GridPaths, models: list[str], progress: bool = True)
 
     for listening in page.models:
         for pick in listening.picks:
-            pick.wav, pick.piano_roll = present(pick.wav), present(pick.piano_roll)
+            pick.audio, pick.piano_roll = present(pick.audio), present(pick.piano_roll)
         for song in listening.songs:
             song["ogg"] = present(song["ogg"])
     return page

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from rnncells.config.settings import GenerateConfig
 from rnncells.data.folder import DatasetFolder
+from rnncells.files import portable_path
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.plan import PlannedRun
 from rnncells.grid.registry import write_entry
@@ -111,7 +112,7 @@ def reuse_runs(
             paths.songs.mkdir(parents=True, exist_ok=True)
             _copy_into_place(song_set, paths.songs / run.name)
         write_entry(paths, run.name, status="done", pid=None, error=None)
-        reused[run.name] = str(source)
+        reused[run.name] = portable_path(source.resolve(), paths.root.resolve())  # relative to the results folder
     if reused:
         paths.write_reused(reused)
     return {name: reused[name] for name in (run.name for run in runs) if name in reused}

@@ -27,7 +27,7 @@ from rnncells.config.settings import ConfigError, to_toml
 from rnncells.data.folder import DatasetFolder
 from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder
-from rnncells.files import remove_stale_temp_files
+from rnncells.files import portable_path, remove_stale_temp_files
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.beside import generate_baselines, generate_final_songs
 from rnncells.grid.config import GridConfig
@@ -256,16 +256,23 @@ def make_figures(runs: list[PlannedRun], paths: GridPaths, selected: list[str]) 
 
 
 def finish_grid(
-    grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool = False, progress: bool = True
+    grid: GridConfig,
+    runs: list[PlannedRun],
+    paths: GridPaths,
+    generate_all: bool = False,
+    progress: bool = True,
+    audio: str = "picks",
 ) -> Path:
     """Selection, generation, evaluation, tables, figures and the index page, from finished runs; never without
     a run whose bookkeeping is damaged (rnncells.grid.damage: it stops with one line instead)."""
     with terminate_as_interrupt(), folder_lock(paths.root, "rnncells grid"), recorded(paths.root, "grid finish"):
         check_before_finishing(runs, paths, {run.name for run in runs if is_finished(paths, run)})
-        return _finish(grid, runs, paths, generate_all, progress)
+        return _finish(grid, runs, paths, generate_all, progress, audio)
 
 
-def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool) -> Path:
+def _finish(
+    grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate_all: bool, progress: bool, audio: str
+) -> Path:
     from rnncells.evaluation.evaluate import evaluate_song_sets
     from rnncells.grid.tensorboard import rebuild_tensorboard
     from rnncells.report.replicate_tables import write_replicate_tables
@@ -297,11 +304,11 @@ def _finish(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, generate
         leave_out=leave_out,
     )
     figures = make_figures(runs, paths, chosen)
-    # audio of the selected models' songs, once (rnncells.grid.listen); with --all-models the others are scored
-    # and drawn but not rendered: 45 models' audio would be hundreds of MB in a committed results folder; of a
-    # replicated configuration only its first seed is rendered, for the same reason
+    # audio of the selected models' best and representative songs (--audio all: every song of theirs), once
+    # (rnncells.grid.listen); with --all-models the others are scored and drawn but not rendered; of a replicated
+    # configuration only its first seed is rendered
     first_seeds = [selected_runs(entry)[0] for entry in selection.values() if entry["selected"]]
-    listening = render_listening(paths, first_seeds, progress)
+    listening = render_listening(paths, first_seeds, progress, audio)
     tables = write_tables(paths.evaluation, paths.tables, selected=selected)
     tables += write_replicate_tables(paths.evaluation, paths.tables)
     pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
@@ -321,6 +328,7 @@ def run_grid(
     retries: int = 1,
     generate_all: bool = False,
     progress: bool = True,
+    audio: str = "picks",
 ) -> Path:
     """The whole study: dataset, training, selection, generation, evaluation, tables; returns index.html."""
     paths = grid_paths(grid, out)
@@ -340,11 +348,14 @@ def run_grid(
                 f"(logs in {paths.logs}; `rnncells grid run` again retries them)",
                 file=sys.stderr,
             )
-        return finish_grid(grid, runs, paths, generate_all=generate_all, progress=progress)
+        return finish_grid(grid, runs, paths, generate_all=generate_all, progress=progress, audio=audio)
 
 
 def grid_toml(grid: GridConfig) -> str:
-    """The resolved grid as TOML, readable again by ``rnncells grid run``."""
+    """The resolved grid as TOML, readable again by ``rnncells grid run``; its paths as the user gave them, an
+    absolute one relative to the working directory (no machine path in a committed record)."""
+    dataset = dataclasses.replace(grid.dataset, source=portable_path(grid.dataset.source))
+    grid = dataclasses.replace(grid, dataset=dataset, reuse=[portable_path(p) for p in grid.reuse])
     scalars = {
         f.name: getattr(grid, f.name)
         for f in dataclasses.fields(grid)

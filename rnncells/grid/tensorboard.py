@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rnncells.errors import InputError
 from rnncells.evaluation.folder import SUMMARY_FILE, EvaluationFolder
-from rnncells.grid.paths import GridPaths
+from rnncells.study.grid_folder import GridPaths
 from rnncells.training.run_folder import RunFolder
 from rnncells.training.tensorboard import run_hparams, write_hparams, write_scalar_file
 

@@ -3,8 +3,8 @@
 A run folder holds everything needed to read, repeat or extend one training run::
 
     config.toml            the resolved [dataset], [model] and [train] tables; `rnncells train --config` reads it
-    run.json               the run record: model name, variant, cell, layers, units, representation, dataset path
-                           and hash, median BPM, seed, library versions
+    run.json               the run record: model name, variant, cell, layers, units, representation, dataset hash
+                           and path (relative to the run folder), median BPM, seed, library versions
     vocabulary.json        token values in index order, and their labels
     metrics.csv            one row per epoch (METRIC_COLUMNS): loss, accuracy, perplexity for train and validation
     state.json             epochs done, steps done, best score, and the size and sha256 of each file of the save
@@ -276,6 +276,16 @@ class RunFolder:
         """state.json's record of the files of the last save (None before the first, or in an older run)."""
         saved = _read_json(self.path / STATE_FILE, f"run `rnncells train --out {self.path}` again")
         return saved.get("files") if isinstance(saved, dict) else None
+
+    def rewrite_record(self, text: str) -> None:
+        """run.json replaced by ``text`` (the same record, its paths made relative: rnncells.grid.portable), and
+        state.json's size and sha256 of it updated, so that the run is not taken for damaged."""
+        write_text_atomic(self.path / RECORD_FILE, text)
+        files = self.recorded_files() if (self.path / STATE_FILE).is_file() else None
+        if files and RECORD_FILE in files:
+            state = self.read_state()
+            if state is not None:
+                self.write_state(state, {**files, **record_files(self.path, [RECORD_FILE])})
 
     @property
     def epochs_done(self) -> int:

@@ -37,7 +37,7 @@ import numpy as np
 from rnncells.config.settings import ModelConfig, TrainConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.data.windows import Windows, load_variant, per_song_windows, training_windows
-from rnncells.files import remove_stale_temp_files, write_atomic
+from rnncells.files import portable_path, remove_stale_temp_files, write_atomic
 from rnncells.locks import folder_lock
 from rnncells.models.factory import build_model, copy_trainable_weights, reset_states, track_carried_state
 from rnncells.training.damage import run_damage
@@ -373,7 +373,7 @@ def _write_run_files(
             "layers": model.layers,
             "units": model.units,
             "representation": manifest["representation"],
-            "dataset": str(dataset_dir.resolve()),
+            "dataset": portable_path(dataset_dir.resolve(), folder.path.resolve()),  # relative to the run
             "dataset_hash": manifest["content_hash"],
             "bpm": _median_bpm(dataset_dir, train.variant),
             "seed": train.seed,

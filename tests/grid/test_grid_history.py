@@ -35,3 +35,14 @@ def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path):
     with open(tmp_path / "history.jsonl", "a") as handle:
         handle.write('{"action": "grid ru')
     assert [e["command"] for e in GridPaths(tmp_path).read_history()] == [["one"]]
+
+
+def test_the_record_names_no_machine_path(tmp_path, monkeypatch):
+    out = tmp_path / "results" / "grid"
+    monkeypatch.chdir(tmp_path)
+    with recorded(out, "grid run", ["/opt/venv/bin/rnncells", "grid", "run", str(tmp_path / "g.toml"), "--jobs"]):
+        pass
+    entry = GridPaths(out).read_history()[0]
+    assert entry["command"][1:] == ["grid", "run", "g.toml", "--jobs"]  # relative to the working directory
+    assert not entry["command"][0].startswith("/") and entry["command"][0].endswith("opt/venv/bin/rnncells")
+    assert entry["cwd"] == "../.."  # the working directory, relative to the results folder

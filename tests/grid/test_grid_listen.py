@@ -1,8 +1,10 @@
-"""The index page you can listen to: every ``<audio>`` source it names exists, songs render once, and without
-FluidSynth the page says so and names no audio."""
+"""The index page you can listen to: it opens with the results table, every ``<audio>`` source it names exists,
+by default only each model's best and most representative song is rendered (``--audio all``: every song), songs
+render once, no machine path is written, and without FluidSynth the page says so and names no audio."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from html.parser import HTMLParser
@@ -11,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from rnncells.config.settings import GenerateConfig
+from rnncells.errors import InputError
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.generation.generate import generate
-from rnncells.grid.index import write_index
-from rnncells.grid.listen import render_listening
+from rnncells.grid.index import rewrite_index, write_index
+from rnncells.grid.listen import RENDER_HINT, pick_rows, render_listening
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.selection import select_runs
+from rnncells.study.grid_folder import GridPaths
 from tests.grid.test_grid_parts import fake_grid
 from tests.report.test_audio import needs_fluidsynth
 
@@ -84,17 +88,45 @@ def write_page(grid, paths, listening) -> Path:
     return write_index(grid, paths, select_runs(grid, plan_runs(grid), paths), [], [], None, listening)
 
 
-@needs_fluidsynth
-def test_index_plays_best_representative_and_every_song(results):
+def pick_files(paths) -> set[str]:
+    """The best and most representative songs' audio files of every model, relative to the results folder."""
+    return {
+        f"audio/{m}/song_{int(row['index']):03d}.ogg" for m, rows in pick_rows(paths).items() for row in rows.values()
+    }
+
+
+ABSOLUTE = re.compile(r"(?<![\w.~-])/(tmp|work|home|root|usr|opt|var)/")
+
+
+def test_the_page_opens_with_results_and_plays_only_files_that_exist(results):
     grid, paths = results
-    listening = render_listening(paths, list(MODELS), progress=False)
+    kept = sorted(pick_files(paths))[:1]  # one file rendered earlier: only it gets a player
+    for name in kept:
+        (paths.root / name).parent.mkdir(parents=True, exist_ok=True)
+        (paths.root / name).write_bytes(b"OggS" + bytes(2000))
+    index = write_page(grid, paths, render_listening(paths, list(MODELS), progress=False, render=False))
+    page = index.read_text()
+    assert set(assert_audio_sources_exist(index)) == set(kept)  # as a pick and in the list of all songs
+    assert RENDER_HINT in page and "--audio all" in RENDER_HINT
+    table = page.index('<table class="results">')
+    assert table < min(page.find(tag) for tag in ("<img", "<audio", "<figure") if tag in page)  # answer first
+    assert page.index("Most tonal selected model: control-lstm-") < table
+    assert len(re.findall(r"<tr><td>control-lstm-[12]</td><td>\d+\.\d\d ± \d+\.\d\d</td>", page)) == 1
+    assert not ABSOLUTE.search(page) and str(paths.root) not in page
+    assert all(not src.startswith("/") for src in re.findall(r'(?:src|href)="([^"]+)"', page))
+
+
+@needs_fluidsynth
+def test_index_plays_the_picks_and_with_audio_all_every_song(results):
+    grid, paths = results
+    index = write_page(grid, paths, render_listening(paths, list(MODELS), progress=False))
+    assert set(assert_audio_sources_exist(index)) == pick_files(paths)  # the best and representative songs only
+    listening = render_listening(paths, list(MODELS), progress=False, audio="all")
     index = write_page(grid, paths, listening)
     audio = assert_audio_sources_exist(index)
-    wavs = [source for source in audio if source.endswith(".wav")]
     oggs = [source for source in audio if source.endswith(".ogg")]
-    assert len(oggs) == N_SONGS * len(MODELS)  # every song of every model, in a collapsible list
     assert {f"audio/{m}/song_{i:03d}.ogg" for m in MODELS for i in range(N_SONGS)} == set(oggs)
-    assert 2 <= len(wavs) <= 2 * len(MODELS) and len(set(wavs)) >= len(MODELS)  # best and representative
+    assert not [source for source in audio if source.endswith(".wav")]
     page = index.read_text()
     assert page.count("<details>") == len(MODELS) and f"All {N_SONGS} songs of control-lstm-1" in page
     sources = page_sources(index)
@@ -105,7 +137,7 @@ def test_index_plays_best_representative_and_every_song(results):
     assert 'preload="none"' in page  # the page loads no audio until asked
 
     stamps = {path: path.stat().st_mtime_ns for path in (paths.root / "audio").rglob("*.*")}
-    render_listening(paths, list(MODELS), progress=False)  # rendered once: nothing again
+    render_listening(paths, list(MODELS), progress=False, audio="all")  # rendered once: nothing again
     assert {path: path.stat().st_mtime_ns for path in (paths.root / "audio").rglob("*.*")} == stamps
 
 
@@ -115,6 +147,19 @@ def test_without_fluidsynth_the_page_names_no_audio(results, monkeypatch, capsys
     listening = render_listening(paths, list(MODELS), progress=False)
     index = write_page(grid, paths, listening)
     assert page_sources(index).audio == []
-    assert "No audio: fluidsynth not found on PATH" in index.read_text()
-    assert "no audio in the index page: fluidsynth not found" in capsys.readouterr().err
+    assert "No audio: " in index.read_text()  # fluidsynth, or else its soundfont, is not found
+    assert "no audio in the index page: " in capsys.readouterr().err
     assert not (paths.root / "audio").exists() or not any((paths.root / "audio").rglob("*.*"))
+
+
+def test_the_page_is_written_again_from_the_finished_folder(results):
+    grid, paths = results
+    first = write_page(grid, paths, render_listening(paths, list(MODELS), progress=False, render=False)).read_text()
+    (paths.root / "index.html").unlink()
+    again = rewrite_index(grid, paths).read_text()  # from selection.json, the evaluation and the files there
+    assert '<table class="results">' in again and again.count("<tr><td>control-lstm-") == first.count(
+        "<tr><td>control-lstm-"
+    )
+    with pytest.raises(InputError, match="selection.json: missing"):
+        rewrite_index(grid, GridPaths(paths.root / "nothing"))
+    assert not (paths.root / "nothing").exists()
