@@ -3,8 +3,8 @@
 Reads every ``*.mid`` in FOLDER (as ``rnncells dataset build`` reads a file) and prints the share of notes in KEY's
 scale (goal >= 99%), of steps over a fifth (goal <= 9%), of melodies with 3 or more distinct note lengths (goal
 >= 80%), and whether every file is named KEY_BPMbpm_BARSbars_NN.mid.
-Run: rnncells melody "F minor" --bars 8 --bpm 128 --n-songs 100 --out /tmp/f && python benchmarks/check_melody.py
-/tmp/f "F minor" --bpm 128 --bars 8
+Run: rnncells melody "F minor" --bars 8 --bpm 128 --n-songs 100 --out out/f && python benchmarks/check_melody.py
+out/f "F minor" --bpm 128 --bars 8
 """
 
 from __future__ import annotations
