@@ -30,7 +30,7 @@ import json
 import os
 import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from rnncells.music.melody import Note
 from rnncells.music.midi import MAX_NOTE_STEPS, MAX_SONG_STEPS, write_midi
 
 SONGS_FILE = "songs.jsonl"
+GENERATE_FIELDS = frozenset(f.name for f in fields(GenerateConfig))
 STAGING_SUFFIX = ".partial"
 GENERATION_FILE = "generation.json"
 IDENTITY_FIELDS = ("model_name", "variant", "cell", "layers")
@@ -278,11 +279,19 @@ class SongSetFolder:
             recorded = dict(self.read_generation().get("config") or {})
         except SongSetError:
             return False
-        wanted = asdict(config)
+        recorded, wanted = _effective(recorded), _effective(asdict(config))
         for name in OPERATIONAL_FIELDS:
             recorded.pop(name, None)
             wanted.pop(name, None)
         return recorded == wanted
+
+
+def _effective(values: dict[str, Any]) -> dict[str, Any]:
+    """GenerateConfig values as they act: a field a set's record lacks (it was written before the field existed) is
+    taken at its default, and the scale is the one sampled in (no key and no scale is the chromatic scale)."""
+    merged = {**asdict(GenerateConfig()), **{k: v for k, v in values.items() if k in GENERATE_FIELDS}}
+    merged["scale"] = GenerateConfig(**merged).scale_used
+    return merged
 
 
 def looks_unfinished(folder: str | Path) -> bool:

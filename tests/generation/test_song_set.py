@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -127,3 +127,14 @@ def test_songs_longer_than_a_melody_or_not_whole_numbers_are_one_line_errors(tmp
         folder.songs_path.write_text(json.dumps(row).replace('"Infinity"', "Infinity") + "\n")
         message = one_line(lambda: load_song_set(folder.path, rhythm=True))
         assert str(folder.songs_path) in message and words in message, message
+
+
+def test_a_set_recorded_before_newer_fields_counts_as_made_with_their_defaults(tmp_path):
+    """A committed set's generation.json lacks fields added since (scale_rule, leap_weight, ...) and says
+    scale = "chromatic" where a config now leaves the scale unset: both mean the same songs, so it is not redrawn."""
+    folder = write_set(tmp_path / "songs")
+    record = json.loads(folder.generation_path.read_text())
+    old = {k: v for k, v in record["config"].items() if k not in ("scale_rule", "leap_weight", "accent", "rests")}
+    folder.generation_path.write_text(json.dumps({**record, "config": {**old, "scale": "chromatic"}}))
+    assert folder.made_with(CONFIG)
+    assert not folder.made_with(replace(CONFIG, key="F", scale="minor"))
