@@ -135,3 +135,19 @@ def test_evaluate_holds_its_folder_through_the_figures(tmp_path, monkeypatch, ca
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
+
+
+@pytest.mark.parametrize("command", [["tables", "EVAL", "--out", "OUT"], ["render", "OUT", "--png"]])
+def test_tables_and_render_are_refused_on_a_folder_another_process_writes(tmp_path, capsys, command):
+    from rnncells.cli import main
+
+    (tmp_path / "eval").mkdir()
+    process = holder(tmp_path / "out")
+    try:
+        argv = [{"EVAL": str(tmp_path / "eval"), "OUT": str(tmp_path / "out")}.get(a, a) for a in command]
+        assert main(argv) == 2
+        assert f"in use by PID {process.pid}" in capsys.readouterr().err
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".lock"]  # nothing written beside it
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()

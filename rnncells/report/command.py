@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rnncells.locks import folder_lock
+
 
 def add_tables_command(commands) -> None:
     """``rnncells tables EVALUATION --out DIR``."""
@@ -26,13 +28,14 @@ def run_tables(args: argparse.Namespace) -> int:
 
     from rnncells.report.tables import INSTALL_HINT, compile_pdf, write_tables
 
-    paths = write_tables(args.eval_dir, args.out, published=not args.no_published)
-    print(f"{len(paths)} .tex files -> {args.out}")
-    if not args.no_pdf:
-        if shutil.which("pdflatex") is None:
-            print(f"pdflatex not found, no PDF: {INSTALL_HINT}")
-        else:
-            print(f"PDF -> {compile_pdf(args.out / 'tables.tex')}")
+    with folder_lock(args.out, "rnncells tables"):  # one writer for the whole command, PDF included
+        paths = write_tables(args.eval_dir, args.out, published=not args.no_published)
+        print(f"{len(paths)} .tex files -> {args.out}")
+        if not args.no_pdf:
+            if shutil.which("pdflatex") is None:
+                print(f"pdflatex not found, no PDF: {INSTALL_HINT}")
+            else:
+                print(f"PDF -> {compile_pdf(args.out / 'tables.tex')}")
     return 0
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncells.errors import InputError
+from rnncells.locks import folder_lock
 
 MIDI_SUFFIXES = (".mid", ".midi")
 # matplotlib's style settings and music21 are process-wide: one song at a time draws; FluidSynth and LilyPond,
@@ -158,7 +159,11 @@ def run_render(args: argparse.Namespace) -> int:
         soundfont=args.soundfont,
         sample_rate=args.sample_rate,
     )
-    made = render_songs(args.midi, options, out=args.out, workers=args.jobs, progress=not args.quiet)
+    if Path(args.midi).is_file():
+        made = render_songs(args.midi, options, out=args.out, workers=args.jobs, progress=not args.quiet)
+    else:
+        with folder_lock(args.out or args.midi, "rnncells render"):  # one writer per folder for the whole command
+            made = render_songs(args.midi, options, out=args.out, workers=args.jobs, progress=not args.quiet)
     if Path(args.midi).is_file():
         for path in made:
             print(f"{path.suffix[1:]} -> {path}")
