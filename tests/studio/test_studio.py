@@ -198,6 +198,24 @@ def test_page_writes_what_the_command_line_writes(tmp_path, options):
         assert all(entry.external_attr >> 16 == 0o100644 for entry in archive.infolist())  # readable when unpacked
 
 
+def test_a_clip_is_used_as_the_command_line_uses_it(tmp_path):
+    """Start from it: --primer-midi; variations: --variations-of; keep bars: --primer-midi --keep-bars N. The key
+    form names the scale when the page's scale is "from the key" (None)."""
+    clip = tmp_path / "riff.mid"
+    request = Request(SHIPPED_RUN, "F minor", None, 128.0, 4, 1.0, 81, 1, 5, scale=None, primer_midi=b"x")
+    configs = {}
+    for use in ("primer", "variations", "keep"):
+        request.clip_use, request.keep_bars = use, 3
+        configs[use] = request.generate_config(clip)
+        configs[use].validate()
+        assert configs[use].scale_used == "natural_minor"
+    primer = configs["primer"]
+    assert (primer.primer_midi, primer.variations_of, primer.keep_bars) == (str(clip), None, None)
+    assert (configs["variations"].primer_midi, configs["variations"].variations_of) == (None, str(clip))
+    assert (configs["keep"].primer_midi, configs["keep"].keep_bars) == (str(clip), 3)
+    assert request.generate_config(None).keep_bars is None  # no clip uploaded: nothing to keep
+
+
 def test_studio_piano_roll_is_a_png_of_the_melody():
     png = piano_roll_png([60, 62, 64, 65, 67], [4, 4, 4, 4, 16], "Melody 1", 128)
     image = Image.open(io.BytesIO(png))
@@ -286,6 +304,22 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option").filter(has_text=option).first.click()
 
 
+def pick_key(page, key: str) -> None:
+    """Pick ``key`` in the Key box: one of its forms (``Bb``, ``Fm``), or typed in and added (``F minor``)."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_role("combobox", name="Key")
+    box.click()
+    box.fill(key)
+    listed = page.get_by_role("option", name=key, exact=True)
+    if listed.count():
+        listed.click()
+    else:
+        box.press("Enter")
+    box.press("Tab")
+    expect(box).to_have_value(key)
+
+
 def download(page, button_name: str) -> tuple[str, bytes]:
     with page.expect_download(timeout=TIMEOUT_MS) as info:
         page.locator("[data-testid='stDownloadButton']").get_by_role("button", name=button_name).first.click()
@@ -302,7 +336,7 @@ def test_generate_in_the_browser(page, tmp_path):
     with running_studio(SHIPPED_RUN.parent, tmp_path / "studio.log") as url:
         page.goto(url)
         choose(page, "Model", "edm-control-lstm-2")
-        page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="F#", exact=True).click()
+        pick_key(page, "F#")
         page.get_by_role("radiogroup", name="Bars").get_by_role("radio", name="4", exact=True).click()
         page.get_by_role("spinbutton", name="BPM").fill("140")
         page.get_by_role("spinbutton", name="Melodies").fill("2")
@@ -396,12 +430,12 @@ def test_readable_messages_in_the_browser(page, tmp_path):
 
         choose(page, "Model", "good")
         expect(page.locator("code", has_text=str(runs / "good"))).to_be_visible()
-        page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="F#", exact=True).click()
+        pick_key(page, "F#")
         page.get_by_role("radiogroup", name="Octave").get_by_role("radio", name="-1", exact=True).click()
         page.get_by_role("button", name="Generate").click()
         expect(page.get_by_text("knows F# only at octave")).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
 
-        page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="C", exact=True).click()
+        pick_key(page, "C")
         page.get_by_role("radiogroup", name="Octave").get_by_role("radio", name="auto", exact=True).click()
         page.get_by_role("button", name="Generate").click()
         expect(page.get_by_text("No audio preview: fluidsynth not found")).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
