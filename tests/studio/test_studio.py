@@ -11,6 +11,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -23,9 +24,11 @@ import mido
 import pytest
 from PIL import Image
 
+from rnncells.generation.clips import cut
 from rnncells.generation.generate import generate
 from rnncells.music import instruments
-from rnncells.music.melody import note_name, scale_pitch_classes
+from rnncells.music.melody import Note, note_name, scale_pitch_classes
+from rnncells.music.midi import read_midi, write_midi
 from rnncells.studio import catalogue, engine, server
 from rnncells.studio.engine import Models, Request, make_melodies
 from rnncells.studio.piano_roll import piano_roll_png
@@ -447,3 +450,97 @@ def test_readable_messages_in_the_browser(page, tmp_path):
         assert facts["steps"] == 8 * 16 and round(facts["bpm"][0]) == 128 and facts["programs"] == [81]
         assert all(48 <= p <= 72 for p in facts["pitches"])  # key C, octave auto (C4): within an octave of it
         assert "Traceback" not in page.content()
+
+
+# two bars of an F minor riff with a rest (steps 8-10) and a note ringing over the bar line
+CLIP = [Note(0, 65, 3), Note(3, 68, 3), Note(6, 72, 2), Note(10, 70, 2), Note(12, 68, 6), Note(18, 63, 2)]
+CLIP += [Note(20, 65, 4), Note(24, 60, 8)]
+
+
+def flat_names(text: str) -> list[str]:
+    """The note names in ``text`` (C4, Ab3, F#5), in order."""
+    return re.findall(r"\b[A-G][#b]?-?\d\b", text)
+
+
+def wait_for_page(page) -> None:
+    """Until Streamlit has run the page to its end (elements of the previous run are replaced by then)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning")
+
+
+def melody_caption(page) -> str:
+    """The one melody card's caption: "N notes, LOW–HIGH"."""
+    return page.locator("[data-testid='stCaptionContainer']").filter(has_text=" notes, ").first.inner_text()
+
+
+@needs_browser
+def test_key_forms_clips_and_wav_in_the_browser(page, tmp_path):
+    """Key forms typed and picked (F minor, Bb) spell notes with flats; variations without a clip are one line; a
+    clip uploaded for variations keeps its onsets with new pitches; keep-bars keeps its first bars; the WAV download
+    is a RIFF/WAVE file."""
+    from playwright.sync_api import expect
+
+    clip = write_midi(tmp_path / "riff.mid", CLIP, bpm=128)
+    assert read_midi(clip).notes == CLIP
+    with running_studio(SHIPPED_RUN.parent, tmp_path / "studio.log") as url:
+        page.goto(url)
+        choose(page, "Model", "edm-control-lstm-2")
+        pick_key(page, "F minor")  # typed: not one of the listed forms
+        page.get_by_role("radiogroup", name="Bars").get_by_role("radio", name="4", exact=True).click()
+        page.get_by_role("spinbutton", name="Melodies").fill("1")
+        page.get_by_role("spinbutton", name="Seed").fill("5")
+        page.get_by_role("radiogroup", name="Use the clip").get_by_role("radio", name="Variations").click()
+        page.get_by_role("button", name="Generate").click()
+        expect(page.get_by_text("Variations needs a MIDI clip: upload one")).to_be_visible()  # none yet
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(clip))
+        expect(page.get_by_text("riff.mid")).to_be_visible()
+        page.get_by_role("button", name="Generate").click()
+
+        summary = page.get_by_text(re.compile(r"^F minor \(notes .* · variations of riff\.mid$"))
+        expect(summary).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
+        wait_for_page(page)
+        page.screenshot(path=str(tmp_path / "studio.png"), full_page=True)
+        name, midi = download(page, "MIDI")
+        assert name == "F-minor_128bpm_4bars_01.mid"
+        notes = read_midi_bytes(midi, tmp_path / name)
+        assert [(n.onset, n.duration) for n in notes] == [(n.onset, n.duration) for n in CLIP]  # the clip's rhythm
+        assert [n.pitch for n in notes] != [n.pitch for n in CLIP]  # new pitches
+        assert all(n.pitch % 12 in scale_pitch_classes("F", "natural_minor") for n in notes)
+        low, high = min(n.pitch for n in notes), max(n.pitch for n in notes)
+        caption = melody_caption(page)
+        assert caption == f"{len(notes)} notes, {note_name(low, True)}–{note_name(high, True)}"
+        assert "#" not in summary.inner_text() + caption  # F minor is written with flats
+
+        name, wav = download(page, "WAV")
+        assert name == "F-minor_128bpm_4bars_01.wav"
+        assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE" and len(wav) > 44_100  # 4 bars at 128 BPM: 7.5 s
+
+        pick_key(page, "Bb")  # one of the listed forms
+        page.get_by_role("radiogroup", name="Use the clip").get_by_role("radio", name="Keep bars").click()
+        page.get_by_role("spinbutton", name="Bars kept").fill("2")
+        page.get_by_role("button", name="Generate").click()
+        summary = page.get_by_text(re.compile(r"^Bb major \(notes .* · bars 1–2 of riff\.mid kept$"))
+        expect(summary).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
+        wait_for_page(page)
+        names = flat_names(summary.inner_text())
+        assert names[0].startswith("Bb") and names[1].startswith("Bb")  # the register: an octave around Bb
+        name, midi = download(page, "MIDI")
+        assert name == "Bb-major_128bpm_4bars_01.mid"  # a key without its scale is major
+        notes = read_midi_bytes(midi, tmp_path / name)
+        kept = cut(CLIP, 2 * 16)
+        assert notes[: len(kept)] == kept  # bars 1-2 exactly as the clip has them
+        assert notes[len(kept)].onset == 32 and notes[-1].onset + notes[-1].duration == 4 * 16
+        new = notes[len(kept) :]
+        assert all(n.pitch % 12 in scale_pitch_classes("Bb", "major") for n in new)
+        caption = melody_caption(page)
+        low, high = min(n.pitch for n in notes), max(n.pitch for n in notes)
+        assert caption == f"{len(notes)} notes, {note_name(low, True)}–{note_name(high, True)}"
+        assert "#" not in summary.inner_text() + caption
+        assert "Traceback" not in page.content()
+
+
+def read_midi_bytes(data: bytes, path: Path) -> list[Note]:
+    """The notes of a downloaded MIDI file, read as ``dataset build`` reads one."""
+    path.write_bytes(data)
+    return read_midi(path).notes
