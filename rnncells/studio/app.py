@@ -5,12 +5,13 @@ Start it with ``rnncells studio --runs DIR`` (see :mod:`rnncells.studio.server`)
 ``--``, else ``$RNNCELLS_STUDIO_RUNS``, else the model shipped in ``results/models``.
 
 A producer picks a model (every run folder below the runs folder, :mod:`rnncells.studio.catalogue`),
-key, scale and octave, tempo, bars, randomness, instrument, number of melodies, sampling (random or beam search)
-and optionally a MIDI file to start from. Generation (:mod:`rnncells.studio.engine`) uses the same
-:class:`GenerateConfig` as ``rnncells generate --key --scale --octave --bars --bpm --program --sampling
---primer-midi``, so page and command line write the same MIDI; the model is loaded once per server and kept. The
-page keeps only the bytes it shows (piano roll PNG, WAV, MIDI). Problems (no model, a damaged checkpoint, a key
-the model does not know, FluidSynth missing) show as one readable line.
+key (a listed form such as ``Bb`` or ``Fm``, or typed: ``F minor``), scale (by default the key's) and octave,
+tempo, bars, randomness, instrument, number of melodies, sampling (random or beam search) and optionally a MIDI
+clip (start from it, variations on its rhythm, or keep its first bars). Generation (:mod:`rnncells.studio.engine`)
+uses the same :class:`GenerateConfig` as ``rnncells generate --key --scale --octave --bars --bpm --program
+--sampling --primer-midi --variations-of --keep-bars``, so page and command line write the same MIDI; the model is
+loaded once per server and kept. The page keeps only the bytes it shows (piano roll PNG, WAV, MIDI). Problems (no
+model, a damaged checkpoint, a key the model does not know, FluidSynth missing) show as one readable line.
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ from pathlib import Path
 
 from rnncells.generation.default_model import DEFAULT_MODEL
 from rnncells.music.instruments import program_label
-from rnncells.music.melody import SCALES, note_name, uses_flats
+from rnncells.music.melody import SCALES, key_scale, note_name, parse_key, uses_flats
 from rnncells.studio.catalogue import CELL_NAMES, RunChoice, find_runs, runs_folder
-from rnncells.studio.engine import KEYS, Batch, Melody, Models, Request, make_melodies, one_line
+from rnncells.studio.engine import CLIP_USES, KEYS, Batch, Melody, Models, Request, make_melodies, one_line
 
 AUTO = "auto"
 OCTAVES = (AUTO, -2, -1, 0, 1, 2)  # from middle C; auto: the one nearest it that the model knows
 BARS = (1, 4, 8, 16)
 MAX_MELODIES = 8
 SAMPLINGS = {"roulette": "Random", "beam": "Beam search"}
+KEY_FORMS = tuple(form for tonic in KEYS for form in (tonic, f"{tonic}m"))  # C, Cm, C#, C#m, ...; others typed
+FROM_KEY = "from the key"  # the scale the key names: minor for Fm or F minor, major for F
+CLIP_LABELS = {"primer": "Start from it", "variations": "Variations", "keep": "Keep bars"}
 AUDIO_INSTALL = "apt-get install fluidsynth timgm6mb-soundfont"
 DEFAULT_PROGRAM = 81  # Lead 2 (sawtooth): the EDM lead
 TRAIN_COMMANDS = (
@@ -40,7 +44,7 @@ TRAIN_COMMANDS = (
 
 
 def scale_label(scale: str) -> str:
-    """``natural_minor`` -> ``natural minor``."""
+    """``natural_minor`` -> ``natural minor``; the page's "from the key" as it is."""
     return scale.replace("_", " ")
 
 
@@ -83,9 +87,16 @@ def model_choice(panel, runs: list[RunChoice]) -> RunChoice:
 
 def key_row(st) -> dict:
     """Key, octave and bars."""
-    key_column, octave_column, bars_column = st.columns([5, 3, 2])
+    key_column, octave_column, bars_column = st.columns([3, 5, 2])
     return {
-        "key": key_column.segmented_control("Key", KEYS, default="C", required=True, key="key", width="stretch"),
+        "key": key_column.selectbox(
+            "Key",
+            KEY_FORMS,
+            index=0,
+            key="key",
+            accept_new_options=True,
+            help="As you write it: F, Bb, Fm, C#m, or type F minor, Ebm, Bb major, D dorian.",
+        ),
         "octave": octave_column.segmented_control(
             "Octave",
             OCTAVES,
@@ -147,16 +158,16 @@ def sound_row(st) -> dict:
 
 
 def shape_row(st) -> dict:
-    """Scale, sampling (random or beam search, its beam size and branch factor) and a primer MIDI file."""
-    columns = st.columns([3, 3, 2, 2, 4])
+    """Scale, sampling (random or beam search, its beam size and branch factor)."""
+    columns = st.columns([3, 3, 2, 2])
     return {
         "scale": columns[0].selectbox(
             "Scale",
-            tuple(SCALES),
-            index=tuple(SCALES).index("chromatic"),
+            (FROM_KEY, *SCALES),
+            index=0,
             format_func=scale_label,
             key="scale",
-            help="Only notes of this scale on the key (chromatic: any note).",
+            help="Only notes of this scale on the key (from the key: minor for Fm, major for F; chromatic: any note).",
         ),
         "sampling": columns[1].segmented_control(
             "Sampling",
@@ -181,11 +192,32 @@ def shape_row(st) -> dict:
             key="branch_factor",
             help="Beam search: continuations tried of each draft at every step.",
         ),
-        "primer": columns[4].file_uploader(
-            "Start from a MIDI file (optional)",
+    }
+
+
+def clip_row(st) -> dict:
+    """A MIDI clip and what to do with it: start from it, variations on its rhythm, or keep its first bars."""
+    columns = st.columns([5, 4, 2], vertical_alignment="bottom")
+    return {
+        "primer": columns[0].file_uploader(
+            "MIDI clip (optional)",
             type=["mid", "midi"],
             key="primer_midi",
             help="Its melody starts every melody (moved to octaves the model knows); the key's tonic otherwise.",
+        ),
+        "clip_use": columns[1].segmented_control(
+            "Use the clip",
+            CLIP_USES,
+            default="primer",
+            required=True,
+            key="clip_use",
+            width="stretch",
+            format_func=CLIP_LABELS.get,
+            help="Start from it: the model carries on after the clip. Variations: the clip's rhythm (onsets, "
+            "durations, rests) with new pitches. Keep bars: its first bars as they are, the rest written new.",
+        ),
+        "keep_bars": columns[2].number_input(
+            "Bars kept", min_value=1, max_value=15, value=2, step=1, key="keep_bars", help="Keep bars: how many."
         ),
     }
 
@@ -195,11 +227,14 @@ def options_panel(st, runs: list[RunChoice]) -> Request | None:
     panel = st.container(border=True)
     choice = model_choice(panel, runs)
     with panel.form("options", enter_to_submit=False, border=False):
-        values = key_row(st) | sound_row(st) | shape_row(st)
+        values = key_row(st) | sound_row(st) | shape_row(st) | clip_row(st)
         pressed = st.form_submit_button("Generate", type="primary", icon=":material/music_note:")
     if not pressed:
         return None
     primer = values["primer"]
+    if primer is None and values["clip_use"] != "primer":
+        st.error(f"{CLIP_LABELS[values['clip_use']]} needs a MIDI clip: upload one under **MIDI clip**.")
+        return None
     return Request(
         choice.path,
         values["key"],
@@ -210,24 +245,34 @@ def options_panel(st, runs: list[RunChoice]) -> Request | None:
         int(values["program"]),
         int(values["n_melodies"]),
         int(values["seed"]) if values["seed"] is not None else random.randrange(2**31),
-        scale=values["scale"],
+        scale=None if values["scale"] == FROM_KEY else values["scale"],
         sampling=values["sampling"],
         beam_size=int(values["beam_size"]),
         branch_factor=int(values["branch_factor"]),
         primer_midi=primer.getvalue() if primer is not None else None,
         primer_midi_name=primer.name if primer is not None else "primer.mid",
+        clip_use=values["clip_use"],
+        keep_bars=int(values["keep_bars"]),
     )
 
 
 def batch_summary(batch: Batch) -> str:
     """The line under the heading: key, scale and notes, tempo, length, sound, sampling, seed."""
     r, (low, high) = batch.request, batch.register
-    scale = "" if r.scale == "chromatic" else f" {scale_label(r.scale)}"
+    used = key_scale(r.key, r.scale)
+    named = r.scale is None and parse_key(r.key).scale is not None  # "F minor", "Fm" say their scale
+    scale = "" if used == "chromatic" or named else f" {scale_label(used)}"
     flats = uses_flats(r.key, r.scale)
     sampling = (
         f"beam search {r.beam_size} × {r.branch_factor}" if r.sampling == "beam" else f"temperature {r.temperature:g}"
     )
-    primer = f" · from {r.primer_midi_name}" if r.primer_midi is not None else ""
+    primer = ""
+    if r.primer_midi is not None:
+        primer = {
+            "primer": f" · from {r.primer_midi_name}",
+            "variations": f" · variations of {r.primer_midi_name}",
+            "keep": f" · bars 1–{r.keep_bars} of {r.primer_midi_name} kept",
+        }[r.clip_use]
     return (
         f"{r.key}{scale} (notes {note_name(low, flats)}–{note_name(high, flats)}) · {r.bpm:g} BPM · "
         f"{r.bars} bar{'s' if r.bars > 1 else ''} ({r.bars * 4 * 60 / r.bpm:.1f} s) · "

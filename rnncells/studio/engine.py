@@ -26,6 +26,7 @@ from rnncells.music.melody import key_label, uses_flats
 from rnncells.studio.piano_roll import piano_roll_png
 
 KEYS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")  # as producers write them
+CLIP_USES = ("primer", "variations", "keep")  # start from the clip, new pitches on its rhythm, keep its first bars
 NOTE_STEPS = 2  # 16ths per note of pitch-only runs, as `rnncells generate` by default
 CACHED_MODELS = 8  # generation models kept (a model per run, checkpoint and batch size)
 
@@ -38,7 +39,10 @@ def one_line(error: BaseException) -> str:
 
 @dataclass
 class Request:
-    """What the producer asked for (``octave`` None: the octave nearest the middle that the model knows)."""
+    """What the producer asked for (``octave`` None: the octave nearest the middle that the model knows; ``scale``
+    None: the key's, minor for ``Fm`` or ``F minor``, major for ``F``). An uploaded clip starts every melody
+    (``clip_use`` "primer"), gets new pitches on its rhythm ("variations") or keeps its first ``keep_bars`` bars
+    ("keep")."""
 
     run: Path
     key: str
@@ -49,16 +53,21 @@ class Request:
     program: int
     n_melodies: int
     seed: int
-    scale: str = "chromatic"
+    scale: str | None = "chromatic"
     sampling: str = "roulette"
     beam_size: int = 4
     branch_factor: int = 4
     primer_midi: bytes | None = None  # an uploaded MIDI file's bytes
     primer_midi_name: str = "primer.mid"
+    clip_use: str = "primer"
+    keep_bars: int = 2
 
     def generate_config(self, primer_midi: Path | None = None) -> GenerateConfig:
         """The settings of ``rnncells generate --key --scale --octave --bars --bpm --program --temperature --seed
-        --sampling --beam-size --branch-factor [--primer-midi FILE]``."""
+        --sampling --beam-size --branch-factor`` and, with the clip ``primer_midi``, ``--primer-midi CLIP``,
+        ``--variations-of CLIP`` or ``--primer-midi CLIP --keep-bars N`` as ``clip_use`` says."""
+        clip = str(primer_midi) if primer_midi else None
+        variations = self.clip_use == "variations"
         return GenerateConfig(
             n_songs=self.n_melodies,
             temperature=self.temperature,
@@ -72,7 +81,9 @@ class Request:
             sampling=self.sampling,
             beam_size=self.beam_size,
             branch_factor=self.branch_factor,
-            primer_midi=str(primer_midi) if primer_midi else None,
+            primer_midi=None if variations else clip,
+            variations_of=clip if variations else None,
+            keep_bars=self.keep_bars if self.clip_use == "keep" and clip else None,
         )
 
 

@@ -1,22 +1,14 @@
-"""The melody studio: its pieces in-process, then the real page in Debian's headless Chromium (Playwright).
-
-The browser tests start the server on a free port of 127.0.0.1 with the model shipped in ``results/models``,
-drive the page like a producer and parse back what it serves. They need ``/usr/bin/chromium``
-(``apt-get install chromium``) and the ``playwright`` package; no browser is ever downloaded.
-"""
+"""The melody studio's pieces in-process: the run list, the labels, the server command, page = command line (the
+page itself in a browser: tests/studio/test_app.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import os
 import shutil
 import socket
 import sys
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import mido
@@ -25,40 +17,20 @@ from PIL import Image
 
 from rnncells.generation.generate import generate
 from rnncells.music import instruments
-from rnncells.music.melody import note_name, scale_pitch_classes
+from rnncells.music.melody import scale_pitch_classes
 from rnncells.studio import catalogue, engine, server
 from rnncells.studio.engine import Models, Request, make_melodies
 from rnncells.studio.piano_roll import piano_roll_png
-from tests.report.test_audio import installed as audio_installed
 from tests.report.test_audio import write_quarter_notes
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_RUN = REPO / "results" / "models" / "edm-control-lstm-2"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 30_000
-GENERATE_TIMEOUT_MS = 90_000  # the first request imports Keras in the server
 
 
-def browser_missing() -> str:
-    """Why the browser tests cannot run here ("" when they can)."""
-    if not CHROMIUM.is_file():
-        return f"no {CHROMIUM}: apt-get install chromium"
-    if importlib.util.find_spec("playwright") is None:
-        return "no playwright package: pip install playwright (it drives Debian's chromium, no download)"
-    return ""
-
-
-needs_browser = pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "browser found")
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def midi_facts(data: bytes) -> dict:
@@ -198,6 +170,24 @@ def test_page_writes_what_the_command_line_writes(tmp_path, options):
         assert all(entry.external_attr >> 16 == 0o100644 for entry in archive.infolist())  # readable when unpacked
 
 
+def test_a_clip_is_used_as_the_command_line_uses_it(tmp_path):
+    """Start from it: --primer-midi; variations: --variations-of; keep bars: --primer-midi --keep-bars N. The key
+    form names the scale when the page's scale is "from the key" (None)."""
+    clip = tmp_path / "riff.mid"
+    request = Request(SHIPPED_RUN, "F minor", None, 128.0, 4, 1.0, 81, 1, 5, scale=None, primer_midi=b"x")
+    configs = {}
+    for use in ("primer", "variations", "keep"):
+        request.clip_use, request.keep_bars = use, 3
+        configs[use] = request.generate_config(clip)
+        configs[use].validate()
+        assert configs[use].scale_used == "natural_minor"
+    primer = configs["primer"]
+    assert (primer.primer_midi, primer.variations_of, primer.keep_bars) == (str(clip), None, None)
+    assert (configs["variations"].primer_midi, configs["variations"].variations_of) == (None, str(clip))
+    assert (configs["keep"].primer_midi, configs["keep"].keep_bars) == (str(clip), 3)
+    assert request.generate_config(None).keep_bars is None  # no clip uploaded: nothing to keep
+
+
 def test_studio_piano_roll_is_a_png_of_the_melody():
     png = piano_roll_png([60, 62, 64, 65, 67], [4, 4, 4, 4, 16], "Melody 1", 128)
     image = Image.open(io.BytesIO(png))
@@ -221,195 +211,3 @@ def test_a_key_the_model_does_not_know_is_one_line(tmp_path):
     with pytest.raises(ValueError, match="knows F# only at octave"):
         make_melodies(request, with_audio=False)
     assert engine.one_line(ValueError("first\nsecond")) == "first"
-
-
-# ----------------------------------------------------------------------------------------------------
-# In the browser
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def running_studio(runs_dir: Path, log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """The studio on a free port of 127.0.0.1 (its URL), always stopped afterwards; its log is printed."""
-    port = free_port()
-    with open(log_path, "w") as log:
-        process = server.start(runs_dir, port, log=log, env=env)
-        try:
-            yield server.wait_until_ready(process, port, timeout_s=60)
-        finally:
-            server.stop(process)
-            print(log_path.read_text()[-3000:])
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """Debian's Chromium, headless, with a fresh profile."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            accept_downloads=True,
-            viewport={"width": 1400, "height": 1000},
-            timeout=TIMEOUT_MS,
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-
-
-@pytest.fixture
-def page(browser):
-    page = browser.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield page
-    finally:
-        page.close()
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick the option containing ``option`` in the selectbox labelled ``label`` (typed in: long lists only
-    render the options in view)."""
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.fill(option)
-    page.get_by_role("option").filter(has_text=option).first.click()
-
-
-def download(page, button_name: str) -> tuple[str, bytes]:
-    with page.expect_download(timeout=TIMEOUT_MS) as info:
-        page.locator("[data-testid='stDownloadButton']").get_by_role("button", name=button_name).first.click()
-    return info.value.suggested_filename, Path(info.value.path()).read_bytes()
-
-
-@needs_browser
-def test_generate_in_the_browser(page, tmp_path):
-    """A producer's request with every option: key (octave auto), scale, bars, tempo, melodies, seed,
-    randomness, instrument, beam search and a MIDI file to start from; then what the page serves."""
-    from playwright.sync_api import expect
-
-    primer = primer_file(tmp_path)
-    with running_studio(SHIPPED_RUN.parent, tmp_path / "studio.log") as url:
-        page.goto(url)
-        choose(page, "Model", "edm-control-lstm-2")
-        page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="F#", exact=True).click()
-        page.get_by_role("radiogroup", name="Bars").get_by_role("radio", name="4", exact=True).click()
-        page.get_by_role("spinbutton", name="BPM").fill("140")
-        page.get_by_role("spinbutton", name="Melodies").fill("2")
-        page.get_by_role("spinbutton", name="Seed").fill("7")
-        slider = page.get_by_role("slider")
-        slider.focus()
-        for _ in range(4):
-            slider.press("ArrowLeft")  # 1.0 -> 0.8 in steps of 0.05
-        choose(page, "Instrument (General MIDI program)", "80 Lead 1 (square)")
-        choose(page, "Scale", "natural minor")
-        page.get_by_role("radiogroup", name="Sampling").get_by_role("radio", name="Beam search", exact=True).click()
-        page.get_by_role("spinbutton", name="Beam size").fill("2")
-        page.get_by_role("spinbutton", name="Branch factor").fill("3")
-        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(primer))
-        expect(page.get_by_text("primer.mid")).to_be_visible()
-        page.get_by_role("button", name="Generate").click()
-
-        rolls = page.locator("[data-testid='stImage'] img")
-        expect(rolls).to_have_count(2, timeout=GENERATE_TIMEOUT_MS)
-        request = Request(
-            SHIPPED_RUN, "F#", None, 140.0, 4, 0.8, 80, 2, 7, "natural_minor", "beam", 2, 3, primer.read_bytes()
-        )
-        expected, record = cli_midi(request, tmp_path / "cli", primer)
-        low, high = (note_name(p) for p in record["register"])
-        summary = (
-            f"F# natural minor (notes {low}–{high}) · 140 BPM · 4 bars (6.9 s) · 80 Lead 1 (square) · "
-            "beam search 2 × 3 · seed 7 · from primer.mid"
-        )
-        expect(page.get_by_text(summary)).to_be_visible()
-        page.screenshot(path=str(tmp_path / "studio.png"), full_page=True)
-
-        for roll in rolls.all():
-            assert roll.evaluate("image => image.complete && image.naturalWidth") > 0  # decoded by Chromium
-            png = page.request.get(roll.get_attribute("src")).body()
-            image = Image.open(io.BytesIO(png))
-            assert image.format == "PNG" and image.width >= 500 and 250 <= image.height <= image.width
-
-        players = page.locator("audio")
-        if audio_installed():
-            expect(players).to_have_count(2)
-            for player in players.all():
-                answer = page.request.get(player.get_attribute("src"))
-                wav = answer.body()
-                assert "wav" in answer.headers["content-type"]
-                assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE" and len(wav) > 44_100  # ~7 s of sound
-        else:
-            expect(page.get_by_text("apt-get install fluidsynth timgm6mb-soundfont")).to_be_visible()
-
-        name, midi = download(page, "MIDI")
-        assert name == "F#-minor_140bpm_4bars_01.mid"
-        assert midi == expected[0]  # the command line's file, byte for byte
-        facts = midi_facts(midi)
-        assert round(facts["bpm"][0]) == 140 and facts["programs"] == [80]
-        assert facts["first_onset"] == 0 and facts["steps"] == 4 * 16
-        assert [p % 12 for p in facts["pitches"][:4]] == [6, 9, 1, 11]  # the uploaded melody starts it
-        assert all(p % 12 in scale_pitch_classes("F#", "natural_minor") for p in facts["pitches"])
-        assert all(record["register"][0] <= p <= record["register"][1] for p in facts["pitches"])
-
-        name, archive_bytes = download(page, "Download all (zip)")
-        with zipfile.ZipFile(io.BytesIO(archive_bytes)) as archive:
-            assert name == "control-lstm-2.zip" and len(archive.namelist()) == 2
-            assert [archive.read(n) for n in archive.namelist()] == expected
-        assert "Traceback" not in page.content()
-
-
-@needs_browser
-def test_readable_messages_in_the_browser(page, tmp_path):
-    """No model, a damaged checkpoint, an octave the model does not know and no FluidSynth each give one readable
-    line and no traceback."""
-    from playwright.sync_api import expect
-
-    runs = tmp_path / "runs"
-    runs.mkdir()
-    without_fluidsynth = dict(os.environ, PATH=str(Path(sys.executable).parent))
-    with running_studio(runs, tmp_path / "studio.log", env=without_fluidsynth) as url:
-        page.goto(url)
-        expect(page.get_by_text("No model found")).to_be_visible()
-        expect(page.locator("code", has_text="rnncells train --dataset")).to_be_visible()
-        assert "Traceback" not in page.content()
-
-        shutil.copytree(SHIPPED_RUN, runs / "good")
-        shutil.copytree(SHIPPED_RUN, runs / "broken")
-        (runs / "broken" / "checkpoints" / "best.keras").write_bytes(b"not a Keras file")
-        page.reload()
-        choose(page, "Model", "broken")
-        expect(page.locator("code", has_text=str(runs / "broken"))).to_be_visible()
-        page.get_by_role("button", name="Generate").click()
-        expect(page.get_by_text("cannot load the checkpoint")).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
-        expect(page.get_by_text("best.keras").first).to_be_visible()
-        assert "Traceback" not in page.content()
-
-        choose(page, "Model", "good")
-        expect(page.locator("code", has_text=str(runs / "good"))).to_be_visible()
-        page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="F#", exact=True).click()
-        page.get_by_role("radiogroup", name="Octave").get_by_role("radio", name="-1", exact=True).click()
-        page.get_by_role("button", name="Generate").click()
-        expect(page.get_by_text("knows F# only at octave")).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
-
-        page.get_by_role("radiogroup", name="Key").get_by_role("radio", name="C", exact=True).click()
-        page.get_by_role("radiogroup", name="Octave").get_by_role("radio", name="auto", exact=True).click()
-        page.get_by_role("button", name="Generate").click()
-        expect(page.get_by_text("No audio preview: fluidsynth not found")).to_be_visible(timeout=GENERATE_TIMEOUT_MS)
-        expect(page.get_by_text("apt-get install fluidsynth timgm6mb-soundfont")).to_be_visible()
-        expect(page.locator("[data-testid='stImage'] img")).to_have_count(3)  # the default: 3 melodies
-        expect(page.locator("audio")).to_have_count(0)
-        _, midi = download(page, "MIDI")
-        facts = midi_facts(midi)
-        assert facts["steps"] == 8 * 16 and round(facts["bpm"][0]) == 128 and facts["programs"] == [81]
-        assert all(48 <= p <= 72 for p in facts["pitches"])  # key C, octave auto (C4): within an octave of it
-        assert "Traceback" not in page.content()
