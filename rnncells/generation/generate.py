@@ -24,7 +24,7 @@ import numpy as np
 
 from rnncells.config.settings import ConfigError, GenerateConfig
 from rnncells.data.vocab import UnknownTokenError, Vocabulary
-from rnncells.files import portable_path, resolve_recorded
+from rnncells.files import portable_path
 from rnncells.generation.clips import Clip, clip_notes, kept_clip, variation_clip
 from rnncells.generation.feel import accents, thin
 from rnncells.generation.keys import MIDI_REGISTER, Register, ScaleMask, decode, key_register, tonic_pitch
@@ -305,9 +305,7 @@ def generate(
                 "representation": run.info["representation"],
                 # paths relative to the song folder (rnncells.files.portable_path): no machine path in a record
                 "run": portable_path(run.path.resolve(), song_set.path.resolve()),
-                "dataset": portable_path(
-                    os.path.abspath(resolve_recorded(run.info["dataset"], run.path)), song_set.path.resolve()
-                ),
+                "dataset": portable_path(os.path.abspath(run.dataset_dir), song_set.path.resolve()),
                 "checkpoint": str(run.checkpoint(checkpoint).name),
                 "bpm": config.bpm or run.info.get("bpm") or 120.0,
                 "note_steps": note_steps,

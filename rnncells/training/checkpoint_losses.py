@@ -22,7 +22,7 @@ STEP_CHECKPOINT = re.compile(r"step-(?P<step>\d+)-loss-(?P<loss>\d+(\.\d+)?)")
 def checkpoint_losses(run_dir: str | Path) -> list[dict]:
     """Per step checkpoint of the run, in step order: seed, step, training loss (from the name), validation loss."""
     run = load_run(run_dir)
-    _, rows = load_variant(run.info["dataset"], run.train_config.variant)
+    _, rows = load_variant(run.dataset_dir, run.train_config.variant)
     windows = validation_windows(rows, run.vocabulary)
     if windows is None:
         raise InputError(f"{run.info['dataset']}: no validation songs, so no validation loss per checkpoint")

@@ -46,7 +46,15 @@ import numpy as np
 from rnncells.config.settings import ConfigError, DatasetConfig, ModelConfig, TrainConfig, from_dict, read_toml, to_toml
 from rnncells.data.vocab import Vocabulary
 from rnncells.errors import RnncellsError
-from rnncells.files import Damage, file_digest, record_files, write_atomic, write_json_atomic, write_text_atomic
+from rnncells.files import (
+    Damage,
+    file_digest,
+    record_files,
+    resolve_recorded,
+    write_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
 from rnncells.locks import LOCK_FILE
 
 CONFIG_FILE = "config.toml"
@@ -459,6 +467,12 @@ class Run:
 
     def checkpoint(self, which: str = "best") -> Path:
         return self.folder.checkpoint(which)
+
+    @property
+    def dataset_dir(self) -> Path:
+        """The dataset the run trained on: run.json records it relative to the run folder (or, in older records,
+        as an absolute path)."""
+        return resolve_recorded(self.info["dataset"], self.path)
 
 
 def load_run(path: str | Path) -> Run:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from pathlib import Path
 
 import keras
 import pytest
@@ -84,7 +85,8 @@ def test_each_run_config_toml_holds_every_field(trained):
         saved = read_run_config(paths.runs / run.name / "config.toml")
         assert saved.model == ModelConfig(cell=cell, **MODEL)
         assert saved.train == TrainConfig(variant=VARIANT, **TRAIN)
-        assert saved.dataset["source"] == grid.dataset.source and saved.dataset["variants"] == [VARIANT]
+        assert Path(saved.dataset["source"]).resolve() == Path(grid.dataset.source).resolve()  # recorded relative
+        assert saved.dataset["variants"] == [VARIANT]
 
 
 def test_runs_are_launched_with_their_config_file_not_flags(trained):

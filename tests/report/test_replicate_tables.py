@@ -14,7 +14,7 @@ def test_run_level_tables_render_their_numbers():
     text = configurations_latex(tables["configurations"])
     row = general.loc["control-gru-2"]
     assert f"control-gru-2 & 3 & 4.100 & 0.100 & [{row['ci_low']:.3f}, {row['ci_high']:.3f}]" in text
-    assert "dataset & 1 & 6.200 & -- &" in text and "control-gru-1" not in text  # passed over by selection
+    assert "dataset & 1 & 6.200 & {--} &" in text and "control-gru-1" not in text  # passed over by selection
     assert text.index("control-gru-2") < text.index("control-lstm-1") < text.index("dataset")
     tests = run_tests_latex(tables["run_tests"])
     assert "& control-lstm-1 & -0.300 & 0.100 & 0.300 & 0.100" in tests  # C(6, 3) splits; Holm over 3 pairs

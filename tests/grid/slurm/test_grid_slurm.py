@@ -16,7 +16,7 @@ from rnncells.grid.slurm.local_cluster import LocalSlurm, missing_binaries
 from rnncells.grid.slurm.scripts import wait_for
 from tests.grid.slurm.one_cluster import one_cluster_at_a_time
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.skipif(
     bool(missing_binaries()) or os.geteuid() != 0,
