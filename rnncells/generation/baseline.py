@@ -19,6 +19,7 @@ import numpy as np
 from rnncells.config.settings import ConfigError, GenerateConfig
 from rnncells.data.folder import DatasetFolder
 from rnncells.data.vocab import Vocabulary, as_token
+from rnncells.files import portable_path
 from rnncells.generation.generate import Plan, check_output, plan_tokens, sampling_rows, scale_mask, write_decoded
 from rnncells.generation.keys import ScaleMask
 from rnncells.generation.ngram import NGRAM_CELL, NgramModel, NgramStepper, choose_order
@@ -93,10 +94,9 @@ def generate_ngram(
         check_output(song_set, config.overwrite)
         mask = scale_mask(vocabulary, variant, representation, plan, sampling_rows(config), config)
         songs, fallbacks = draw_ngram_songs(model, plan, config, mask)
-        if config.overwrite:
-            song_set.clear()
-        write_decoded(song_set, vocabulary, variant, representation, songs, plan, config, note_steps, bpm, name)
-        song_set.write_generation(
+        staging = song_set.staging()  # written whole there, then renamed into place, as generate does
+        write_decoded(staging, vocabulary, variant, representation, songs, plan, config, note_steps, bpm, name)
+        staging.write_generation(
             {
                 "model_name": name,
                 "variant": variant,
@@ -105,7 +105,7 @@ def generate_ngram(
                 "units": None,
                 "representation": representation,
                 "run": None,
-                "dataset": str(Path(dataset_dir).resolve()),
+                "dataset": portable_path(Path(dataset_dir).resolve(), song_set.path.resolve()),  # no machine path
                 "checkpoint": None,
                 "bpm": bpm,
                 "note_steps": note_steps,
@@ -121,6 +121,7 @@ def generate_ngram(
                 "config": asdict(config),
             }
         )
+        song_set.replace_with(staging)
     return song_set.path
 
 
