@@ -1,10 +1,11 @@
 """Make a finished results folder light enough to commit, by the audio policy of :mod:`rnncells.grid.listen`.
 
 Kept: MIDI, CSV, JSON, tables, figures; per selected model the audio of its best and most representative song
-(``audio/<model>/song_NNN.ogg``); the TensorBoard projector files of the selected runs only (the runs the study
-report shows). Removed: every other audio file (WAV included) and the projector files of the other runs. Nothing
-removed is a result: ``rnncells grid finish --audio all`` or ``rnncells render`` renders the audio again from the
-MIDI files, and a run's projector is written again when it is trained again. PNG figures are stored with a
+(``audio/<model>/song_NNN.ogg``); the TensorBoard projector files of the runs whose embeddings the study report
+shows only (rnncells.study.sections.embedding_runs: the selected LSTMs). Removed: every other audio file (WAV
+included) and the projector files of the other runs. Nothing removed is a result: ``rnncells grid finish --audio
+all`` or ``rnncells render`` renders the audio again from the MIDI files, and a run's projector is written again
+when it is trained again. PNG figures are stored with a
 256-colour palette (:func:`compress_png`: a third of the bytes, no visible change; each PDF keeps the exact figure).
 """
 
@@ -19,6 +20,7 @@ from PIL import Image
 from rnncells.files import write_bytes_atomic
 from rnncells.grid.listen import AUDIO_DIR, AUDIO_SUFFIX, ROLES, audio_path, pick_rows
 from rnncells.study.grid_folder import GridPaths
+from rnncells.study.sections import embedding_runs
 from rnncells.training.tensorboard import PROJECTOR_CONFIG
 
 
@@ -70,8 +72,9 @@ def make_light(paths: GridPaths) -> list[Path]:
     removed = [p for p in sorted(audio.rglob("*")) if p.is_file() and p not in keep] if audio.is_dir() else []
     for path in removed:
         path.unlink()
+    shown = set(embedding_runs(paths.read_selection())) if selected else set()
     if paths.runs.is_dir() and selected:
-        for run in sorted(p for p in paths.runs.iterdir() if p.is_dir() and p.name not in selected):
+        for run in sorted(p for p in paths.runs.iterdir() if p.is_dir() and p.name not in shown):
             for part in (run / "projector", run / PROJECTOR_CONFIG):
                 if part.is_dir():
                     shutil.rmtree(part)

@@ -194,16 +194,23 @@ def _neighbour_lines(folder: RunFolder) -> list[str]:
     return [f"`{token}`: {cosine}" for token, cosine, _ in rows[::step][:NEIGHBOUR_ROWS]]
 
 
+def embedding_runs(selection: dict) -> list[str]:
+    """The runs whose embeddings the report shows: the selected LSTM of each variant (of a replicated configuration,
+    its first seed). Their projector files are the ones a committed results folder keeps (rnncells.grid.light)."""
+    shown = []
+    for group, entry in sorted(selection.items()):
+        runs = selected_runs(entry)
+        if runs and group.endswith("-lstm"):
+            shown.append(runs[0])
+    return shown
+
+
 def embeddings_section(paths: GridPaths, selection: dict, out: Path, grid: str) -> Section | None:
     """The selected LSTM of each variant: its embedding on two principal components and a few neighbour lists."""
     from rnncells.report.embedding import embedding_plot
 
     section = Section(f"{grid}: embeddings of the LSTM models")
-    for group, entry in sorted(selection.items()):
-        runs = selected_runs(entry)
-        if not runs or not group.endswith("-lstm"):
-            continue
-        run = runs[0]  # of a replicated configuration, its first seed
+    for run in embedding_runs(selection):
         folder = paths.run_folder(run)
         try:
             vectors, labels = folder.read_projector()
