@@ -28,7 +28,7 @@ LEAD_SYNTH = 81  # General MIDI Lead 2 (sawtooth), 0-based
 # leap_weight 1: for a model without a [generate] table, the model's own leaps
 DEFAULTS = {"n_songs": 8, "bars": 8, "bpm": 128.0, "program": LEAD_SYNTH, "accent": 24, "leap_weight": 1.0}
 FLAGS = ("n_songs", "seed", "bpm", "bars", "program", "temperature", "scale", "scale_rule", "octave")
-FLAGS += ("sampling", "top_k")
+FLAGS += ("sampling", "top_k", "duration_temperature")
 FLAGS += ("variations_of", "primer_midi", "keep_bars", "accent", "rests", "leap_weight")  # clips, feel, leaps
 SHOWN_DEFAULTS = {
     "n_songs": "8",
