@@ -43,9 +43,10 @@ def test_melody_preset_refuses_an_unknown_key_in_one_line(tmp_path, capsys):
 
 
 def test_melody_preset_starts_from_the_models_tuned_settings(tmp_path, capsys):
-    """The default model's config.toml [generate] table (scale_rule "mask", chosen on corpus-likeness: its README)
-    is what the preset uses unless a flag says otherwise; a model without the table gets the preset's defaults."""
-    assert RunFolder(DEFAULT_MODEL).generation_defaults() == {"scale_rule": "mask"}
+    """The default model's config.toml [generate] table (chosen on corpus-likeness: its README) is what the preset
+    uses unless a flag says otherwise; a model without the table gets the preset's defaults."""
+    tuned_settings = {"scale_rule": "mask", "temperature": 0.8, "duration_temperature": 1.2}
+    assert RunFolder(DEFAULT_MODEL).generation_defaults() == tuned_settings
     untuned = tmp_path / "untuned"
     shutil.copytree(DEFAULT_MODEL, untuned)
     config = untuned / "config.toml"
@@ -58,6 +59,7 @@ def test_melody_preset_starts_from_the_models_tuned_settings(tmp_path, capsys):
         return [path.read_bytes() for path in sorted((tmp_path / out).glob("*.mid"))]
 
     tuned = loops("tuned")
-    assert loops("flag", "--run", str(untuned), "--scale-rule", "mask") == tuned
+    flags = ["--scale-rule", "mask", "--temperature", "0.8", "--duration-temperature", "1.2"]
+    assert loops("flag", "--run", str(untuned), *flags) == tuned
     assert loops("fold", "--run", str(untuned)) != tuned  # the preset's own default rule: fold
     capsys.readouterr()
