@@ -1,7 +1,7 @@
 """``rnncells melody "F minor" --bars 8 --bpm 128``: a producer's one-line preset.
 
 Generates ``--n-songs`` melodies (default 8) with the default model (:mod:`rnncells.generation.default_model`) or
-``--run``, in the key and its scale (the leap-keeping ``fold`` rule, :mod:`rnncells.generation.keys`), with a lead
+``--run``, in the key and its scale (:mod:`rnncells.generation.keys`), with a lead
 synth (General MIDI 81, Lead 2 sawtooth) accented on the beats (``--accent 24``), and writes them to ``--out``
 (default ``melodies``) as ``F-minor_128bpm_8bars_01.mid`` ... with a WAV beside each when FluidSynth is installed.
 Numbers go on after the files already there, so a second run never overwrites the first. Without ``--seed`` every
@@ -40,6 +40,7 @@ SHOWN_DEFAULTS = {
     "leap_weight": "the model's [generate] value, else 1",
     "scale_rule": "the model's [generate] value, else fold",
     "temperature": "the model's [generate] value, else 1",
+    "duration_temperature": "the model's [generate] value, else --temperature",
 }
 
 
