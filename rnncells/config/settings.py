@@ -287,6 +287,15 @@ class GenerateConfig:
     temperature: float = field(
         default=1.0, metadata={"help": "randomness of roulette, topk and beam", "range": (0.001, 1000)}
     )
+    duration_temperature: float | None = field(
+        default=None,
+        metadata={
+            "help": "pitch_duration runs: randomness of each note's length given its pitch (roulette, topk, beam); "
+            "--temperature then sets the pitch's",
+            "default_help": "--temperature",
+            "range": (0.001, 1000),
+        },
+    )
     top_k: int = field(default=5, metadata={"help": "k of topk sampling", "range": (1, 100_000)})
     beam_size: int = field(
         default=4, metadata={"help": "beam: sequences kept after each iteration", "range": (1, bounds.MAX_BEAM)}

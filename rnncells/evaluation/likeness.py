@@ -119,10 +119,13 @@ def laid_end_to_end(durations: Sequence[int]) -> list[int]:
     return [0, *np.cumsum([max(int(d), 1) for d in durations[:-1]]).tolist()]
 
 
+SPLITS = {"train": ("train",), "validation": ("validation",), "test": ("test",), "held-out": ("validation", "test")}
+
+
 def read_songs(path: Path, split: str = "train") -> list[tuple[list[int], list[int]]]:
     """``(pitches, onsets)`` of a song set folder (songs.jsonl: its onsets, else its durations laid end to end), a
-    dataset folder (its control variant's ``split``
-    songs) or a folder of MIDI files (read as ``rnncells dataset build`` reads them)."""
+    dataset folder (its control variant's ``split`` songs, :data:`SPLITS`: "held-out" is validation and test) or a
+    folder of MIDI files (read as ``rnncells dataset build`` reads them)."""
     import json
 
     from rnncells.data.folder import DatasetFolder
@@ -134,7 +137,7 @@ def read_songs(path: Path, split: str = "train") -> list[tuple[list[int], list[i
         return [(row["pitches"], row.get("onsets") or laid_end_to_end(row["durations"])) for row in rows]
     dataset = DatasetFolder(path)
     if dataset.has_variant("control"):
-        rows = [row for row in dataset.read_songs("control") if row.get("split") == split]
+        rows = [row for row in dataset.read_songs("control") if row.get("split") in SPLITS[split]]
         return [(row["pitches"], laid_end_to_end(row["durations"])) for row in rows]
     if not path.is_dir():
         raise InputError(f"{path}: not a folder; give a song set, a dataset or a folder of MIDI files")
@@ -161,10 +164,17 @@ def add_likeness_command(commands) -> None:
     parser.add_argument(
         "--reference", required=True, type=Path, help="a dataset folder (its training songs) or a folder of MIDI files"
     )
+    parser.add_argument(
+        "--split",
+        choices=tuple(SPLITS),
+        default="train",
+        help="which songs of a dataset --reference to measure against (held-out: validation and test; default: "
+        "train). Guards against tuning generation to the training songs",
+    )
 
 
 def run_likeness(args: argparse.Namespace) -> int:
-    reference = read_songs(args.reference)
+    reference = read_songs(args.reference, args.split)
     print("set\t" + "\t".join(FEATURES) + "\tlikeness")
     for path in args.songs:
         result = likeness(read_songs(path), reference)

@@ -24,12 +24,21 @@ import numpy as np
 
 from rnncells.config.settings import ConfigError, GenerateConfig
 from rnncells.data.vocab import UnknownTokenError, Vocabulary
+from rnncells.errors import InputError
 from rnncells.files import portable_path
 from rnncells.generation.clips import Clip, clip_notes, kept_clip, variation_clip
 from rnncells.generation.feel import accents, thin
-from rnncells.generation.keys import MIDI_REGISTER, Register, ScaleMask, decode, key_register, tonic_pitch
+from rnncells.generation.keys import (
+    MIDI_REGISTER,
+    Register,
+    ScaleMask,
+    decode,
+    key_register,
+    token_values,
+    tonic_pitch,
+)
 from rnncells.generation.primers import Primer, primer_for
-from rnncells.generation.sampling import Stepper, beam_search, sample_songs
+from rnncells.generation.sampling import DurationTempered, Stepper, beam_search, sample_songs
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.locks import folder_lock
 from rnncells.models.factory import build_model, load_checkpoint_weights
@@ -161,16 +170,33 @@ def draw_songs(
     ``stepper`` steps a model already loaded at :func:`sampling_rows` rows (the studio keeps one); without it the
     run's checkpoint is loaded here."""
     rows = sampling_rows(config)
+    pitch_of = duration_groups(run, config)  # refuses a pitch-only run before its model is loaded
     if stepper is None:
         model = build_model(run.model_config, len(run.vocabulary), batch_size=rows, stateful=True)
         load_checkpoint_weights(run.checkpoint(checkpoint), model)
         stepper = Stepper(model)
+    if pitch_of is not None:
+        stepper = DurationTempered(stepper, pitch_of, config.temperature, config.duration_temperature)
     mask = scale_mask(run.vocabulary, run.info["variant"], run.info["representation"], plan, rows, config)
     rng = np.random.default_rng(config.seed)
     if config.sampling == "beam":
         songs, _, fallbacks = beam_search(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)
         return songs, fallbacks
     return sample_songs(stepper, plan.primer_indices, config.n_songs, plan.n_steps, config, rng, mask)
+
+
+def duration_groups(run: Run, config: GenerateConfig) -> np.ndarray | None:
+    """Each token's pitch group, for drawing durations at ``config.duration_temperature``
+    (:class:`~rnncells.generation.sampling.DurationTempered`); None when it is not set or sampling is ``max``; one
+    line when the run's tokens have no duration."""
+    if config.duration_temperature is None or config.sampling == "max":
+        return None
+    if run.info["representation"] != "pitch_duration":
+        raise InputError(
+            f"duration_temperature {config.duration_temperature:g} (flag --duration-temperature): {run.path} has "
+            "pitch-only tokens; leave it out or use a pitch_duration run"
+        )
+    return np.unique(token_values(run.vocabulary.values), return_inverse=True)[1].reshape(-1)
 
 
 def scale_mask(

@@ -49,6 +49,56 @@ class Stepper:
                 variable.assign(keras.ops.take(variable, indices, axis=0))
 
 
+def _group_logsumexp(values: np.ndarray, pitch_of: np.ndarray) -> np.ndarray:
+    """For each token (column), the log of the summed exp of ``values`` over its pitch group; -inf for a group whose
+    values are all -inf."""
+    order = np.argsort(pitch_of, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(pitch_of[order]) != 0])
+    ordered = values[:, order]
+    top = np.maximum.reduceat(ordered, starts, axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        sums = np.log(np.add.reduceat(np.exp(ordered - top[:, pitch_of[order]]), starts, axis=1)) + top
+    groups = np.empty_like(pitch_of)
+    groups[order] = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(order)]))
+    return sums[:, groups]
+
+
+def temper_durations(
+    logits: np.ndarray, pitch_of: np.ndarray, temperature: float, duration_temperature: float
+) -> np.ndarray:
+    """Logits whose softmax at ``temperature`` draws each pitch by the model's pitch marginal at ``temperature``
+    and then its duration by the model's durations given that pitch at ``duration_temperature``.
+
+    ``pitch_of``: each token's pitch (or interval) group. -inf logits stay -inf.
+    """
+    with np.errstate(invalid="ignore"):
+        log_p = logits - _group_logsumexp(logits, np.zeros_like(pitch_of))
+        log_pitch = _group_logsumexp(log_p, pitch_of)
+        scaled = (log_p - log_pitch) / duration_temperature
+        log_duration = scaled - _group_logsumexp(scaled, pitch_of)
+        tempered = log_pitch + temperature * log_duration
+    return np.where(np.isfinite(logits) & ~np.isnan(tempered), tempered, -np.inf)
+
+
+class DurationTempered:
+    """A :class:`Stepper` whose logits are :func:`temper_durations`'s: pitches drawn at the sampling temperature,
+    each note's duration given its pitch at ``duration_temperature`` (``pitch_duration`` runs)."""
+
+    def __init__(self, stepper: Stepper, pitch_of: np.ndarray, temperature: float, duration_temperature: float):
+        self.stepper, self.pitch_of = stepper, pitch_of
+        self.temperature, self.duration_temperature = temperature, duration_temperature
+
+    def prime(self, primer: np.ndarray) -> None:
+        self.stepper.prime(primer)
+
+    def __call__(self, last: np.ndarray) -> np.ndarray:
+        return temper_durations(self.stepper(last), self.pitch_of, self.temperature, self.duration_temperature)
+
+    def take(self, rows: np.ndarray) -> None:
+        self.stepper.take(rows)
+
+
 def apply_mask(logits: np.ndarray, mask: ScaleMask | None, temperature: float = 1.0) -> tuple[np.ndarray, int]:
     """Logits with forbidden tokens at -inf (their probability folded onto in-scale neighbours when ``mask.fold``;
     :mod:`rnncells.generation.keys`), and how many rows fell back to their unmasked logits."""

@@ -25,6 +25,7 @@ from rnncells.music.instruments import program_label
 from rnncells.music.melody import SCALES, key_scale, note_name, parse_key, uses_flats
 from rnncells.studio.catalogue import CELL_NAMES, RunChoice, find_runs, runs_folder
 from rnncells.studio.engine import CLIP_USES, KEYS, Batch, Melody, Models, Request, make_melodies, one_line
+from rnncells.training.run_folder import RunFolder
 
 AUTO = "auto"
 OCTAVES = (AUTO, -2, -1, 0, 1, 2)  # from middle C; auto: the one nearest it that the model knows
@@ -120,8 +121,8 @@ def key_row(st) -> dict:
     }
 
 
-def sound_row(st) -> dict:
-    """Tempo, number of melodies, randomness, instrument and seed."""
+def sound_row(st, temperature: float = 1.0) -> dict:
+    """Tempo, number of melodies, randomness (starting at ``temperature``), instrument and seed."""
     columns = st.columns([2, 2, 3, 4, 2])
     return {
         "bpm": columns[0].number_input("BPM", min_value=40, max_value=240, value=128, step=1, key="bpm"),
@@ -132,10 +133,10 @@ def sound_row(st) -> dict:
             "Randomness (temperature)",
             min_value=0.1,
             max_value=2.0,
-            value=1.0,
+            value=temperature,
             step=0.05,
             key="temperature",
-            help="Low: safe and repetitive. High: surprising, more leaps.",
+            help="Low: safe and repetitive. High: surprising, more leaps. Starts at the model's tuned value.",
         ),
         "program": columns[3].selectbox(
             "Instrument (General MIDI program)",
@@ -227,7 +228,8 @@ def options_panel(st, runs: list[RunChoice]) -> Request | None:
     panel = st.container(border=True)
     choice = model_choice(panel, runs)
     with panel.form("options", enter_to_submit=False, border=False):
-        values = key_row(st) | sound_row(st) | shape_row(st) | clip_row(st)
+        tuned = RunFolder(choice.path).generation_defaults().get("temperature", 1.0)  # its config.toml [generate]
+        values = key_row(st) | sound_row(st, float(tuned)) | shape_row(st) | clip_row(st)
         pressed = st.form_submit_button("Generate", type="primary", icon=":material/music_note:")
     if not pressed:
         return None

@@ -24,6 +24,7 @@ import numpy as np
 from rnncells.config.settings import GenerateConfig
 from rnncells.music.melody import key_label, uses_flats
 from rnncells.studio.piano_roll import piano_roll_png
+from rnncells.training.run_folder import RunFolder
 
 KEYS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")  # as producers write them
 CLIP_USES = ("primer", "variations", "keep")  # start from the clip, new pitches on its rhythm, keep its first bars
@@ -65,10 +66,12 @@ class Request:
     def generate_config(self, primer_midi: Path | None = None) -> GenerateConfig:
         """The settings of ``rnncells generate --key --scale --octave --bars --bpm --program --temperature --seed
         --sampling --beam-size --branch-factor`` and, with the clip ``primer_midi``, ``--primer-midi CLIP``,
-        ``--variations-of CLIP`` or ``--primer-midi CLIP --keep-bars N`` as ``clip_use`` says."""
+        ``--variations-of CLIP`` or ``--primer-midi CLIP --keep-bars N`` as ``clip_use`` says; what the form does not
+        set (the scale rule, the leap weight) comes from the model's ``[generate]`` table, as in ``rnncells
+        melody``."""
         clip = str(primer_midi) if primer_midi else None
         variations = self.clip_use == "variations"
-        return GenerateConfig(
+        form = dict(
             n_songs=self.n_melodies,
             temperature=self.temperature,
             seed=self.seed,
@@ -85,6 +88,7 @@ class Request:
             variations_of=clip if variations else None,
             keep_bars=self.keep_bars if self.clip_use == "keep" and clip else None,
         )
+        return GenerateConfig(**{**RunFolder(self.run).generation_defaults(), **form})
 
 
 @dataclass

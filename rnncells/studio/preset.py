@@ -1,11 +1,13 @@
 """``rnncells melody "F minor" --bars 8 --bpm 128``: a producer's one-line preset.
 
 Generates ``--n-songs`` melodies (default 8) with the default model (:mod:`rnncells.generation.default_model`) or
-``--run``, in the key and its scale (the leap-keeping ``fold`` rule, :mod:`rnncells.generation.keys`), with a lead
+``--run``, in the key and its scale (:mod:`rnncells.generation.keys`), with a lead
 synth (General MIDI 81, Lead 2 sawtooth) accented on the beats (``--accent 24``), and writes them to ``--out``
 (default ``melodies``) as ``F-minor_128bpm_8bars_01.mid`` ... with a WAV beside each when FluidSynth is installed.
 Numbers go on after the files already there, so a second run never overwrites the first. Without ``--seed`` every
-run draws a fresh seed and prints it; ``--seed N`` repeats a result.
+run draws a fresh seed and prints it; ``--seed N`` repeats a result. Sampling settings the flags leave out come from
+the model's ``[generate]`` table (its config.toml: the settings it was tuned with, see its README), then from
+:data:`DEFAULTS`.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from pathlib import Path
 from rnncells.config.options import add_options, given_options
 from rnncells.config.settings import GenerateConfig, from_dict
 from rnncells.music.melody import key_label
+from rnncells.training.run_folder import RunFolder
 
 LEAD_SYNTH = 81  # General MIDI Lead 2 (sawtooth), 0-based
-# leap_weight 1: the default rhythm model leaps less than the corpus already (its README)
+# leap_weight 1: for a model without a [generate] table, the model's own leaps
 DEFAULTS = {"n_songs": 8, "bars": 8, "bpm": 128.0, "program": LEAD_SYNTH, "accent": 24, "leap_weight": 1.0}
-FLAGS = ("n_songs", "seed", "bpm", "bars", "program", "temperature", "scale", "scale_rule", "octave", "sampling")
+FLAGS = ("n_songs", "seed", "bpm", "bars", "program", "temperature", "scale", "scale_rule", "octave")
+FLAGS += ("sampling", "top_k", "duration_temperature")
 FLAGS += ("variations_of", "primer_midi", "keep_bars", "accent", "rests", "leap_weight")  # clips, feel, leaps
 SHOWN_DEFAULTS = {
     "n_songs": "8",
@@ -33,7 +37,10 @@ SHOWN_DEFAULTS = {
     "program": f"{LEAD_SYNTH}, Lead 2 (sawtooth)",
     "seed": "a fresh random seed, printed",
     "accent": "24",
-    "leap_weight": "1",
+    "leap_weight": "the model's [generate] value, else 1",
+    "scale_rule": "the model's [generate] value, else fold",
+    "temperature": "the model's [generate] value, else 1",
+    "duration_temperature": "the model's [generate] value, else --temperature",
 }
 
 
@@ -101,11 +108,12 @@ def add_melody_command(commands) -> None:
 def run_melody(args: argparse.Namespace) -> int:
     from rnncells.generation.default_model import default_run
 
-    values = {**DEFAULTS, **given_options(args, GenerateConfig), "key": args.key}
+    run = args.run or default_run()
+    tuned = RunFolder(run).generation_defaults()
+    values = {**DEFAULTS, **tuned, **given_options(args, GenerateConfig), "key": args.key}
     values.setdefault("seed", random.SystemRandom().randrange(2**31))
     config = from_dict(GenerateConfig, values, "melody")
     config.validate()
-    run = args.run or default_run()
     written = write_melodies(config, run, args.out, wav=not args.no_wav)
     print(f"seed {written.seed} (--seed {written.seed} repeats these melodies)")
     for midi in written.midi:

@@ -2,7 +2,9 @@
 
 A run folder holds everything needed to read, repeat or extend one training run::
 
-    config.toml            the resolved [dataset], [model] and [train] tables; `rnncells train --config` reads it
+    config.toml            the resolved [dataset], [model] and [train] tables; `rnncells train --config` reads it;
+                           optionally a [generate] table: the sampling settings (GenerateConfig fields) the model
+                           was tuned with, which `rnncells melody` and the studio start from
     run.json               the run record: model name, variant, cell, layers, units, representation, dataset hash
                            and path (relative to the run folder), median BPM, seed, library versions
     vocabulary.json        token values in index order, and their labels
@@ -37,13 +39,22 @@ import json
 import math
 import os
 import stat
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rnncells.config.settings import ConfigError, DatasetConfig, ModelConfig, TrainConfig, from_dict, read_toml, to_toml
+from rnncells.config.settings import (
+    ConfigError,
+    DatasetConfig,
+    GenerateConfig,
+    ModelConfig,
+    TrainConfig,
+    from_dict,
+    read_toml,
+    to_toml,
+)
 from rnncells.data.vocab import Vocabulary
 from rnncells.errors import RnncellsError
 from rnncells.files import (
@@ -93,15 +104,18 @@ class RunError(RnncellsError, ValueError):
 
 @dataclass(frozen=True)
 class RunConfig:
-    """The resolved configs of one run: the dataset parameters it was trained on, its model and its recipe."""
+    """The resolved configs of one run: the dataset parameters it was trained on, its model and its recipe, and the
+    sampling settings it was tuned with (``generate``: GenerateConfig fields, empty for most runs)."""
 
     dataset: dict[str, Any]
     model: ModelConfig
     train: TrainConfig
+    generate: dict[str, Any] = field(default_factory=dict)
 
     def to_toml(self) -> str:
         dataset = {k: v for k, v in self.dataset.items() if k in DatasetConfig.__dataclass_fields__}
-        return to_toml({"dataset": dataset, "model": self.model, "train": self.train})
+        tables = {"dataset": dataset, "model": self.model, "train": self.train}
+        return to_toml({**tables, "generate": self.generate} if self.generate else tables)
 
     def same_run_as(self, other: RunConfig) -> list[str]:
         """The fields (``model.units``, ``train.seed`` …) in which ``other`` is a different run (epochs may grow)."""
@@ -115,17 +129,21 @@ class RunConfig:
 
 
 def read_run_config(path: str | Path) -> RunConfig:
-    """A run's ``config.toml`` (or any file with ``[model]`` and ``[train]`` tables, ``[dataset]`` optional)."""
+    """A run's ``config.toml`` (or any file with ``[model]`` and ``[train]`` tables, ``[dataset]`` and
+    ``[generate]`` optional; ``[generate]`` is checked as GenerateConfig fields)."""
     path = Path(path)
     tables = read_toml(path)
-    unknown = sorted(set(tables) - {"dataset", "model", "train"})
+    unknown = sorted(set(tables) - {"dataset", "model", "train", "generate"})
     if unknown:
         raise ConfigError(
-            f"{path}: unknown table(s) {', '.join(unknown)}; a run config has [dataset], [model], [train]"
+            f"{path}: unknown table(s) {', '.join(unknown)}; a run config has [dataset], [model], [train] "
+            "and optionally [generate]"
         )
     model = from_dict(ModelConfig, tables.get("model", {}), f"{path} [model]")
     train = from_dict(TrainConfig, tables.get("train", {}), f"{path} [train]")
-    return RunConfig(dict(tables.get("dataset", {})), model, train)
+    generate = dict(tables.get("generate", {}))
+    from_dict(GenerateConfig, generate, f"{path} [generate]")
+    return RunConfig(dict(tables.get("dataset", {})), model, train, generate)
 
 
 def model_name(variant: str, model: ModelConfig) -> str:
@@ -233,6 +251,10 @@ class RunFolder:
 
     def write_config(self, config: RunConfig) -> None:
         write_text_atomic(self.config_path, config.to_toml())
+
+    def generation_defaults(self) -> dict[str, Any]:
+        """The ``[generate]`` table of the run's config.toml (empty without one, or without a config.toml)."""
+        return dict(self.read_config().generate) if self.config_path.is_file() else {}
 
     def read_record(self) -> dict:
         self.check_is_run()

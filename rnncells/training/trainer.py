@@ -29,6 +29,7 @@ import platform
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -295,6 +296,8 @@ def train(
         remove_stale_temp_files(folder.path)
         config = RunConfig(manifest["parameters"], model, train)
         _check_same_run(folder, config, manifest["content_hash"])
+        if folder.is_run():  # a continued run keeps the sampling settings it was tuned with
+            config = replace(config, generate=folder.generation_defaults())
         committed = committed_state(folder) if folder.is_run() else None
         complete = committed is not None and _complete(folder, committed, train)
         damage = run_damage(folder) if committed else []  # views a kill or a disk left behind or broke

@@ -40,6 +40,7 @@ GENERATE_VALUES = {
     "rests": 0.25,
     "sampling": "topk",
     "temperature": 0.5,
+    "duration_temperature": 1.3,
     "top_k": 3,
     "beam_size": 2,
     "branch_factor": 3,

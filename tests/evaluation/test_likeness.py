@@ -84,3 +84,19 @@ def test_the_likeness_command_reads_song_sets_and_midi_folders(tmp_path, capsys)
     header, line = capsys.readouterr().out.splitlines()
     assert header.split("\t")[-1] == "likeness" and line.split("\t")[0] == str(songs)
     assert float(line.split("\t")[-1]) == pytest.approx(1.0, abs=0.01)  # the same melodies, read two ways
+
+
+def test_the_likeness_command_measures_against_a_datasets_held_out_songs(small_dataset, capsys):
+    from rnncells.cli import main
+    from rnncells.data.folder import DatasetFolder
+    from rnncells.evaluation.likeness import read_songs
+
+    splits = [row["split"] for row in DatasetFolder(small_dataset).read_songs("control")]
+    held_out = read_songs(small_dataset, "held-out")
+    assert len(held_out) == splits.count("validation") + splits.count("test") > 0
+    assert len(read_songs(small_dataset, "test")) == splits.count("test")
+    values = {}
+    for split in ("train", "held-out"):
+        assert main(["likeness", str(small_dataset), "--reference", str(small_dataset), "--split", split]) == 0
+        values[split] = float(capsys.readouterr().out.splitlines()[1].split("\t")[-1])
+    assert values["train"] == pytest.approx(1.0) and 0 < values["held-out"] < 0.99  # train vs itself, then vs held-out

@@ -409,3 +409,19 @@ def test_a_checkpoint_of_another_shape_is_refused_naming_the_file(runs, tmp_path
     with pytest.raises(CheckpointError, match=rf"^{foreign}: a checkpoint of another model .* --checkpoint last"):
         generate(runs["control"], tmp_path / "o", GenerateConfig(n_songs=1, length=2), checkpoint=str(foreign))
     assert not (tmp_path / "o").exists()
+
+
+def test_duration_temperature_draws_lengths_apart_from_pitches_and_needs_durations(tmp_path):
+    """With the shipped models (no training): a low duration temperature makes each note's length the model's
+    likeliest for its pitch (fewer lengths a song); pitch-only runs refuse it in one line."""
+    from rnncells.errors import InputError
+    from rnncells.generation.default_model import DEFAULT_MODEL, SHIPPED_MODELS
+
+    def lengths_per_song(out: str, **options) -> float:
+        config = GenerateConfig(n_songs=12, length=16, key="F minor", seed=4, **options)
+        rows = read_jsonl(generate(DEFAULT_MODEL, tmp_path / out, config) / "songs.jsonl")
+        return float(np.mean([len(set(row["durations"])) for row in rows]))
+
+    assert lengths_per_song("low", duration_temperature=0.3) < lengths_per_song("plain") - 0.5
+    with pytest.raises(InputError, match=r"--duration-temperature.*pitch-only tokens"):
+        generate(SHIPPED_MODELS / "edm-control-lstm-2", tmp_path / "p", GenerateConfig(duration_temperature=1.2))

@@ -13,6 +13,7 @@ import pytest
 from rnncells.config.settings import GenerateConfig, ModelConfig
 from rnncells.generation.keys import MIDI_REGISTER, ScaleMask
 from rnncells.generation.sampling import (
+    DurationTempered,
     Stepper,
     apply_mask,
     beam_search,
@@ -20,6 +21,7 @@ from rnncells.generation.sampling import (
     log_softmax,
     sample,
     sample_songs,
+    temper_durations,
 )
 from rnncells.models.factory import build_model, copy_trainable_weights
 
@@ -190,3 +192,32 @@ def test_fold_keeps_the_mass_in_scale_inside_the_register_and_halves_leaps():
     probabilities = np.exp(folded[0]) / np.exp(folded[0]).sum()
     expected = np.array([0.2, 0.2, 0.2, 0.2 * LEAP_WEIGHT, 0])
     np.testing.assert_allclose(probabilities, expected / expected.sum())
+
+
+def test_duration_tempering_keeps_the_pitch_marginal_and_sharpens_durations_given_the_pitch():
+    """Tokens (60,1) (60,2) (60,4) (62,2) (64,2): pitch groups 0 0 0 1 2; the last token is masked."""
+    pitch_of = np.array([0, 0, 0, 1, 2])
+    logits = np.log(np.array([[0.1, 0.3, 0.2, 0.4, 1e-300]]))
+    logits[0, -1] = -np.inf
+    for temperature, duration_temperature in ((1.0, 0.5), (0.8, 1.2)):
+        tempered = temper_durations(logits, pitch_of, temperature, duration_temperature)
+        q = np.exp(log_softmax(tempered, temperature))[0]
+        pitch = np.array([0.6, 0.4]) ** (1 / temperature)
+        durations = np.array([1, 3, 2]) ** (1 / duration_temperature)
+        expected = [*(durations / durations.sum() * pitch[0]), pitch[1], 0.0] / pitch.sum()
+        assert np.allclose(q, expected) and q[-1] == 0 and tempered[0, -1] == -np.inf
+    cold = np.exp(log_softmax(temper_durations(logits, pitch_of, 1.0, 0.01), 1.0))[0]  # each pitch's likeliest length
+    assert np.allclose(cold, [0, 0.6, 0, 0.4, 0])
+
+
+def test_beam_search_with_duration_tempering_scores_the_tempered_distribution():
+    """The tempering wrapper passes priming and kept rows (take) through to the model's state."""
+    stateless, stateful = tiny_models(4, rows=3 * 2 * 3)
+    pitch_of = np.array([0, 0, 1, 1])
+    config = GenerateConfig(sampling="beam", beam_size=2, branch_factor=3, steps_per_iteration=2, temperature=0.9)
+    stepper = DurationTempered(Stepper(stateful), pitch_of, 0.9, 1.5)
+    songs, scores, _ = beam_search(stepper, [1], 3, 5, config, np.random.default_rng(7))
+    logits = keras.ops.convert_to_numpy(stateless(songs[:, :-1])).astype(np.float64)
+    tempered = temper_durations(logits.reshape(-1, 4), pitch_of, 0.9, 1.5).reshape(logits.shape)
+    totals = np.take_along_axis(log_softmax(tempered, 0.9), songs[:, 1:, None], axis=2)[:, :, 0].sum(axis=1)
+    np.testing.assert_allclose(scores, totals, atol=1e-4)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 from rnncells.cli import main
 from rnncells.generation.default_model import DEFAULT_MODEL, default_run
 from rnncells.music.melody import scale_pitch_classes
 from rnncells.studio.preset import LEAD_SYNTH
+from rnncells.training.run_folder import RunFolder
 from tests.studio.test_studio import midi_facts
 
 
@@ -38,3 +40,26 @@ def test_melody_preset_writes_named_loops_in_the_key(tmp_path, capsys):
 def test_melody_preset_refuses_an_unknown_key_in_one_line(tmp_path, capsys):
     assert main(["melody", "H minor", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("rnncells: error: melody: unknown key 'H minor'")
+
+
+def test_melody_preset_starts_from_the_models_tuned_settings(tmp_path, capsys):
+    """The default model's config.toml [generate] table (chosen on corpus-likeness: its README) is what the preset
+    uses unless a flag says otherwise; a model without the table gets the preset's defaults."""
+    tuned_settings = {"scale_rule": "mask", "temperature": 0.8, "duration_temperature": 1.2}
+    assert RunFolder(DEFAULT_MODEL).generation_defaults() == tuned_settings
+    untuned = tmp_path / "untuned"
+    shutil.copytree(DEFAULT_MODEL, untuned)
+    config = untuned / "config.toml"
+    config.write_text(config.read_text().split("[generate]")[0])
+    assert RunFolder(untuned).generation_defaults() == {}
+
+    def loops(out: str, *flags: str) -> list[bytes]:
+        args = ["melody", "Fm", "--bars", "4", "--n-songs", "2", "--seed", "3", "--no-wav"]
+        assert main([*args, "--out", str(tmp_path / out), *flags]) == 0
+        return [path.read_bytes() for path in sorted((tmp_path / out).glob("*.mid"))]
+
+    tuned = loops("tuned")
+    flags = ["--scale-rule", "mask", "--temperature", "0.8", "--duration-temperature", "1.2"]
+    assert loops("flag", "--run", str(untuned), *flags) == tuned
+    assert loops("fold", "--run", str(untuned)) != tuned  # the preset's own default rule: fold
+    capsys.readouterr()

@@ -211,3 +211,15 @@ def test_a_key_the_model_does_not_know_is_one_line(tmp_path):
     with pytest.raises(ValueError, match="knows F# only at octave"):
         make_melodies(request, with_audio=False)
     assert engine.one_line(ValueError("first\nsecond")) == "first"
+
+
+def test_the_page_takes_what_its_form_does_not_set_from_the_models_generate_table(tmp_path):
+    """As ``rnncells melody``: the scale rule comes from the model's [generate] table; the form's values win."""
+    tuned = tmp_path / "tuned"
+    shutil.copytree(SHIPPED_RUN, tuned)
+    config = tuned / "config.toml"
+    config.write_text(config.read_text() + '\n[generate]\nscale_rule = "mask"\ntemperature = 0.5\n')
+    request = Request(tuned, "F minor", None, 128.0, 4, 1.2, 81, 1, 5, scale=None)
+    assert (request.generate_config().scale_rule, request.generate_config().temperature) == ("mask", 1.2)
+    request.run = SHIPPED_RUN  # no [generate] table: GenerateConfig's defaults
+    assert request.generate_config().scale_rule == "fold"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnncells.config.settings import ModelConfig, TrainConfig
+from rnncells.config.settings import ConfigError, ModelConfig, TrainConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.locks import LOCK_FILE
 from rnncells.training.damage import run_damage
@@ -182,3 +182,20 @@ def test_best_is_last_only_in_a_run_that_never_wrote_a_best_checkpoint(tmp_path)
     point = ResumePoint(RunState(2, 20, 2.2), [], {"weight_0": np.arange(6.0)})
     write_views(folder, point)  # a record without best.keras
     assert folder.checkpoint("best") == folder.named_checkpoint("last")
+
+
+def test_a_generate_table_is_kept_checked_and_read_as_the_runs_sampling_defaults(tmp_path):
+    folder = saved_run(tmp_path / "run")
+    assert folder.generation_defaults() == {}  # most runs have none
+    tuned = RunConfig({}, ModelConfig(units=8), TrainConfig(epochs=2), {"scale_rule": "mask", "temperature": 0.9})
+    folder.write_config(tuned)
+    assert "[generate]" in folder.config_path.read_text()
+    assert folder.read_config() == tuned
+    assert folder.generation_defaults() == {"scale_rule": "mask", "temperature": 0.9}
+    folder.config_path.write_text(folder.config_path.read_text().replace("scale_rule", "scale_rul"))
+    with pytest.raises(ConfigError, match=r"config.toml \[generate\]: unknown key\(s\) scale_rul"):
+        folder.generation_defaults()
+    folder.config_path.write_text(folder.config_path.read_text().replace('scale_rul = "mask"', 'scale_rule = "bend"'))
+    with pytest.raises(ConfigError, match=r"\[generate\]: scale_rule 'bend'"):
+        folder.read_config()
+    assert RunFolder(tmp_path / "none").generation_defaults() == {}

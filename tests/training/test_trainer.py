@@ -17,7 +17,7 @@ import pytest
 from rnncells.config.settings import CELLS, ModelConfig, TrainConfig
 from rnncells.locks import LOCK_FILE
 from rnncells.training.damage import run_damage
-from rnncells.training.run_folder import RunError, load_run
+from rnncells.training.run_folder import RunError, RunFolder, load_run
 from rnncells.training.trainer import train
 
 SMALL = {"batch_size": 8, "seq_length": 16, "learning_rate": 0.01}
@@ -288,3 +288,14 @@ def test_a_stop_repeated_at_once_is_the_same_request_and_a_later_one_stops_at_on
     monkeypatch.setattr(StopRequested, "SAME_STOP_SECONDS", 0.0)
     with pytest.raises(KeyboardInterrupt):
         stop._handle(signal.SIGTERM, None)
+
+
+def test_a_continued_run_keeps_its_generate_table(small_dataset, tmp_path):
+    """config.toml is written again when epochs grow; the sampling settings a model was tuned with stay in it."""
+    model, recipe = ModelConfig(units=8), TrainConfig(epochs=1, **SMALL)
+    run = train(small_dataset, tmp_path / "run", model, recipe, progress=False)
+    config = run / "config.toml"
+    config.write_text(config.read_text() + '\n[generate]\nscale_rule = "mask"\n')
+    train(small_dataset, run, model, TrainConfig(epochs=2, **SMALL), progress=False)
+    assert len(read_metrics(run)) == 2 and "epochs = 2" in config.read_text()
+    assert RunFolder(run).generation_defaults() == {"scale_rule": "mask"}
