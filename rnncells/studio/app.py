@@ -24,7 +24,17 @@ from rnncells.generation.default_model import DEFAULT_MODEL
 from rnncells.music.instruments import program_label
 from rnncells.music.melody import SCALES, key_scale, note_name, parse_key, uses_flats
 from rnncells.studio.catalogue import CELL_NAMES, RunChoice, find_runs, runs_folder
-from rnncells.studio.engine import CLIP_USES, KEYS, Batch, Melody, Models, Request, make_melodies, one_line
+from rnncells.studio.engine import (
+    CLIP_USES,
+    KEYS,
+    Batch,
+    Melody,
+    Models,
+    Request,
+    make_melodies,
+    one_line,
+    render_audio,
+)
 from rnncells.training.run_folder import RunFolder
 
 AUTO = "auto"
@@ -314,6 +324,8 @@ def show_melody(card, batch: Batch, melody: Melody) -> None:
     flats = uses_flats(batch.request.key, batch.request.scale)
     low, high = note_name(min(melody.pitches), flats), note_name(max(melody.pitches), flats)
     name.caption(f"{len(melody.pitches)} notes, {low}–{high}")
+    if not batch.audio_rendered:
+        player.caption("Rendering the audio…")
     if melody.wav is not None:
         player.audio(melody.wav, format="audio/wav", loop=True)  # a loop, as a producer auditions one
         download.download_button(
@@ -351,7 +363,7 @@ def generate_on_page(st, request: Request) -> bool:
         try:
             with st.cache_resource(new_lock)():  # one lock per server: sessions take turns on Keras
                 models = st.cache_resource(Models)()  # loaded models, kept for the server's life
-                st.session_state["batch"] = make_melodies(request, models=models)
+                st.session_state["batch"] = make_melodies(request, with_audio=False, models=models)
         except Exception as error:  # any failure is one readable line, never a traceback
             st.session_state.pop("batch", None)
             st.error(f"Could not generate with {request.run.name}: {one_line(error)}")
@@ -389,6 +401,9 @@ def main() -> None:
         )
         return
     show_batch(st, batch)
+    if not batch.audio_rendered:  # the rolls and MIDI are on the page already; the players follow
+        render_audio(batch)
+        st.rerun()
 
 
 if __name__ == "__main__":

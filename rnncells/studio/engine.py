@@ -113,6 +113,7 @@ class Batch:
     register: tuple[int, int]  # lowest and highest pitch the melodies keep to
     melodies: list[Melody] = field(default_factory=list)
     audio_problem: str | None = None
+    audio_rendered: bool = False  # False: the page shows rolls and MIDI first, then renders the audio
 
     def file_name(self, melody: Melody, suffix: str = ".mid") -> str:
         """A producer's name: key, tempo, bars and number, e.g. ``F-minor_128bpm_8bars_01.mid``."""
@@ -231,34 +232,41 @@ def write_song_set(request: Request, models: Models, work: Path, checkpoint: str
 
 
 def make_melodies(request: Request, with_audio: bool = True, models: Models | None = None) -> Batch:
-    """Generate, draw and render the melodies of ``request`` in a temporary folder (removed afterwards).
+    """Generate and draw the melodies of ``request`` in a temporary folder (removed afterwards), and render their
+    audio unless ``with_audio`` is False (then :func:`render_audio` does it later).
 
     Raises what :func:`rnncells.generate.generate` raises (``RunError`` for a damaged checkpoint,
     ``ConfigError`` for bad settings); a FluidSynth problem is not raised but kept in ``Batch.audio_problem``.
     """
     from rnncells.generation.song_set import SongSetFolder
-    from rnncells.report.audio import AudioRenderError, render_wav
 
     models = models or Models(size=1)
-    with tempfile.TemporaryDirectory(prefix="rnncells-studio-") as work, ThreadPoolExecutor(4) as pool:
+    with tempfile.TemporaryDirectory(prefix="rnncells-studio-") as work:
         batch = write_song_set(request, models, Path(work))
         song_set = SongSetFolder(Path(work) / "songs")
-        rows = song_set.read_songs()
         flats = uses_flats(request.key, request.scale)
-        renders = {}
-        if with_audio:  # FluidSynth runs in its own processes while the piano rolls are drawn here
-            for row in rows:
-                midi = song_set.midi_path(row["index"])
-                renders[row["index"]] = pool.submit(render_wav, midi, midi.with_suffix(".wav"))
-        for row in rows:
+        for row in song_set.read_songs():
             index, pitches, durations = row["index"], row["pitches"], row["durations"]
             png = piano_roll_png(pitches, durations, f"Melody {index + 1}", request.bpm, flats)
             batch.melodies.append(Melody(index, pitches, durations, song_set.midi_path(index).read_bytes(), png))
+    return render_audio(batch) if with_audio else batch
+
+
+def render_audio(batch: Batch) -> Batch:
+    """Render every melody's WAV through FluidSynth, in parallel processes; a FluidSynth problem is kept in
+    ``batch.audio_problem`` (the MIDI files and piano rolls stay complete)."""
+    from rnncells.report.audio import AudioRenderError, render_wav
+
+    with tempfile.TemporaryDirectory(prefix="rnncells-audio-") as work, ThreadPoolExecutor(4) as pool:
+        renders = {}
         for melody in batch.melodies:
-            if melody.index not in renders:
-                continue
+            midi = Path(work) / f"melody_{melody.index:03d}.mid"
+            midi.write_bytes(melody.midi)
+            renders[melody.index] = pool.submit(render_wav, midi, midi.with_suffix(".wav"))
+        for melody in batch.melodies:
             try:
                 melody.wav = renders[melody.index].result().read_bytes()
             except AudioRenderError as error:
                 batch.audio_problem = batch.audio_problem or one_line(error)
+    batch.audio_rendered = True
     return batch

@@ -19,7 +19,7 @@ from rnncells.generation.generate import generate
 from rnncells.music import instruments
 from rnncells.music.melody import scale_pitch_classes
 from rnncells.studio import catalogue, engine, server
-from rnncells.studio.engine import Models, Request, make_melodies
+from rnncells.studio.engine import Models, Request, make_melodies, render_audio
 from rnncells.studio.piano_roll import piano_roll_png
 from tests.report.test_audio import write_quarter_notes
 
@@ -223,3 +223,18 @@ def test_the_page_takes_what_its_form_does_not_set_from_the_models_generate_tabl
     assert (request.generate_config().scale_rule, request.generate_config().temperature) == ("mask", 1.2)
     request.run = SHIPPED_RUN  # no [generate] table: GenerateConfig's defaults
     assert request.generate_config().scale_rule == "fold"
+
+
+def test_rolls_and_midi_come_before_the_audio_which_render_audio_adds(tmp_path):
+    """The page shows a batch without audio first (issue 25: MIDI and piano roll before audio); ``render_audio``
+    then adds every melody's WAV through the real FluidSynth, leaving the MIDI as it was."""
+    request = Request(SHIPPED_RUN, "F minor", None, 128.0, 2, 1.0, 81, 2, 5, scale=None)
+    batch = make_melodies(request, with_audio=False)
+    assert not batch.audio_rendered and all(m.wav is None for m in batch.melodies)
+    midi = [m.midi for m in batch.melodies]
+    render_audio(batch)
+    assert batch.audio_rendered and batch.audio_problem is None
+    assert [m.midi for m in batch.melodies] == midi
+    for melody in batch.melodies:
+        assert melody.wav[:4] == b"RIFF" and melody.wav[8:12] == b"WAVE"
+        assert len(melody.wav) > 44_100 * 2  # 2 bars at 128 BPM: 3.75 s of 16-bit sound
