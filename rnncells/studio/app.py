@@ -31,6 +31,7 @@ from rnncells.studio.engine import (
     Melody,
     Models,
     Request,
+    drag_out_html,
     make_melodies,
     one_line,
     render_audio,
@@ -324,6 +325,7 @@ def show_melody(card, batch: Batch, melody: Melody) -> None:
     flats = uses_flats(batch.request.key, batch.request.scale)
     low, high = note_name(min(melody.pitches), flats), note_name(max(melody.pitches), flats)
     name.caption(f"{len(melody.pitches)} notes, {low}–{high}")
+    name.html(drag_out_html(batch.file_name(melody), melody.midi), unsafe_allow_javascript=True)  # into a DAW
     if not batch.audio_rendered:
         player.caption("Rendering the audio…")
     if melody.wav is not None:

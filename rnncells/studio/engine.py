@@ -11,6 +11,8 @@ shows. The piano rolls (:mod:`rnncells.studio.piano_roll`, Pillow) are drawn whi
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import tempfile
 import threading
@@ -132,6 +134,25 @@ class Batch:
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(entry, melody.midi)
         return buffer.getvalue()
+
+
+DRAG_SCRIPT = (  # the page's sanitiser keeps data attributes but not data-URL links or inline handlers
+    "document.querySelectorAll('a.rnncells-drag:not([data-bound])').forEach(a => {"
+    " a.dataset.bound = '1'; a.href = a.dataset.downloadUrl.split(':').slice(2).join(':');"
+    " a.addEventListener('dragstart', e => e.dataTransfer.setData('DownloadURL', a.dataset.downloadUrl)); });"
+)
+
+
+def drag_out_html(file_name: str, midi: bytes) -> str:
+    """A link that drags the MIDI file out of the page into a DAW or a folder (Chromium's ``DownloadURL`` drag:
+    ``mime:name:url``) and downloads it when clicked; the file travels inside the link as a data URL."""
+    url = "data:audio/midi;base64," + base64.b64encode(midi).decode("ascii")
+    name = html.escape(file_name, quote=True)
+    return (
+        f'<a class="rnncells-drag" download="{name}" draggable="true" data-download-url="audio/midi:{name}:{url}" '
+        f'title="Drag {name} into your DAW or a folder" style="cursor: grab; font-size: 0.85rem; '
+        f'text-decoration: none;">⠿ drag MIDI</a><script>{DRAG_SCRIPT}</script>'
+    )
 
 
 # ----------------------------------------------------------------------------------------------------

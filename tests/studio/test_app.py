@@ -7,6 +7,7 @@ like a producer and parse back what it serves. They need ``/usr/bin/chromium`` (
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import io
 import os
@@ -305,6 +306,7 @@ def test_key_forms_clips_and_wav_in_the_browser(page, tmp_path):
         page.screenshot(path=str(tmp_path / "studio.png"), full_page=True)
         name, midi = download(page, "MIDI")
         assert name == "F-minor_128bpm_4bars_01.mid"
+        assert dragged_out(page) == (name, midi)  # the same file dragged out of the page into a DAW
         notes = read_midi_bytes(midi, tmp_path / name)
         assert [(n.onset, n.duration) for n in notes] == [(n.onset, n.duration) for n in CLIP]  # the clip's rhythm
         assert [n.pitch for n in notes] != [n.pitch for n in CLIP]  # new pitches
@@ -340,6 +342,22 @@ def test_key_forms_clips_and_wav_in_the_browser(page, tmp_path):
         assert caption == f"{len(notes)} notes, {note_name(low, True)}–{note_name(high, True)}"
         assert "#" not in summary.inner_text() + caption
         assert "Traceback" not in page.content()
+
+
+def dragged_out(page) -> tuple[str, bytes]:
+    """The file name and bytes a drag of the first melody's MIDI link hands over (Chromium's DownloadURL)."""
+    link = page.locator("a.rnncells-drag").first
+    handed = link.evaluate(
+        "a => { const data = new DataTransfer();"
+        " a.dispatchEvent(new DragEvent('dragstart', {dataTransfer: data, bubbles: true}));"
+        " return data.getData('DownloadURL'); }"
+    )
+    mime, name, url = handed.split(":", 2)
+    assert mime == "audio/midi" and link.get_attribute("download") == name
+    assert link.get_attribute("href") == url  # a click downloads the same file
+    header, data = url.split(",", 1)
+    assert header == "data:audio/midi;base64"
+    return name, base64.b64decode(data)
 
 
 def read_midi_bytes(data: bytes, path: Path) -> list[Note]:
