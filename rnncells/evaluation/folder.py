@@ -39,7 +39,15 @@ import pandas as pd
 
 from rnncells.errors import RnncellsError
 from rnncells.evaluation.memorisation import COLUMNS as MEMORISATION_COLUMNS
-from rnncells.files import Damage, damaged_files, record_files, write_atomic, write_json_atomic
+from rnncells.files import (
+    SIGNIFICANT_DIGITS,
+    Damage,
+    compact_csv,
+    damaged_files,
+    record_files,
+    write_json_atomic,
+    write_text_atomic,
+)
 from rnncells.music.features import MUSPY_FEATURES
 from rnncells.music.metrics import FEATURE_NAMES, SCORE_COLUMNS
 from rnncells.music.yang_lerch import COMPARISON_MEASURES
@@ -205,6 +213,15 @@ def baseline_label(splits: Iterable[object]) -> str:
     return f"{BASELINE_MODEL} ({baseline_scope(splits)})"
 
 
+def as_stored(table: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """``table`` with ``columns`` rounded to the significant digits the tables keep (SIGNIFICANT_DIGITS,
+    :func:`rnncells.files.compact_csv`), so a statistic computed from them equals one computed from the file."""
+    rounded = table.copy()
+    for column in columns:
+        rounded[column] = [float(f"{value:.{SIGNIFICANT_DIGITS}g}") for value in table[column].to_numpy(dtype=float)]
+    return rounded
+
+
 class EvaluationFolderError(RnncellsError, ValueError):
     """An evaluation file that is missing or damaged; the message names the file and the fix."""
 
@@ -263,14 +280,50 @@ class EvaluationFolder:
                 raise ValueError(f"{name}: columns {list(frame.columns)} do not start with {list(declared)}")
         # evaluation.json marks a complete folder: drop an old one while its CSVs are being replaced.
         (self.path / RECORD_FILE).unlink(missing_ok=True)
-        for name, frame in tables.items():
-            write_atomic(self.path / name, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
+        for name, frame in tables.items():  # floats with 7 significant digits (rnncells.files.compact_csv)
+            write_text_atomic(self.path / name, compact_csv(frame.to_csv(index=False)))
         for name in TABLE_COLUMNS:
             if name not in tables:
                 (self.path / name).unlink(missing_ok=True)  # stale, from an earlier run with other inputs
         files = sorted(tables) + [RECORD_FILE]
         record = {**record, "format_version": FORMAT_VERSION, "files": files}
         write_json_atomic(self.path / RECORD_FILE, {**record, "checksums": record_files(self.path, sorted(tables))})
+
+    def compact(self) -> list[Path]:
+        """Write the floats of a complete folder's tables with 7 significant digits, as :meth:`write` writes them
+        now (a folder written before keeps repr floats), and record the new checksums; returns the tables
+        rewritten."""
+        rewritten = []
+        for path in self.table_paths() if self.is_complete() else []:
+            text = path.read_text(encoding="utf-8")
+            if compact_csv(text) != text:
+                write_text_atomic(path, compact_csv(text))
+                rewritten.append(path)
+        if rewritten:
+            self._record_checksums({})
+        return rewritten
+
+    def keep_tests(self, models: set[str]) -> int:
+        """Keep only the rows of tests.csv between two of ``models`` (a committed folder's test family); their
+        p-values stay Holm-corrected over every pair that was tested. evaluation.json records what was kept
+        (``tests_kept``: models, rows, rows tested). Returns the rows removed."""
+        path = self.path / TESTS_FILE
+        if not self.is_complete() or not path.is_file():
+            return 0
+        tests = self.read_tests()
+        inside = tests["model_a"].astype(str).isin(models) & tests["model_b"].astype(str).isin(models)
+        if inside.all():
+            return 0
+        write_text_atomic(path, compact_csv(tests[inside].to_csv(index=False)))
+        tested = int(self.read_record().get("tests_kept", {}).get("tested", len(tests)))
+        kept = {"models": sorted(models), "rows": int(inside.sum()), "tested": tested}
+        self._record_checksums({"tests_kept": kept})
+        return int((~inside).sum())
+
+    def _record_checksums(self, extra: dict) -> None:
+        record = {**self.read_record(), **extra}
+        record["checksums"] = record_files(self.path, [name for name in record["files"] if name != RECORD_FILE])
+        write_json_atomic(self.path / RECORD_FILE, record)
 
     def damage(self, deep: bool = True) -> list[Damage]:
         """What no longer matches evaluation.json's ``checksums`` (a table deleted, truncated or, read in full,
