@@ -23,6 +23,11 @@
     evaluation.json            inputs, settings, the file list and each table's size and sha256 (checksums); written
                                last, so its presence means "complete"
 
+Floats are written with 7 significant digits (:func:`rnncells.files.compact_csv`). A committed folder may be made
+lighter (rnncells.grid.light): tests.csv cut to a family of sets (``tests_kept`` in evaluation.json), and songs.csv
+without the columns another evaluation folder of the same songs holds alike (``songs_columns_in``; read_songs joins
+them back).
+
 A model is any song set: a folder written by ``rnncells generate`` or a set of plain MIDI files (variant
 MIDI_VARIANT). The dataset's songs (its training split, or every split) are scored as one more model named
 BASELINE_MODEL; :func:`baseline_label` names it with its scope wherever it is shown. The tables and figures read
@@ -157,6 +162,7 @@ TEXT_COLUMNS = (
     "source",
     SCOPE_COLUMN,
 )
+SONG_KEYS = ["model_name", "index"]  # one song of songs.csv
 # What a songs.csv must hold to be drawn (song_id only labels songs).
 SONGS_REQUIRED = (*MODEL_COLUMNS, "index", *METRICS)
 
@@ -320,6 +326,25 @@ class EvaluationFolder:
         self._record_checksums({"tests_kept": kept})
         return int((~inside).sum())
 
+    def drop_song_columns(self, same: EvaluationFolder, keep: Iterable[str]) -> list[str]:
+        """Remove from songs.csv the columns, other than ``keep``, ID_COLUMNS and METRICS, that ``same`` (another
+        evaluation of the same songs, e.g. ``evaluation/`` beside ``evaluation-corrected/``) holds with the same text
+        for every song; evaluation.json records where they are (``songs_columns_in``) and :meth:`read_songs` joins
+        them back. Returns the columns removed."""
+        if not self.is_complete() or not same.songs_path.is_file() or not self.songs_path.is_file():
+            return []
+        ours, theirs = (_read_csv(f.songs_path, dtype=str, keep_default_na=False) for f in (self, same))
+        candidates = [c for c in ours.columns if c not in {*ID_COLUMNS, *METRICS, *keep} and c in theirs.columns]
+        if not candidates or ours.duplicated(SONG_KEYS).any() or theirs.duplicated(SONG_KEYS).any():
+            return []
+        merged = ours[SONG_KEYS].merge(theirs[[*SONG_KEYS, *candidates]], on=SONG_KEYS, how="left")
+        drop = [c for c in candidates if merged[c].fillna("\0").tolist() == ours[c].tolist()]
+        if drop:
+            write_text_atomic(self.songs_path, ours.drop(columns=drop).to_csv(index=False))
+            beside = {"folder": f"../{same.path.name}", "columns": drop, "order": list(ours.columns)}
+            self._record_checksums({"songs_columns_in": beside})
+        return drop
+
     def _record_checksums(self, extra: dict) -> None:
         record = {**self.read_record(), **extra}
         record["checksums"] = record_files(self.path, [name for name in record["files"] if name != RECORD_FILE])
@@ -355,8 +380,18 @@ class EvaluationFolder:
         return table
 
     def read_songs(self) -> pd.DataFrame:
-        """songs.csv, checked like :func:`read_songs_table`."""
-        return read_songs_table(self.songs_path)
+        """songs.csv, checked like :func:`read_songs_table`, with the columns :meth:`drop_song_columns` left in
+        another evaluation folder joined back, in their order."""
+        songs = read_songs_table(self.songs_path)
+        try:
+            beside = self.read_record().get("songs_columns_in") if self.is_complete() else None
+        except EvaluationFolderError:  # a damaged record: songs.csv as it is (damage() names the record)
+            beside = None
+        if not beside:
+            return songs
+        other = read_songs_table((self.path / beside["folder"]).resolve() / SONGS_TABLE_FILE)
+        joined = songs.merge(other[[*SONG_KEYS, *beside["columns"]]], on=SONG_KEYS, how="left")
+        return joined[[c for c in beside["order"] if c in joined.columns]]
 
     def read_summary(self) -> pd.DataFrame:
         return self._read_model_table(SUMMARY_FILE)

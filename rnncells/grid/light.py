@@ -8,14 +8,17 @@ audio file (WAV included), the projector files of the other runs, every run's Te
 file and HParams session, which repeat metrics.csv and summary.csv), and the piano roll ``figures/best_song_<run>``
 of every run but the first seed of a selected configuration (the one the tables, audio and report show). Nothing
 removed is a result: ``rnncells grid finish --audio all`` or ``rnncells render`` renders the audio again from the
-MIDI files, ``rnncells tensorboard RESULTS`` rebuilds the event files byte for byte, ``rnncells plot piano-roll``
-draws any song, and a run's projector is written again when it is trained again.
+MIDI files, ``rnncells tensorboard RESULTS`` rebuilds the event files, ``grid finish`` draws the piano rolls
+again from the songs, and a run's projector is written again when it is trained again.
 
 :func:`compact_evaluations` rewrites the evaluation folders' tables (each through
 :class:`rnncells.evaluation.folder.EvaluationFolder`, which records the new checksums): floats with 7 significant
-digits, as evaluations write them now, and tests.csv cut to the pairs within the test family (the selected
+digits, as evaluations write them now; tests.csv cut to the pairs within the test family (the selected
 configurations' runs and the sets that are no run of the grid: baselines, final weights), which are the pairs the
-tables and the report read; the Holm correction of the kept rows stays that of every pair tested. PNG figures are
+tables and the report read, the Holm correction of the kept rows staying that of every pair tested; and the songs.csv
+of an ``evaluation-<mode>/`` folder without the feature and memorisation columns that ``evaluation/songs.csv`` holds
+with the same values for every song (only the tonality scores depend on the mode; evaluation.json names where the
+columns are). PNG figures are
 stored with a 256-colour palette (:func:`compress_png`: a third of the bytes, no visible change; each PDF keeps the
 exact figure).
 """
@@ -28,7 +31,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from rnncells.evaluation.folder import TESTS_FILE, EvaluationFolder
+from rnncells.evaluation.folder import SONG_COLUMNS, TESTS_FILE, EvaluationFolder
 from rnncells.files import write_bytes_atomic
 from rnncells.grid.listen import AUDIO_DIR, AUDIO_SUFFIX, ROLES, audio_path, pick_rows
 from rnncells.study.grid_folder import GridFolderError, GridPaths, selected_runs
@@ -37,6 +40,9 @@ from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALAR
 
 RUN_FIGURES = ("best_song_",)  # figures/<prefix><run>.png|.pdf, drawn per generated run by rnncells.grid.runner
 FIGURE_SUFFIXES = (".png", ".pdf")
+# what songs.csv of an evaluation-<mode>/ folder keeps of the columns evaluation/songs.csv repeats: the file and split,
+# and "copied", which the report's table of that mode reads
+SONGS_KEPT_BESIDE = (*SONG_COLUMNS, "copied")
 
 
 def chosen_runs(paths: GridPaths) -> list[str]:
@@ -146,11 +152,14 @@ def family_models(paths: GridPaths, models: list[str]) -> set[str]:
 
 def compact_evaluations(paths: GridPaths) -> list[Path]:
     """Rewrite each evaluation folder's tables as the module docstring says; returns the tables rewritten."""
-    rewritten = []
+    rewritten, main = [], EvaluationFolder(paths.evaluation)
     for folder in evaluation_folders(paths):
         if paths.selected_runs():
             models = folder.read_summary()["model_name"].astype(str).unique().tolist()
             if folder.keep_tests(family_models(paths, models)):
                 rewritten.append(folder.path / TESTS_FILE)
         rewritten += [path for path in folder.compact() if path not in rewritten]
+        beside = folder.path != paths.evaluation  # both compact by now: equal values are equal text
+        if beside and folder.drop_song_columns(main, SONGS_KEPT_BESIDE) and folder.songs_path not in rewritten:
+            rewritten.append(folder.songs_path)
     return rewritten

@@ -154,3 +154,20 @@ def test_keep_tests_keeps_the_pairs_within_the_family_and_records_them(tmp_path)
     assert folder.read_record()["tests_kept"] == {"models": ["control-lstm-1", "dataset"], "rows": 1, "tested": 3}
     assert folder.damage() == [] and folder.keep_tests({"control-lstm-1", "dataset"}) == 0
     assert folder.keep_tests({"dataset"}) == 1 and folder.read_record()["tests_kept"]["tested"] == 3
+
+
+def test_columns_another_folder_holds_alike_are_dropped_and_joined_back(tmp_path):
+    main, beside = EvaluationFolder(tmp_path / "evaluation"), EvaluationFolder(tmp_path / "evaluation-corrected")
+    songs = songs_frame()
+    songs["copied"] = [0, 1]
+    main.write({"songs.csv": songs, "summary.csv": summary_frame(songs)}, {})
+    other = songs.assign(general=[9.5, 8.5])  # the mode changes the scores only
+    other.loc[1, "copied"] = 0  # a column that differs stays
+    beside.write({"songs.csv": other, "summary.csv": summary_frame(other)}, {"settings": {"mode": "corrected"}})
+    assert beside.drop_song_columns(main, keep=("file",)) == ["pitch_range"]
+    assert "pitch_range" not in beside.songs_path.read_text() and beside.damage() == []
+    assert beside.read_record()["songs_columns_in"]["folder"] == "../evaluation"
+    pd.testing.assert_frame_equal(
+        beside.read_songs(), read_songs_table(main.songs_path).assign(general=[9.5, 8.5], copied=[0, 0])
+    )
+    assert beside.drop_song_columns(main, keep=()) == []  # nothing left to drop

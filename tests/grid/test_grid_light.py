@@ -76,7 +76,9 @@ def with_baseline(results, tmp_path):  # noqa: F811
     for song in sorted((paths.songs / MODELS[1]).glob("*.mid")):
         shutil.copy(song, midi / f"tune_{song.name}")  # plain MIDI files, no song set
     shutil.rmtree(paths.evaluation)
-    evaluate_song_sets([*(paths.songs / m for m in MODELS), midi], None, paths.evaluation, names=["other"])
+    sets = [*(paths.songs / m for m in MODELS), midi]
+    evaluate_song_sets(sets, None, paths.evaluation, names=["other"])
+    evaluate_song_sets(sets, None, paths.root / "evaluation-corrected", names=["other"], mode="corrected")
     (paths.root / "selection.json").write_text(json.dumps(SELECTION))
     return paths
 
@@ -86,8 +88,15 @@ def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
     folder = EvaluationFolder(paths.evaluation)
     songs, tests = folder.read_songs(), folder.read_tests()
     assert len(tests) == 4 * 3  # every pair of the three sets, per metric
+    corrected = EvaluationFolder(paths.root / "evaluation-corrected")
+    corrected_songs = corrected.read_songs()
     rewritten = compact_evaluations(paths)
-    assert rewritten == [folder.path / "tests.csv"] and folder.damage() == []  # the rest was written compact
+    assert rewritten == [folder.path / "tests.csv", corrected.path / "tests.csv", corrected.songs_path]
+    assert folder.damage() == [] and corrected.damage() == []  # the rest was written compact
+    header = corrected.songs_path.read_text().splitlines()[0].split(",")
+    assert "pitch_range" not in header and {"cmm", "general", "file"} <= set(header)  # features: in evaluation/
+    pd.testing.assert_frame_equal(corrected.read_songs(), corrected_songs)  # joined back
+    assert not corrected_songs["general"].equals(songs["general"])  # the scores are the mode's own
     kept = folder.read_tests()
     assert set(zip(kept["model_a"], kept["model_b"])) == {(MODELS[0], "other")}  # MODELS[1] was not selected
     before = tests[(tests["model_a"] == MODELS[0]) & (tests["model_b"] == "other")]
