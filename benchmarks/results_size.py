@@ -45,7 +45,8 @@ KINDS = (
     ("runs/*/ other", r"^runs/", "run"),
     ("audio", r"^audio/", "fixed"),
     ("cost_validation", r"^cost_validation/", "fixed"),
-    ("other (index.html, tables, README, ...)", r"", "fixed"),
+    ("index.html", r"^index\.html$", "run"),  # lists every run (and its songs), so it grows with them
+    ("other (tables, README, selection, ...)", r"", "fixed"),
 )
 
 
