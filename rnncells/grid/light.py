@@ -43,6 +43,7 @@ FIGURE_SUFFIXES = (".png", ".pdf")
 # what songs.csv of an evaluation-<mode>/ folder keeps of the columns evaluation/songs.csv repeats: the file and split,
 # and "copied", which the report's table of that mode reads
 SONGS_KEPT_BESIDE = (*SONG_COLUMNS, "copied")
+COST_VALIDATION_EVALUATION = Path("cost_validation") / "evaluation"  # paper_scripts/08_cost_function_validation.sh
 
 
 def chosen_runs(paths: GridPaths) -> list[str]:
@@ -137,8 +138,9 @@ def make_light(paths: GridPaths) -> list[Path]:
 
 
 def evaluation_folders(paths: GridPaths) -> list[EvaluationFolder]:
-    """The complete evaluation folders of a grid: ``evaluation/`` and each ``evaluation-<mode>/``."""
-    folders = [paths.evaluation, *sorted(paths.root.glob("evaluation-*"))]
+    """The complete evaluation folders of a grid: ``evaluation/``, each ``evaluation-<mode>/`` and the cost-function
+    validation's (paper_scripts/08; its sets are checkpoints, no runs, so its tests all stay)."""
+    folders = [paths.evaluation, *sorted(paths.root.glob("evaluation-*")), paths.root / COST_VALIDATION_EVALUATION]
     return [EvaluationFolder(folder) for folder in folders if EvaluationFolder(folder).is_complete()]
 
 
@@ -159,7 +161,7 @@ def compact_evaluations(paths: GridPaths) -> list[Path]:
             if folder.keep_tests(family_models(paths, models)):
                 rewritten.append(folder.path / TESTS_FILE)
         rewritten += [path for path in folder.compact() if path not in rewritten]
-        beside = folder.path != paths.evaluation  # both compact by now: equal values are equal text
+        beside = folder.path.name.startswith(f"{paths.evaluation.name}-")  # compact by now: equal values, equal text
         if beside and folder.drop_song_columns(main, SONGS_KEPT_BESIDE) and folder.songs_path not in rewritten:
             rewritten.append(folder.songs_path)
     return rewritten

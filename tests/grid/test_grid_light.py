@@ -90,9 +90,12 @@ def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
     assert len(tests) == 4 * 3  # every pair of the three sets, per metric
     corrected = EvaluationFolder(paths.root / "evaluation-corrected")
     corrected_songs = corrected.read_songs()
+    checkpoints = EvaluationFolder(shutil.copytree(folder.path, paths.root / "cost_validation" / "evaluation"))
     rewritten = compact_evaluations(paths)
-    assert rewritten == [folder.path / "tests.csv", corrected.path / "tests.csv", corrected.songs_path]
-    assert folder.damage() == [] and corrected.damage() == []  # the rest was written compact
+    tests_files = [f.path / "tests.csv" for f in (folder, corrected, checkpoints)]
+    assert sorted(rewritten) == sorted([*tests_files, corrected.songs_path])  # the rest was written compact
+    assert folder.damage() == [] and corrected.damage() == [] and checkpoints.damage() == []
+    assert len(checkpoints.read_tests()) == 4 and checkpoints.read_record().get("songs_columns_in") is None
     header = corrected.songs_path.read_text().splitlines()[0].split(",")
     assert "pitch_range" not in header and {"cmm", "general", "file"} <= set(header)  # features: in evaluation/
     pd.testing.assert_frame_equal(corrected.read_songs(), corrected_songs)  # joined back
