@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 MB = 1_000_000
 RUN_PART = r"[a-z]+-[a-z]+-\d+(?:-[a-z0-9]+)*"
+LIGHT_FIXED = {"figures/best_song_<run>"}  # the light policy keeps these for the selected configurations only
 # (kind, pattern on the path inside a results folder, how it grows with seeds: "run", "pairs" or "fixed")
 KINDS = (
     ("songs/*.mid", rf"^songs/{RUN_PART}/song_\d+\.mid$", "run"),
@@ -105,7 +106,7 @@ def estimate(kinds: dict[str, tuple[int, int, str]], seeds: int, others: int, fa
     pairs = family * (family - 1) / 2
     tested = (family - others) * seeds + others
     scale = {"run": seeds, "pairs": tested * (tested - 1) / 2 / max(pairs, 1), "fixed": 1}
-    fixed = {"figures/best_song_<run>"} if light else set()
+    fixed = LIGHT_FIXED if light else set()
     return round(sum(size * scale["fixed" if kind in fixed else growth] for kind, (size, _, growth) in kinds.items()))
 
 
@@ -137,7 +138,8 @@ def print_kinds(tracked: dict[str, tuple[int, int, str]], light: dict[str, tuple
     for kind, (size, _, growth) in sorted(tracked.items(), key=lambda item: -item[1][0]):
         lighter, kept, _ = light.get(kind, (0, 0, growth))
         per_run = f"{lighter / runs / 1000:7.1f}" if growth != "fixed" and runs else f"{'':7}"
-        print(f"{kind:42} {size / MB:10.3f} {lighter / MB:9.3f} {kept:6d} {per_run}  {growth}")
+        grows = f"{growth} (light: fixed)" if kind in LIGHT_FIXED else growth
+        print(f"{kind:42} {size / MB:10.3f} {lighter / MB:9.3f} {kept:6d} {per_run}  {grows}")
 
 
 def main() -> None:
