@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -98,6 +101,36 @@ def write_jsonl_atomic(path: str | Path, rows: Iterable[Any]) -> Path:
     """Write one compact JSON document per line."""
     text = "".join(json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
     return write_text_atomic(path, text)
+
+
+SIGNIFICANT_DIGITS = 7  # what a committed table keeps of a float (repr writes up to 17 digits)
+_FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+(?=[eE]))([eE][+-]?\d+)?")
+
+
+def compact_number(cell: str, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """A float cell written with ``digits`` significant digits when that is shorter (``4.606060606060606`` ->
+    ``4.606061``); integers, text and shorter floats stay as they are, and a float keeps its point (``1234567.8``
+    -> ``1234568.0``), so a column read again keeps its type."""
+    if not _FLOAT.fullmatch(cell):
+        return cell
+    short = format(float(cell), f".{digits}g")
+    if not any(mark in short for mark in ".en"):  # "nan"/"inf" cannot come from the pattern; "e" keeps it a float
+        short += ".0"
+    return short if len(short) < len(cell) else cell
+
+
+def compact_csv(text: str, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """CSV text (as pandas writes it: comma, minimal quoting, ``\\n`` lines) with every float cell written by
+    :func:`compact_number`; the header and the other cells are unchanged."""
+    rows = csv.reader(io.StringIO(text, newline=""))
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    header = next(rows, None)
+    if header is None:
+        return text
+    writer.writerow(header)
+    writer.writerows([compact_number(cell, digits) for cell in row] for row in rows)
+    return out.getvalue()
 
 
 def read_jsonl(path: str | Path) -> list[Any]:

@@ -52,3 +52,18 @@ def test_a_relative_path_is_kept_as_given_and_an_absolute_one_made_relative(tmp_
     assert recorded == "../../dataset"
     assert resolve_recorded(recorded, run).resolve() == (tmp_path / "results" / "grid" / "dataset").resolve()
     assert resolve_recorded("/elsewhere/dataset", run) == Path("/elsewhere/dataset")  # an older, absolute record
+
+
+def test_compact_csv_keeps_seven_significant_digits_and_leaves_text_and_integers():
+    from rnncells.files import compact_csv, compact_number
+
+    assert compact_number("4.606060606060606") == "4.606061"
+    assert compact_number("0.0022437564481514244") == "0.002243756"
+    assert compact_number("2.2437564481514244e-30") == "2.243756e-30"
+    assert compact_number("1234567.891") == "1234568.0"  # stays a float
+    for cell in ("4.0", "3749.0", "-0.2502", "00014", "song_000", "True", "", "nan", "12345678.5"):
+        assert compact_number(cell) == cell
+    text = 'name,value,id,list\ncontrol-lstm-1,0.13333333333333333,00012,"a,b"\ndataset,,7,\n'
+    assert compact_csv(text) == 'name,value,id,list\ncontrol-lstm-1,0.1333333,00012,"a,b"\ndataset,,7,\n'
+    assert compact_csv(compact_csv(text)) == compact_csv(text)
+    assert compact_csv("") == ""

@@ -23,6 +23,11 @@
     evaluation.json            inputs, settings, the file list and each table's size and sha256 (checksums); written
                                last, so its presence means "complete"
 
+Floats are written with 7 significant digits (:func:`rnncells.files.compact_csv`). A committed folder may be made
+lighter (rnncells.grid.light): tests.csv cut to a family of sets (``tests_kept`` in evaluation.json), and songs.csv
+without the columns another evaluation folder of the same songs holds alike (``songs_columns_in``; read_songs joins
+them back).
+
 A model is any song set: a folder written by ``rnncells generate`` or a set of plain MIDI files (variant
 MIDI_VARIANT). The dataset's songs (its training split, or every split) are scored as one more model named
 BASELINE_MODEL; :func:`baseline_label` names it with its scope wherever it is shown. The tables and figures read
@@ -39,7 +44,15 @@ import pandas as pd
 
 from rnncells.errors import RnncellsError
 from rnncells.evaluation.memorisation import COLUMNS as MEMORISATION_COLUMNS
-from rnncells.files import Damage, damaged_files, record_files, write_atomic, write_json_atomic
+from rnncells.files import (
+    SIGNIFICANT_DIGITS,
+    Damage,
+    compact_csv,
+    damaged_files,
+    record_files,
+    write_json_atomic,
+    write_text_atomic,
+)
 from rnncells.music.features import MUSPY_FEATURES
 from rnncells.music.metrics import FEATURE_NAMES, SCORE_COLUMNS
 from rnncells.music.yang_lerch import COMPARISON_MEASURES
@@ -149,6 +162,7 @@ TEXT_COLUMNS = (
     "source",
     SCOPE_COLUMN,
 )
+SONG_KEYS = ["model_name", "index"]  # one song of songs.csv
 # What a songs.csv must hold to be drawn (song_id only labels songs).
 SONGS_REQUIRED = (*MODEL_COLUMNS, "index", *METRICS)
 
@@ -203,6 +217,15 @@ def baseline_scope(splits: Iterable[object]) -> str:
 def baseline_label(splits: Iterable[object]) -> str:
     """``dataset (train split, 170 songs)``: the baseline's name with its scope, for legends and captions."""
     return f"{BASELINE_MODEL} ({baseline_scope(splits)})"
+
+
+def as_stored(table: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """``table`` with ``columns`` rounded to the significant digits the tables keep (SIGNIFICANT_DIGITS,
+    :func:`rnncells.files.compact_csv`), so a statistic computed from them equals one computed from the file."""
+    rounded = table.copy()
+    for column in columns:
+        rounded[column] = [float(f"{value:.{SIGNIFICANT_DIGITS}g}") for value in table[column].to_numpy(dtype=float)]
+    return rounded
 
 
 class EvaluationFolderError(RnncellsError, ValueError):
@@ -263,14 +286,69 @@ class EvaluationFolder:
                 raise ValueError(f"{name}: columns {list(frame.columns)} do not start with {list(declared)}")
         # evaluation.json marks a complete folder: drop an old one while its CSVs are being replaced.
         (self.path / RECORD_FILE).unlink(missing_ok=True)
-        for name, frame in tables.items():
-            write_atomic(self.path / name, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
+        for name, frame in tables.items():  # floats with 7 significant digits (rnncells.files.compact_csv)
+            write_text_atomic(self.path / name, compact_csv(frame.to_csv(index=False)))
         for name in TABLE_COLUMNS:
             if name not in tables:
                 (self.path / name).unlink(missing_ok=True)  # stale, from an earlier run with other inputs
         files = sorted(tables) + [RECORD_FILE]
         record = {**record, "format_version": FORMAT_VERSION, "files": files}
         write_json_atomic(self.path / RECORD_FILE, {**record, "checksums": record_files(self.path, sorted(tables))})
+
+    def compact(self) -> list[Path]:
+        """Write the floats of a complete folder's tables with 7 significant digits, as :meth:`write` writes them
+        now (a folder written before keeps repr floats), and record the new checksums; returns the tables
+        rewritten."""
+        rewritten = []
+        for path in self.table_paths() if self.is_complete() else []:
+            text = path.read_text(encoding="utf-8")
+            if compact_csv(text) != text:
+                write_text_atomic(path, compact_csv(text))
+                rewritten.append(path)
+        if rewritten:
+            self._record_checksums({})
+        return rewritten
+
+    def keep_tests(self, models: set[str]) -> int:
+        """Keep only the rows of tests.csv between two of ``models`` (a committed folder's test family); their
+        p-values stay Holm-corrected over every pair that was tested. evaluation.json records what was kept
+        (``tests_kept``: models, rows, rows tested). Returns the rows removed."""
+        path = self.path / TESTS_FILE
+        if not self.is_complete() or not path.is_file():
+            return 0
+        tests = self.read_tests()
+        inside = tests["model_a"].astype(str).isin(models) & tests["model_b"].astype(str).isin(models)
+        if inside.all():
+            return 0
+        write_text_atomic(path, compact_csv(tests[inside].to_csv(index=False)))
+        tested = int(self.read_record().get("tests_kept", {}).get("tested", len(tests)))
+        kept = {"models": sorted(models), "rows": int(inside.sum()), "tested": tested}
+        self._record_checksums({"tests_kept": kept})
+        return int((~inside).sum())
+
+    def drop_song_columns(self, same: EvaluationFolder, keep: Iterable[str]) -> list[str]:
+        """Remove from songs.csv the columns, other than ``keep``, ID_COLUMNS and METRICS, that ``same`` (another
+        evaluation of the same songs, e.g. ``evaluation/`` beside ``evaluation-corrected/``) holds with the same text
+        for every song; evaluation.json records where they are (``songs_columns_in``) and :meth:`read_songs` joins
+        them back. Returns the columns removed."""
+        if not self.is_complete() or not same.songs_path.is_file() or not self.songs_path.is_file():
+            return []
+        ours, theirs = (_read_csv(f.songs_path, dtype=str, keep_default_na=False) for f in (self, same))
+        candidates = [c for c in ours.columns if c not in {*ID_COLUMNS, *METRICS, *keep} and c in theirs.columns]
+        if not candidates or ours.duplicated(SONG_KEYS).any() or theirs.duplicated(SONG_KEYS).any():
+            return []
+        merged = ours[SONG_KEYS].merge(theirs[[*SONG_KEYS, *candidates]], on=SONG_KEYS, how="left")
+        drop = [c for c in candidates if merged[c].fillna("\0").tolist() == ours[c].tolist()]
+        if drop:
+            write_text_atomic(self.songs_path, ours.drop(columns=drop).to_csv(index=False))
+            beside = {"folder": f"../{same.path.name}", "columns": drop, "order": list(ours.columns)}
+            self._record_checksums({"songs_columns_in": beside})
+        return drop
+
+    def _record_checksums(self, extra: dict) -> None:
+        record = {**self.read_record(), **extra}
+        record["checksums"] = record_files(self.path, [name for name in record["files"] if name != RECORD_FILE])
+        write_json_atomic(self.path / RECORD_FILE, record)
 
     def damage(self, deep: bool = True) -> list[Damage]:
         """What no longer matches evaluation.json's ``checksums`` (a table deleted, truncated or, read in full,
@@ -302,8 +380,18 @@ class EvaluationFolder:
         return table
 
     def read_songs(self) -> pd.DataFrame:
-        """songs.csv, checked like :func:`read_songs_table`."""
-        return read_songs_table(self.songs_path)
+        """songs.csv, checked like :func:`read_songs_table`, with the columns :meth:`drop_song_columns` left in
+        another evaluation folder joined back, in their order."""
+        songs = read_songs_table(self.songs_path)
+        try:
+            beside = self.read_record().get("songs_columns_in") if self.is_complete() else None
+        except EvaluationFolderError:  # a damaged record: songs.csv as it is (damage() names the record)
+            beside = None
+        if not beside:
+            return songs
+        other = read_songs_table((self.path / beside["folder"]).resolve() / SONGS_TABLE_FILE)
+        joined = songs.merge(other[[*SONG_KEYS, *beside["columns"]]], on=SONG_KEYS, how="left")
+        return joined[[c for c in beside["order"] if c in joined.columns]]
 
     def read_summary(self) -> pd.DataFrame:
         return self._read_model_table(SUMMARY_FILE)

@@ -1,12 +1,26 @@
 """Make a finished results folder light enough to commit, by the audio policy of :mod:`rnncells.grid.listen`.
 
-Kept: MIDI, CSV, JSON, tables, figures; per selected model the audio of its best and most representative song
+Kept: every run's MIDI songs (songs.jsonl, generation.json), its metrics.csv and records, every evaluation table
+with every song's row, tables, figures; per selected model the audio of its best and most representative song
 (``audio/<model>/song_NNN.ogg``); the TensorBoard projector files of the runs whose embeddings the study report
-shows only (rnncells.study.sections.embedding_runs: the selected LSTMs). Removed: every other audio file (WAV
-included) and the projector files of the other runs. Nothing removed is a result: ``rnncells grid finish --audio
-all`` or ``rnncells render`` renders the audio again from the MIDI files, and a run's projector is written again
-when it is trained again. PNG figures are stored with a
-256-colour palette (:func:`compress_png`: a third of the bytes, no visible change; each PDF keeps the exact figure).
+shows only (rnncells.study.sections.embedding_runs: the selected LSTMs). Removed by :func:`make_light`: every other
+audio file (WAV included), the projector files of the other runs, every run's TensorBoard event files (the scalar
+file and HParams session, which repeat metrics.csv and summary.csv), and the piano roll ``figures/best_song_<run>``
+of every run but the first seed of a selected configuration (the one the tables, audio and report show). Nothing
+removed is a result: ``rnncells grid finish --audio all`` or ``rnncells render`` renders the audio again from the
+MIDI files, ``rnncells tensorboard RESULTS`` rebuilds the event files, ``grid finish`` draws the piano rolls
+again from the songs, and a run's projector is written again when it is trained again.
+
+:func:`compact_evaluations` rewrites the evaluation folders' tables (each through
+:class:`rnncells.evaluation.folder.EvaluationFolder`, which records the new checksums): floats with 7 significant
+digits, as evaluations write them now; tests.csv cut to the pairs within the test family (the selected
+configurations' runs and the sets that are no run of the grid: baselines, final weights), which are the pairs the
+tables and the report read, the Holm correction of the kept rows staying that of every pair tested; and the songs.csv
+of an ``evaluation-<mode>/`` folder without the feature and memorisation columns that ``evaluation/songs.csv`` holds
+with the same values for every song (only the tonality scores depend on the mode; evaluation.json names where the
+columns are). PNG figures are
+stored with a 256-colour palette (:func:`compress_png`: a third of the bytes, no visible change; each PDF keeps the
+exact figure).
 """
 
 from __future__ import annotations
@@ -17,11 +31,19 @@ from pathlib import Path
 
 from PIL import Image
 
+from rnncells.evaluation.folder import SONG_COLUMNS, TESTS_FILE, EvaluationFolder
 from rnncells.files import write_bytes_atomic
 from rnncells.grid.listen import AUDIO_DIR, AUDIO_SUFFIX, ROLES, audio_path, pick_rows
-from rnncells.study.grid_folder import GridPaths
+from rnncells.study.grid_folder import GridFolderError, GridPaths, selected_runs
 from rnncells.study.sections import embedding_runs
-from rnncells.training.tensorboard import PROJECTOR_CONFIG
+from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALARS_FILE
+
+RUN_FIGURES = ("best_song_",)  # figures/<prefix><run>.png|.pdf, drawn per generated run by rnncells.grid.runner
+FIGURE_SUFFIXES = (".png", ".pdf")
+# what songs.csv of an evaluation-<mode>/ folder keeps of the columns evaluation/songs.csv repeats: the file and split,
+# and "copied", which the report's table of that mode reads
+SONGS_KEPT_BESIDE = (*SONG_COLUMNS, "copied")
+COST_VALIDATION_EVALUATION = Path("cost_validation") / "evaluation"  # paper_scripts/08_cost_function_validation.sh
 
 
 def chosen_runs(paths: GridPaths) -> list[str]:
@@ -64,6 +86,38 @@ def compress_figures(folder: Path) -> int:
     return sum(compress_png(path) for path in sorted(folder.rglob("*.png")))
 
 
+def shown_runs(paths: GridPaths) -> list[str]:
+    """The first seed of each selected configuration: the run whose songs the tables, audio and report show."""
+    try:
+        selection = paths.read_selection() if paths.selection_path.is_file() else {}
+    except GridFolderError:  # a damaged selection.json keeps every figure
+        return []
+    return sorted(selected_runs(entry)[0] for entry in selection.values() if entry.get("selected"))
+
+
+def _run_folders(paths: GridPaths) -> list[Path]:
+    return sorted(p for p in paths.runs.iterdir() if p.is_dir()) if paths.runs.is_dir() else []
+
+
+def _remove(path: Path) -> bool:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.is_file():
+        path.unlink()
+    else:
+        return False
+    return True
+
+
+def unshown_run_figures(paths: GridPaths, shown: list[str]) -> list[Path]:
+    """The per-run figures (RUN_FIGURES) of the song sets that are not in ``shown``."""
+    if not paths.figures.is_dir() or not paths.songs.is_dir():
+        return []
+    sets = {p.name for p in paths.songs.iterdir() if p.is_dir()} - set(shown)
+    names = {f"{prefix}{name}{suffix}" for prefix in RUN_FIGURES for name in sets for suffix in FIGURE_SUFFIXES}
+    return sorted(p for p in paths.figures.iterdir() if p.name in names)
+
+
 def make_light(paths: GridPaths) -> list[Path]:
     """Remove what the module docstring says from ``paths.root``; returns the removed files and folders."""
     selected = chosen_runs(paths)
@@ -73,14 +127,41 @@ def make_light(paths: GridPaths) -> list[Path]:
     for path in removed:
         path.unlink()
     shown = set(embedding_runs(paths.read_selection())) if selected else set()
-    if paths.runs.is_dir() and selected:
-        for run in sorted(p for p in paths.runs.iterdir() if p.is_dir() and p.name not in shown):
-            for part in (run / "projector", run / PROJECTOR_CONFIG):
-                if part.is_dir():
-                    shutil.rmtree(part)
-                elif part.is_file():
-                    part.unlink()
-                else:
-                    continue
-                removed.append(part)
+    for run in _run_folders(paths):
+        parts = [run / HPARAMS_FILE, run / SCALARS_FILE]
+        parts += [run / "projector", run / PROJECTOR_CONFIG] if selected and run.name not in shown else []
+        removed += [part for part in parts if _remove(part)]
+    if selected:
+        figures = unshown_run_figures(paths, shown_runs(paths))
+        removed += [path for path in figures if _remove(path)]
     return removed
+
+
+def evaluation_folders(paths: GridPaths) -> list[EvaluationFolder]:
+    """The complete evaluation folders of a grid: ``evaluation/``, each ``evaluation-<mode>/`` and the cost-function
+    validation's (paper_scripts/08; its sets are checkpoints, no runs, so its tests all stay)."""
+    folders = [paths.evaluation, *sorted(paths.root.glob("evaluation-*")), paths.root / COST_VALIDATION_EVALUATION]
+    return [EvaluationFolder(folder) for folder in folders if EvaluationFolder(folder).is_complete()]
+
+
+def family_models(paths: GridPaths, models: list[str]) -> set[str]:
+    """Of the scored ``models``, those in the test family: the runs of the selected configurations (every seed)
+    and every set that is no run of the grid (baselines, n-gram sets, final weights)."""
+    runs = {p.name for p in _run_folders(paths)}
+    selected = paths.selected_runs()
+    return {model for model in models if model not in runs or model in selected}
+
+
+def compact_evaluations(paths: GridPaths) -> list[Path]:
+    """Rewrite each evaluation folder's tables as the module docstring says; returns the tables rewritten."""
+    rewritten, main = [], EvaluationFolder(paths.evaluation)
+    for folder in evaluation_folders(paths):
+        if paths.selected_runs():
+            models = folder.read_summary()["model_name"].astype(str).unique().tolist()
+            if folder.keep_tests(family_models(paths, models)):
+                rewritten.append(folder.path / TESTS_FILE)
+        rewritten += [path for path in folder.compact() if path not in rewritten]
+        beside = folder.path.name.startswith(f"{paths.evaluation.name}-")  # compact by now: equal values, equal text
+        if beside and folder.drop_song_columns(main, SONGS_KEPT_BESIDE) and folder.songs_path not in rewritten:
+            rewritten.append(folder.songs_path)
+    return rewritten

@@ -152,9 +152,11 @@ def test_summary_equals_scipy_describe_and_tstd(evaluation):
         values = songs.loc[songs["model_name"] == name, metric].dropna().to_numpy()
         described = stats.describe(values)
         assert row["n"] == described.nobs
-        assert row["mean"] == pytest.approx(described.mean, rel=1e-12)
-        assert row["variance"] == pytest.approx(described.variance, rel=1e-12)
-        assert row["std"] == pytest.approx(stats.tstd(values), rel=1e-12)
+        # the tables keep 7 significant digits (rnncells.files.compact_csv); a feature is summarised from its full
+        # value, so the spread of its stored values differs a little more
+        assert row["mean"] == pytest.approx(described.mean, rel=1e-6)
+        assert row["variance"] == pytest.approx(described.variance, rel=1e-5)
+        assert row["std"] == pytest.approx(stats.tstd(values), rel=1e-5)
         assert (row["min"], row["max"]) == pytest.approx(described.minmax)
 
 
@@ -168,7 +170,7 @@ def test_representative_song_is_nearest_to_the_mean_point(evaluation):
         nearest = group.iloc[int(np.argmin(distances))]
         assert chosen["index"] == nearest["index"]
         assert chosen["distance"] == pytest.approx(distances.min())
-        assert (distances >= chosen["distance"] - 1e-12).all()
+        assert (distances >= chosen["distance"] * (1 - 1e-6)).all()  # stored with 7 significant digits
         centre = [chosen["mean_cmm"], chosen["mean_lm"], chosen["mean_centr"]]
         assert centre == pytest.approx(points.mean(axis=0))
 

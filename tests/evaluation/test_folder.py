@@ -69,7 +69,7 @@ def test_write_puts_the_record_last_and_drops_stale_tables(tmp_path):
     assert record["settings"] == {"mode": "paper"} and folder.is_complete()
     assert not (tmp_path / "eval" / "comparison.csv").exists()
     assert folder.table_paths() == [folder.path / "songs.csv", folder.path / "summary.csv"]
-    assert (tmp_path / "eval" / "songs.csv").read_text() == songs.to_csv(index=False)
+    assert (tmp_path / "eval" / "songs.csv").read_text() == songs.to_csv(index=False)  # short floats as they are
 
     summary = folder.read_summary()
     baseline = summary[summary["model_name"] == evaluation.BASELINE_MODEL]
@@ -115,3 +115,59 @@ def test_the_record_holds_each_tables_checksum_and_damage_is_named(tmp_path):
     (folder.path / "songs.csv").write_text("")
     with pytest.raises(EvaluationFolderError, match="songs.csv: damaged"):
         folder.read_songs()
+
+
+def pairwise_frame() -> pd.DataFrame:
+    names = ("control-lstm-1", "control-lstm-2", "dataset")
+    rows = [
+        {"metric": "general", "model_a": a, "model_b": b, "n_a": 100, "n_b": 100, "median_a": 4.0, "median_b": 5.0}
+        | {"u_statistic": 3749.0, "p_value": 0.0022437564481514244 * (i + 1), "p_holm": 0.006731269344454273 * (i + 1)}
+        | {"rank_biserial": -0.2502, "significant": i == 0}
+        for i, (a, b) in enumerate((a, b) for n, a in enumerate(names) for b in names[n + 1 :])
+    ]
+    return pd.DataFrame(rows)[list(evaluation.TESTS_COLUMNS)]
+
+
+def test_floats_are_written_with_seven_significant_digits_and_compact_rewrites_older_tables(tmp_path):
+    folder = EvaluationFolder(tmp_path / "eval")
+    songs = songs_frame()
+    songs["general"] = [4.606060606060606, 1 / 3]
+    folder.write({"songs.csv": songs, "summary.csv": summary_frame(songs)}, {})
+    written = folder.path / "songs.csv"
+    assert "4.606061," in written.read_text() and "0.3333333," in written.read_text()
+    assert folder.read_songs()["general"].tolist() == pytest.approx([4.606060606060606, 1 / 3], rel=1e-7)
+    assert folder.compact() == [] and folder.damage() == []  # already compact
+    written.write_text(songs.to_csv(index=False))  # as an older evaluation wrote it: repr floats
+    assert "4.606060606060606" in written.read_text() and [d.path for d in folder.damage()] == [written]
+    assert folder.compact() == [written] and folder.damage() == []
+    assert "4.606061," in written.read_text() and folder.read_record()["files"][-1] == "evaluation.json"
+
+
+def test_keep_tests_keeps_the_pairs_within_the_family_and_records_them(tmp_path):
+    folder = EvaluationFolder(tmp_path / "eval")
+    songs = songs_frame()
+    folder.write({"songs.csv": songs, "summary.csv": summary_frame(songs), "tests.csv": pairwise_frame()}, {})
+    assert folder.keep_tests({"control-lstm-1", "dataset"}) == 2
+    kept = folder.read_tests()
+    assert list(zip(kept["model_a"], kept["model_b"])) == [("control-lstm-1", "dataset")]
+    assert kept["p_holm"].tolist() == pytest.approx([0.006731269344454273 * 2], rel=1e-7)  # not corrected again
+    assert folder.read_record()["tests_kept"] == {"models": ["control-lstm-1", "dataset"], "rows": 1, "tested": 3}
+    assert folder.damage() == [] and folder.keep_tests({"control-lstm-1", "dataset"}) == 0
+    assert folder.keep_tests({"dataset"}) == 1 and folder.read_record()["tests_kept"]["tested"] == 3
+
+
+def test_columns_another_folder_holds_alike_are_dropped_and_joined_back(tmp_path):
+    main, beside = EvaluationFolder(tmp_path / "evaluation"), EvaluationFolder(tmp_path / "evaluation-corrected")
+    songs = songs_frame()
+    songs["copied"] = [0, 1]
+    main.write({"songs.csv": songs, "summary.csv": summary_frame(songs)}, {})
+    other = songs.assign(general=[9.5, 8.5])  # the mode changes the scores only
+    other.loc[1, "copied"] = 0  # a column that differs stays
+    beside.write({"songs.csv": other, "summary.csv": summary_frame(other)}, {"settings": {"mode": "corrected"}})
+    assert beside.drop_song_columns(main, keep=("file",)) == ["pitch_range"]
+    assert "pitch_range" not in beside.songs_path.read_text() and beside.damage() == []
+    assert beside.read_record()["songs_columns_in"]["folder"] == "../evaluation"
+    pd.testing.assert_frame_equal(
+        beside.read_songs(), read_songs_table(main.songs_path).assign(general=[9.5, 8.5], copied=[0, 0])
+    )
+    assert beside.drop_song_columns(main, keep=()) == []  # nothing left to drop

@@ -1,18 +1,29 @@
 """A results folder made light: the selected models' best and representative audio and projectors stay, the rest
-goes."""
+goes; every run's TensorBoard event files go (rebuilt from metrics.csv), per-run piano rolls stay only for the shown
+run of each selected configuration, every run's songs and evaluation rows stay, and the evaluation tables keep
+7 significant digits and the song-level tests within the test family."""
 
 from __future__ import annotations
 
 import json
+import shutil
 
-from rnncells.grid.light import make_light
-from rnncells.training.tensorboard import PROJECTOR_CONFIG
-from tests.grid.test_grid_listen import MODELS, evaluated, pick_files, results  # noqa: F401 (fixtures)
+import pandas as pd
+import pytest
+
+from rnncells.evaluation.evaluate import evaluate_song_sets
+from rnncells.evaluation.folder import EvaluationFolder
+from rnncells.files import compact_number
+from rnncells.grid.light import compact_evaluations, make_light
+from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALARS_FILE
+from tests.grid.test_grid_listen import MODELS, N_SONGS, evaluated, pick_files, results  # noqa: F401 (fixtures)
+
+SELECTION = {"control-lstm": {"selected": MODELS[0]}}
 
 
 def test_only_the_picks_audio_and_the_selected_projectors_stay(results):  # noqa: F811
     grid, paths = results
-    (paths.root / "selection.json").write_text(json.dumps({"control-lstm": {"selected": MODELS[0]}}))
+    (paths.root / "selection.json").write_text(json.dumps(SELECTION))
     for model in MODELS:
         for index in range(4):
             for suffix in (".ogg", ".wav"):
@@ -31,3 +42,71 @@ def test_only_the_picks_audio_and_the_selected_projectors_stay(results):  # noqa
     assert not (paths.runs / "control-lstm-2" / "projector").exists()
     assert not (paths.runs / "control-lstm-2" / PROJECTOR_CONFIG).exists()
     assert make_light(paths) == []
+
+
+def test_event_files_and_the_unshown_runs_piano_rolls_go_songs_and_the_rest_stay(results):  # noqa: F811
+    grid, paths = results
+    (paths.root / "selection.json").write_text(json.dumps(SELECTION))
+    for name in MODELS:
+        for part in (HPARAMS_FILE, SCALARS_FILE):
+            (paths.runs / name / part).write_bytes(b"events")
+    paths.figures.mkdir()
+    drawn = [f"{kind}_song_{model}" for kind in ("best", "representative") for model in MODELS]
+    drawn = [name + suffix for name in drawn for suffix in (".png", ".pdf")] + ["box_general.png", "span_x.png"]
+    for name in drawn:
+        (paths.figures / name).write_bytes(b"figure")
+    songs = {p.relative_to(paths.root) for p in paths.songs.rglob("*") if p.is_file()}
+    removed = {p.relative_to(paths.root).as_posix() for p in make_light(paths)}
+    events = {f"runs/{model}/{part}" for model in MODELS for part in (HPARAMS_FILE, SCALARS_FILE)}
+    assert removed == events | {f"figures/best_song_{MODELS[1]}.png", f"figures/best_song_{MODELS[1]}.pdf"}
+    assert sorted(p.name for p in paths.figures.iterdir()) == sorted(
+        ["box_general.png", "span_x.png", f"best_song_{MODELS[0]}.png", f"best_song_{MODELS[0]}.pdf"]
+        + [f"representative_song_{model}{suffix}" for model in MODELS for suffix in (".png", ".pdf")]
+    )
+    assert {p.relative_to(paths.root) for p in paths.songs.rglob("*") if p.is_file()} == songs
+    assert all((paths.runs / model / "metrics.csv").is_file() for model in MODELS)
+
+
+@pytest.fixture
+def with_baseline(results, tmp_path):  # noqa: F811
+    """The results folder evaluated again with a third set that is no run of the grid (plain MIDI files)."""
+    grid, paths = results
+    midi = tmp_path / "midi"
+    midi.mkdir()
+    for song in sorted((paths.songs / MODELS[1]).glob("*.mid")):
+        shutil.copy(song, midi / f"tune_{song.name}")  # plain MIDI files, no song set
+    shutil.rmtree(paths.evaluation)
+    sets = [*(paths.songs / m for m in MODELS), midi]
+    evaluate_song_sets(sets, None, paths.evaluation, names=["other"])
+    evaluate_song_sets(sets, None, paths.root / "evaluation-corrected", names=["other"], mode="corrected")
+    (paths.root / "selection.json").write_text(json.dumps(SELECTION))
+    return paths
+
+
+def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
+    paths = with_baseline
+    folder = EvaluationFolder(paths.evaluation)
+    songs, tests = folder.read_songs(), folder.read_tests()
+    assert len(tests) == 4 * 3  # every pair of the three sets, per metric
+    corrected = EvaluationFolder(paths.root / "evaluation-corrected")
+    corrected_songs = corrected.read_songs()
+    checkpoints = EvaluationFolder(shutil.copytree(folder.path, paths.root / "cost_validation" / "evaluation"))
+    rewritten = compact_evaluations(paths)
+    tests_files = [f.path / "tests.csv" for f in (folder, corrected, checkpoints)]
+    assert sorted(rewritten) == sorted([*tests_files, corrected.songs_path])  # the rest was written compact
+    assert folder.damage() == [] and corrected.damage() == [] and checkpoints.damage() == []
+    assert len(checkpoints.read_tests()) == 4 and checkpoints.read_record().get("songs_columns_in") is None
+    header = corrected.songs_path.read_text().splitlines()[0].split(",")
+    assert "pitch_range" not in header and {"cmm", "general", "file"} <= set(header)  # features: in evaluation/
+    pd.testing.assert_frame_equal(corrected.read_songs(), corrected_songs)  # joined back
+    assert not corrected_songs["general"].equals(songs["general"])  # the scores are the mode's own
+    kept = folder.read_tests()
+    assert set(zip(kept["model_a"], kept["model_b"])) == {(MODELS[0], "other")}  # MODELS[1] was not selected
+    before = tests[(tests["model_a"] == MODELS[0]) & (tests["model_b"] == "other")]
+    assert kept["p_holm"].tolist() == pytest.approx(before["p_holm"].tolist(), rel=1e-6)  # Holm over all pairs
+    light = folder.read_songs()
+    assert len(light) == 3 * N_SONGS and set(light["model_name"]) == {*MODELS, "other"}
+    pd.testing.assert_frame_equal(light, songs, check_exact=False, rtol=1e-6)
+    cells = [cell for name in ("songs.csv", "tests.csv") for cell in (folder.path / name).read_text().split(",")]
+    assert all(compact_number(cell.strip()) == cell.strip() for cell in cells)  # 7 significant digits at most
+    assert compact_evaluations(paths) == []
