@@ -59,3 +59,26 @@ def variance_plot(variance: pd.DataFrame, out_path: Path, title: str = "") -> li
     if title:
         axis.set_title(title)
     return save_figure(figure, out_path)
+
+
+def budget_plot(curves: pd.DataFrame, out_path: Path, order: list[str], title: str = "") -> list[Path]:
+    """The budget comparison (rnncells.study.budget): per (variant, cell, units) group a row of two panels, mean
+    general tonality and lowest validation loss against depth, one line per grid in ``order``. ``curves`` has
+    columns grid, variant, cell, units, layers, general and val_loss."""
+    groups = list(curves.groupby(["variant", "cell", "units"], sort=True))
+    figure, axes = new_figure(8.0, 3.2 * len(groups), nrows=len(groups), ncols=2, squeeze=False)
+    for row, ((variant, cell, units), rows) in zip(axes, groups):
+        for axis, column, label in zip(
+            row, ("general", "val_loss"), ("mean general tonality (lower: more tonal)", "lowest validation loss")
+        ):
+            for grid in order:
+                points = rows[rows["grid"] == grid].sort_values("layers")
+                axis.plot(points["layers"], points[column], marker="o", label=grid)
+            axis.set_xticks(sorted(rows["layers"].unique()))
+            axis.set_xlabel("layers")
+            axis.set_ylabel(label)
+            axis.set_title(f"{variant} {cell}, {units} units")
+    axes[0][0].legend(loc="best")
+    if title:
+        figure.suptitle(title)
+    return save_figure(figure, out_path)

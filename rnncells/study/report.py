@@ -24,14 +24,12 @@ from pathlib import Path
 import pandas as pd
 
 from rnncells.errors import RnncellsError
-from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
 from rnncells.evaluation.replicates import replicate_tables
 from rnncells.files import write_json_atomic, write_text_atomic
-from rnncells.generation.ngram import NGRAM_CELL
-from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
 from rnncells.report.published import PUBLISHED_SELECTION, PUBLISHED_STEPS_PER_EPOCH
 from rnncells.report.tables import compile_pdf
+from rnncells.study.budget import BudgetGrid, budget_sections
 from rnncells.study.grid_folder import GridPaths, selected_runs
 from rnncells.study.render import render_latex, render_markdown
 from rnncells.study.sections import (
@@ -41,6 +39,7 @@ from rnncells.study.sections import (
     curve_name,
     median_steps_per_epoch,
     other_evaluations,
+    own_run_songs,
     published_section,
     setting_text,
     swept_axis,
@@ -145,9 +144,7 @@ def headline(result: GridResult) -> pd.DataFrame:
 def depth_curve(result: GridResult) -> pd.DataFrame:
     """Mean general tonality of every evaluated run by variant, cell and the swept axis (depth, size); empty unless
     more than one run of a group was scored."""
-    songs = result.songs  # a grid run's best-weights songs: no dataset, n-gram, cut split or final-weights set
-    ours = (songs["model_name"] != BASELINE_MODEL) & (songs["cell"] != NGRAM_CELL) & (songs["variant"] != CUT_VARIANT)
-    songs = _with_axis(result, songs[ours & ~songs["model_name"].astype(str).str.endswith(FINAL_WEIGHTS_SUFFIX)])
+    songs = _with_axis(result, own_run_songs(result.songs))
     curve = songs.groupby(["variant", "cell", result.axis])[HEADLINE_METRIC].mean().reset_index()
     per_group = curve.groupby(["variant", "cell"]).size()
     return curve if len(per_group) and per_group.max() > 1 else curve.iloc[0:0]
@@ -390,7 +387,12 @@ def write_report(result_dirs: list[Path], out: Path, pdf: bool = True) -> list[P
         grid_sections, numbers[result.name] = _grid_sections(result, out)
         sections += grid_sections
         tables[result.name] = headline(result)
-    sections = [_overall(results, tables), *sections, published_section(results), _differences(results)]
+    grids = [BudgetGrid(r.name, r.paths, own_run_songs(r.songs)) for r in results if r.axis == "layers"]
+    budget, opening, comparison = budget_sections(grids, out)
+    numbers.update({"budget_comparison": comparison} if comparison else {})
+    answer = _overall(results, tables)
+    answer.lines += opening
+    sections = [answer, *sections, *budget, published_section(results), _differences(results)]
     command = "rnncells report " + " ".join(str(d) for d in result_dirs) + " --out <this folder>"
     written = [
         write_text_atomic(out / "README.md", render_markdown(sections, command)),

@@ -24,7 +24,9 @@ from pathlib import Path
 import pandas as pd
 
 from rnncells.config.settings import ConfigError
-from rnncells.evaluation.folder import EvaluationFolder
+from rnncells.evaluation.corpus import CUT_VARIANT
+from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
+from rnncells.generation.ngram import NGRAM_CELL
 from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
 from rnncells.report.published import PUBLISHED_RHYTHM_SELECTION, published_frame
 from rnncells.study.grid_folder import GridPaths, selected_runs
@@ -49,6 +51,12 @@ class Section:
     lines: list[str] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     figures: list[FigureRef] = field(default_factory=list)
+
+
+def own_run_songs(songs: pd.DataFrame) -> pd.DataFrame:
+    """The songs of a grid's own runs from their best weights: no dataset, n-gram, cut split or final-weights set."""
+    ours = (songs["model_name"] != BASELINE_MODEL) & (songs["cell"] != NGRAM_CELL) & (songs["variant"] != CUT_VARIANT)
+    return songs[ours & ~songs["model_name"].astype(str).str.endswith(FINAL_WEIGHTS_SUFFIX)]
 
 
 def swept_axis(paths: GridPaths) -> str:
@@ -142,18 +150,42 @@ def _cost_validation_sentence(table: pd.DataFrame, summary_path: Path) -> str:
     rho, p = spearmanr(measured[x], measured["general"]) if len(measured) > 2 else (float("nan"), float("nan"))
     interval = (summary.get(x) or {}).get("interval_95") or [None, None]
     seeds = table["seed"].nunique() if "seed" in table else 1
-    steps = int(table.sort_values("step")["step"].diff().dropna().median()) if len(table) > 1 else 0
+    steps = _checkpoint_interval(table)
     text = (
         f"{seeds} run(s) trained again with a checkpoint every {steps} steps; {int(table['songs'].min())} song(s) per "
         f"checkpoint, one primer and sampling seed. Over {len(table)} checkpoints Spearman's rho between the "
         f"{'validation' if x == 'val_loss' else 'training'} loss and mean general tonality is {rho:.2f} "
         f"(p = {p:.2g}"
     )
+    training = _training_loss_clause(table, summary) if x == "val_loss" else ""
     if None not in interval:
         text += f"; 95% block-bootstrap interval {interval[0]:.2f} to {interval[1]:.2f}"
         if interval[0] <= 0 <= interval[1]:
-            return text + "): the interval holds 0, so these checkpoints do not show loss and tonality moving together."
-    return text + f"): {_rho_meaning(rho)}."
+            return (
+                text + "): the interval holds 0, so these checkpoints do not show loss and tonality moving together."
+                f"{training}"
+            )
+    return text + f"): {_rho_meaning(rho)}.{training}"
+
+
+def _checkpoint_interval(table: pd.DataFrame) -> int:
+    """The median number of steps between one seed's neighbouring checkpoints (0 with fewer than two)."""
+    ordered = table.sort_values([c for c in ("seed", "step") if c in table])
+    gaps = (ordered.groupby("seed")["step"] if "seed" in table else ordered["step"]).diff().dropna()
+    return int(gaps.median()) if len(gaps) else 0
+
+
+def _training_loss_clause(table: pd.DataFrame, summary: dict) -> str:
+    """The same reading against the training loss, beside the validation loss's (empty without it)."""
+    from scipy.stats import spearmanr
+
+    measured = table.dropna(subset=["loss", "general"])
+    if len(measured) < 3:
+        return ""
+    rho = spearmanr(measured["loss"], measured["general"])[0]
+    interval = (summary.get("loss") or {}).get("interval_95") or [None, None]
+    shown = f", interval {interval[0]:.2f} to {interval[1]:.2f}" if None not in interval else ""
+    return f" Against the training loss rho is {rho:.2f}{shown}: {_rho_meaning(rho)}."
 
 
 def weights_difference(summaries: list[pd.DataFrame]) -> str:

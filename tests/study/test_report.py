@@ -151,6 +151,16 @@ def test_cost_validation_says_what_the_sign_of_rho_means(tmp_path: Path, general
     line = cost_validation_section(GridPaths(tmp_path / "grid"), tmp_path / "report", "g").lines[0]
     assert "between the validation loss and mean general tonality" in line and "interval -0.40 to 0.90" in line
     assert "do not show loss and tonality moving together" in line
+    assert "a checkpoint every 30 steps" in line and "Against the training loss rho is" in line
+    seeds = pd.concat([table.assign(seed=0), table.assign(seed=1)])  # two seeds' checkpoints at the same steps
+    seeds.to_csv(folder / "cost_validation.csv", index=False)
+    (folder / "cost_validation.json").write_text(
+        '{"val_loss": {"interval_95": [-0.4, 0.9]}, "loss": {"interval_95": [0.5, 1.0]}}'
+    )
+    line = cost_validation_section(GridPaths(tmp_path / "grid"), tmp_path / "report", "g").lines[0]
+    assert line.startswith("2 run(s) trained again with a checkpoint every 30 steps")
+    rho = "1.00" if meaning == "more tonal" else "-1.00"
+    assert f"Against the training loss rho is {rho}, interval 0.50 to 1.00: lower loss went with {meaning}" in line
 
 
 def test_what_differs_says_which_weights_the_tables_use():
@@ -207,3 +217,29 @@ def test_report_on_a_two_seed_grid_opens_with_the_run_level_verdict(replicated_g
         assert got == {key: pytest.approx(v) if isinstance(v, float) else v for key, v in want.items()}
     assert "where the variance comes from" in readme and "ANOVA of run means" in readme
     assert (tmp_path / "report" / "figures" / "both-variance.pdf").is_file()
+
+
+def test_report_sets_a_budget_grid_beside_the_study_recipe(finished_grid, tmp_path):
+    """A copy of the tiny grid whose runs say they decayed per N steps and stopped early is a budget grid: the
+    report draws both depth curves side by side, tabulates them and opens with whether depth helps under it."""
+    import dataclasses
+    import shutil
+
+    from rnncells.training.run_folder import RunFolder
+
+    longer = tmp_path / "longer"
+    shutil.copytree(finished_grid, longer, ignore=shutil.ignore_patterns("checkpoints", "tensorboard"))
+    for folder in (longer / "runs").iterdir():
+        run = RunFolder(folder)
+        config = run.read_config()
+        run.write_config(dataclasses.replace(config, train=dataclasses.replace(config.train, lr_decay_steps=505)))
+    assert main(["report", str(finished_grid), str(longer), "--out", str(tmp_path / "report"), "--no-pdf"]) == 0
+    readme = (tmp_path / "report" / "README.md").read_text()
+    opening = readme.split("## The answer")[1].split("\n## ")[0]
+    assert opening.count('"Depth does not help"') == 2  # control and interval LSTM, each against the tiny grid
+    assert "## longer: the depth curve under two training budgets" in readme
+    assert "rate 0.01 × 0.97 per 505 steps" in readme and "rate 0.01 × 0.97^epoch" in readme
+    assert (tmp_path / "report" / "figures" / "longer-budget_curve.png").is_file()
+    numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())
+    [pair] = numbers["budget_comparison"]["longer"]
+    assert pair["reference"] == "out" and len(pair["rows"]) == 8  # 2 grids x 2 variants x 2 depths
