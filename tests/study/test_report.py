@@ -197,7 +197,12 @@ def test_report_on_a_two_seed_grid_opens_with_the_run_level_verdict(replicated_g
     assert f"mean general tonality {chosen['mean']:.3f}" in opening
     assert f"[{chosen['ci_low']:.3f}, {chosen['ci_high']:.3f}]" in opening and f"SD {chosen['seed_sd']:.3f}" in opening
     dataset = general.loc["dataset"]
-    assert "Against the baselines: dataset (train split" in opening and f"{dataset['mean']:.3f}" in opening
+    test = tables["run_tests"].iloc[0]  # the selected configuration against the dataset: the opening quotes it
+    assert test["test"] in {"mixed", "welch-runs"} and f"Holm p {test['p_holm']:.2g})" in opening
+    assert (
+        "Against the baselines (each a single song set, with no between-seed variance): dataset (train split" in opening
+        and f"{dataset['mean']:.3f}" in opening
+    )
     numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["both"]
     headline = numbers["headline"][0]
     assert (headline["model"], headline["seeds"], headline["songs"]) == (selection["selected"], 2, 20)
