@@ -102,7 +102,8 @@ def _interval(row: pd.Series) -> str:
 
 def _seeds_text(family: pd.DataFrame, models: set[str]) -> tuple[str, int]:
     counts = sorted({int(n) for n in family[family["configuration"].isin(models)]["seeds"]})
-    text = f"{counts[0]} seed(s)" if len(counts) == 1 else f"{counts[0]} to {counts[-1]} seeds"
+    one = f"{counts[0]} seed{'s' * (counts[0] != 1)}"
+    text = one if len(counts) == 1 else f"{counts[0]} to {counts[-1]} seeds"
     return f"{text} per configuration", counts[-1]
 
 
@@ -233,9 +234,10 @@ def _baseline_lines(verdict: Verdict, models: set[str], scopes: dict[str, str]) 
     for test in baselines.itertuples():
         scope = f" ({scopes[test.other]})" if scopes.get(test.other) else ""
         side = "more" if test.difference > 0 else "less"
+        tested = "no run-level test" if math.isnan(test.p_holm) else f"Holm p {test.p_holm:.2g}"
         shown.append(
             f"{test.other}{scope} {test.mean:.3f} ({_interval(rows.loc[test.other])}; the leader is "
-            f"{abs(test.difference):.3f} {side} tonal, Holm p {test.p_holm:.2g})"
+            f"{abs(test.difference):.3f} {side} tonal, {tested})"
         )
     return ["Against the baselines (each a single song set, with no between-seed variance): " + "; ".join(shown) + "."]
 

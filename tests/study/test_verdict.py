@@ -50,7 +50,7 @@ def test_three_seeds_with_close_means_name_the_tie():
     assert verdict.leader == "control-gru-2" and not verdict.leads
     assert verdict.ties == ["control-lstm-1"]  # interval-gru-1, 0.9 higher, is told apart
     text = " ".join(lines)
-    assert text.startswith("No configuration leads on `g`: **control-gru-2** has the lowest mean (3 seed(s) per")
+    assert text.startswith("No configuration leads on `g`: **control-gru-2** has the lowest mean (3 seeds per")
     assert "mean general tonality 4.200" in text and "between-seed SD 0.200" in text
     lstm = verdict.versus.set_index("other").loc["control-lstm-1"]
     assert lstm["test"] == "mixed" and lstm["ci_low"] < 0.1 < lstm["ci_high"]
@@ -78,7 +78,7 @@ def test_three_well_separated_seeds_make_a_leader_where_permutations_could_not()
         }
     )
     assert verdict.leads and not verdict.ties
-    assert lines[0].startswith("**control-gru-2** leads on `g` (3 seed(s) per configuration)")
+    assert lines[0].startswith("**control-gru-2** leads on `g` (3 seeds per configuration)")
     assert any("separate it from every other selected configuration" in line for line in lines)
     versus = verdict.versus.set_index("other")
     assert (versus["test"] == "mixed").all() and (versus["p_holm"] < 0.05).all()
@@ -105,7 +105,7 @@ def test_one_seed_degrades_to_a_provisional_ranking():
     lines, verdict = lines_for({"control-gru-2": [4.0], "control-lstm-1": [4.5], "interval-gru-1": [5.0]})
     assert verdict.leader == "control-gru-2" and not verdict.leads
     text = " ".join(lines)
-    assert "(1 seed(s) per configuration)" in text and "between-seed SD" not in text
+    assert "(1 seed per configuration)" in text and "between-seed SD" not in text
     assert "One seed per configuration" in text and "read the ranking as provisional" in text
 
 
