@@ -111,7 +111,7 @@ def seed_sentence(table: pd.DataFrame, ties: list[str], leads: bool) -> str:
     else:
         named = "; ".join(f"{label} {leader}" for label, leader in zip(per_seed["seeds"], leaders, strict=True))
         text = f"Seed by seed, {labels} name different leaders ({named})"
-    text += f"; their mean names {overall['leader']}{tied}"
+    text += f"; their mean names {overall['leader'] or 'no scored configuration'}{tied}"
     if changing:
         text += f"; selection's choice differs between seeds for {_names(changing)}"
     else:

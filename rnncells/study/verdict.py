@@ -230,16 +230,19 @@ def _baseline_lines(verdict: Verdict, models: set[str], scopes: dict[str, str]) 
     if baselines.empty:
         return []
     rows = verdict.family.set_index("configuration")
+    untested = bool(baselines["p_holm"].isna().all())
     shown = []
     for test in baselines.itertuples():
         scope = f" ({scopes[test.other]})" if scopes.get(test.other) else ""
         side = "more" if test.difference > 0 else "less"
-        tested = "no run-level test" if math.isnan(test.p_holm) else f"Holm p {test.p_holm:.2g}"
+        tested = "" if untested else f", Holm p {test.p_holm:.2g}" if not math.isnan(test.p_holm) else ", untested"
         shown.append(
             f"{test.other}{scope} {test.mean:.3f} ({_interval(rows.loc[test.other])}; the leader is "
-            f"{abs(test.difference):.3f} {side} tonal, {tested})"
+            f"{abs(test.difference):.3f} {side} tonal{tested})"
         )
-    return ["Against the baselines (each a single song set, with no between-seed variance): " + "; ".join(shown) + "."]
+    head = "each a single song set, with no between-seed variance"
+    head += "; with one seed of the leader no run-level test is possible" if untested else ""
+    return [f"Against the baselines ({head}): " + "; ".join(shown) + "."]
 
 
 def shown_family(verdict: Verdict) -> pd.DataFrame:

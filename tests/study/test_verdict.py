@@ -107,6 +107,11 @@ def test_one_seed_degrades_to_a_provisional_ranking():
     text = " ".join(lines)
     assert "(1 seed per configuration)" in text and "between-seed SD" not in text
     assert "One seed per configuration" in text and "read the ranking as provisional" in text
+    assert (
+        "Against the baselines (each a single song set, with no between-seed variance; with one seed of the leader no "
+        "run-level test is possible): dataset (train split, 5 songs) 6.200" in text
+    )
+    assert "the leader is 2.200 more tonal)." in text and "Holm" not in text and "nan" not in text
 
 
 def test_the_verdict_says_whether_it_holds_in_corrected_mode():
