@@ -125,11 +125,11 @@ def mixed_model(a: Side, b: Side, level: float = LEVEL) -> RunTest | None:
         return None
     y, exog, groups, switch = _design(a, b)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence and boundary warnings: judged from the fit below
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+            warnings.simplefilter("ignore")  # convergence, boundary, singular covariance: judged from the fit below
             fit = MixedLM(y, exog, groups=groups, exog_re=switch[:, None]).fit(reml=True)
-        estimate, se = float(fit.fe_params[1]), float(fit.bse_fe[1])
-        seed_variance, scale = float(np.asarray(fit.cov_re).ravel()[0]), float(fit.scale)
+            estimate, se = float(fit.fe_params[1]), float(fit.bse_fe[1])  # the standard errors are computed here
+            seed_variance, scale = float(np.asarray(fit.cov_re).ravel()[0]), float(fit.scale)
     except (np.linalg.LinAlgError, ValueError, IndexError, ZeroDivisionError):
         return None
     finite = all(math.isfinite(v) for v in (estimate, se, seed_variance, scale))
