@@ -84,7 +84,7 @@ def seed_table(selection: dict, runs: pd.DataFrame, metric: str = HEADLINE_METRI
     if common != seeds and common:
         shown = ", ".join(map(str, common))
         choices = {g: _choose(c, common) for g, c in scores.items()}
-        rows.append(_row(f"mean, seeds {shown} (every configuration has them)", choices, runs, common, metric))
+        rows.append(_row(f"mean, seeds {shown} (common)", choices, runs, common, metric))
     return pd.DataFrame(rows)
 
 
@@ -119,6 +119,17 @@ def seed_sentence(table: pd.DataFrame, ties: list[str], leads: bool) -> str:
     return text + " (table: the answer seed by seed)."
 
 
+def unscored_choices(table: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
+    """The runs a seed's own selection chose whose songs were not scored (generated only with ``--all-models``)."""
+    scored, missing = set(runs["model_name"]), []
+    groups = [column for column in table.columns if column not in ("seeds", "leader", HEADLINE_METRIC)]
+    for row in table[table["seeds"].str.startswith("seed ")].to_dict("records"):
+        seed = row["seeds"].removeprefix("seed ")
+        names = [f"{group}-{row[group]}-seed{seed}" for group in groups if row[group]]
+        missing += [name for name in names if name not in scored]
+    return missing
+
+
 def seed_section(name: str, selection: dict, runs: pd.DataFrame, out: Path) -> tuple[Section, pd.DataFrame] | None:
     """The report's section "the answer seed by seed" and its table, also written as ``<out>/<name>-seeds.csv``;
     None for a grid with fewer than two seeds."""
@@ -129,14 +140,27 @@ def seed_section(name: str, selection: dict, runs: pd.DataFrame, out: Path) -> t
     lines = [
         "Each seed taken as if it were the only one: per variant and cell the configuration with the lowest best "
         "validation loss of that seed's run, then the leader, the one whose seed run has the lowest mean general "
-        "tonality; only configurations that have the seed take part. The columns per variant and cell show the "
-        f"chosen configuration without its group (its depth). Also in `{name}-seeds.csv`."
+        "tonality; only configurations that have the seed take part. One column per seed, then the mean over all "
+        "seeds (as selection.json and the verdict take it) and, when some configuration lacks a seed, over the seeds "
+        "they all have (common); the rows per variant and cell show the chosen configuration without its group (its "
+        f"depth). Also in `{name}-seeds.csv`, one row per seed."
     ]
     counts = seed_counts(selection)
     most = max(counts.values())
     fewer = [f"{configuration} {count}" for configuration, count in counts.items() if count < most]
     if fewer:
         lines.append(f"Not every configuration has all {most} seeds: {', '.join(fewer)} (the others {most}).")
+    unscored = unscored_choices(table, runs)
+    if unscored:
+        lines.append(
+            f"{len(unscored)} run(s) a seed chose on its own were not scored ({', '.join(unscored[:4])}"
+            f"{', ...' if len(unscored) > 4 else ''}; `rnncells grid run --all-models` generates every run's songs): "
+            "that seed's leader is taken among the scored ones."
+        )
     shown = table.assign(**{HEADLINE_METRIC: ["--" if math.isnan(v) else f"{v:.3f}" for v in table[HEADLINE_METRIC]]})
+    shown = shown.set_index("seeds").T  # a column per seed: a grid has far more groups than seeds
+    shown.insert(0, "per seed", list(shown.index))
+    shown = shown.reset_index(drop=True)
+    shown.columns.name = None
     section = Section(f"{name}: the answer seed by seed", lines, [(f"{name}: leader and selection per seed", shown)])
     return section, table

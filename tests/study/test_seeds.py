@@ -92,7 +92,7 @@ def test_a_partly_finished_replicate_compares_like_with_like(tmp_path):
     table = seed_table(selection, runs_of(tonality)).set_index("seeds")
     assert table.loc["seed 1", "control-gru"] == "1"  # control-gru-2 has no seed 1: not a candidate
     assert table.loc["seed 1", "leader"] == "control-gru-1"  # lstm-1's seed-1 run was not scored
-    common = "mean, seeds 0 (every configuration has them)"
+    common = "mean, seeds 0 (common)"
     assert table.loc[common, ["control-gru", "leader"]].tolist() == ["2", "control-lstm-1"]
     assert table.loc[ALL_SEEDS, "leader"] == "control-lstm-1"
     assert seed_counts(selection) == {"control-gru-1": 2, "control-gru-2": 1, "control-lstm-1": 2}
@@ -101,6 +101,11 @@ def test_a_partly_finished_replicate_compares_like_with_like(tmp_path):
     saved = pd.read_csv(tmp_path / "g-seeds.csv", dtype=str)
     assert saved["seeds"].tolist() == ["seed 0", "seed 1", ALL_SEEDS, common]
     assert saved["leader"].tolist() == written["leader"].tolist()
+    assert "1 run(s) a seed chose on its own were not scored (control-lstm-1-seed1;" in " ".join(section.lines)
+    caption, shown = section.tables[0]  # the report's table: a column per seed, a row per group
+    assert list(shown.columns) == ["per seed", "seed 0", "seed 1", ALL_SEEDS, common]
+    assert shown.set_index("per seed").loc["control-gru"].tolist() == ["2", "1", "2", "2"]
+    assert shown.set_index("per seed").loc["general"].tolist() == ["4.200", "4.400", "4.200", "4.200"]
 
 
 def test_one_seed_or_an_old_selection_gives_no_table():
