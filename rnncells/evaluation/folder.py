@@ -18,7 +18,9 @@
     runs.csv                   RUNS_COLUMNS, then METRICS: per run (scored set) its configuration, seed and means
     configurations.csv         CONFIGURATION_COLUMNS: per configuration and metric the mean over seeds of the run
                                means, between-seed SD, hierarchical bootstrap interval, membership of the test family
-    run_tests.csv              RUN_TESTS_COLUMNS: permutation tests on run means within the family, Holm-corrected
+    run_tests.csv              RUN_TESTS_COLUMNS: run-level tests within the family (a mixed model with the run as a
+                               random effect, or the fallback named in ``test``), Holm-corrected, and the
+                               permutation test on run means beside them as a check
     variance.csv               VARIANCE_COLUMNS: run means' sums of squares by representation, cell, depth, seed
     evaluation.json            inputs, settings, the file list and each table's size and sha256 (checksums); written
                                last, so its presence means "complete"
@@ -139,7 +141,14 @@ RUN_TESTS_COLUMNS = (
     "mean_a",
     "mean_b",
     "difference",
+    "test",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "df",
+    "seed_variance",
     "p_value",
+    "p_permutation",
     "smallest_p",
     "p_holm",
     "significant",
@@ -153,6 +162,7 @@ TEXT_COLUMNS = (
     "configuration",
     "configuration_a",
     "configuration_b",
+    "test",
     "variant",
     "cell",
     "song_id",

@@ -16,6 +16,11 @@ from rnncells.files import write_text_atomic
 from rnncells.report.latex import escape_latex, latex_index, number, to_latex
 
 
+def _p(value: float) -> str:
+    """A p-value: three decimals, or two significant digits below 0.001 (so a small p does not read 0.000)."""
+    return f"{value:.1e}" if 0 < value < 0.001 else number(value)
+
+
 def _interval(low: float, high: float) -> str:
     return f"[{number(low)}, {number(high)}]"
 
@@ -41,17 +46,28 @@ def configurations_latex(configurations: pd.DataFrame, metric: str = HEADLINE_ME
 
 
 def run_tests_latex(tests: pd.DataFrame) -> str:
-    """Permutation tests on run means within the family, Holm-corrected, with the smallest p each could give."""
+    """The family's run-level tests (a minus b): the test used, the estimate's 95% interval, p, Holm p, and the
+    permutation test on run means beside them with the smallest p it could give."""
+    missing = pd.Series([float("nan")] * len(tests), index=tests.index)
     frame = pd.DataFrame(
         {
             "difference": [number(v) for v in tests["difference"]],
-            "p": [number(v) for v in tests["p_value"]],
-            "Holm p": [number(v) for v in tests["p_holm"]],
+            "test": [escape_latex(str(v)) for v in tests.get("test", pd.Series(["permutation"] * len(tests)))],
+            "95\\% interval": [
+                _interval(lo, hi) for lo, hi in zip(tests.get("ci_low", missing), tests.get("ci_high", missing))
+            ],
+            "p": [_p(v) for v in tests["p_value"]],
+            "Holm p": [_p(v) for v in tests["p_holm"]],
+            "permutation p": [number(v) for v in tests.get("p_permutation", tests["p_value"])],
             "smallest p": [number(v) for v in tests["smallest_p"]],
         },
         index=latex_index(list(zip(tests["configuration_a"], tests["configuration_b"], strict=True)), ["a", "b"]),
     )
-    return to_latex(frame, "Run-level permutation tests on general tonality (a minus b)", "tab:run-tests")
+    caption = (
+        "Run-level tests on general tonality (a minus b): mixed model with the seed as a random effect (or the "
+        "fallback named), Holm over the family; the permutation test on run means beside it as a check"
+    )
+    return to_latex(frame, caption, "tab:run-tests")
 
 
 def variance_latex(variance: pd.DataFrame) -> str:

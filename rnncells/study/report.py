@@ -4,7 +4,8 @@ Every number comes from the folders' own files (``selection.json``, ``evaluation
 :class:`~rnncells.evaluation.folder.EvaluationFolder`, each run's metrics through
 :class:`~rnncells.training.run_folder.RunFolder`), so running ``rnncells report RESULTS... --out DIR`` again on the
 same folders writes the same report. Its opening states each grid's verdict at run level (rnncells.study.verdict:
-the leader or the tie, the gap, the interval, the seeds, the baselines, the corrected mode), from run-level tables
+the leader or the tie, the gap, the interval, the seeds, the baselines, the corrected mode; with two or more seeds,
+whether each seed alone names the same leader, rnncells.study.seeds), from run-level tables
 computed from songs.csv and selection.json (rnncells.evaluation.replicates; the bootstrap is seeded). For each grid
 it answers the study's question on that corpus: which (variant,
 cell) model, at its selected depth, has the lowest mean general tonality (lower is more tonal, docs/method.md §4),
@@ -46,6 +47,7 @@ from rnncells.study.sections import (
     training_cost,
     weights_difference,
 )
+from rnncells.study.seeds import seed_section, seed_sentence, seed_table
 from rnncells.study.verdict import decide, shown_family, variance_section, verdict_lines
 
 HEADLINE_METRIC = "general"
@@ -235,6 +237,10 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
             )
         )
     sections, numbers = [main], {"headline": table.to_dict("records"), "depth_curve": curve.to_dict("records")}
+    by_seed = seed_section(name, result.selection, result.replicates["runs"], out)
+    if by_seed:
+        sections.append(by_seed[0])
+        numbers["seed_leaders"] = by_seed[1].to_dict("records")
     for key in ("configurations", "run_tests", "variance"):
         numbers[key] = result.replicates[key].to_dict("records")
     if len(curve):
@@ -337,7 +343,10 @@ def _verdict(result: GridResult) -> list[str]:
         if mode == "corrected":
             corrected = decide(run_level(result.selection, evaluation.read_songs()), models)
     scopes = dict(zip(result.summary["model_name"], result.summary.get("scope", ""), strict=True))
-    return verdict_lines(result.name, verdict, models, scopes, corrected)
+    lines = verdict_lines(result.name, verdict, models, scopes, corrected)
+    by_seed = seed_table(result.selection, result.replicates["runs"])  # None with fewer than two seeds
+    seeds = [seed_sentence(by_seed, verdict.ties, verdict.leads)] if by_seed is not None else []
+    return lines[:1] + seeds + lines[1:]
 
 
 def _differences(results: list[GridResult]) -> Section:

@@ -4,7 +4,9 @@ Read from the run-level tables of one evaluation (rnncells.evaluation.replicates
 the grid's selection): the family is the selected configurations plus every other scored set (the dataset
 baseline, an n-gram set, MIDI sets). A configuration *leads* only when its run-level tests against every other
 selected configuration are significant after Holm's correction over the family; otherwise the verdict names the
-tie. With one seed per configuration the tests have nothing to work with, and the verdict says so.
+tie. The tests are rnncells.evaluation.mixed_model's (a mixed model with the seed as a random effect, or its named
+fallback); the permutation test on run means is quoted beside them as a check. With one seed per configuration the
+tests have nothing to work with, and the verdict says so.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class Verdict:
     leader: str
     leads: bool
     family: pd.DataFrame  # the family's rows of configurations.csv for the headline metric, lowest mean first
-    versus: pd.DataFrame  # the leader's tests: other, mean, difference, p_value, p_holm, smallest_p
+    versus: pd.DataFrame  # the leader's tests (VERSUS_COLUMNS), other minus leader
     ties: list[str] = field(default_factory=list)  # selected configurations the leader is not told apart from
 
     @property
@@ -43,22 +45,42 @@ def family_table(configurations: pd.DataFrame, metric: str = HEADLINE_METRIC) ->
     return rows.sort_values("mean", kind="stable").reset_index(drop=True)
 
 
+VERSUS_COLUMNS = [
+    "other",
+    "mean",
+    "difference",
+    "test",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_holm",
+    "p_permutation",
+    "smallest_p",
+]
+
+
 def _versus(tests: pd.DataFrame, leader: str, means: dict[str, float]) -> pd.DataFrame:
+    """The leader's tests, each turned to read "other minus leader" (difference, its interval)."""
     rows = []
-    for test in tests[(tests["configuration_a"] == leader) | (tests["configuration_b"] == leader)].itertuples():
-        other = test.configuration_b if test.configuration_a == leader else test.configuration_a
+    for test in tests[(tests["configuration_a"] == leader) | (tests["configuration_b"] == leader)].to_dict("records"):
+        flip = test["configuration_a"] == leader  # the tables hold a minus b; the verdict reads other minus leader
+        other = test["configuration_b"] if flip else test["configuration_a"]
+        low, high = test.get("ci_low", math.nan), test.get("ci_high", math.nan)
         rows.append(
             {
                 "other": other,
                 "mean": means[other],
                 "difference": means[other] - means[leader],
-                "p_value": test.p_value,
-                "p_holm": test.p_holm,
-                "smallest_p": test.smallest_p,
+                "test": test.get("test", "permutation"),
+                "ci_low": -high if flip else low,
+                "ci_high": -low if flip else high,
+                "p_value": test["p_value"],
+                "p_holm": test["p_holm"],
+                "p_permutation": test.get("p_permutation", test["p_value"]),
+                "smallest_p": test.get("smallest_p", math.nan),
             }
         )
-    columns = ["other", "mean", "difference", "p_value", "p_holm", "smallest_p"]
-    return pd.DataFrame(rows, columns=columns).sort_values("mean", kind="stable").reset_index(drop=True)
+    return pd.DataFrame(rows, columns=VERSUS_COLUMNS).sort_values("mean", kind="stable").reset_index(drop=True)
 
 
 def decide(tables: dict[str, pd.DataFrame], models: set[str]) -> Verdict | None:
@@ -80,7 +102,8 @@ def _interval(row: pd.Series) -> str:
 
 def _seeds_text(family: pd.DataFrame, models: set[str]) -> tuple[str, int]:
     counts = sorted({int(n) for n in family[family["configuration"].isin(models)]["seeds"]})
-    text = f"{counts[0]} seed(s)" if len(counts) == 1 else f"{counts[0]} to {counts[-1]} seeds"
+    one = f"{counts[0]} seed{'s' * (counts[0] != 1)}"
+    text = one if len(counts) == 1 else f"{counts[0]} to {counts[-1]} seeds"
     return f"{text} per configuration", counts[-1]
 
 
@@ -105,30 +128,80 @@ def verdict_lines(
     ]
     if len(rivals):
         nearest = rivals.iloc[0]
-        lines.append(f"The next selected configuration, {nearest['other']}, is {nearest['difference']:.3f} higher.")
-    if verdict.ties and most > 1:
-        shown = ", ".join(
-            f"{r.other} (Holm p {r.p_holm:.2g})" for r in rivals.itertuples() if r.other in set(verdict.ties)
+        lines.append(
+            f"The next selected configuration, {nearest['other']}, is {nearest['difference']:.3f} higher"
+            + _difference_text(nearest)
+            + "."
         )
-        lines.append(f"Run-level permutation tests, Holm-corrected over the family, do not tell it from: {shown}.")
+    lines += _test_lines(verdict, rivals, most)
+    lines += _baseline_lines(verdict, models, scopes)
+    if corrected is not None:
+        lines.append(_corrected_line(verdict, corrected))
+    return lines
+
+
+TESTED_BY = (
+    "run-level tests (a mixed model with the seed as a random effect, Holm over the selected configurations and the "
+    "baselines)"
+)
+
+
+def _difference_text(test: pd.Series) -> str:
+    """`` (95% interval of the difference [a, b], Holm p 0.03)`` from the run-level test, empty without one."""
+    if test["test"] == "none" or math.isnan(test["p_value"]):
+        return ""
+    interval = ""
+    if not math.isnan(test["ci_low"]):
+        interval = f"95% interval of the difference [{test['ci_low']:.3f}, {test['ci_high']:.3f}], "
+    return f" ({interval}Holm p {test['p_holm']:.2g})"
+
+
+def _test_lines(verdict: Verdict, rivals: pd.DataFrame, most: int) -> list[str]:
+    """Which rivals the tests tell the leader from, which test was used where, and what the seeds allow."""
+    lines = []
+    if verdict.ties and most > 1:
+        shown = ", ".join(f"{r.other} (Holm p {r.p_holm:.2g})" for r in rivals.itertuples() if r.other in verdict.ties)
+        lines.append(f"The {TESTED_BY} do not tell it from: {shown}.")
     elif verdict.leads:
-        lines.append("Run-level permutation tests, Holm-corrected over the family, separate it from every other one.")
-    floor = float(rivals["smallest_p"].min()) if len(rivals) else math.nan
+        lines.append(f"The {TESTED_BY} separate it from every other selected configuration.")
     if most < 2:
         lines.append(
             "One seed per configuration: each is a single trained network, so its interval resamples songs only, "
             "no between-seed spread is measured, and run-level tests cannot separate anything; read the ranking as "
             "provisional."
         )
-    elif not math.isnan(floor) and floor >= ALPHA:
+        return lines
+    lines += _uneven_seeds(verdict.family, set(rivals["other"]) | {verdict.leader}, most)
+    fallback = [str(r.other) for r in verdict.versus.itertuples() if r.test.startswith("welch-runs")]
+    untested = [str(r.other) for r in verdict.versus.itertuples() if r.test == "none"]
+    if fallback:
         lines.append(
-            f"With {most} seeds a permutation test on run means cannot give p below {floor:.2g}, so no lead can be "
-            "shown at 0.05; more seeds are needed."
+            f"Against {_listed(fallback)} the mixed model put the seed variance at zero (or did not converge), so "
+            "Welch's t on run means gave the p-value instead."
         )
-    lines += _baseline_lines(verdict, models, scopes)
-    if corrected is not None:
-        lines.append(_corrected_line(verdict, corrected))
+    if untested:
+        lines.append(f"Against {_listed(untested)} no run-level test is possible: one seed on a side, none to compare.")
+    floor = float(rivals["smallest_p"].min()) if len(rivals) else math.nan
+    if not math.isnan(floor) and floor >= ALPHA:
+        nearest = rivals.iloc[0]
+        lines.append(
+            f"As a check, the exact permutation test on run means gives p {nearest['p_permutation']:.2g} against "
+            f"{nearest['other']}; with these seeds it cannot go below {floor:.2g}, so it alone could never show a "
+            "lead at 0.05."
+        )
     return lines
+
+
+def _uneven_seeds(family: pd.DataFrame, models: set[str], most: int) -> list[str]:
+    """A partly finished replicate: which selected configurations have fewer seeds than the most any has."""
+    rows = family[family["configuration"].isin(models) & (family["seeds"] < most)]
+    if rows.empty:
+        return []
+    fewer = [f"{r.configuration} {int(r.seeds)}" for r in rows.itertuples()]
+    return [
+        f"Not every configuration has all {most} seeds yet ({_listed(fewer, 6)}): each is compared over the seeds "
+        "it has, the mixed model pooling the seed variance of both sides."
+    ]
 
 
 def _corrected_line(verdict: Verdict, corrected: Verdict) -> str:
@@ -157,15 +230,19 @@ def _baseline_lines(verdict: Verdict, models: set[str], scopes: dict[str, str]) 
     if baselines.empty:
         return []
     rows = verdict.family.set_index("configuration")
+    untested = bool(baselines["p_holm"].isna().all())
     shown = []
     for test in baselines.itertuples():
         scope = f" ({scopes[test.other]})" if scopes.get(test.other) else ""
         side = "more" if test.difference > 0 else "less"
+        tested = "" if untested else f", Holm p {test.p_holm:.2g}" if not math.isnan(test.p_holm) else ", untested"
         shown.append(
             f"{test.other}{scope} {test.mean:.3f} ({_interval(rows.loc[test.other])}; the leader is "
-            f"{abs(test.difference):.3f} {side} tonal, Holm p {test.p_holm:.2g})"
+            f"{abs(test.difference):.3f} {side} tonal{tested})"
         )
-    return ["Against the baselines: " + "; ".join(shown) + "."]
+    head = "each a single song set, with no between-seed variance"
+    head += "; with one seed of the leader no run-level test is possible" if untested else ""
+    return [f"Against the baselines ({head}): " + "; ".join(shown) + "."]
 
 
 def shown_family(verdict: Verdict) -> pd.DataFrame:

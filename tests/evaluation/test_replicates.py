@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from rnncells.evaluation.replicates import (
     configuration_stats,
@@ -95,8 +96,14 @@ def test_replicate_tables_test_the_family_only():
     tables = replicate_tables(songs, leave_out=["c-gru-2"], n_boot=100)
     tests = tables["run_tests"]
     assert list(zip(tests["configuration_a"], tests["configuration_b"])) == [("c-gru-1", "dataset")]
-    # 1 against 3 runs: only the observed split is as extreme, 1 of C(4, 1), the floor
-    assert tests["p_value"].iloc[0] == pytest.approx(0.25) == tests["smallest_p"].iloc[0]
+    # The permutation check, 1 against 3 runs: only the observed split is as extreme, 1 of C(4, 1), the floor
+    assert tests["p_permutation"].iloc[0] == pytest.approx(0.25) == tests["smallest_p"].iloc[0]
+    # The mixed model, by hand: seed variance 1 - 0.5/2 = 0.75 (run means 1.5, 2.5, 3.5; songs' variance 0.5), the
+    # dataset without one; SE^2 = (0.75 + 0.5/2)/3 + 0.5/2, t on 3 - 1 = 2 df
+    test = tests.iloc[0]
+    assert (test["test"], test["df"]) == ("mixed", 2) and test["estimate"] == pytest.approx(-3.0)
+    assert test["seed_variance"] == pytest.approx(0.75, rel=1e-3)
+    assert test["p_value"] == pytest.approx(2 * stats.t.sf(3 / math.sqrt(1 / 3 + 0.25), 2), rel=1e-3)
     family = tables["configurations"].drop_duplicates("configuration").set_index("configuration")["in_family"]
     assert family.to_dict() == {"c-gru-1": True, "c-gru-2": False, "dataset": True}
 

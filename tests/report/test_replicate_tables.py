@@ -17,7 +17,15 @@ def test_run_level_tables_render_their_numbers():
     assert "dataset & 1 & 6.200 & {--} &" in text and "control-gru-1" not in text  # passed over by selection
     assert text.index("control-gru-2") < text.index("control-lstm-1") < text.index("dataset")
     tests = run_tests_latex(tables["run_tests"])
-    assert "& control-lstm-1 & -0.300 & 0.100 & 0.300 & 0.100" in tests  # C(6, 3) splits; Holm over 3 pairs
-    assert "control-lstm-1 & dataset & -1.800 & 0.250 & 0.500 & 0.250" in tests
+    pair = (
+        tables["run_tests"].set_index(["configuration_a", "configuration_b"]).loc[("control-gru-2", "control-lstm-1")]
+    )
+    interval = f"[{pair['ci_low']:.3f}, {pair['ci_high']:.3f}]"
+    # the mixed model's interval, p and Holm p, then the permutation check: 2 of C(6, 3) splits, its floor
+    assert (
+        f"& control-lstm-1 & -0.300 & mixed & {interval} & {pair['p_value']:.3f} & {pair['p_holm']:.3f} & 0.100 & 0.100"
+        in tests
+    )
+    assert "control-lstm-1 & dataset & -1.800 & mixed &" in tests and "& 0.250 & 0.250" in tests
     variance = variance_latex(tables["variance"])
     assert "representation" in variance and "seed & 6 &" in variance

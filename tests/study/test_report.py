@@ -203,11 +203,16 @@ def test_report_on_a_two_seed_grid_opens_with_the_run_level_verdict(replicated_g
     chosen = general.loc[selection["selected"]]
     readme = (tmp_path / "report" / "README.md").read_text()
     opening = readme.split("## The answer")[1].split("\n## ")[0]
-    assert f"**{selection['selected']}** is the only selected configuration on `both` (2 seed(s) per" in opening
+    assert f"**{selection['selected']}** is the only selected configuration on `both` (2 seeds per" in opening
     assert f"mean general tonality {chosen['mean']:.3f}" in opening
     assert f"[{chosen['ci_low']:.3f}, {chosen['ci_high']:.3f}]" in opening and f"SD {chosen['seed_sd']:.3f}" in opening
     dataset = general.loc["dataset"]
-    assert "Against the baselines: dataset (train split" in opening and f"{dataset['mean']:.3f}" in opening
+    test = tables["run_tests"].iloc[0]  # the selected configuration against the dataset: the opening quotes it
+    assert test["test"] in {"mixed", "welch-runs"} and f"Holm p {test['p_holm']:.2g})" in opening
+    assert (
+        "Against the baselines (each a single song set, with no between-seed variance): dataset (train split" in opening
+        and f"{dataset['mean']:.3f}" in opening
+    )
     numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())["both"]
     headline = numbers["headline"][0]
     assert (headline["model"], headline["seeds"], headline["songs"]) == (selection["selected"], 2, 20)
@@ -217,6 +222,17 @@ def test_report_on_a_two_seed_grid_opens_with_the_run_level_verdict(replicated_g
         assert got == {key: pytest.approx(v) if isinstance(v, float) else v for key, v in want.items()}
     assert "where the variance comes from" in readme and "ANOVA of run means" in readme
     assert (tmp_path / "report" / "figures" / "both-variance.pdf").is_file()
+    # The answer seed by seed: each seed's own choice of depth (its run's best validation loss) and the leader
+    by_seed = pd.read_csv(tmp_path / "report" / "both-seeds.csv", dtype=str).set_index("seeds")
+    assert list(by_seed.index) == ["seed 0", "seed 1", "mean, all seeds"]
+    for seed in (0, 1):
+        own = {name: runs[f"{name}-seed{seed}"] for name, runs in selection["run_scores"].items()}
+        chosen = min(own, key=own.get)
+        assert by_seed.loc[f"seed {seed}", ["leader", "control-gru"]].tolist() == [chosen, chosen.rsplit("-", 1)[1]]
+    assert by_seed.loc["mean, all seeds", "leader"] == selection["selected"]
+    assert "Seed by seed, seed 0 and seed 1 " in opening and "their mean names " + selection["selected"] in opening
+    assert "the answer seed by seed" in (tmp_path / "report" / "report.tex").read_text()
+    assert [row["seeds"] for row in numbers["seed_leaders"]] == list(by_seed.index)
 
 
 def test_report_sets_a_budget_grid_beside_the_study_recipe(finished_grid, tmp_path):
