@@ -34,7 +34,7 @@ from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import check_before_finishing, check_before_training, planned_run_damage
 from rnncells.grid.history import recorded
 from rnncells.grid.index import write_index
-from rnncells.grid.listen import render_listening
+from rnncells.grid.listen import start_listening
 from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import read_entry, write_entry
@@ -308,16 +308,23 @@ def _finish(
         cut_baselines_too=grid.evaluate.cut_baselines,
         leave_out=leave_out,
     )
-    figures = make_figures(runs, paths, chosen)
     # audio of the selected models' best and representative songs (--audio all: every song of theirs), once
     # (rnncells.grid.listen); with --all-models the others are scored and drawn but not rendered; of a replicated
-    # configuration only its first seed is rendered
+    # configuration only its first seed is rendered. FluidSynth and pdflatex run in the background while matplotlib
+    # (on one core) draws the figures; each waits for the files it reads, and each file is still written atomically.
     first_seeds = [selected_runs(entry)[0] for entry in selection.values() if entry["selected"]]
-    listening = render_listening(paths, first_seeds, progress, audio)
-    tables = write_tables(paths.evaluation, paths.tables, selected=selected)
-    tables += write_replicate_tables(paths.evaluation, paths.tables)
-    pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
-    rebuild_tensorboard(paths.root)  # each run's scalars and HParams session with its tonality (grid.tensorboard)
+    listened = start_listening(paths, first_seeds, progress, audio)
+    try:
+        tables = write_tables(paths.evaluation, paths.tables, selected=selected)
+        tables += write_replicate_tables(paths.evaluation, paths.tables)
+        with ThreadPoolExecutor(max_workers=1) as background:  # leaving the block waits for pdflatex
+            tex = paths.tables / "tables.tex"
+            compiling = background.submit(compile_pdf, tex) if shutil.which("pdflatex") else None
+            figures = make_figures(runs, paths, chosen)
+            rebuild_tensorboard(paths.root)  # each run's scalars and HParams session with its tonality
+            pdf = compiling.result() if compiling else None
+    finally:
+        listening = listened()
     return write_index(grid, paths, selection, figures, tables, pdf, listening)
 
 
