@@ -128,10 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="tensorflow")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
+    from rnncells.errors import RnncellsError
+
     try:
         return serve(args.backend, args.threads)
     except KeyboardInterrupt:  # Ctrl-C while waiting for a task
         return 130
+    except RnncellsError as error:  # a backend that is missing: one line in the first run's log, as `train` says it
+        print(f"rnncells: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -4,12 +4,14 @@ a failing run ends only its worker, and a worker left behind by a dead grid is r
 from __future__ import annotations
 
 import csv
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 
 from rnncells.grid.supervise import Trainers, stop_orphan, trainer_alive
 from rnncells.grid.worker import MODULE, task, worker_command
@@ -114,3 +116,19 @@ def test_a_worker_is_recognised_by_its_runs_folder_only(tmp_path):
         for process in (ours, other):
             process.kill()
             process.wait()
+
+
+def test_a_worker_without_its_backend_fails_its_run_with_one_line(tmp_path):
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("torch is installed: no missing backend to try")
+    trainers = Trainers(worker_command(tmp_path / "runs", "torch", 1))
+    log_path = tmp_path / "run.log"
+    try:
+        with open(log_path, "a") as log:
+            process = trainers.start(log)
+        code = trainers.train(process, task(tmp_path, tmp_path / "runs" / "a", tmp_path / "config.toml", log_path))
+    finally:
+        trainers.close()
+    assert code == 2
+    last = log_path.read_text().strip().splitlines()[-1]
+    assert last == "rnncells: error: backend torch: the torch module is missing; pip install torch"
