@@ -1,9 +1,10 @@
-"""Run a whole grid locally: dataset -> every training run (N processes) -> selection -> generation ->
+"""Run a whole grid locally: dataset -> every training run (N worker processes) -> selection -> generation ->
 evaluation -> tables and figures -> an index page. Every step is resumable.
 
 The results folder's layout is in rnncells.grid.paths. Each run is handed its resolved config as
-``RUN/config.toml`` and trained by ``rnncells train --config RUN/config.toml`` (here and in the Slurm job
-arrays of rnncells.grid.slurm.submit); its progress and scores are read back from its run folder
+``RUN/config.toml`` and trained from it as ``rnncells train --config RUN/config.toml`` does: here by the worker of
+its job slot (rnncells.grid.worker, one Keras import per slot), in the Slurm job arrays of
+rnncells.grid.slurm.submit by that command itself; its progress and scores are read back from its run folder
 (rnncells.training.run_folder). The registry (rnncells.grid.registry) keeps what the run folder cannot: status,
 attempts, last error, trainer PID.
 
