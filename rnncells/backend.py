@@ -9,6 +9,7 @@ threads for JAX, OpenMP and PyTorch's pools).
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import sys
 
@@ -72,3 +73,10 @@ def limit_threads(threads: int | None) -> None:
         import torch
 
         torch.set_num_threads(threads)
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow's C++ start-up logging (oneDNN notice, absl warnings) unless the user set otherwise."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices of short-lived models

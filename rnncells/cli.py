@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import NoReturn
 
+from rnncells.backend import quiet_tensorflow
 from rnncells.config.options import add_options, given_options, whole_number
 from rnncells.config.settings import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
 from rnncells.errors import RnncellsError
@@ -397,13 +397,6 @@ HANDLERS = {
     "melody": run_melody,
     "likeness": run_likeness,
 }
-
-
-def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ start-up logging (oneDNN notice, absl warnings) unless the user set otherwise."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices of short-lived models
 
 
 def main(argv: list[str] | None = None) -> int:

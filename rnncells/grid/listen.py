@@ -17,6 +17,8 @@ import math
 import os
 import re
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,13 +100,11 @@ def _song_scores(evaluation: EvaluationFolder) -> dict[tuple[str, int], float]:
 
 
 def _model_listening(
-    paths: GridPaths, model: str, picks: dict[str, dict], scores: dict[tuple[str, int], float], audio: str, draw: bool
-) -> tuple[Listening, list[tuple[Path, Path]]]:
-    """One model's page entry and its render jobs (``audio``: module docstring); ``draw`` draws the representative
-    song's piano roll."""
-    from rnncells.report.figures import piano_roll
-
-    song_set, listening, jobs = SongSetFolder(paths.songs / model), Listening(model), []
+    paths: GridPaths, model: str, picks: dict[str, dict], scores: dict[tuple[str, int], float], audio: str
+) -> tuple[Listening, list[tuple[Path, Path]], list[tuple[Path, dict, str]]]:
+    """One model's page entry, its render jobs (``audio``: module docstring) and its piano roll to draw (the
+    representative song's: path, song, title)."""
+    song_set, listening, jobs, rolls = SongSetFolder(paths.songs / model), Listening(model), [], []
     for song in song_set.read_songs():
         index = int(song["index"])
         ogg = audio_path(paths, model, index, AUDIO_SUFFIX)
@@ -121,13 +121,12 @@ def _model_listening(
         sound = audio_path(paths, model, index, AUDIO_SUFFIX)
         jobs += [(song_set.midi_path(index), sound)] if audio != "none" else []
         roll = paths.figures / f"{role}_song_{model}.png"
-        if role == "representative" and draw:
-            song = song_set.read_song(index)
+        if role == "representative":
             title = f"{model}: most representative song (general tonality {general:.2f})"
-            piano_roll(song["pitches"], song["durations"], roll, title=title)
+            rolls.append((roll, song_set.read_song(index), title))
         midi = _relative(paths, song_set.midi_path(index))
         listening.picks.append(Pick(role, index, general, _relative(paths, sound), _relative(paths, roll), midi))
-    return listening, list(dict.fromkeys(jobs))
+    return listening, list(dict.fromkeys(jobs)), rolls
 
 
 def _relative(paths: GridPaths, path: Path) -> str:
@@ -140,34 +139,63 @@ def render_listening(
     """Render the audio (``audio``: module docstring) and piano rolls of ``models`` and describe them for the page;
     ``render=False`` only describes the files already there. A file that could not be made, or was not asked for,
     is left out of the page (no player pointing at nothing)."""
+    return start_listening(paths, models, progress, audio, render)()
+
+
+def start_listening(
+    paths: GridPaths, models: list[str], progress: bool = True, audio: str = "picks", render: bool = True
+) -> Callable[[], ListeningPage]:
+    """:func:`render_listening` with the audio rendered in the background: draws the piano rolls, starts
+    FluidSynth on a thread of its own and returns at once; the function returned waits for the audio and returns
+    the page. The grid draws its other figures meanwhile, so FluidSynth's processes use the core that matplotlib,
+    which runs on one, leaves idle."""
     from rnncells.report.audio import AudioRenderError, render_many
+    from rnncells.report.figures import piano_roll
 
     if audio not in AUDIO_CHOICES:
         raise InputError(f"--audio {audio!r}: choose one of {', '.join(AUDIO_CHOICES)}")
     evaluation = EvaluationFolder(paths.evaluation)
     picks, scores = _picks(evaluation), _song_scores(evaluation)
-    page, jobs = ListeningPage(), []
+    page, jobs, rolls = ListeningPage(), [], []
     for model in models:
-        listening, model_jobs = _model_listening(paths, model, picks.get(model, {}), scores, audio, render)
+        listening, model_jobs, model_rolls = _model_listening(paths, model, picks.get(model, {}), scores, audio)
         page.models.append(listening)
         jobs += model_jobs
+        rolls += model_rolls
+    pool = ThreadPoolExecutor(max_workers=1)
+    rendering = None
+    if render and jobs:
+        options = {"sample_rate": SAMPLE_RATE, "workers": WORKERS, "skip_existing": True, "progress": progress}
+        rendering = pool.submit(render_many, jobs, **options)
+    pool.shutdown(wait=False)
     try:
-        if render and jobs:
-            render_many(jobs, sample_rate=SAMPLE_RATE, workers=WORKERS, skip_existing=True, progress=progress)
-    except AudioRenderError as error:  # the page still shows the piano rolls and links the MIDI files
-        # the page may be committed: the reason without the paths searched (they are this machine's)
-        page.problem = re.sub(r"\s*\([^)]*/[^)]*\)", "", str(error).splitlines()[0])
-        print(f"no audio in the index page: {page.problem}", file=sys.stderr)
+        for roll, song, title in rolls if render else []:
+            piano_roll(song["pitches"], song["durations"], roll, title=title)
+    except BaseException:  # nothing keeps writing once this has failed
+        if rendering is not None:
+            wait([rendering])
+        raise
 
-    def present(relative: str | None) -> str | None:
-        return relative if relative and (paths.root / relative).is_file() else None
+    def finish() -> ListeningPage:
+        try:
+            if rendering is not None:
+                rendering.result()
+        except AudioRenderError as error:  # the page still shows the piano rolls and links the MIDI files
+            # the page may be committed: the reason without the paths searched (they are this machine's)
+            page.problem = re.sub(r"\s*\([^)]*/[^)]*\)", "", str(error).splitlines()[0])
+            print(f"no audio in the index page: {page.problem}", file=sys.stderr)
 
-    for listening in page.models:
-        for pick in listening.picks:
-            pick.audio, pick.piano_roll = present(pick.audio), present(pick.piano_roll)
-        for song in listening.songs:
-            song["ogg"] = present(song["ogg"])
-    return page
+        def present(relative: str | None) -> str | None:
+            return relative if relative and (paths.root / relative).is_file() else None
+
+        for listening in page.models:
+            for pick in listening.picks:
+                pick.audio, pick.piano_roll = present(pick.audio), present(pick.piano_roll)
+            for song in listening.songs:
+                song["ogg"] = present(song["ogg"])
+        return page
+
+    return finish
 
 
 def general_label(value: float | None) -> str:

@@ -1,9 +1,10 @@
 """The run registry of a grid: one small JSON file per run, ``OUT/registry/<run>.json``.
 
 An entry says what the grid last did with a run, which the run folder alone cannot say: ``status`` (pending,
-running, done or failed), ``attempts`` (trainer starts so far), ``error`` (the last line of a failed attempt's
-log) and ``pid`` (the trainer's process while it runs, so that a grid started again after a crash can stop a
-trainer the crash left behind; rnncells.grid.supervise). How far a run got is read from its run folder
+running, done or failed), ``attempts`` (training attempts so far), ``error`` (the last line of a failed attempt's
+log) and ``pid`` (the process training it while it runs: a local grid's worker, rnncells.grid.worker, or a
+``rnncells train`` process; so that a grid started again after a crash can stop a trainer the crash left behind;
+rnncells.grid.supervise). How far a run got is read from its run folder
 (rnncells.training.run_folder), never from here.
 """
 

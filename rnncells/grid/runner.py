@@ -1,9 +1,10 @@
-"""Run a whole grid locally: dataset -> every training run (N processes) -> selection -> generation ->
+"""Run a whole grid locally: dataset -> every training run (N worker processes) -> selection -> generation ->
 evaluation -> tables and figures -> an index page. Every step is resumable.
 
 The results folder's layout is in rnncells.grid.paths. Each run is handed its resolved config as
-``RUN/config.toml`` and trained by ``rnncells train --config RUN/config.toml`` (here and in the Slurm job
-arrays of rnncells.grid.slurm.submit); its progress and scores are read back from its run folder
+``RUN/config.toml`` and trained from it as ``rnncells train --config RUN/config.toml`` does: here by the worker of
+its job slot (rnncells.grid.worker, one Keras import per slot), in the Slurm job arrays of
+rnncells.grid.slurm.submit by that command itself; its progress and scores are read back from its run folder
 (rnncells.training.run_folder). The registry (rnncells.grid.registry) keeps what the run folder cannot: status,
 attempts, last error, trainer PID.
 
@@ -34,7 +35,7 @@ from rnncells.grid.config import GridConfig
 from rnncells.grid.damage import check_before_finishing, check_before_training, planned_run_damage
 from rnncells.grid.history import recorded
 from rnncells.grid.index import write_index
-from rnncells.grid.listen import render_listening
+from rnncells.grid.listen import start_listening
 from rnncells.grid.paths import grid_paths
 from rnncells.grid.plan import PlannedRun, plan_runs
 from rnncells.grid.registry import read_entry, write_entry
@@ -43,6 +44,7 @@ from rnncells.grid.selection import select_runs
 from rnncells.grid.status import is_finished, steps_saved
 from rnncells.grid.supervise import Trainers, stop_orphan, terminate_as_interrupt
 from rnncells.grid.validate import check_grid_data
+from rnncells.grid.worker import task, worker_command
 from rnncells.locks import folder_lock
 from rnncells.study.grid_folder import GridPaths, selected_runs
 from rnncells.training.run_folder import RunError
@@ -115,14 +117,15 @@ def _train_one(
     paths: GridPaths,
     retries: int,
     command: list[str],
+    trainers: Trainers,
     redo: bool = False,
-    trainers: Trainers | None = None,
 ) -> dict:
     """Train one run to its last epoch with up to ``retries`` extra attempts; returns its registry entry. ``redo``:
     its views are damaged, so its trainer runs even if it looks finished (it makes them again,
-    rnncells.training.trainer).
+    rnncells.training.trainer). Each attempt is a task of the slot's worker (rnncells.grid.worker), which trains as
+    ``command`` (the run's ``rnncells train`` command line, written to its log) would; a failed attempt retires
+    the worker, so a retry starts in a fresh process.
     A run whose trainer the stopping grid stopped is left pending, never retried."""
-    trainers = trainers or Trainers()
     entry = read_entry(paths, run.name)
     stop_orphan(entry.get("pid"), paths.runs / run.name)
     if is_finished(paths, run) and not redo:
@@ -132,18 +135,19 @@ def _train_one(
     except (RunError, ConfigError) as error:
         return write_entry(paths, run.name, status="failed", pid=None, error=str(error)[:500])
     log_path = paths.log(run.name)
+    folder = paths.run_folder(run.name)
+    job = task(paths.dataset.resolve(), folder.path.resolve(), folder.config_path.resolve(), log_path.resolve())
     for _ in range(retries + 1):
         paths.logs.mkdir(parents=True, exist_ok=True)
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(f"\n$ {' '.join(command)}\n")
             log.flush()
-            process = trainers.start(command, log)
+            process = trainers.start(log)
             if process is None:
                 return write_entry(paths, run.name, status="pending", pid=None)
-            entry = write_entry(
-                paths, run.name, status="running", pid=process.pid, attempts=entry.get("attempts", 0) + 1
-            )
-            code = trainers.wait(process)
+            log.write(f"(as a task of worker PID {process.pid}, rnncells.grid.worker)\n")
+        entry = write_entry(paths, run.name, status="running", pid=process.pid, attempts=entry.get("attempts", 0) + 1)
+        code = trainers.train(process, job)
         if trainers.stopping:
             return write_entry(paths, run.name, status="pending", pid=None, error=None)
         if code == 0 and is_finished(paths, run) and not planned_run_damage(paths, run):
@@ -161,8 +165,9 @@ def train_runs(
     backend: str = "tensorflow",
     redo: frozenset[str] = frozenset(),
 ) -> dict[str, dict]:
-    """Train every run with ``jobs`` processes at once, each on its share of the cores. One progress bar counts the
-    training steps of the whole grid (saved steps, so it moves at each run's saves); its ETA follows their cost."""
+    """Train every run with ``jobs`` worker processes at once, each on its share of the cores and each importing
+    Keras once for the runs of its slot (rnncells.grid.worker). One progress bar counts the training steps of the
+    whole grid (saved steps, so it moves at each run's saves); its ETA follows their cost."""
     from tqdm import tqdm
 
     from rnncells.grid.estimate import steps_per_epoch
@@ -184,21 +189,22 @@ def train_runs(
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    trainers = Trainers()
+    threads = threads_per_job(jobs)
+    trainers = Trainers(worker_command(paths.runs, backend, threads))
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            threads = threads_per_job(jobs)
 
             def one(run: PlannedRun) -> dict:
                 command = train_command(run, paths, backend, threads)
-                return _train_one(run, paths, retries, command, run.name in redo, trainers)
+                return _train_one(run, paths, retries, command, trainers, run.name in redo)
 
             try:
                 results = dict(zip((run.name for run in runs), pool.map(one, runs)))
-            except BaseException:  # Ctrl-C or SIGTERM: the pool waits for the trainers, which commit and stop
+            except BaseException:  # Ctrl-C or SIGTERM: the pool waits for the workers, which commit and stop
                 trainers.stop()
                 raise
     finally:
+        trainers.close()
         finished.set()
         watcher.join()
         bar.update(steps_done() - bar.n)
@@ -303,16 +309,23 @@ def _finish(
         cut_baselines_too=grid.evaluate.cut_baselines,
         leave_out=leave_out,
     )
-    figures = make_figures(runs, paths, chosen)
     # audio of the selected models' best and representative songs (--audio all: every song of theirs), once
     # (rnncells.grid.listen); with --all-models the others are scored and drawn but not rendered; of a replicated
-    # configuration only its first seed is rendered
+    # configuration only its first seed is rendered. FluidSynth and pdflatex run in the background while matplotlib
+    # (on one core) draws the figures; each waits for the files it reads, and each file is still written atomically.
     first_seeds = [selected_runs(entry)[0] for entry in selection.values() if entry["selected"]]
-    listening = render_listening(paths, first_seeds, progress, audio)
-    tables = write_tables(paths.evaluation, paths.tables, selected=selected)
-    tables += write_replicate_tables(paths.evaluation, paths.tables)
-    pdf = compile_pdf(paths.tables / "tables.tex") if shutil.which("pdflatex") else None
-    rebuild_tensorboard(paths.root)  # each run's scalars and HParams session with its tonality (grid.tensorboard)
+    listened = start_listening(paths, first_seeds, progress, audio)
+    try:
+        tables = write_tables(paths.evaluation, paths.tables, selected=selected)
+        tables += write_replicate_tables(paths.evaluation, paths.tables)
+        with ThreadPoolExecutor(max_workers=1) as background:  # leaving the block waits for pdflatex
+            tex = paths.tables / "tables.tex"
+            compiling = background.submit(compile_pdf, tex) if shutil.which("pdflatex") else None
+            figures = make_figures(runs, paths, chosen)
+            rebuild_tensorboard(paths.root)  # each run's scalars and HParams session with its tonality
+            pdf = compiling.result() if compiling else None
+    finally:
+        listening = listened()
     return write_index(grid, paths, selection, figures, tables, pdf, listening)
 
 

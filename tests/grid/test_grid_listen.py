@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from rnncells.errors import InputError
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.generation.generate import generate
 from rnncells.grid.index import rewrite_index, write_index
-from rnncells.grid.listen import RENDER_HINT, pick_rows, render_listening
+from rnncells.grid.listen import RENDER_HINT, pick_rows, render_listening, start_listening
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.selection import select_runs
 from rnncells.study.grid_folder import GridPaths
@@ -163,3 +164,26 @@ def test_the_page_is_written_again_from_the_finished_folder(results):
     with pytest.raises(InputError, match="selection.json: missing"):
         rewrite_index(grid, GridPaths(paths.root / "nothing"))
     assert not (paths.root / "nothing").exists()
+
+
+def test_the_audio_renders_beside_the_caller_and_the_page_waits_for_it(results, monkeypatch):
+    grid, paths = results
+    release, done = threading.Event(), threading.Event()
+
+    def render_many(jobs, **options):  # stands in for FluidSynth: held until the caller has gone on
+        assert release.wait(timeout=60)
+        for _, out in jobs:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(b"OggS")
+        done.set()
+        return [out for _, out in jobs]
+
+    monkeypatch.setattr("rnncells.report.audio.render_many", render_many)
+    finish = start_listening(paths, list(MODELS), progress=False)
+    assert not done.is_set()  # returned while the audio is still to render
+    assert all((paths.figures / f"representative_song_{m}.png").is_file() for m in MODELS)  # drawn before it returns
+    release.set()
+    page = finish()
+    assert done.is_set()
+    audio = {pick.audio for listening in page.models for pick in listening.picks}
+    assert audio == pick_files(paths)  # each rendered file, present once the page is made
