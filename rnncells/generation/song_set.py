@@ -139,6 +139,17 @@ class SongSetFolder:
         names = [p.name for p in (self.songs_path, *self.path.glob("song_*.mid")) if p.is_file()]
         write_json_atomic(self.generation_path, {**record, "files": record_files(self.path, names)})
 
+    def rename_model(self, model_name: str) -> None:
+        """Record the set under another model name: a run reused by content under a grid's own run name (e.g. seed 0
+        of a replicated grid, ``control-gru-2-seed0``), so its songs are counted as that run's. The songs are
+        unchanged; their MIDI track names keep the name they were drawn under, and ``renamed_from`` keeps it too."""
+        record = self.read_generation()
+        if record["model_name"] == model_name:
+            return
+        record.pop("files", None)
+        record.setdefault("renamed_from", record["model_name"])
+        self.write_generation({**record, "model_name": model_name})
+
     def damage(self, deep: bool = True) -> list[Damage]:
         """What no longer matches generation.json's record of the set's files (``deep`` reads them in full); empty
         for a sound set and for a folder without generation.json (no finished set)."""

@@ -111,6 +111,7 @@ def reuse_runs(
         if song_set is not None and not SongSetFolder(paths.songs / run.name).made_with(songs):
             paths.songs.mkdir(parents=True, exist_ok=True)
             _copy_into_place(song_set, paths.songs / run.name)
+            SongSetFolder(paths.songs / run.name).rename_model(run.name)  # its seed counts: control-gru-2-seed0
         write_entry(paths, run.name, status="done", pid=None, error=None)
         reused[run.name] = portable_path(source.resolve(), paths.root.resolve())  # relative to the results folder
     if reused:

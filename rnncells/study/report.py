@@ -28,6 +28,7 @@ from rnncells.errors import RnncellsError
 from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
 from rnncells.evaluation.replicates import replicate_tables
 from rnncells.files import write_json_atomic, write_text_atomic
+from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
 from rnncells.report.published import PUBLISHED_SELECTION, PUBLISHED_STEPS_PER_EPOCH
 from rnncells.report.tables import compile_pdf
 from rnncells.study.budget import BudgetGrid, budget_sections
@@ -96,10 +97,12 @@ def selected_models(selection: dict) -> set[str]:
 
 
 def run_level(selection: dict, songs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The run-level tables of ``songs`` with the grid's family: its selected configurations and every set that is
-    no grid configuration (baselines); the configurations selection passed over are left out of the tests."""
+    """The run-level tests of ``songs`` with the grid's family: its selected configurations and every set that is
+    no grid configuration (baselines); the configurations selection passed over, and the final-weights sets of the
+    selected ones (another choice of weights, not a baseline; "which weights" compares them), are left out."""
     candidates = {name for entry in selection.values() for name in entry.get("candidates", {})}
-    return replicate_tables(songs, leave_out=candidates - selected_models(selection))
+    finals = {f"{name}{FINAL_WEIGHTS_SUFFIX}" for name in candidates}
+    return replicate_tables(songs, leave_out=(candidates - selected_models(selection)) | finals)
 
 
 def _with_axis(result: GridResult, songs: pd.DataFrame) -> pd.DataFrame:

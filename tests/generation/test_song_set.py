@@ -55,6 +55,19 @@ def test_a_written_set_reads_back(tmp_path):
     assert song_set.songs_path == folder.path / "songs.jsonl" and song_set.info["units"] == 128
 
 
+def test_a_reused_set_is_recorded_under_its_new_run_name(tmp_path):
+    """A set copied into a replicated grid as seed 0 reads back under the grid's run name, still sound and made with
+    the same settings, and remembers the name it was drawn under."""
+    folder = write_set(tmp_path / "songs")
+    songs = folder.songs_path.read_bytes()
+    folder.rename_model("control-lstm-2-seed0")
+    song_set = load_song_set(folder.path)
+    assert song_set.model_name == "control-lstm-2-seed0" and song_set.info["renamed_from"] == "control-lstm-2"
+    assert folder.made_with(CONFIG) and not folder.damage() and folder.songs_path.read_bytes() == songs
+    folder.rename_model("control-lstm-2-seed0")  # again: nothing changes
+    assert load_song_set(folder.path).info["renamed_from"] == "control-lstm-2"
+
+
 def test_made_with_compares_the_generation_config(tmp_path):
     folder = write_set(tmp_path / "songs")
     assert folder.made_with(CONFIG)
