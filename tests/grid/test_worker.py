@@ -7,6 +7,7 @@ import csv
 import importlib.util
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import keras
@@ -36,6 +37,17 @@ def _weights(run_dir: Path) -> list[np.ndarray]:
     return keras.saving.load_model(run_dir / "checkpoints" / "best.keras", compile=False).get_weights()
 
 
+def _becomes_worker_of(pid: int, run_dir: Path, timeout: float = 20.0) -> bool:
+    """True once ``pid`` shows as the worker of ``run_dir``: just after the fork its command line is still the
+    parent's (pytest's) until the new program starts, a window a loaded machine makes visible."""
+    deadline = time.monotonic() + timeout
+    while not trainer_alive(pid, run_dir):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_runs_in_turn_in_one_worker_equal_runs_in_processes_of_their_own(small_dataset, tmp_path):
     runs, logs = tmp_path / "runs", tmp_path / "logs"
     logs.mkdir()
@@ -45,7 +57,7 @@ def test_runs_in_turn_in_one_worker_equal_runs_in_processes_of_their_own(small_d
         config, log = _config(runs / name, cell, variant), logs / f"{name}.log"
         with open(log, "a") as handle:
             process = trainers.start(handle)
-        assert process is not None and trainer_alive(process.pid, runs / name)  # its command line names runs/
+        assert process is not None and _becomes_worker_of(process.pid, runs / name)  # its command line names runs/
         return process.pid, trainers.train(process, task(small_dataset, runs / name, config, log))
 
     try:
@@ -106,7 +118,8 @@ def test_a_worker_is_recognised_by_its_runs_folder_only(tmp_path):
     ours = subprocess.Popen([*sleeper, "--runs", str(runs)])
     other = subprocess.Popen([*sleeper, "--runs", str(tmp_path / "other" / "runs")])
     try:
-        assert trainer_alive(ours.pid, runs / "control-lstm-1") and trainer_alive(ours.pid, runs / "control-gru-2")
+        assert _becomes_worker_of(ours.pid, runs / "control-lstm-1") and trainer_alive(ours.pid, runs / "control-gru-2")
+        assert _becomes_worker_of(other.pid, tmp_path / "other" / "runs" / "control-lstm-1")  # started, then:
         assert not trainer_alive(other.pid, runs / "control-lstm-1")
         assert not trainer_alive(ours.pid, tmp_path / "out" / "elsewhere" / "control-lstm-1")
         assert stop_orphan(ours.pid, runs / "control-lstm-1")
