@@ -71,6 +71,7 @@ class GridResult:
     axis: str = "layers"  # the field the runs of a (variant, cell) group differ in (study_sections.swept_axis)
     sizes: dict = field(default_factory=dict)  # each run's value of axis, when it is not layers
     replicates: dict = field(default_factory=dict)  # run-level tables (rnncells.evaluation.replicates)
+    others: dict = field(default_factory=dict)  # {mode: GridResult} of the evaluation-<mode> folders, read once
 
     @property
     def name(self) -> str:
@@ -88,7 +89,21 @@ def read_result(root: Path) -> GridResult:
     axis = swept_axis(paths)
     sizes = {} if axis == "layers" else axis_values(paths, axis)
     tests, replicates = evaluation.read_tests(), run_level(selection, songs)
-    return GridResult(paths, selection, summary, tests, songs, record, axis, sizes, replicates)
+    result = GridResult(paths, selection, summary, tests, songs, record, axis, sizes, replicates)
+    for mode, other in other_evaluations(paths):  # scored in another mode: the same grid, other songs.csv
+        other_songs = other.read_songs()
+        result.others[mode] = GridResult(
+            paths,
+            selection,
+            other.read_summary(),
+            other.read_tests(),
+            other_songs,
+            other.read_record(),
+            axis,
+            sizes,
+            run_level(selection, other_songs),
+        )
+    return result
 
 
 def selected_models(selection: dict) -> set[str]:
@@ -265,18 +280,7 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
         sections.append(depth)
     variance = variance_section(name, result.replicates["variance"], out)
     sections += [variance] if variance else []
-    for mode, evaluation in other_evaluations(result.paths):
-        other = GridResult(
-            result.paths,
-            result.selection,
-            evaluation.read_summary(),
-            evaluation.read_tests(),
-            evaluation.read_songs(),
-            evaluation.read_record(),
-            result.axis,
-            result.sizes,
-            run_level(result.selection, evaluation.read_songs()),
-        )
+    for mode, other in result.others.items():
         other_table = headline(other)
         sections.append(
             Section(
@@ -341,10 +345,7 @@ def _verdict(result: GridResult) -> list[str]:
     verdict = decide(result.replicates, models)
     if verdict is None:
         return []
-    corrected = None
-    for mode, evaluation in other_evaluations(result.paths):
-        if mode == "corrected":
-            corrected = decide(run_level(result.selection, evaluation.read_songs()), models)
+    corrected = decide(result.others["corrected"].replicates, models) if "corrected" in result.others else None
     scopes = dict(zip(result.summary["model_name"], result.summary.get("scope", ""), strict=True))
     lines = verdict_lines(result.name, verdict, models, scopes, corrected)
     by_seed = seed_table(result.selection, result.replicates["runs"])  # None with fewer than two seeds
