@@ -7,7 +7,9 @@ per ``lr_decay_steps`` steps, with early stopping on validation loss: rnncells.t
 global norm of ``clip_norm``. In ``stateful`` mode the windows of the study's stream are fed in order and the
 recurrent state carries from one window to the next, reset at each epoch; ``per_song`` mode feeds padded
 per-song chunks in a seeded shuffled order. Validation runs every epoch on whole validation songs with a
-non-stateful twin of the model (state from zero at each song's start), one compiled forward pass per batch.
+non-stateful twin of the model (state from zero at each song's start), one compiled forward pass per batch;
+without early stopping it runs in a thread beside the next epoch's steps (the twin holds a copy of the weights,
+so the numbers are those of validating in line), which keeps an epoch's cost near its steps'.
 
 Saving. At the study's sizes an epoch is a few steps, so saving every epoch would cost more than training. The
 run's resume point (weights, optimizer, the best weights so far, progress and metrics rows) is committed as one
@@ -26,9 +28,8 @@ from __future__ import annotations
 import math
 import os
 import platform
-import signal
-import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,6 +57,7 @@ from rnncells.training.run_folder import (
     write_views,
 )
 from rnncells.training.schedule import learning_rate, training_complete
+from rnncells.training.stop import StopRequested
 from rnncells.training.tensorboard import Scalars, export_projector, run_hparams, write_hparams
 
 
@@ -138,36 +140,6 @@ def _numpy(variables: list) -> list[np.ndarray]:
     return [np.array(keras.ops.convert_to_numpy(v)) for v in variables]
 
 
-class StopRequested:
-    """SIGTERM / SIGINT while training: finish the epoch, commit, then stop (a second signal stops at once).
-
-    A repeat within ``SAME_STOP_SECONDS`` is the same request: a grid stopped by Ctrl-C passes its stop on to its
-    trainers, which the terminal's SIGINT has usually reached a moment before (rnncells.grid.runner)."""
-
-    SAME_STOP_SECONDS = 2.0
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.first = 0.0
-        self.previous: dict[int, object] = {}
-
-    def __enter__(self) -> StopRequested:
-        if threading.current_thread() is threading.main_thread():
-            for number in (signal.SIGTERM, signal.SIGINT):
-                self.previous[number] = signal.signal(number, self._handle)
-        return self
-
-    def _handle(self, number: int, frame: object) -> None:
-        if self.requested and time.monotonic() - self.first > self.SAME_STOP_SECONDS:
-            raise KeyboardInterrupt
-        if not self.requested:
-            self.requested, self.first = True, time.monotonic()
-
-    def __exit__(self, *exc: object) -> None:
-        for number, handler in self.previous.items():
-            signal.signal(number, handler)
-
-
 class _Trainer:
     """The models of one run and the in-memory side of its resume point."""
 
@@ -184,6 +156,9 @@ class _Trainer:
         self.state = RunState()
         self.rows: list[dict] = []
         self.best_weights = _numpy(self.network.trainable_weights)
+        # an epoch's validation runs beside the next epoch's steps (it reads the twin, never the trained network)
+        self.validator: ThreadPoolExecutor | None = None
+        self.pending: tuple[dict, Future] | None = None
 
     def restore(self) -> None:
         """Continue from the last committed resume point, and bring the views back in line with it."""
@@ -208,6 +183,7 @@ class _Trainer:
     def commit(self, final: bool = False) -> None:
         """Write the resume point (one atomic file), then last.keras, best.keras, the projector when ``final``,
         and the views last (:func:`rnncells.training.run_folder.write_views`)."""
+        self.settle()
         arrays = {f"{p}_{i}": a for p, vs in self._variable_groups().items() for i, a in enumerate(_numpy(vs))}
         arrays |= {f"best_{i}": a for i, a in enumerate(self.best_weights)}
         point = ResumePoint(self.state, list(self.rows), arrays)
@@ -223,6 +199,7 @@ class _Trainer:
         write_views(self.folder, point)
 
     def step_checkpoint(self, step: int, loss: float) -> None:
+        self.settle()  # the twin is about to change
         copy_trainable_weights(self.network, self.twin)
         _save_model(self.twin, self.folder.step_checkpoint(step, loss))
         self.folder.keep_newest_step_checkpoints(self.train.keep_checkpoints)
@@ -254,31 +231,55 @@ class _Trainer:
         return loss_sum / count, correct_sum / count
 
     def finish_epoch(self, epoch: int, loss: float, accuracy: float, validation: Windows | None, started: float):
-        """Validate, record the epoch's row and keep the best weights in memory; returns the row."""
+        """Start validating the epoch's weights (on the twin, in the validator thread when there is one); its
+        metrics row is recorded by :meth:`settle`, at the latest before the twin changes or a commit."""
+        self.settle()
         copy_trainable_weights(self.network, self.twin)
-        val_loss, val_accuracy = masked_scores(self.twin, validation) if validation else (math.nan, math.nan)
+        row = {"epoch": epoch + 1, "step": self.state.step, "loss": loss, "accuracy": accuracy}
+        row |= {"learning_rate": learning_rate(self.train, epoch, max(self.state.step - 1, 0))}  # the last step's
+        row |= {"seconds": time.perf_counter() - started}
+        future: Future = Future()
+        if validation is None:
+            future.set_result((math.nan, math.nan, 0.0))
+        elif self.validator is None:
+            future.set_result(_timed_scores(self.twin, validation))
+        else:
+            future = self.validator.submit(_timed_scores, self.twin, validation)
+        self.pending = (row, future)
+
+    def settle(self) -> dict | None:
+        """Wait for the pending validation, record its epoch's row and keep the best weights; returns the row."""
+        if self.pending is None:
+            return None
+        (partial, future), self.pending = self.pending, None
+        val_loss, val_accuracy, seconds = future.result()
+        validated = not math.isnan(val_loss)
         row = {
-            "epoch": epoch + 1,
-            "step": self.state.step,
-            "loss": round(loss, 6),
-            "accuracy": round(accuracy, 6),
-            "perplexity": round(math.exp(loss), 6),
+            "epoch": partial["epoch"],
+            "step": partial["step"],
+            "loss": round(partial["loss"], 6),
+            "accuracy": round(partial["accuracy"], 6),
+            "perplexity": round(math.exp(partial["loss"]), 6),
             "val_loss": round(val_loss, 6),
             "val_accuracy": round(val_accuracy, 6),
-            "val_perplexity": round(math.exp(val_loss), 6) if validation else math.nan,
-            "learning_rate": round(
-                learning_rate(self.train, epoch, max(self.state.step - 1, 0)), 10
-            ),  # the last step's
-            "seconds": round(time.perf_counter() - started, 3),
+            "val_perplexity": round(math.exp(val_loss), 6) if validated else math.nan,
+            "learning_rate": round(partial["learning_rate"], 10),
+            "seconds": round(partial["seconds"] + seconds, 3),
         }
-        score = val_loss if validation else loss
+        score = val_loss if validated else partial["loss"]
         best = self.state.best_val_loss
         if score < best:
             best = score
-            self.best_weights = _numpy(self.network.trainable_weights)
-        self.state = RunState(epoch + 1, self.state.step, best)
+            self.best_weights = _numpy(self.twin.trainable_weights)  # the twin still holds this epoch's weights
+        self.state = RunState(partial["epoch"], self.state.step, best)
         self.rows.append(row)
         return row
+
+
+def _timed_scores(model: keras.Model, windows: Windows) -> tuple[float, float, float]:
+    started = time.perf_counter()
+    loss, accuracy = masked_scores(model, windows)
+    return loss, accuracy, time.perf_counter() - started
 
 
 def train(
@@ -329,7 +330,10 @@ def _complete(folder: RunFolder, committed: RunState, train: TrainConfig) -> boo
 
 
 def _train_epochs(trainer: _Trainer, windows: Windows, validation: Windows | None, progress: bool, name: str) -> None:
-    """The epochs still to do, committing on the schedule (module docstring), at the end and on a stop signal."""
+    """The epochs still to do, committing on the schedule (module docstring), at the end and on a stop signal.
+
+    Without early stopping nothing waits for an epoch's validation before the next epoch trains, so it runs in a
+    thread beside those steps (same numbers, recorded in order); with early stopping each epoch waits for its own."""
     from tqdm import tqdm
 
     train = trainer.train
@@ -340,18 +344,26 @@ def _train_epochs(trainer: _Trainer, windows: Windows, validation: Windows | Non
     scalars = Scalars(trainer.folder.tensorboard, resumed_at=trainer.state.step if first else None)
     hparams = run_hparams(trainer.folder.read_config(), trainer.folder.read_record())
     write_hparams(trainer.folder.path, hparams)  # TensorBoard's HParams session (rnncells.training.tensorboard)
-    last_commit = time.monotonic()
+    last_commit, logged = time.monotonic(), len(trainer.rows)
+    if not train.early_stopping_patience:
+        trainer.validator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation")
     try:
         with StopRequested() as stop:
             for epoch in range(first, train.epochs):
                 started = time.perf_counter()
                 loss, accuracy = trainer.run_epoch(epoch, windows, bar)
-                row = trainer.finish_epoch(epoch, loss, accuracy, validation, started)
-                scalars.write(row["step"], row)
-                last = training_complete(epoch + 1, [r["val_loss"] for r in trainer.rows], train)
+                trainer.finish_epoch(epoch, loss, accuracy, validation, started)
+                last = epoch + 1 >= train.epochs
+                if train.early_stopping_patience:
+                    trainer.settle()
+                    last = training_complete(epoch + 1, [r["val_loss"] for r in trainer.rows], train)
                 due = time.monotonic() - last_commit >= train.save_every_seconds
                 if due or stop.requested or last:
                     trainer.commit(final=last)
+                for row in trainer.rows[logged:]:
+                    scalars.write(row["step"], row)
+                logged = len(trainer.rows)
+                if due or stop.requested or last:
                     scalars.flush()
                     last_commit = time.monotonic()
                 if stop.requested:
@@ -360,6 +372,9 @@ def _train_epochs(trainer: _Trainer, windows: Windows, validation: Windows | Non
                     break
         write_hparams(trainer.folder.path, hparams, finished=True)
     finally:
+        if trainer.validator is not None:
+            trainer.validator.shutdown(wait=True)
+            trainer.validator = None
         bar.close()
         scalars.close()
 

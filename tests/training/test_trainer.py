@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -279,7 +280,7 @@ def test_a_second_trainer_on_the_same_folder_is_refused_naming_the_first(small_d
 def test_a_stop_repeated_at_once_is_the_same_request_and_a_later_one_stops_at_once(monkeypatch):
     """Ctrl-C reaches a grid's trainers and the grid, which passes its stop on: that second signal must not stop the
     trainer before it commits; a signal the user sends again later still does."""
-    from rnncells.training.trainer import StopRequested
+    from rnncells.training.stop import StopRequested
 
     stop = StopRequested()
     stop._handle(signal.SIGINT, None)
@@ -299,3 +300,46 @@ def test_a_continued_run_keeps_its_generate_table(small_dataset, tmp_path):
     train(small_dataset, run, model, TrainConfig(epochs=2, **SMALL), progress=False)
     assert len(read_metrics(run)) == 2 and "epochs = 2" in config.read_text()
     assert RunFolder(run).generation_defaults() == {"scale_rule": "mask"}
+
+
+def test_validation_beside_the_next_epoch_records_what_validation_in_line_records(small_dataset, tmp_path, monkeypatch):
+    """Each epoch's validation runs in a thread while the next epoch trains; the rows (every column but the wall
+    time), the best weights and the step checkpoints are those of validating each epoch before the next starts."""
+    import rnncells.training.trainer as trainer_module
+
+    model = ModelConfig(cell="gru", layers=1, units=16)
+    settings = TrainConfig(epochs=6, seed=3, checkpoint_every_steps=4, keep_checkpoints=100, **SMALL)
+    beside = train(small_dataset, tmp_path / "beside", model, settings, progress=False)
+
+    class InLine:  # the executor's interface, running each validation at once in the caller
+        def __init__(self, **_):
+            pass
+
+        def submit(self, function, *args):
+            future = trainer_module.Future()
+            future.set_result(function(*args))
+            return future
+
+        def shutdown(self, wait: bool = True) -> None:
+            pass
+
+    monkeypatch.setattr(trainer_module, "ThreadPoolExecutor", InLine)
+    in_line = train(small_dataset, tmp_path / "in_line", model, settings, progress=False)
+
+    def without_seconds(run: Path) -> list[dict]:
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in read_metrics(run)]
+
+    assert [int(r["epoch"]) for r in read_metrics(beside)] == [1, 2, 3, 4, 5, 6]
+    assert without_seconds(beside) == without_seconds(in_line)
+    val = [float(r["val_loss"]) for r in read_metrics(beside)]
+    assert json.loads((beside / "state.json").read_text())["best_val_loss"] == pytest.approx(min(val), abs=1e-6)
+    best_epoch = int(np.argmin(val)) + 1
+    upto = train(small_dataset, tmp_path / "upto", model, replace(settings, epochs=best_epoch), progress=False)
+    pairs = [(beside / "checkpoints" / "best.keras", upto / "checkpoints" / "last.keras")]  # the best epoch's weights
+    pairs += [(p, in_line / "checkpoints" / p.name) for p in sorted((beside / "checkpoints").glob("step-*.keras"))]
+    assert len(pairs) > 3
+    for ours, theirs in pairs:
+        for a, b in zip(
+            keras.saving.load_model(ours).get_weights(), keras.saving.load_model(theirs).get_weights(), strict=True
+        ):
+            np.testing.assert_array_equal(a, b)
