@@ -47,6 +47,8 @@ class GridConfig:
     backend: str = "tensorflow"
     reuse: list[str] = field(default_factory=list)  # results folders whose equal runs are copied (grid/reuse.py)
     seeds: list[int] = field(default_factory=list)  # replicates: every configuration trained once per seed
+    # with seeds: only these configurations (run names without the seed) get every seed, the others the first one
+    replicate_configurations: list[str] = field(default_factory=list)
 
     @property
     def replicate_seeds(self) -> list[int] | None:
@@ -88,5 +90,14 @@ class GridConfig:
         seeds = self.replicate_seeds or []
         if any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in seeds) or len(set(seeds)) < len(seeds):
             raise ConfigError(f"seeds = {seeds}: expected distinct whole numbers >= 0, e.g. seeds = [0, 1, 2]")
+        if self.replicate_configurations and not seeds:
+            raise ConfigError(
+                "replicate_configurations needs seeds: add seeds = [0, 1, 2] (the first seed is every configuration's)"
+            )
+        if not all(isinstance(c, str) for c in self.replicate_configurations):
+            raise ConfigError(
+                f"replicate_configurations = {self.replicate_configurations}: expected run names without the seed, "
+                'e.g. ["control-gru-1-units256"]'
+            )
         if self.select_by not in ("val_loss", "loss"):
             raise ConfigError(f"select_by {self.select_by!r}: use 'val_loss' or 'loss'")

@@ -52,7 +52,8 @@ def plan_runs(grid: GridConfig) -> list[PlannedRun]:
     the grid's ``[model]`` value, else the default. Variants come from ``[dataset] variants``, never ``[train]``.
     With replicates (``seeds``, or the ``seed`` axis) every configuration is planned once per seed, its name
     carrying ``-seedN`` (``control-gru-2-seed1``, ``control-lstm-1-seed1-units128``); the seeds of one configuration
-    follow each other.
+    follow each other. With ``replicate_configurations`` only those configurations get every seed, the others the
+    first (e.g. a size sweep on seed 0, its selected sizes on seeds 0-2; selection then compares the seeds in common).
     """
     if grid.size() > MAX_GRID_RUNS:  # refused before the runs are expanded
         raise ConfigError(f"[axes]: the grid asks for {grid.size():,} runs, more than the {MAX_GRID_RUNS:,} allowed")
@@ -79,4 +80,18 @@ def plan_runs(grid: GridConfig) -> list[PlannedRun]:
             named = axes if seed is None else {**axes, "seed": seeds}
             name = run_name(variant, {**values, "cell": model.cell, "layers": model.layers}, named)
             runs.append(PlannedRun(name, model, train, asdict(grid.dataset)))
+    if grid.replicate_configurations:
+        runs = _replicate_only(runs, grid.replicate_configurations, (seeds or [0])[0])
     return runs
+
+
+def _replicate_only(runs: list[PlannedRun], configurations: list[str], first_seed: int) -> list[PlannedRun]:
+    """The runs of ``configurations`` with every seed, the others' with the first seed only."""
+    known = {run.configuration for run in runs}
+    unknown = [name for name in configurations if name not in known]
+    if unknown:
+        raise ConfigError(
+            f"replicate_configurations: {', '.join(unknown)} is not a configuration of this grid "
+            f"(its configurations: {', '.join(sorted(known))})"
+        )
+    return [run for run in runs if run.configuration in configurations or run.train.seed == first_seed]

@@ -25,6 +25,22 @@ def _configuration_scores(members: list[PlannedRun], paths: GridPaths, select_by
     return scores
 
 
+def _shared_seed_means(members: list[PlannedRun], scores: dict[str, dict[str, float]]) -> tuple[dict, list[int]]:
+    """Each configuration's mean over the seeds every configuration of the group has planned (all of them unless
+    ``replicate_configurations`` gave some configurations more seeds than others), and those seeds."""
+    seed_of = {run.name: run.train.seed for run in members}
+    planned: dict[str, set[int]] = {}
+    for run in members:
+        planned.setdefault(run.configuration, set()).add(run.train.seed)
+    shared = sorted(set.intersection(*planned.values()))
+    means = {}
+    for configuration, runs in scores.items():
+        values = [score for name, score in runs.items() if seed_of[name] in shared]
+        if values:
+            means[configuration] = sum(values) / len(values)
+    return means, shared
+
+
 def _seed_text(runs: dict[str, float], seeds: dict[str, int]) -> str:
     return ", ".join(f"seed {seeds[name]} {score:.4f}" for name, score in runs.items())
 
@@ -37,15 +53,20 @@ def _entry(members: list[PlannedRun], paths: GridPaths, select_by: str) -> dict:
     entry = {"select_by": select_by, "missing": missing, "run_scores": scores}
     if not scores:
         return {**entry, "selected": None, "runs": [], "candidates": {}, "why": "no finished run in this group"}
-    means = {configuration: sum(runs.values()) / len(runs) for configuration, runs in scores.items()}
+    means, shared = _shared_seed_means(members, scores)
+    if not means:
+        return {**entry, "selected": None, "runs": [], "candidates": {}, "why": f"no finished run of seed(s) {shared}"}
     chosen = min(means, key=means.get)
     measure = SELECT_BY[select_by]
     replicated = any(run.name != run.configuration for run in members)
     if replicated:
         count, own = len(scores[chosen]), _seed_text(scores[chosen], seeds)
         why = f"lowest mean best {measure} over {count} seed(s), {means[chosen]:.4f} ({own})"
+        if len(shared) < len({run.train.seed for run in members}):
+            common = f"the seeds every configuration has ({shared})"
+            why = f"lowest mean best {measure} over {common}, {means[chosen]:.4f} ({own})"
         others = "; ".join(
-            f"{name} {means[name]:.4f} ({_seed_text(runs, seeds)})" for name, runs in scores.items() if name != chosen
+            f"{name} {means[name]:.4f} ({_seed_text(scores[name], seeds)})" for name in means if name != chosen
         )
     else:
         why = f"lowest best {measure} {means[chosen]:.4f}"

@@ -29,7 +29,17 @@ from rnncells.config.settings import (
 from rnncells.grid.config import GridConfig
 
 TABLES = ("dataset", "axes", "epochs", "model", "train", "generate", "evaluate", "baseline")
-SCALARS = ("name", "out", "select_by", "generate_all", "score_final_weights", "backend", "reuse", "seeds")
+SCALARS = (
+    "name",
+    "out",
+    "select_by",
+    "generate_all",
+    "score_final_weights",
+    "backend",
+    "reuse",
+    "seeds",
+    "replicate_configurations",
+)
 EXAMPLE = "see configs/quick.toml"
 
 

@@ -77,3 +77,36 @@ def test_run_level_tables_aggregate_the_seeds_and_test_the_family(replicated):
     assert variance.loc["seed", "df"] == 2 and variance["sum_sq"].sum() == pytest.approx(
         ((run_means - run_means.mean()) ** 2).sum(), rel=1e-5
     )
+
+
+def test_replicate_configurations_gives_only_those_every_seed_and_selection_compares_the_seeds_in_common():
+    from rnncells.config.settings import ConfigError, DatasetConfig
+    from rnncells.grid.config import GridConfig
+    from rnncells.grid.plan import plan_runs
+    from rnncells.grid.selection import _shared_seed_means
+
+    def grid(**fields) -> GridConfig:
+        axes = {"cell": ["gru"], "layers": [1, 2]}
+        return GridConfig(dataset=DatasetConfig(variants=["control"]), axes=axes, **fields)
+
+    runs = plan_runs(grid(seeds=[0, 1, 2], replicate_configurations=["control-gru-2"]))
+    assert [(r.name, r.train.seed) for r in runs] == [
+        ("control-gru-1-seed0", 0),
+        ("control-gru-2-seed0", 0),
+        ("control-gru-2-seed1", 1),
+        ("control-gru-2-seed2", 2),
+    ]
+    # control-gru-2 is better on average over its three seeds but worse on the seed both have: seed 0 decides
+    scores = {
+        "control-gru-1": {"control-gru-1-seed0": 1.0},
+        "control-gru-2": {"control-gru-2-seed0": 1.1, "control-gru-2-seed1": 0.5, "control-gru-2-seed2": 0.5},
+    }
+    means, shared = _shared_seed_means(runs, scores)
+    assert shared == [0] and means == {"control-gru-1": 1.0, "control-gru-2": 1.1}
+    full = plan_runs(grid(seeds=[0, 1]))
+    scores = {c: {f"{c}-seed0": 1.0, f"{c}-seed1": s} for c, s in (("control-gru-1", 0.4), ("control-gru-2", 0.2))}
+    assert _shared_seed_means(full, scores) == ({"control-gru-1": 0.7, "control-gru-2": 0.6}, [0, 1])
+    with pytest.raises(ConfigError, match="control-gru-9 is not a configuration of this grid"):
+        plan_runs(grid(seeds=[0, 1], replicate_configurations=["control-gru-9"]))
+    with pytest.raises(ConfigError, match="replicate_configurations needs seeds"):
+        grid(replicate_configurations=["control-gru-2"]).validate()
