@@ -108,10 +108,11 @@ def estimate_costs(runs: list[PlannedRun], dataset_dir: Path, measure: bool = Tr
 
 def format_costs(costs: list[RunCost], jobs: int = 1) -> str:
     """The plan as aligned text: one line per run and the totals (the wall time assumes ``jobs`` at once)."""
-    lines = [f"{'run':<28} {'epochs':>6} {'steps/epoch':>11} {'steps':>8} {'estimate':>9}"]
+    width = max([28, *(len(cost.name) + 1 for cost in costs)])  # names with a seed and a swept size run long
+    lines = [f"{'run':<{width}} {'epochs':>6} {'steps/epoch':>11} {'steps':>8} {'estimate':>9}"]
     for cost in costs:
         estimate = "" if cost.seconds is None else _duration(cost.seconds)
-        lines.append(f"{cost.name:<28} {cost.epochs:>6} {cost.steps_per_epoch:>11} {cost.steps:>8} {estimate:>9}")
+        lines.append(f"{cost.name:<{width}} {cost.epochs:>6} {cost.steps_per_epoch:>11} {cost.steps:>8} {estimate:>9}")
     total = sum(cost.steps for cost in costs)
     line = f"{len(costs)} runs, {total} training steps"
     if all(cost.seconds is not None for cost in costs) and costs:

@@ -41,6 +41,10 @@ def test_estimate_measures_each_shape_once_and_totals(small_dataset, tmp_path):
 def test_format_without_measurement_counts_steps_only():
     text = format_costs([RunCost("control-lstm-1", 300, 3), RunCost("transposed-lstm-1", 50, 36)])
     assert text.splitlines()[-1] == "2 runs, 2700 training steps"
+    long = format_costs([RunCost("transposed-lstm-1-seed2-units128", 90, 14), RunCost("control-lstm-1", 200, 1)])
+    header, *rows, _ = long.splitlines()
+    assert len({len(line) for line in [header, *rows]}) == 1  # the columns line up under a long name
+    assert rows[0].startswith("transposed-lstm-1-seed2-units128 ")
 
 
 def test_grid_plan_command_prints_every_run(small_dataset, tmp_path, capsys):
