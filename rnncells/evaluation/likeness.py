@@ -175,8 +175,9 @@ def add_likeness_command(commands) -> None:
 
 def run_likeness(args: argparse.Namespace) -> int:
     reference = read_songs(args.reference, args.split)
+    sets = [(path, read_songs(path)) for path in args.songs]  # every input read (or refused) before any output
     print("set\t" + "\t".join(FEATURES) + "\tlikeness")
-    for path in args.songs:
-        result = likeness(read_songs(path), reference)
+    for path, songs in sets:
+        result = likeness(songs, reference)
         print(f"{path}\t" + "\t".join(f"{result[name]:.3f}" for name in (*FEATURES, "likeness")))
     return 0

@@ -100,3 +100,12 @@ def test_the_likeness_command_measures_against_a_datasets_held_out_songs(small_d
         assert main(["likeness", str(small_dataset), "--reference", str(small_dataset), "--split", split]) == 0
         values[split] = float(capsys.readouterr().out.splitlines()[1].split("\t")[-1])
     assert values["train"] == pytest.approx(1.0) and 0 < values["held-out"] < 0.99  # train vs itself, then vs held-out
+
+
+def test_a_missing_song_set_gets_one_line_and_exit_2_before_any_table(small_dataset, tmp_path, capsys):
+    from rnncells.cli import main
+
+    missing = tmp_path / "no-such-set"
+    assert main(["likeness", str(small_dataset), str(missing), "--reference", str(small_dataset)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and str(missing) in captured.err and len(captured.err.strip().splitlines()) == 1
