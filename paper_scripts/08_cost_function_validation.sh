@@ -13,6 +13,8 @@ variant="${VARIANT:-control}"; cell="${CELL:-lstm}"; layers="${LAYERS:-2}"; epoc
 steps="${STEPS:-250}"; songs="${SONGS:-100}"; seeds="${SEEDS:-0 1 2}"
 selected="$WORK/runs/$variant-$cell-$layers/config.toml"
 shopt -s nullglob
+replicates=( "$WORK/runs/$variant-$cell-$layers"-seed*/config.toml )  # a grid with seeds names its runs -seedN
+[ -f "$selected" ] || [ ${#replicates[@]} -eq 0 ] || selected="${replicates[0]}"
 runs=()
 for seed in $seeds; do
   run="$out/run-seed$seed"
