@@ -6,7 +6,8 @@
 # of each selected model, the projector files of its selected runs only, no TensorBoard event files, the per-run
 # piano rolls of the shown run of each selected configuration only, evaluation tables with 7 significant digits,
 # song-level tests within the test family and no column an evaluation-<mode>/songs.csv repeats from evaluation/;
-# every PNG figure is stored with a 256-colour palette (rnncells.grid.light); (3) each grid's index.html is written
+# song sets without tokens that repeat their pitches; every PNG figure is stored with a 256-colour palette
+# (rnncells.grid.light); (3) each grid's index.html is written
 # again from its folder (`rnncells grid index`). RESULTS defaults to results.
 # Afterwards: git add -A results; a git grep for absolute paths under results finds none.
 source "$(dirname "$0")/common.sh"
@@ -16,7 +17,7 @@ PYTHON="${PYTHON:-python3}"
 import sys
 from pathlib import Path
 
-from rnncells.grid.light import compact_evaluations, compress_figures, make_light
+from rnncells.grid.light import compact_evaluations, compact_song_sets, compress_figures, make_light
 from rnncells.study.grid_folder import GridPaths
 from rnncells.grid.portable import make_records_portable
 
@@ -25,6 +26,7 @@ print(f"{len(make_records_portable(results))} records made relative under {resul
 for folder in sorted(p for p in results.iterdir() if (p / "grid.toml").is_file()):
     print(f"{folder}: {len(make_light(GridPaths(folder)))} audio, projector, event and figure files removed")
     print(f"{folder}: {len(compact_evaluations(GridPaths(folder)))} evaluation tables made compact")
+    print(f"{folder}: {len(compact_song_sets(GridPaths(folder)))} song sets without repeated tokens")
 for folder in sorted(p for p in results.iterdir() if p.is_dir()):
     print(f"{folder}: {compress_figures(folder)} PNG figures stored with a 256-colour palette")
 PY

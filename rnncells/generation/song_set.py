@@ -3,7 +3,8 @@
 ``rnncells generate`` writes one folder per model (README "Generation")::
 
     song_NNN.mid       one MIDI file per song (NNN = the song's index, from 000)
-    songs.jsonl        one song per line: index, pitches, durations (16th-note steps), tokens
+    songs.jsonl        one song per line: index, pitches, durations (16th-note steps), onsets, and the model's
+                       tokens where they are not the pitches themselves (interval and rhythm variants)
     generation.json    who made the songs (model_name, variant, cell, layers, units, representation, run,
                        dataset, checkpoint), bpm, note_steps, the primer used (source, base_note, tokens, moved),
                        what was generated (length sampled and why, bars, key, scale, octave, tonic, register,
@@ -132,7 +133,20 @@ class SongSetFolder:
         return path
 
     def write_songs(self, rows: list[dict]) -> None:
-        write_jsonl_atomic(self.songs_path, rows)
+        """songs.jsonl: the rows, each without ``tokens`` when they repeat its ``pitches`` (module docstring)."""
+        write_jsonl_atomic(self.songs_path, [_without_repeated_tokens(row) for row in rows])
+
+    def compact(self) -> bool:
+        """Rewrite an older set's songs.jsonl without tokens that repeat the pitches, and generation.json's record
+        of the files with it (the songs are unchanged); returns whether anything was rewritten."""
+        rows = self.read_songs()
+        if all(row == _without_repeated_tokens(row) for row in rows):
+            return False
+        record = self.read_generation()
+        record.pop("files", None)
+        self.write_songs(rows)
+        self.write_generation(record)
+        return True
 
     def write_generation(self, record: dict) -> None:
         """generation.json: ``record`` and the size and sha256 of every song file and of songs.jsonl."""
@@ -295,6 +309,12 @@ class SongSetFolder:
             recorded.pop(name, None)
             wanted.pop(name, None)
         return recorded == wanted
+
+
+def _without_repeated_tokens(row: dict) -> dict:
+    if "tokens" in row and row["tokens"] == row.get("pitches"):
+        return {key: value for key, value in row.items() if key != "tokens"}
+    return row
 
 
 def _effective(values: dict[str, Any]) -> dict[str, Any]:

@@ -42,7 +42,8 @@ def test_a_written_set_reads_back(tmp_path):
     ]
     assert [n.pitch for n in read_midi(folder.midi_path(1)).notes] == [67, 65]
     assert folder.read_midi(0) == (folder.path / "song_000.mid").read_bytes()
-    assert folder.read_song(1) == ROWS[1] and folder.read_songs() == ROWS
+    without_tokens = [{k: v for k, v in row.items() if k != "tokens"} for row in ROWS]  # they repeat the pitches
+    assert folder.read_song(1) == without_tokens[1] and folder.read_songs() == without_tokens
     song_set = load_song_set(folder.path, rhythm=True)
     assert (song_set.model_name, song_set.variant, song_set.cell, song_set.layers) == (
         "control-lstm-2",
@@ -151,3 +152,24 @@ def test_a_set_recorded_before_newer_fields_counts_as_made_with_their_defaults(t
     folder.generation_path.write_text(json.dumps({**record, "config": {**old, "scale": "chromatic"}}))
     assert folder.made_with(CONFIG)
     assert not folder.made_with(replace(CONFIG, key="F", scale="minor"))
+
+
+def test_tokens_are_kept_only_where_they_are_not_the_pitches_and_older_sets_compact_soundly(tmp_path):
+    folder = write_set(tmp_path / "songs")
+    interval = {"index": 2, "pitches": [60, 62], "durations": [2, 2], "tokens": [0, 2]}
+    folder.write_songs([*ROWS, interval])
+    assert [("tokens" in row) for row in folder.read_songs()] == [False, False, True]
+    # a set written before: tokens repeated in songs.jsonl, its checksum in generation.json
+    older = SongSetFolder(tmp_path / "older")
+    write_set(older.path)
+    text = "".join(json.dumps(row, sort_keys=True, separators=(",", ":")) + "\n" for row in ROWS)
+    older.songs_path.write_text(text)
+    record = older.read_generation()
+    record.pop("files")
+    older.write_generation(record)
+    before, size = load_song_set(older.path, rhythm=True), older.songs_path.stat().st_size
+    assert older.compact() is True and older.compact() is False
+    after = load_song_set(older.path, rhythm=True)
+    assert older.songs_path.stat().st_size < size and older.damage() == []
+    assert (after.pitches, after.durations, after.song_ids) == (before.pitches, before.durations, before.song_ids)
+    assert older.made_with(CONFIG) and older.read_generation()["model_name"] == "control-lstm-2"

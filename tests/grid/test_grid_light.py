@@ -14,7 +14,7 @@ import pytest
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import compact_number
-from rnncells.grid.light import compact_evaluations, make_light
+from rnncells.grid.light import compact_evaluations, compact_song_sets, make_light
 from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALARS_FILE
 from tests.grid.test_grid_listen import MODELS, N_SONGS, evaluated, pick_files, results  # noqa: F401 (fixtures)
 
@@ -110,3 +110,18 @@ def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
     cells = [cell for name in ("songs.csv", "tests.csv") for cell in (folder.path / name).read_text().split(",")]
     assert all(compact_number(cell.strip()) == cell.strip() for cell in cells)  # 7 significant digits at most
     assert compact_evaluations(paths) == []
+
+
+def test_older_song_sets_lose_only_the_tokens_that_repeat_their_pitches(results):  # noqa: F811
+    from rnncells.generation.song_set import SongSetFolder, load_song_set
+
+    grid, paths = results
+    older = SongSetFolder(paths.songs / MODELS[0])
+    rows = older.read_songs()
+    older.songs_path.write_text("".join(json.dumps({**row, "tokens": row["pitches"]}) + "\n" for row in rows))
+    record = older.read_generation()
+    record.pop("files")
+    older.write_generation(record)  # as a set written before tokens were left out
+    before = load_song_set(older.path)
+    assert compact_song_sets(paths) == [older.path] and compact_song_sets(paths) == []
+    assert older.read_songs() == rows and older.damage() == [] and load_song_set(older.path).pitches == before.pitches
