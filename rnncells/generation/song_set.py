@@ -11,6 +11,12 @@
                        sampling, mask_fallbacks), the generation config and ``files`` (size and sha256 of each
                        MIDI file and of songs.jsonl); written last, so its presence means the set is complete
 
+A set may keep its songs without their MIDI files (``midi_left_out`` in generation.json, whose record then lists
+songs.jsonl only): a committed results folder keeps the MIDI of its selected models only
+(rnncells.grid.light). :meth:`SongSetFolder.write_midi_again` writes them back from songs.jsonl, byte for byte as they
+were drawn (the notes' onsets, pitches and durations, the set's bpm, program, accents and track name); ``rnncells
+render`` and ``grid finish`` do so when they need them.
+
 :meth:`SongSetFolder.damage` lists what no longer matches that record (a deleted or changed song file); the
 folder's lock file (rnncells.locks) is none of the set's files.
 
@@ -31,6 +37,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -38,9 +45,10 @@ from typing import Any
 from rnncells.config.settings import GenerateConfig
 from rnncells.errors import RnncellsError
 from rnncells.files import Damage, damaged_files, record_files, write_json_atomic, write_jsonl_atomic
+from rnncells.generation.feel import accents
 from rnncells.locks import LOCK_FILE
 from rnncells.music.melody import Note
-from rnncells.music.midi import MAX_NOTE_STEPS, MAX_SONG_STEPS, write_midi
+from rnncells.music.midi import MAX_NOTE_STEPS, MAX_SONG_STEPS, write_midi, written_track_name
 
 SONGS_FILE = "songs.jsonl"
 GENERATE_FIELDS = frozenset(f.name for f in fields(GenerateConfig))
@@ -50,6 +58,8 @@ IDENTITY_FIELDS = ("model_name", "variant", "cell", "layers")
 # song_NNN.* and the temp files a killed writer leaves (.song_000.mid.x1y2.tmp, .songs.jsonl.x1y2.tmp)
 SONG_FILE = re.compile(r"^(\.?song_\d{3,}\.|\.songs\.jsonl\.|\.generation\.json\.)")
 OPERATIONAL_FIELDS = ("overwrite",)  # GenerateConfig fields that say how a set is written, not what it holds
+MIDI_LEFT_OUT = "midi_left_out"  # generation.json: the set keeps its songs without their MIDI files
+MIDI_TRACK = "midi_track"  # generation.json: the MIDI track name the songs were drawn under, less " song N"
 FINAL_WEIGHTS_SUFFIX = "-final"  # a selected run's songs from its final weights, beside those of its best weights
 SONG_SET_HINT = f"a generated song set folder ({GENERATION_FILE} + {SONGS_FILE}, written by `rnncells generate`)"
 
@@ -149,9 +159,71 @@ class SongSetFolder:
         return True
 
     def write_generation(self, record: dict) -> None:
-        """generation.json: ``record`` and the size and sha256 of every song file and of songs.jsonl."""
-        names = [p.name for p in (self.songs_path, *self.path.glob("song_*.mid")) if p.is_file()]
+        """generation.json: ``record`` and the size and sha256 of every song file and of songs.jsonl (of songs.jsonl
+        only when the record says the MIDI files are left out)."""
+        midi = [] if record.get(MIDI_LEFT_OUT) else sorted(self.path.glob("song_*.mid"))
+        names = [p.name for p in (self.songs_path, *midi) if p.is_file()]
         write_json_atomic(self.generation_path, {**record, "files": record_files(self.path, names)})
+
+    @property
+    def midi_left_out(self) -> bool:
+        """True when the set keeps its songs without their MIDI files (module docstring)."""
+        try:
+            return bool(self.read_generation().get(MIDI_LEFT_OUT))
+        except SongSetError:
+            return False
+
+    def leave_out_midi(self) -> int:
+        """Remove the set's MIDI files, recording that they are left out (songs.jsonl keeps every note); returns how
+        many were removed. Only when :meth:`write_midi_again` would write every one of them back byte for byte
+        (checked in a scratch folder first); otherwise the set keeps them and 0 is returned."""
+        files = sorted(self.path.glob("song_*.mid"))
+        rows = self.read_songs() if files else []
+        record = self.read_generation() if files else {}
+        if not files or "bpm" not in record or any("onsets" not in row for row in rows):
+            return 0
+        track = written_track_name(files[0]) or ""
+        suffix = f" song {rows[0]['index']}" if rows else ""
+        record = {**record, MIDI_TRACK: track.removesuffix(suffix)}
+        with tempfile.TemporaryDirectory() as scratch:
+            again = SongSetFolder(scratch)
+            again._write_midi_from(record, rows)
+            if sorted(p.name for p in again.path.glob("song_*.mid")) != [p.name for p in files]:
+                return 0
+            if any((again.path / p.name).read_bytes() != p.read_bytes() for p in files):
+                return 0
+        record.pop("files", None)
+        self.write_generation({**record, MIDI_LEFT_OUT: True})  # first: from here on the set is sound without them
+        for path in files:
+            path.unlink()
+        return len(files)
+
+    def write_midi_again(self) -> int:
+        """Write back the MIDI files of a set that left them out, as they were drawn; returns how many."""
+        record = self.read_generation()
+        if not record.get(MIDI_LEFT_OUT):
+            return 0
+        rows = self.read_songs()
+        self._write_midi_from(record, rows)
+        record.pop("files", None)
+        record.pop(MIDI_LEFT_OUT)
+        self.write_generation(record)
+        return len(rows)
+
+    def _write_midi_from(self, record: dict, rows: list[dict]) -> None:
+        config = record.get("config") or {}
+        for row in rows:
+            notes = [Note(*note) for note in zip(row["onsets"], row["pitches"], row["durations"], strict=True)]
+            velocities = accents(notes, config["accent"]) if config.get("accent") else None
+            name = f"{record[MIDI_TRACK]} song {row['index']}"
+            self.write_midi(
+                row["index"],
+                notes,
+                bpm=record["bpm"],
+                program=config.get("program", 0),
+                name=name,
+                velocities=velocities,
+            )
 
     def rename_model(self, model_name: str) -> None:
         """Record the set under another model name: a run reused by content under a grid's own run name (e.g. seed 0
@@ -296,6 +368,8 @@ class SongSetFolder:
 
     def read_midi(self, index: int) -> bytes:
         """The bytes of ``song_NNN.mid``."""
+        if self.midi_left_out:
+            raise SongSetError(f"{self.path}: its MIDI files are left out; `rnncells render {self.path}` writes them")
         return self.midi_path(index).read_bytes()
 
     def made_with(self, config: GenerateConfig) -> bool:

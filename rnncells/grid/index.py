@@ -22,6 +22,7 @@ import jinja2
 from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import portable_path, write_text_atomic
+from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.config import GridConfig
 from rnncells.grid.listen import ListeningPage, general_label, render_listening
 from rnncells.grid.status import status_rows
@@ -145,7 +146,10 @@ def index_context(
             {"png": relative(p), "pdf": relative(p.with_suffix(".pdf"))} for p in figures if p.suffix == ".png"
         ],
         "evaluation": [relative(p) for p in EvaluationFolder(paths.evaluation).table_paths()],
-        "songs": [{"path": relative(p), "n_midi": len(list(p.glob("*.mid")))} for p in song_folders],
+        "songs": [
+            {"path": relative(p), "n_midi": len(list(p.glob("*.mid"))), "left_out": SongSetFolder(p).midi_left_out}
+            for p in song_folders
+        ],
         "listening": listening_context(listening),
     }
 

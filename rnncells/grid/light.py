@@ -1,7 +1,9 @@
 """Make a finished results folder light enough to commit, by the audio policy of :mod:`rnncells.grid.listen`.
 
-Kept: every run's MIDI songs (songs.jsonl, generation.json), its metrics.csv and records, every evaluation table
-with every song's row, tables, figures; per selected model the audio of its best and most representative song
+Kept: every run's songs (songs.jsonl, generation.json), its metrics.csv and records, every evaluation table
+with every song's row, tables, figures; the MIDI files of the selected runs' songs, of the baselines and of the
+final weights (the other runs' are left out: rnncells.generation.song_set writes them back byte for byte); per
+selected model the audio of its best and most representative song
 (``audio/<model>/song_NNN.ogg``); the TensorBoard projector files of the runs whose embeddings the study report
 shows only (rnncells.study.sections.embedding_runs: the selected LSTMs). Removed by :func:`make_light`: every other
 audio file (WAV included), the projector files of the other runs, every run's TensorBoard event files (the scalar
@@ -136,6 +138,21 @@ def make_light(paths: GridPaths) -> list[Path]:
     if selected:
         figures = unshown_run_figures(paths, shown_runs(paths))
         removed += [path for path in figures if _remove(path)]
+        removed += unselected_midi(paths, selected)
+    return removed
+
+
+def unselected_midi(paths: GridPaths, selected: list[str]) -> list[Path]:
+    """Leave out the MIDI files of the song sets of runs that were not selected (their songs.jsonl keeps every
+    note; `rnncells render SET` or `grid finish` writes them back byte for byte); returns the files removed."""
+    runs = {p.name for p in _run_folders(paths)}
+    sets = sorted(p for p in paths.songs.iterdir() if p.is_dir()) if paths.songs.is_dir() else []
+    removed = []
+    for path in sets:
+        if path.name in runs and path.name not in selected:
+            midi = sorted(path.glob("song_*.mid"))
+            if SongSetFolder(path).leave_out_midi():
+                removed += midi
     return removed
 
 

@@ -222,6 +222,7 @@ def generate_songs(grid: GridConfig, runs: list[PlannedRun], paths: GridPaths, n
             continue
         folder = paths.songs / run.name
         if SongSetFolder(folder).made_with(grid.generate) and not SongSetFolder(folder).damage():
+            SongSetFolder(folder).write_midi_again()  # a light results folder left them out (rnncells.grid.light)
             folders.append(folder)
             continue
         # a stale set (other settings, or damaged) is replaced: the grid owns its songs/ folder

@@ -378,3 +378,13 @@ def write_midi(path: str | Path, notes: list[Note], **options) -> Path:
     """Write notes as a MIDI file atomically (options as :func:`melody_to_midi`)."""
     midi = melody_to_midi(notes, **options)
     return write_atomic(path, lambda tmp: midi.save(filename=str(tmp)))
+
+
+def written_track_name(path: str | Path) -> str | None:
+    """The track name a file of :func:`write_midi` carries (None when it has none or cannot be read)."""
+    try:
+        midi = mido.MidiFile(filename=str(path))
+    except (OSError, ValueError, EOFError):
+        return None
+    names = [m.name for track in midi.tracks for m in track if m.type == "track_name"]
+    return names[0] if names else None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncells.errors import InputError
+from rnncells.generation.song_set import SongSetFolder
 from rnncells.locks import folder_lock
 
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -88,6 +89,16 @@ def render_song(midi_path: Path, stem: Path, options: RenderOptions) -> list[Pat
     return made
 
 
+def midi_written_back(path: Path) -> list[Path]:
+    """A song set folder whose MIDI files are left out (a light results folder) gets them back, byte for byte as
+    they were drawn (rnncells.generation.song_set); returns them (none for anything else)."""
+    song_set = SongSetFolder(path)
+    if not path.is_dir() or not song_set.midi_left_out:
+        return []
+    song_set.write_midi_again()
+    return sorted(path.glob("song_*.mid"))
+
+
 def render_songs(
     path: Path, options: RenderOptions, out: Path | None = None, workers: int | None = None, progress: bool = True
 ) -> list[Path]:
@@ -95,7 +106,10 @@ def render_songs(
     files written. The first failure is raised once the songs under way are done."""
     from tqdm import tqdm
 
+    written = midi_written_back(Path(path))
     if options.nothing():
+        if written:
+            return written
         raise InputError("nothing to do: add --wav, --png, --musicxml and/or --score")
     songs = midi_files(path)
     if Path(path).is_file():
@@ -126,7 +140,8 @@ def add_render_command(commands) -> None:
         description="Listen to, look at or read songs: --wav renders audio through FluidSynth with a General MIDI "
         "soundfont, peak-normalised to -1 dBFS; --png draws a piano roll (PNG and PDF); --musicxml writes "
         "MusicXML (music21); --score engraves a score with LilyPond (apt-get install lilypond). Give a .mid "
-        "file, or a folder to render all its songs with a progress bar.",
+        "file, or a folder to render all its songs with a progress bar. A song set whose MIDI files a light results "
+        "folder left out gets them back first, byte for byte as drawn (with no option, that is all it does).",
     )
     parser.add_argument("midi", type=Path, help="a .mid file, or a folder of them (e.g. a song set)")
     parser.add_argument("--wav", action="store_true", help="write SONG.wav (FluidSynth, peak at -1 dBFS)")

@@ -426,3 +426,34 @@ def test_duration_temperature_draws_lengths_apart_from_pitches_and_needs_duratio
     assert lengths_per_song("low", duration_temperature=0.3) < lengths_per_song("plain") - 0.5
     with pytest.raises(InputError, match=r"--duration-temperature.*pitch-only tokens"):
         generate(SHIPPED_MODELS / "edm-control-lstm-2", tmp_path / "p", GenerateConfig(duration_temperature=1.2))
+
+
+@pytest.mark.parametrize(
+    ("variant", "settings"),
+    [("control", {}), ("interval", {"accent": 20, "rests": 0.3, "bpm": 126.0, "program": 81})],
+)
+def test_midi_left_out_is_written_back_byte_for_byte(runs, tmp_path, variant, settings):
+    """A set keeps its songs without their MIDI files (a committed results folder's unselected runs); the files
+    come back from songs.jsonl exactly as drawn, whatever the accents, rests, tempo, instrument and a later rename."""
+    from rnncells.generation.song_set import SongSetError, SongSetFolder, load_song_set
+
+    config = GenerateConfig(n_songs=6, length=24, seed=2, **settings)
+    folder = SongSetFolder(generate(runs[variant], tmp_path / "songs", config, name=f"{variant}-seed3"))
+    folder.rename_model(f"{variant}-lstm-2-seed0")  # reused under a grid's run name: the tracks keep the old one
+    drawn = {p.name: p.read_bytes() for p in folder.path.glob("song_*.mid")}
+    scored = load_song_set(folder.path)
+    assert folder.leave_out_midi() == len(drawn) == 6 and not list(folder.path.glob("*.mid"))
+    assert folder.midi_left_out and folder.damage() == [] and folder.made_with(config)
+    assert load_song_set(folder.path).pitches == scored.pitches  # scoring reads songs.jsonl
+    with pytest.raises(SongSetError, match="MIDI files are left out; `rnncells render"):
+        folder.read_midi(0)
+    assert folder.leave_out_midi() == 0
+    assert folder.write_midi_again() == 6 and folder.write_midi_again() == 0
+    assert {p.name: p.read_bytes() for p in folder.path.glob("song_*.mid")} == drawn
+    assert not folder.midi_left_out and folder.damage() == [] and folder.made_with(config)
+    # a file changed by hand would not come back the same: the set keeps its MIDI files
+    (folder.path / "song_003.mid").write_bytes(drawn["song_004.mid"])
+    record = folder.read_generation()
+    record.pop("files")
+    folder.write_generation(record)
+    assert folder.leave_out_midi() == 0 and len(list(folder.path.glob("*.mid"))) == 6

@@ -16,7 +16,14 @@ from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import compact_number
 from rnncells.grid.light import compact_evaluations, compact_song_sets, make_light
 from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALARS_FILE
-from tests.grid.test_grid_listen import MODELS, N_SONGS, evaluated, pick_files, results  # noqa: F401 (fixtures)
+from tests.grid.test_grid_listen import (  # noqa: F401 (fixtures)
+    MODELS,
+    N_SONGS,
+    evaluated,
+    pick_files,
+    results,
+    write_page,
+)
 
 SELECTION = {"control-lstm": {"selected": MODELS[0]}}
 
@@ -35,9 +42,12 @@ def test_only_the_picks_audio_and_the_selected_projectors_stay(results):  # noqa
         (paths.runs / name / "projector" / "vectors.tsv").write_text("0.1\t0.2\n")
         (paths.runs / name / PROJECTOR_CONFIG).write_text("embeddings {}\n")
     removed = make_light(paths)
+    midi = [p for p in removed if p.suffix == ".mid"]  # the unselected run's MIDI files (songs.jsonl keeps them)
+    assert len(midi) == N_SONGS and {p.parent.name for p in midi} == {MODELS[1]}
     kept = {p.relative_to(paths.root).as_posix() for p in (paths.root / "audio").rglob("*") if p.is_file()}
     assert kept == {name for name in pick_files(paths) if name.startswith(f"audio/{MODELS[0]}/")}
-    assert 1 <= len(kept) <= 2 and len(removed) == 16 - len(kept) + 2
+    assert 1 <= len(kept) <= 2 and len(removed) == 16 - len(kept) + 2 + N_SONGS
+    assert len(list((paths.songs / MODELS[0]).glob("*.mid"))) == N_SONGS
     assert (paths.runs / "control-lstm-1" / "projector" / "vectors.tsv").is_file()
     assert not (paths.runs / "control-lstm-2" / "projector").exists()
     assert not (paths.runs / "control-lstm-2" / PROJECTOR_CONFIG).exists()
@@ -56,14 +66,16 @@ def test_event_files_and_the_unshown_runs_piano_rolls_go_songs_and_the_rest_stay
     for name in drawn:
         (paths.figures / name).write_bytes(b"figure")
     songs = {p.relative_to(paths.root) for p in paths.songs.rglob("*") if p.is_file()}
+    midi = {p for p in songs if p.parent.name == MODELS[1] and p.suffix == ".mid"}  # the unselected run's
     removed = {p.relative_to(paths.root).as_posix() for p in make_light(paths)}
     events = {f"runs/{model}/{part}" for model in MODELS for part in (HPARAMS_FILE, SCALARS_FILE)}
-    assert removed == events | {f"figures/best_song_{MODELS[1]}.png", f"figures/best_song_{MODELS[1]}.pdf"}
+    figures = {f"figures/best_song_{MODELS[1]}.png", f"figures/best_song_{MODELS[1]}.pdf"}
+    assert removed == events | figures | {p.as_posix() for p in midi} and len(midi) == N_SONGS
     assert sorted(p.name for p in paths.figures.iterdir()) == sorted(
         ["box_general.png", "span_x.png", f"best_song_{MODELS[0]}.png", f"best_song_{MODELS[0]}.pdf"]
         + [f"representative_song_{model}{suffix}" for model in MODELS for suffix in (".png", ".pdf")]
     )
-    assert {p.relative_to(paths.root) for p in paths.songs.rglob("*") if p.is_file()} == songs
+    assert {p.relative_to(paths.root) for p in paths.songs.rglob("*") if p.is_file()} == songs - midi
     assert all((paths.runs / model / "metrics.csv").is_file() for model in MODELS)
 
 
@@ -125,3 +137,20 @@ def test_older_song_sets_lose_only_the_tokens_that_repeat_their_pitches(results)
     before = load_song_set(older.path)
     assert compact_song_sets(paths) == [older.path] and compact_song_sets(paths) == []
     assert older.read_songs() == rows and older.damage() == [] and load_song_set(older.path).pitches == before.pitches
+
+
+def test_the_left_out_midi_comes_back_byte_for_byte_by_render_and_the_index_says_how(results, capsys):  # noqa: F811
+    from rnncells.cli import main
+
+    grid, paths = results
+    (paths.root / "selection.json").write_text(json.dumps(SELECTION))
+    unselected = paths.songs / MODELS[1]
+    drawn = {p.name: p.read_bytes() for p in unselected.glob("*.mid")}
+    make_light(paths)
+    assert not list(unselected.glob("*.mid"))
+    page = write_page(grid, paths, None).read_text()
+    assert f"MIDI files left out: <code>rnncells render songs/{MODELS[1]}</code>" in page
+    capsys.readouterr()
+    assert main(["render", str(unselected)]) == 0
+    assert capsys.readouterr().out.strip() == f"{N_SONGS} mid -> {unselected}"
+    assert {p.name: p.read_bytes() for p in unselected.glob("*.mid")} == drawn
