@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from rnncells.errors import InputError
+from rnncells.music.melody import laid_end_to_end
 
 NOTES = 34  # every song is cut to its first 34 notes
 FEATURES = (
@@ -112,11 +113,6 @@ def likeness(songs: Sequence, reference: Sequence) -> dict[str, float]:
     result = {name: overlap(ours[name], theirs[name]) for name in FEATURES}
     result["likeness"] = float(np.mean([result[name] for name in FEATURES]))
     return result
-
-
-def laid_end_to_end(durations: Sequence[int]) -> list[int]:
-    """Onsets of notes that each last until the next begins."""
-    return [0, *np.cumsum([max(int(d), 1) for d in durations[:-1]]).tolist()]
 
 
 SPLITS = {"train": ("train",), "validation": ("validation",), "test": ("test",), "held-out": ("validation", "test")}

@@ -47,7 +47,7 @@ from rnncells.errors import RnncellsError
 from rnncells.files import Damage, damaged_files, record_files, write_json_atomic, write_jsonl_atomic
 from rnncells.generation.feel import accents
 from rnncells.locks import LOCK_FILE
-from rnncells.music.melody import Note
+from rnncells.music.melody import Note, laid_end_to_end
 from rnncells.music.midi import MAX_NOTE_STEPS, MAX_SONG_STEPS, write_midi, written_track_name
 
 SONGS_FILE = "songs.jsonl"
@@ -180,7 +180,7 @@ class SongSetFolder:
         files = sorted(self.path.glob("song_*.mid"))
         rows = self.read_songs() if files else []
         record = self.read_generation() if files else {}
-        if not files or "bpm" not in record or any("onsets" not in row for row in rows):
+        if not files or "bpm" not in record:
             return 0
         track = written_track_name(files[0]) or ""
         suffix = f" song {rows[0]['index']}" if rows else ""
@@ -213,7 +213,9 @@ class SongSetFolder:
     def _write_midi_from(self, record: dict, rows: list[dict]) -> None:
         config = record.get("config") or {}
         for row in rows:
-            notes = [Note(*note) for note in zip(row["onsets"], row["pitches"], row["durations"], strict=True)]
+            onsets = row.get("onsets") or laid_end_to_end(row["durations"])  # older sets: notes one after another
+            steps = [max(int(d), 1) for d in row["durations"]]  # as drawn: a note lasts at least one step
+            notes = [Note(*note) for note in zip(onsets, row["pitches"], steps, strict=True)]
             velocities = accents(notes, config["accent"]) if config.get("accent") else None
             name = f"{record[MIDI_TRACK]} song {row['index']}"
             self.write_midi(

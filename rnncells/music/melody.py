@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rnncells.errors import InputError
@@ -190,3 +191,12 @@ def scale_pitch_classes(key: str, scale: str) -> frozenset[int]:
     """The pitch classes (0 = C) of ``scale`` on the tonic ``key``, e.g. ``("F#", "major")``."""
     tonic = key_to_pitch_class(key)
     return frozenset((tonic + step) % 12 for step in SCALES[canonical_scale(scale)])
+
+
+def laid_end_to_end(durations: Sequence[int]) -> list[int]:
+    """Onsets of notes that each last until the next begins (a duration under one step counts as one)."""
+    onsets, onset = [], 0
+    for duration in durations:
+        onsets.append(onset)
+        onset += max(int(duration), 1)
+    return onsets

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from rnncells.errors import InputError
-from rnncells.evaluation.likeness import FEATURES, NOTES, laid_end_to_end, likeness, overlap, song_features
+from rnncells.evaluation.likeness import FEATURES, NOTES, likeness, overlap, song_features
+from rnncells.music.melody import laid_end_to_end
 
 
 def test_features_of_a_hand_made_melody():

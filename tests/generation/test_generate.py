@@ -457,3 +457,25 @@ def test_midi_left_out_is_written_back_byte_for_byte(runs, tmp_path, variant, se
     record.pop("files")
     folder.write_generation(record)
     assert folder.leave_out_midi() == 0 and len(list(folder.path.glob("*.mid"))) == 6
+
+
+def test_an_older_set_without_onsets_leaves_out_its_midi_only_when_they_come_back_the_same(runs, tmp_path):
+    """Sets drawn before songs.jsonl kept onsets: their notes lie end to end, so the files still come back the same;
+    a set whose files would not (here: named by hand with another track name) keeps them."""
+    from rnncells.files import write_jsonl_atomic
+    from rnncells.generation.song_set import SongSetFolder
+
+    for name, expected in (("older", 5), ("renamed", 0)):
+        folder = SongSetFolder(generate(runs["control"], tmp_path / name, GenerateConfig(n_songs=5, length=20)))
+        rows = [{k: v for k, v in row.items() if k != "onsets"} for row in folder.read_songs()]
+        write_jsonl_atomic(folder.songs_path, rows)
+        if name == "renamed":
+            first = folder.midi_path(0)
+            first.write_bytes(first.read_bytes().replace(b" song 0", b" tune 0"))
+        record = folder.read_generation()
+        record.pop("files")
+        folder.write_generation(record)
+        drawn = {p.name: p.read_bytes() for p in folder.path.glob("song_*.mid")}
+        assert folder.leave_out_midi() == expected
+        folder.write_midi_again()
+        assert {p.name: p.read_bytes() for p in folder.path.glob("song_*.mid")} == drawn and folder.damage() == []
