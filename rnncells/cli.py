@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from rnncells.backend import quiet_tensorflow
+from rnncells.config.dataset import DatasetConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.model import ModelConfig
 from rnncells.config.options import add_options, given_options, whole_number
-from rnncells.config.settings import DatasetConfig, GenerateConfig, ModelConfig, TrainConfig
+from rnncells.config.train import TrainConfig
 from rnncells.errors import RnncellsError
 from rnncells.evaluation.likeness import add_likeness_command, run_likeness
 from rnncells.generation.command import add_baseline_command, run_baseline_command
@@ -80,7 +83,7 @@ def run_dataset(args: argparse.Namespace) -> int:
         infos = [variant_info(dataset_dir, v) for v in variants]
         print(json.dumps(infos, indent=2) if args.json else "\n".join(format_info(i) for i in infos))
         return 0
-    from rnncells.config.settings import ConfigError, from_dict
+    from rnncells.config.records import ConfigError, from_dict
     from rnncells.data.build import build_dataset
 
     values = given_options(args, DatasetConfig)
@@ -137,7 +140,7 @@ def _add_train(commands) -> None:
 def train_configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
     """The run's configs from parsed ``rnncells train`` arguments: the dataclass defaults, replaced by the values
     of ``--config FILE``, replaced by the flags given."""
-    from rnncells.config.settings import from_dict
+    from rnncells.config.records import from_dict
 
     if args.config:
         from rnncells.training.run_folder import read_run_config
@@ -213,7 +216,7 @@ def _add_generate(commands) -> None:
 def generate_config(args: argparse.Namespace) -> GenerateConfig:
     """The sampling settings from parsed ``rnncells generate`` arguments: the dataclass defaults, replaced by the
     ``[generate]`` table of ``--config FILE``, replaced by the flags given."""
-    from rnncells.config.settings import ConfigError, from_dict, read_toml
+    from rnncells.config.records import ConfigError, from_dict, read_toml
 
     values: dict = {}
     where = "rnncells generate"

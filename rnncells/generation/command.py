@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rnncells.config.baseline import BaselineConfig
+from rnncells.config.dataset import VARIANTS
+from rnncells.config.generate import GenerateConfig
 from rnncells.config.options import add_options, given_options, whole_number
-from rnncells.config.settings import VARIANTS, BaselineConfig, ConfigError, GenerateConfig, from_dict, read_toml
+from rnncells.config.records import ConfigError, from_dict, read_toml
 
 
 def add_baseline_command(commands) -> None:

@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from rnncells.config.settings import CELLS, VARIANTS
+from rnncells.config.dataset import VARIANTS
+from rnncells.config.model import CELLS
 from rnncells.evaluation.folder import (
     BASELINE_MODEL,
     METRICS,

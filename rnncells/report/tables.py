@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnncells.config.settings import CELLS, VARIANTS
+from rnncells.config.dataset import VARIANTS
+from rnncells.config.model import CELLS
 from rnncells.errors import RnncellsError
 from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import (

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnncells.config.settings import ConfigError
+from rnncells.config.records import ConfigError
 from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
 from rnncells.generation.ngram import NGRAM_CELL
