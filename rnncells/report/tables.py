@@ -28,16 +28,9 @@ import pandas as pd
 from rnncells.config.dataset import VARIANTS
 from rnncells.config.model import CELLS
 from rnncells.errors import RnncellsError
+from rnncells.evaluation.columns import BASELINE_MODEL, MIDI_VARIANT, MODEL_COLUMNS, SCOPE_COLUMN
 from rnncells.evaluation.corpus import CUT_VARIANT
-from rnncells.evaluation.folder import (
-    BASELINE_MODEL,
-    MIDI_VARIANT,
-    MODEL_COLUMNS,
-    SCOPE_COLUMN,
-    SUMMARY_FILE,
-    EvaluationFolder,
-    EvaluationFolderError,
-)
+from rnncells.evaluation.folder import SUMMARY_FILE, EvaluationFolder, EvaluationFolderError
 from rnncells.files import write_text_atomic
 from rnncells.report.latex import (
     LATEX_PACKAGES,

@@ -25,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from rnncells.errors import RnncellsError
-from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
+from rnncells.evaluation.columns import BASELINE_MODEL
+from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.evaluation.replicates import replicate_tables
 from rnncells.files import write_json_atomic, write_text_atomic
 from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
