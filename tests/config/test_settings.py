@@ -8,13 +8,15 @@ import re
 
 import pytest
 
-from rnncells.cli import build_parser, generate_config, train_configs
+from rnncells.cli import build_parser
 from rnncells.config.dataset import DatasetConfig
 from rnncells.config.generate import GenerateConfig
 from rnncells.config.model import ModelConfig
 from rnncells.config.options import add_options, comma_list, flag_names, given_options
 from rnncells.config.records import ConfigError, from_dict
 from rnncells.config.train import TrainConfig
+from rnncells.generation.command import generate_config
+from rnncells.training.command import train_configs
 
 # One value per field, different from its default and valid, given on the command line as text.
 MODEL_VALUES = {"cell": "gru", "layers": 3, "units": 64, "embedding_dim": 12, "dropout": 0.25, "max_layers": 6}
