@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rnncells.config.settings import DatasetConfig
+from rnncells.config.dataset import DatasetConfig
 from rnncells.data.build import build_dataset
 
 REPO = Path(__file__).resolve().parents[1]

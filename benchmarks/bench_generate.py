@@ -16,7 +16,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np  # noqa: E402
 
-from rnncells.config.settings import GenerateConfig, ModelConfig  # noqa: E402
+from rnncells.config.generate import GenerateConfig  # noqa: E402
+from rnncells.config.model import ModelConfig  # noqa: E402
 from rnncells.generation.generate import sample_tokens  # noqa: E402
 from rnncells.models.factory import build_model  # noqa: E402
 

@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from rnncells.config.settings import GenerateConfig  # noqa: E402
+from rnncells.config.generate import GenerateConfig  # noqa: E402
 from rnncells.generation.generate import generate  # noqa: E402
 from rnncells.music.corpus import source_entries  # noqa: E402
 from rnncells.music.melody import key_scale, scale_pitch_classes  # noqa: E402

@@ -32,7 +32,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from rnncells.config.settings import ModelConfig, TrainConfig  # noqa: E402
+from rnncells.config.model import ModelConfig  # noqa: E402
+from rnncells.config.train import TrainConfig  # noqa: E402
 from rnncells.data.vocab import Vocabulary  # noqa: E402
 from rnncells.data.windows import load_variant, study_windows  # noqa: E402
 from rnncells.models.factory import build_model, make_recurrent_layer, track_carried_state  # noqa: E402

@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 
-from rnncells.config.settings import ConfigError
+from rnncells.config.records import ConfigError
 
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 PACKAGES = {"tensorflow": "tensorflow-cpu", "jax": "jax", "torch": "torch"}

@@ -27,7 +27,7 @@ def edm_dir() -> Path:
 @pytest.fixture(scope="session")
 def small_dataset(edm_dir, tmp_path_factory) -> Path:
     """The three variants of 40 EDM melodies (70% train, 30% validation)."""
-    from rnncells.config.settings import DatasetConfig
+    from rnncells.config.dataset import DatasetConfig
     from rnncells.data.build import build_dataset
 
     folder = tmp_path_factory.mktemp("edm40")

@@ -10,7 +10,7 @@ import pytest
 
 from rnncells.backend import select_backend, thread_environment, threads_per_job
 from rnncells.cli import main
-from rnncells.config.settings import ConfigError
+from rnncells.config.records import ConfigError
 
 
 def test_threads_per_job_splits_the_cores():

@@ -155,7 +155,7 @@ def test_a_bug_keeps_its_traceback_while_bad_input_gets_one_line(monkeypatch, ca
     import pytest
 
     from rnncells import cli
-    from rnncells.config.settings import ConfigError
+    from rnncells.config.records import ConfigError
 
     def broken(args):  # a programming error: a KeyError from a missing dict entry
         return {}["missing"]

@@ -91,7 +91,7 @@ def test_grid_plan_is_refused_on_a_folder_another_process_writes(tmp_path, capsy
 
 
 def test_dataset_build_holds_its_folder_and_a_second_build_is_refused(tmp_path):
-    from rnncells.config.settings import DatasetConfig
+    from rnncells.config.dataset import DatasetConfig
     from rnncells.data.build import build_dataset
 
     process = holder(tmp_path / "dataset")  # as a first `dataset build` into the same folder

@@ -1,7 +1,7 @@
 """The allowed range of every numeric setting, and the one line that refuses a value outside it.
 
 A config dataclass field names its range in ``metadata["range"]`` (inclusive); each config's ``validate()`` ends
-with :func:`rnncells.config.settings.check_ranges`, so flags, ``--config`` files, grid files and ``--set`` share
+with :func:`rnncells.config.records.check_ranges`, so flags, ``--config`` files, grid files and ``--set`` share
 the check. The message names the key, its flag, the value and the range; the caller adds the file or command.
 """
 

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rnncells.config.settings import DatasetConfig
+from rnncells.config.dataset import DatasetConfig
 from rnncells.data.folder import SPLITS, DatasetFolder, DatasetFolderError, new_dataset, stored_parameters
 from rnncells.data.vocab import Vocabulary, as_token
 from rnncells.errors import RnncellsError

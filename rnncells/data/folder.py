@@ -33,7 +33,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rnncells.config.settings import VARIANTS, DatasetConfig
+from rnncells.config.dataset import VARIANTS, DatasetConfig
 from rnncells.errors import RnncellsError
 from rnncells.files import Damage, portable_path, write_json_atomic, write_jsonl_atomic, write_text_atomic
 from rnncells.locks import LOCK_FILE

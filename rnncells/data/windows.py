@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncells.config.settings import TrainConfig
+from rnncells.config.train import TrainConfig
 
 # train and the command line load a variant from here; the dataset folder module reads it.
 from rnncells.data.folder import check_variant as check_variant

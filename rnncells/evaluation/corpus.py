@@ -27,7 +27,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from rnncells.evaluation.folder import (
+from rnncells.evaluation.columns import (
     BASELINE_MODEL,
     CORPUS_COLUMNS,
     FEATURE_COLUMNS,

@@ -28,34 +28,36 @@ import pandas as pd
 
 from rnncells.data.folder import DatasetFolder, DatasetFolderError
 from rnncells.errors import RnncellsError
-from rnncells.evaluation.corpus import corpus_likeness, cut_baselines, cut_length, rankings
-from rnncells.evaluation.folder import (
+from rnncells.evaluation.columns import (
     BASELINE_MODEL,
     BASELINE_SPLITS,
     BEST_COLUMNS,
+    FEATURE_COLUMNS,
+    ID_COLUMNS,
+    MEMORISATION_COLUMNS,
+    METRICS,
+    MODEL_COLUMNS,
+    POINT_METRICS,
+    SCOPE_COLUMN,
+    as_stored,
+    baseline_scope,
+)
+from rnncells.evaluation.corpus import corpus_likeness, cut_baselines, cut_length, rankings
+from rnncells.evaluation.folder import (
     BEST_FILE,
     COMPARISON_FILE,
     CONFIGURATIONS_FILE,
     CORPUS_FILE,
-    FEATURE_COLUMNS,
-    ID_COLUMNS,
-    MEMORISATION_COLUMNS,
     MEMORISATION_FILE,
-    METRICS,
-    MODEL_COLUMNS,
-    POINT_METRICS,
     RANKINGS_FILE,
     REPRESENTATIVE_FILE,
     RUN_TESTS_FILE,
     RUNS_FILE,
-    SCOPE_COLUMN,
     SONGS_TABLE_FILE,
     SUMMARY_FILE,
     TESTS_FILE,
     VARIANCE_FILE,
     EvaluationFolder,
-    as_stored,
-    baseline_scope,
 )
 from rnncells.evaluation.memorisation import MemorisationError, TrainingIndex, check_threshold, measure
 from rnncells.evaluation.midi_sets import load_inputs

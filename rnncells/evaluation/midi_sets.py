@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rnncells.evaluation.folder import MIDI_VARIANT
+from rnncells.evaluation.columns import MIDI_VARIANT
 from rnncells.generation.song_set import (
     GENERATION_FILE,
     SONG_SET_HINT,

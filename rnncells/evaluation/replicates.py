@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rnncells.evaluation.folder import CONFIGURATION_COLUMNS, METRICS, RUN_TESTS_COLUMNS, RUNS_COLUMNS
+from rnncells.evaluation.columns import CONFIGURATION_COLUMNS, METRICS, RUN_TESTS_COLUMNS, RUNS_COLUMNS
 from rnncells.evaluation.mixed_model import Side, compare
 from rnncells.evaluation.statistics import holm
 from rnncells.generation.ngram import NGRAM_CELL

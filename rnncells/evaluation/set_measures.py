@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from rnncells.evaluation.folder import (
+from rnncells.evaluation.columns import (
     BASELINE_MODEL,
     COMPARISON_COLUMNS,
     FEATURE_COLUMNS,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rnncells.evaluation.folder import METRICS, TESTS_COLUMNS
+from rnncells.evaluation.columns import METRICS, TESTS_COLUMNS
 
 EFFECT_SIZE = (
     "rank-biserial correlation r = 2*U_a/(n_a*n_b) - 1 = P(a > b) - P(a < b) (Kerby's simple difference), "

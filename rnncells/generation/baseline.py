@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncells.config.settings import ConfigError, GenerateConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.records import ConfigError
 from rnncells.data.folder import DatasetFolder
 from rnncells.data.vocab import Vocabulary, as_token
 from rnncells.files import portable_path

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rnncells.config.settings import ConfigError
+from rnncells.config.records import ConfigError
 from rnncells.music.melody import STEPS_PER_BAR, Note
 from rnncells.music.midi import MidiReadError, read_midi
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncells.config.settings import ConfigError, GenerateConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.records import ConfigError
 from rnncells.data.vocab import UnknownTokenError, Vocabulary
 from rnncells.errors import InputError
 from rnncells.files import portable_path

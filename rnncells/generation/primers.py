@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rnncells.config.settings import ConfigError, GenerateConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.records import ConfigError
 from rnncells.data.build import song_tokens
 from rnncells.data.vocab import Token, Vocabulary, as_token
 from rnncells.generation.keys import MIDDLE_C, tonic_pitch

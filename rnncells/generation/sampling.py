@@ -19,7 +19,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from rnncells.config.settings import GenerateConfig
+from rnncells.config.generate import GenerateConfig
 from rnncells.generation.keys import ScaleMask, fold_logits
 from rnncells.models.factory import recurrent_layers, reset_states
 

@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from rnncells.config.settings import GenerateConfig
+from rnncells.config.generate import GenerateConfig
 from rnncells.errors import RnncellsError
 from rnncells.files import Damage, damaged_files, record_files, write_json_atomic, write_jsonl_atomic
 from rnncells.generation.feel import accents

@@ -11,16 +11,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnncells.config.settings import (
-    VARIANTS,
-    BaselineConfig,
-    ConfigError,
-    DatasetConfig,
-    EvaluateConfig,
-    GenerateConfig,
-    ModelConfig,
-    TrainConfig,
-)
+from rnncells.config.baseline import BaselineConfig
+from rnncells.config.dataset import VARIANTS, DatasetConfig
+from rnncells.config.evaluate import EvaluateConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.records import ConfigError
+from rnncells.config.train import TrainConfig
 
 MAX_GRID_RUNS = 100_000  # a plan beyond this is refused before it is expanded
 

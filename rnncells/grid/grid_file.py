@@ -7,16 +7,11 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from rnncells.config.settings import (
-    BaselineConfig,
-    ConfigError,
-    DatasetConfig,
-    EvaluateConfig,
-    GenerateConfig,
-    from_dict,
-    parse_toml_value,
-    read_toml,
-)
+from rnncells.config.baseline import BaselineConfig
+from rnncells.config.dataset import DatasetConfig
+from rnncells.config.evaluate import EvaluateConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.records import ConfigError, from_dict, parse_toml_value, read_toml
 from rnncells.grid.config import GridConfig
 from rnncells.grid.validate import check_grid_plan, check_grid_tables
 

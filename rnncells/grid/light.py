@@ -34,7 +34,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from rnncells.evaluation.folder import SONG_COLUMNS, TESTS_FILE, EvaluationFolder
+from rnncells.evaluation.columns import SONG_COLUMNS
+from rnncells.evaluation.folder import TESTS_FILE, EvaluationFolder
 from rnncells.files import write_bytes_atomic
 from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.listen import AUDIO_DIR, AUDIO_SUFFIX, ROLES, audio_path, pick_rows

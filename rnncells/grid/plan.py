@@ -6,10 +6,12 @@ import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rnncells.config.settings import ConfigError, ModelConfig, TrainConfig, resolve_train_configs
+from rnncells.config.model import ModelConfig
+from rnncells.config.records import ConfigError
+from rnncells.config.train import TrainConfig, resolve_train_configs
 from rnncells.evaluation.replicates import split_replicate
 from rnncells.grid.config import MAX_GRID_RUNS, GridConfig
-from rnncells.training.run_folder import RunConfig
+from rnncells.training.run_types import RunConfig
 
 
 @dataclass(frozen=True)

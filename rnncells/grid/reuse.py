@@ -22,7 +22,7 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from rnncells.config.settings import GenerateConfig
+from rnncells.config.generate import GenerateConfig
 from rnncells.data.folder import DatasetFolder
 from rnncells.files import portable_path
 from rnncells.generation.song_set import SongSetFolder
@@ -31,7 +31,8 @@ from rnncells.grid.registry import write_entry
 from rnncells.locks import LOCK_FILE
 from rnncells.study.grid_folder import GridPaths
 from rnncells.training.damage import run_damage
-from rnncells.training.run_folder import OPERATIONAL_FIELDS, RunError, RunFolder
+from rnncells.training.run_folder import RunError, RunFolder
+from rnncells.training.run_types import OPERATIONAL_FIELDS
 from rnncells.training.schedule import run_complete
 
 WEIGHT_NEUTRAL = tuple(field for field in OPERATIONAL_FIELDS if field != "epochs")

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rnncells.backend import threads_per_job
-from rnncells.config.settings import ConfigError, to_toml
+from rnncells.config.records import ConfigError, to_toml
 from rnncells.data.folder import DatasetFolder
 from rnncells.errors import InputError
 from rnncells.evaluation.folder import EvaluationFolder

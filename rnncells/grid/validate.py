@@ -14,18 +14,14 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from rnncells.config.baseline import BaselineConfig
+from rnncells.config.dataset import VARIANTS, DatasetConfig
+from rnncells.config.evaluate import EvaluateConfig
 from rnncells.config.fieldtypes import FieldTypeError, checked, checked_fields, shown
-from rnncells.config.settings import (
-    VARIANTS,
-    BaselineConfig,
-    ConfigError,
-    DatasetConfig,
-    EvaluateConfig,
-    GenerateConfig,
-    ModelConfig,
-    TrainConfig,
-    from_dict,
-)
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.records import ConfigError, from_dict
+from rnncells.config.train import TrainConfig
 from rnncells.grid.config import GridConfig
 
 TABLES = ("dataset", "axes", "epochs", "model", "train", "generate", "evaluate", "baseline")

@@ -1,4 +1,4 @@
-"""Build the study's model from a :class:`~rnncells.config.settings.ModelConfig` (docs/method.md §2).
+"""Build the study's model from a :class:`~rnncells.config.model.ModelConfig` (docs/method.md §2).
 
 tokens → Embedding → (Dropout) → ``layers`` × recurrent layer of ``units`` → Dense logits over the vocabulary.
 The model outputs logits (no softmax); train it with ``SparseCategoricalCrossentropy(from_logits=True)``.
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import keras
 
-from rnncells.config.settings import CELLS, ConfigError, ModelConfig
+from rnncells.config.model import CELLS, ModelConfig
+from rnncells.config.records import ConfigError
 from rnncells.errors import RnncellsError
 from rnncells.models.cells import NASCell, UGRNNCell
 

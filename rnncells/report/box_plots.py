@@ -14,15 +14,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from rnncells.config.settings import CELLS, VARIANTS
-from rnncells.evaluation.folder import (
-    BASELINE_MODEL,
-    METRICS,
-    MIDI_VARIANT,
-    EvaluationFolderError,
-    baseline_label,
-    read_songs_table,
-)
+from rnncells.config.dataset import VARIANTS
+from rnncells.config.model import CELLS
+from rnncells.evaluation.columns import BASELINE_MODEL, METRICS, MIDI_VARIANT, baseline_label
+from rnncells.evaluation.folder import EvaluationFolderError, read_songs_table
 from rnncells.report.figure_base import FigureError, figure_style, new_figure, save_figure
 
 METRIC_LABELS = {

@@ -1,10 +1,13 @@
-"""The report's commands: ``rnncells tables`` (LaTeX tables of an evaluation) and ``rnncells plot`` (figures)."""
+"""The report's commands: ``rnncells tables`` (LaTeX tables of an evaluation), ``rnncells plot`` (figures) and
+``rnncells evaluate`` (rnncells.evaluation.evaluate scores the song sets, then the evaluation's figures are drawn;
+it lives here, after both stages, so the evaluation stage never imports the report)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from rnncells.config.options import whole_number
 from rnncells.locks import folder_lock
 
 
@@ -99,4 +102,107 @@ def run_plot(args: argparse.Namespace) -> int:
 
         paths = span_plot(read_midi(args.midi).pitches, args.out, title=args.midi.stem)
     print("figure -> " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def add_evaluate_command(commands) -> None:
+    parser = commands.add_parser(
+        "evaluate",
+        help="score song sets (generated folders, MIDI folders) with the tonality metrics, against the dataset",
+        description="Per-song CMM, LM, CENTR and general tonality (docs/method.md §4), MusPy's metrics and, with "
+        "--dataset, memorisation of the training songs; per-model statistics, best and most representative songs, "
+        "Mann-Whitney tests between sets (Holm-corrected), Yang & Lerch's comparison with the training set, and "
+        "figures (figures/). A folder of MIDI files (another system's, a composer's) is read as `rnncells dataset "
+        "build` reads it and scored like a model.",
+    )
+    parser.add_argument(
+        "song_dirs",
+        nargs="*",
+        type=Path,
+        help="song sets: folders written by `rnncells generate`, folders of MIDI files, MIDI files (those named one "
+        "after another from one folder form one set) or .txt lists of MIDI files (none: the dataset baseline alone)",
+    )
+    parser.add_argument(
+        "--dataset", type=Path, help="dataset folder: its songs are the baseline, its training songs the reference"
+    )
+    parser.add_argument("--out", required=True, type=Path, help="evaluation folder to write")
+    parser.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        help="name of a MIDI song set (default: its folder or list file's name); repeat for each MIDI set, in order",
+    )
+    parser.add_argument(
+        "--track", help="the melody track of the MIDI files (a part of its name), as `dataset build --track`"
+    )
+    parser.add_argument(
+        "--baseline",
+        default="train",
+        choices=["train", "all"],
+        help="the dataset songs scored as the baseline: the training split (default) or every song",
+    )
+    parser.add_argument(
+        "--copy-threshold",
+        type=int,
+        default=16,
+        help="a song whose longest run of intervals shared with a training song is this long counts as copied "
+        "(default 16)",
+    )
+    parser.add_argument(
+        "--mode",
+        default="paper",
+        choices=["paper", "corrected"],
+        help="paper: music_geometry_eval exactly; corrected: pitch classes, [5, 8], centricity",
+    )
+    parser.add_argument(
+        "--span", type=whole_number(2, 4096), default=12, help="window length of LM and CENTR (default 12)"
+    )
+    parser.add_argument("--rhythm", action="store_true", help="rhythm-aware LM and CENTR on the 16th grid")
+    parser.add_argument(
+        "--cut-baselines",
+        action="store_true",
+        help="with --dataset: also score its train, validation and test songs cut to the generated length",
+    )
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from rnncells.locks import folder_lock
+
+    # One writer from the first table to the last figure: a second evaluate into the folder is refused, never
+    # interleaved with this one's record and figures.
+    with folder_lock(args.out, "rnncells evaluate"):
+        return _evaluate(args)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from rnncells.evaluation.evaluate import evaluate_song_sets
+    from rnncells.evaluation.folder import EvaluationFolder
+    from rnncells.report.set_figures import evaluation_figures
+
+    out = evaluate_song_sets(
+        args.song_dirs,
+        args.dataset,
+        args.out,
+        mode=args.mode,
+        span=args.span,
+        rhythm=args.rhythm,
+        names=args.name,
+        track=args.track,
+        baseline=args.baseline,
+        cut_baselines_too=args.cut_baselines,
+        copy_threshold=args.copy_threshold,
+    )
+    folder = EvaluationFolder(out)
+    figures = evaluation_figures(out, out / "figures")
+    print(f"evaluation -> {out} ({', '.join(folder.read_record()['files'])})")
+    summary = folder.read_summary().drop_duplicates("model_name")
+    memorised = folder.read_memorisation()
+    copied = {} if memorised is None else dict(zip(memorised["model_name"], memorised["copied_share"], strict=True))
+    for row in summary.itertuples():
+        share = f", {100 * copied[row.model_name]:.0f}% copied" if row.model_name in copied else ""
+        print(f"  {row.model_name}: {row.scope}{share}")
+    for song_set in folder.read_record()["inputs"]:
+        if song_set.get("skipped"):
+            print(f"  {song_set['model_name']}: {len(song_set['skipped'])} file(s) skipped (see evaluation.json)")
+    print(f"figures    -> {out / 'figures'} ({len(figures)} files); tables: `rnncells tables {out} --out DIR`")
     return 0

@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder, EvaluationFolderError
+from rnncells.evaluation.columns import BASELINE_MODEL
+from rnncells.evaluation.folder import EvaluationFolder, EvaluationFolderError
 from rnncells.evaluation.memorisation import COPY_THRESHOLD
 from rnncells.evaluation.set_measures import training_rows
 from rnncells.music.yang_lerch import distance_curves

@@ -14,7 +14,7 @@ import math
 
 import pandas as pd
 
-from rnncells.evaluation.folder import BASELINE_MODEL, MIDI_VARIANT, SCOPE_COLUMN
+from rnncells.evaluation.columns import BASELINE_MODEL, MIDI_VARIANT, SCOPE_COLUMN
 from rnncells.report.latex import (
     METRIC_KEY,
     METRIC_LABELS,

@@ -17,7 +17,6 @@ from it; the depth validation loss selected marked with a dagger; columns all ze
 from __future__ import annotations
 
 import math
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -25,147 +24,40 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnncells.config.settings import CELLS, VARIANTS
 from rnncells.errors import RnncellsError
-from rnncells.evaluation.corpus import CUT_VARIANT
-from rnncells.evaluation.folder import (
-    BASELINE_MODEL,
-    MIDI_VARIANT,
-    MODEL_COLUMNS,
-    SCOPE_COLUMN,
-    SUMMARY_FILE,
-    EvaluationFolder,
-    EvaluationFolderError,
-)
+from rnncells.evaluation.columns import BASELINE_MODEL, SCOPE_COLUMN
+from rnncells.evaluation.folder import SUMMARY_FILE, EvaluationFolder, EvaluationFolderError
 from rnncells.files import write_text_atomic
+from rnncells.report.grid_layout import NAMED_VARIANTS, GridLayout, grid_frame, grid_layout, grid_models
 from rnncells.report.latex import (
     LATEX_PACKAGES,
     METRIC_KEY,
     METRIC_LABELS,
-    MISSING,
     PM,
-    bold,
     decimals_for,
     escape_latex,
     latex_index,
-    mark,
     mean_std,
     number,
     numbers,
-    tied_best,
     to_latex,
 )
 from rnncells.report.published import published_latex
 from rnncells.report.set_tables import set_tables
+from rnncells.report.table_numbers import (
+    column_decimals,
+    emphasis,
+    marked_models,
+    model_stat,
+    songs_per_model,
+    table_notes,
+)
 
 INSTALL_HINT = "apt-get install texlive-latex-recommended texlive-latex-extra texlive-science lmodern"
 
 
 class TablesError(RnncellsError, RuntimeError):
     """Tables cannot be written or compiled; the message names the file and the fix."""
-
-
-def _order(values: list[str], preferred: tuple[str, ...]) -> list[str]:
-    known = [v for v in preferred if v in values]
-    return known + sorted(v for v in set(values) if v not in preferred)
-
-
-@dataclass
-class _Layout:
-    """Where each model sits: rows are variants (and depths, when a cell has several), groups are cells."""
-
-    rows: list[tuple[str, ...]]
-    row_names: list[str]
-    row_of: dict[str, tuple[str, ...]]
-    groups: list[str]
-    group_of: dict[str, str]
-    depth_groups: set[str]
-    note: str
-
-
-# Sets shown by their name, after the models: MIDI files and the dataset's splits cut to the generated length.
-NAMED_VARIANTS = (MIDI_VARIANT, CUT_VARIANT)
-
-
-def _models(summary: pd.DataFrame) -> pd.DataFrame:
-    """rnncells's models (neither the baseline nor MIDI sets), in grid order."""
-    ours = (summary["model_name"] != BASELINE_MODEL) & ~summary["variant"].isin(NAMED_VARIANTS)
-    models = summary.loc[ours, list(MODEL_COLUMNS)]
-    models = models.drop_duplicates("model_name").copy()
-    models["layers"] = models["layers"].astype(int)
-    variant_rank = {v: i for i, v in enumerate(_order(list(models["variant"]), VARIANTS))}
-    cell_rank = {c: i for i, c in enumerate(_order(list(models["cell"]), CELLS))}
-    models["_v"] = models["variant"].map(variant_rank)
-    models["_c"] = models["cell"].map(cell_rank)
-    models["_n"] = models["model_name"].map(_natural)  # units8 before units16 where runs differ in another axis
-    return models.sort_values(["_v", "_c", "layers", "_n"]).reset_index(drop=True)
-
-
-def _natural(name: str) -> tuple:
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
-
-
-def _layout(models: pd.DataFrame) -> _Layout:
-    cells = list(dict.fromkeys(models.sort_values("_c")["cell"]))
-    stacked = bool(models.groupby(["variant", "cell"]).size().gt(1).any())
-    rows: list[tuple[str, ...]] = []
-    row_of, group_of, depth_groups = {}, {}, set()
-    if stacked:
-        # Several depths of one cell per variant: one row per (variant, depth), one column group per cell.
-        labels = models["layers"].astype(str)
-        row_names, note = ["variant", "layers"], "rows: dataset variant and number of layers; column groups: cell"
-        if models.assign(depth=labels).duplicated(["variant", "cell", "depth"]).any():
-            labels = models["model_name"]  # the runs of a cell differ in something else than depth (units, ...)
-            row_names, note = ["variant", "model"], "rows: dataset variant and model; column groups: cell"
-        for model, label in zip(models.itertuples(), labels, strict=True):
-            row_of[model.model_name] = (model.variant, label)
-            group_of[model.model_name] = escape_latex(model.cell.upper())
-        groups = [escape_latex(cell.upper()) for cell in cells]
-    else:
-        row_names = ["variant"]
-        groups = []
-        for cell in cells:
-            depths = sorted(set(models.loc[models["cell"] == cell, "layers"]))
-            group = escape_latex(f"{cell.upper()}-{depths[0]}" if len(depths) == 1 else cell.upper())
-            if len(depths) > 1:
-                depth_groups.add(group)
-            groups.append(group)
-            for model in models[models["cell"] == cell].itertuples():
-                row_of[model.model_name] = (model.variant,)
-                group_of[model.model_name] = group
-        note = "rows: dataset variant; column groups: cell, its number of layers after the dash"
-        if depth_groups:
-            note += " or in the column L"
-    for model in models.sort_values(["_v", "layers", "_c"]).itertuples():
-        if row_of[model.model_name] not in rows:
-            rows.append(row_of[model.model_name])
-    return _Layout(rows, row_names, row_of, groups, group_of, depth_groups, note)
-
-
-def _grid(
-    layout: _Layout,
-    models: pd.DataFrame,
-    subs: list[str],
-    cells: dict[str, dict[str, str]],
-    row_prefix: tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """A frame with layout rows, column groups x ``subs`` (plus L where depths vary) and the given cells."""
-    columns = []
-    for group in layout.groups:
-        columns += ([(group, "L")] if group in layout.depth_groups else []) + [(group, sub) for sub in subs]
-    frame = pd.DataFrame(MISSING, index=range(len(layout.rows)), columns=pd.MultiIndex.from_tuples(columns))
-    for model in models.itertuples():
-        position = layout.rows.index(layout.row_of[model.model_name])
-        group = layout.group_of[model.model_name]
-        if group in layout.depth_groups:
-            frame.loc[position, (group, "L")] = str(model.layers)
-        for sub in subs:
-            frame.loc[position, (group, sub)] = cells[model.model_name][sub]
-    names = ["metric"] * bool(row_prefix) + layout.row_names
-    frame.index = latex_index([row_prefix + row for row in layout.rows], names)
-    if len(subs) == 1 and not layout.depth_groups:
-        frame.columns = [group for group, _ in columns]
-    return frame
 
 
 @dataclass
@@ -212,102 +104,40 @@ def _read_evaluation(eval_dir: Path) -> _Evaluation:
     return evaluation
 
 
-def _stat(summary: pd.DataFrame, model_name: str, metric: str, stat: str) -> float:
-    row = summary[(summary["model_name"] == model_name) & (summary["metric"] == metric)]
-    return float(row[stat].iloc[0])
-
-
-def _songs_per_model(summary: pd.DataFrame, models: pd.DataFrame) -> str:
-    counted = summary[summary["model_name"].isin(models["model_name"]) & (summary["metric"] == "general")]
-    counts = sorted(set(counted["n"].astype(int)))
-    if not counts:
-        return "0"
-    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
-
-
-def _uncertainty(summary: pd.DataFrame, model: str, metric: str, stat: str) -> float:
-    """The standard error of a model's ``stat`` (mean, std or variance) of ``metric`` over its songs."""
-    n, std = _stat(summary, model, metric, "n"), _stat(summary, model, metric, "std")
-    if n < 2:
-        return math.nan
-    return {"mean": std / math.sqrt(n), "std": std / math.sqrt(2 * (n - 1))}.get(stat, std**2 * math.sqrt(2 / (n - 1)))
-
-
-def _column_decimals(summary: pd.DataFrame, models: pd.DataFrame, metric: str, stat: str) -> int:
-    """A column's decimals: the first significant digit of its models' median standard error."""
-    errors = pd.Series([_uncertainty(summary, m, metric, stat) for m in models["model_name"]]).dropna()
-    return decimals_for(float(errors.median()) if len(errors) else math.nan, significant=1)
-
-
-def _emphasis(
-    cells: dict[str, dict[str, str]],
-    means: dict[str, dict[str, float]],
-    layout: _Layout,
-    same: dict[str, set[frozenset[str]]],
-    selected: set[str],
-) -> dict[str, dict[str, str]]:
-    """Bold the best (lowest) mean of each column (a cell's models, per metric) and the means tied with it;
-    mark the selected models."""
-    for metric in next(iter(means.values()), {}):
-        for group in dict.fromkeys(layout.group_of.values()):
-            column = {m: values[metric] for m, values in means.items() if layout.group_of[m] == group}
-            for model in tied_best(column, same.get(metric, set()) if same else None):
-                cells[model][METRIC_LABELS.get(metric, metric)] = bold(cells[model][METRIC_LABELS.get(metric, metric)])
-    for model in selected & set(cells):
-        cells[model] = {sub: mark(cell) for sub, cell in cells[model].items()}
-    return cells
-
-
-def _marked(models: pd.DataFrame, selected: set[str] | None) -> set[str]:
-    """The selected models to mark: only where the table also holds models that were not selected."""
-    names = set(models["model_name"])
-    return set() if not selected or names <= set(selected) else names & set(selected)
-
-
-def _notes(summary: pd.DataFrame, models: pd.DataFrame, marked: set[str], tested: bool, what: str) -> str:
-    n = _songs_per_model(summary, models)
-    text = f"n = {n} songs per model. {METRIC_KEY}."
-    if what:
-        tie = "the Mann--Whitney test (Holm) cannot tell from it" if tested else "equal to it at the printed digits"
-        text += f" Bold: the lowest {what} of each column and every {what} {tie}."
-    if marked:
-        text += r" $^\dagger$: the depth that validation loss selected for its variant and cell."
-    return text
-
-
 def _stat_table(
-    evaluation: _Evaluation, models: pd.DataFrame, layout: _Layout, stat: str, what: str, selected: set[str]
+    evaluation: _Evaluation, models: pd.DataFrame, layout: GridLayout, stat: str, what: str, selected: set[str]
 ) -> str:
     summary = evaluation.summary
-    decimals = {m: _column_decimals(summary, models, m, stat) for m in METRIC_LABELS}
+    decimals = {m: column_decimals(summary, models, m, stat) for m in METRIC_LABELS}
     names = list(models["model_name"])
-    columns = {m: numbers([_stat(summary, name, m, stat) for name in names], decimals[m]) for m in METRIC_LABELS}
+    columns = {m: numbers([model_stat(summary, name, m, stat) for name in names], decimals[m]) for m in METRIC_LABELS}
     cells = {name: {METRIC_LABELS[m]: columns[m][i] for m in METRIC_LABELS} for i, name in enumerate(names)}
-    marked = _marked(models, selected)
+    marked = marked_models(models, selected)
     if stat == "mean":
-        means = {name: {m: _stat(summary, name, m, "mean") for m in METRIC_LABELS} for name in names}
-        cells = _emphasis(cells, means, layout, evaluation.same, marked)
+        means = {name: {m: model_stat(summary, name, m, "mean") for m in METRIC_LABELS} for name in names}
+        cells = emphasis(cells, means, layout, evaluation.same, marked)
     else:
-        cells = _emphasis(cells, {}, layout, {}, marked)
-    frame = _grid(layout, models, list(METRIC_LABELS.values()), cells)
+        cells = emphasis(cells, {}, layout, {}, marked)
+    frame = grid_frame(layout, models, list(METRIC_LABELS.values()), cells)
+    notes = table_notes(summary, models, marked, bool(evaluation.same), "mean" if stat == "mean" else "")
     caption = (
         f"{what} of the tonality metrics over the songs of each model ({layout.note}); decimals follow the "
-        f"standard error. {_notes(summary, models, marked, bool(evaluation.same), 'mean' if stat == 'mean' else '')}"
+        f"standard error. {notes}"
     )
     return to_latex(frame, caption, f"tab:{stat}")
 
 
-def _mean_std_table(evaluation: _Evaluation, models: pd.DataFrame, layout: _Layout, selected: set[str]) -> str:
-    summary, parts, marked = evaluation.summary, [], _marked(models, selected)
+def _mean_std_table(evaluation: _Evaluation, models: pd.DataFrame, layout: GridLayout, selected: set[str]) -> str:
+    summary, parts, marked = evaluation.summary, [], marked_models(models, selected)
     for metric, metric_label in METRIC_LABELS.items():
         cells = {
-            name: {"mean": mean_std(*(_stat(summary, name, metric, stat) for stat in ("mean", "std")))}
+            name: {"mean": mean_std(*(model_stat(summary, name, metric, stat) for stat in ("mean", "std")))}
             for name in models["model_name"]
         }
-        means = {name: {"mean": _stat(summary, name, metric, "mean")} for name in models["model_name"]}
+        means = {name: {"mean": model_stat(summary, name, metric, "mean")} for name in models["model_name"]}
         same = {"mean": evaluation.same.get(metric, set())} if evaluation.same else {}
-        cells = _emphasis(cells, means, layout, same, marked)
-        parts.append(_grid(layout, models, ["mean"], cells, row_prefix=(metric_label,)))
+        cells = emphasis(cells, means, layout, same, marked)
+        parts.append(grid_frame(layout, models, ["mean"], cells, row_prefix=(metric_label,)))
     frame = pd.concat(parts)
     if isinstance(frame.columns, pd.MultiIndex):
         frame.columns = pd.MultiIndex.from_tuples(
@@ -316,7 +146,7 @@ def _mean_std_table(evaluation: _Evaluation, models: pd.DataFrame, layout: _Layo
     caption = (
         f"Mean {PM} standard deviation (sample) of each tonality metric over the songs of each model "
         f"({layout.note}); the std's two significant digits set the decimals. "
-        f"{_notes(summary, models, marked, bool(evaluation.same), 'mean')}"
+        f"{table_notes(summary, models, marked, bool(evaluation.same), 'mean')}"
     )
     return to_latex(frame, caption, "tab:mean-std")
 
@@ -338,14 +168,14 @@ def _model_label(row: pd.Series, scope: dict[str, str]) -> str:
 
 def _song_table(songs: pd.DataFrame, summary: pd.DataFrame, extra: list[str], caption: str, label: str) -> str:
     midi = summary.loc[summary["variant"].isin(NAMED_VARIANTS), "model_name"].unique().tolist()
-    order = list(_models(summary)["model_name"]) + midi + [BASELINE_MODEL]
+    order = list(grid_models(summary)["model_name"]) + midi + [BASELINE_MODEL]
     present = set(songs["model_name"])
     songs = songs.set_index("model_name").loc[[name for name in order if name in present]].reset_index()
     scope = scopes(summary)
     keys = [(str(row["variant"]), _model_label(row, scope)) for _, row in songs.iterrows()]
     named = dict(zip(keys, songs["model_name"], strict=True))
     if len(named) < songs["model_name"].nunique():  # two models share a label (LSTM-1 at 128 and 256 units)
-        ours = set(_models(summary)["model_name"])
+        ours = set(grid_models(summary)["model_name"])
         keys = [(v, str(n) if n in ours else label) for (v, label), n in zip(keys, songs["model_name"], strict=True)]
     frame = pd.DataFrame(
         {
@@ -408,7 +238,7 @@ def _document(inputs: list[str], evaluation: dict, n_sets: int) -> str:
 
 def _grid_tables(evaluation: _Evaluation, models: pd.DataFrame, selected: set[str]) -> dict[str, str]:
     """Mean, variance, std and mean ± std of rnncells's models: rows = variants, column groups = cells."""
-    layout = _layout(models)
+    layout = grid_layout(models)
     return {
         "table_mean": _stat_table(evaluation, models, layout, "mean", "Mean", selected),
         "table_variance": _stat_table(evaluation, models, layout, "variance", "Variance (sample)", selected),
@@ -421,7 +251,7 @@ def _song_tables(evaluation: _Evaluation) -> dict[str, str]:
     """The best and the most representative song of every set, the baseline last."""
     summary = evaluation.summary
     sets = summary.loc[summary["model_name"] != BASELINE_MODEL].drop_duplicates("model_name")
-    n = _songs_per_model(summary, sets)
+    n = songs_per_model(summary, sets)
     return {
         "table_best_songs": _song_table(
             evaluation.best,
@@ -456,7 +286,7 @@ def write_tables(
     eval_dir, out_dir = Path(eval_dir), Path(out_dir)
     evaluation = _read_evaluation(eval_dir)
     summary = evaluation.summary
-    models = _models(summary)
+    models = grid_models(summary)
     tables = _grid_tables(evaluation, models, set(selected or ())) if not models.empty else {}
     tables |= _song_tables(evaluation)
     if (summary["model_name"] == BASELINE_MODEL).any():

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncells.config.settings import GenerateConfig
+from rnncells.config.generate import GenerateConfig
 from rnncells.music.melody import key_label, uses_flats
 from rnncells.studio.piano_roll import piano_roll_png
 from rnncells.training.run_folder import RunFolder

@@ -19,8 +19,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rnncells.config.generate import GenerateConfig
 from rnncells.config.options import add_options, given_options
-from rnncells.config.settings import GenerateConfig, from_dict
+from rnncells.config.records import from_dict
 from rnncells.music.melody import key_label
 from rnncells.training.run_folder import RunFolder
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnncells.config.settings import ConfigError, TrainConfig
+from rnncells.config.records import ConfigError
+from rnncells.config.train import TrainConfig
 from rnncells.study.figures import budget_plot
 from rnncells.study.grid_folder import GridPaths
 from rnncells.study.sections import FigureRef, Section

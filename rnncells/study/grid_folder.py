@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rnncells.config.settings import ConfigError, read_toml
+from rnncells.config.records import ConfigError, read_toml
 from rnncells.errors import RnncellsError
 from rnncells.files import write_json_atomic, write_text_atomic
 from rnncells.training.run_folder import RunFolder

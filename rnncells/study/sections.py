@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnncells.config.settings import ConfigError
+from rnncells.config.records import ConfigError
+from rnncells.evaluation.columns import BASELINE_MODEL
 from rnncells.evaluation.corpus import CUT_VARIANT
-from rnncells.evaluation.folder import BASELINE_MODEL, EvaluationFolder
+from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.generation.ngram import NGRAM_CELL
 from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
 from rnncells.report.published import PUBLISHED_RHYTHM_SELECTION, published_frame

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from rnncells.config.settings import ConfigError
+from rnncells.config.records import ConfigError
 from rnncells.files import Damage, damaged_files
 from rnncells.training.run_folder import (
     CONFIG_FILE,

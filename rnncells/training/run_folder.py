@@ -39,22 +39,16 @@ import json
 import math
 import os
 import stat
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rnncells.config.settings import (
-    ConfigError,
-    DatasetConfig,
-    GenerateConfig,
-    ModelConfig,
-    TrainConfig,
-    from_dict,
-    read_toml,
-    to_toml,
-)
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.records import ConfigError, from_dict, read_toml
+from rnncells.config.train import TrainConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.errors import RnncellsError
 from rnncells.files import (
@@ -67,6 +61,7 @@ from rnncells.files import (
     write_text_atomic,
 )
 from rnncells.locks import LOCK_FILE
+from rnncells.training.run_types import ResumePoint, RunConfig, RunState
 
 CONFIG_FILE = "config.toml"
 # projector/'s files, written by rnncells.training.tensorboard
@@ -94,38 +89,10 @@ RESUME_FILE = "checkpoints/resume.npz"
 RECORDED_FILES = ("checkpoints/last.keras", "checkpoints/best.keras", METRICS_FILE, RECORD_FILE, VOCABULARY_FILE)
 # What ``rnncells train`` on the folder makes again from the resume point; the rest cannot be made again.
 VIEW_FILES = (STATE_FILE, METRICS_FILE, "checkpoints/last.keras", "checkpoints/best.keras", VOCABULARY_FILE)
-# Fields that change how a run is carried out (how long, how often it saves) but not what it computes.
-OPERATIONAL_FIELDS = ("epochs", "save_every_seconds", "checkpoint_every_steps", "keep_checkpoints")
 
 
 class RunError(RnncellsError, ValueError):
     """A run folder that cannot be used as asked; the message names the file and the fix."""
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """The resolved configs of one run: the dataset parameters it was trained on, its model and its recipe, and the
-    sampling settings it was tuned with (``generate``: GenerateConfig fields, empty for most runs)."""
-
-    dataset: dict[str, Any]
-    model: ModelConfig
-    train: TrainConfig
-    generate: dict[str, Any] = field(default_factory=dict)
-
-    def to_toml(self) -> str:
-        dataset = {k: v for k, v in self.dataset.items() if k in DatasetConfig.__dataclass_fields__}
-        tables = {"dataset": dataset, "model": self.model, "train": self.train}
-        return to_toml({**tables, "generate": self.generate} if self.generate else tables)
-
-    def same_run_as(self, other: RunConfig) -> list[str]:
-        """The fields (``model.units``, ``train.seed`` …) in which ``other`` is a different run (epochs may grow)."""
-        changed = [f"model.{k}" for k, v in asdict(self.model).items() if asdict(other.model)[k] != v]
-        changed += [
-            f"train.{k}"
-            for k, v in asdict(self.train).items()
-            if k not in OPERATIONAL_FIELDS and asdict(other.train)[k] != v
-        ]
-        return changed
 
 
 def read_run_config(path: str | Path) -> RunConfig:
@@ -144,21 +111,6 @@ def read_run_config(path: str | Path) -> RunConfig:
     generate = dict(tables.get("generate", {}))
     from_dict(GenerateConfig, generate, f"{path} [generate]")
     return RunConfig(dict(tables.get("dataset", {})), model, train, generate)
-
-
-def model_name(variant: str, model: ModelConfig) -> str:
-    """``control-lstm-3`` (with ``-u256`` when the units differ from the study's 128)."""
-    suffix = "" if model.units == 128 else f"-u{model.units}"
-    return f"{variant}-{model.cell}-{model.layers}{suffix}"
-
-
-@dataclass(frozen=True)
-class RunState:
-    """Where a run stands after its last finished epoch."""
-
-    epochs_done: int = 0
-    step: int = 0
-    best_val_loss: float = math.inf
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -416,20 +368,6 @@ class RunFolder:
                     f"the file's {actual['sha256'][:12]}...), so it is another run's or damaged; {fix}"
                 )
         return path
-
-
-@dataclass
-class ResumePoint:
-    """Everything a run needs to continue exactly, committed as one file (``checkpoints/resume.npz``).
-
-    ``arrays`` holds the model's and optimizer's variables by name; ``state`` and ``metrics`` are the run's
-    progress and its metrics rows up to ``state.epochs_done``. One atomic rename writes them all, so a kill at
-    any instant leaves either the previous resume point or this one, never a mix.
-    """
-
-    state: RunState
-    metrics: list[dict]
-    arrays: dict[str, np.ndarray]
 
 
 def write_resume_point(folder: RunFolder, point: ResumePoint) -> None:

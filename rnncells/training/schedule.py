@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rnncells.config.settings import TrainConfig
+from rnncells.config.train import TrainConfig
 from rnncells.training.run_folder import RunError, RunFolder
 
 

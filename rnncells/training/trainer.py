@@ -36,7 +36,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from rnncells.config.settings import ModelConfig, TrainConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.train import TrainConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.data.windows import Windows, load_variant, per_song_windows, training_windows
 from rnncells.files import portable_path, remove_stale_temp_files, write_atomic
@@ -45,17 +46,14 @@ from rnncells.models.factory import build_model, copy_trainable_weights, reset_s
 from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import (
     VOCABULARY_FILE,
-    ResumePoint,
-    RunConfig,
     RunError,
     RunFolder,
-    RunState,
     committed_state,
-    model_name,
     read_resume_point,
     write_resume_point,
     write_views,
 )
+from rnncells.training.run_types import ResumePoint, RunConfig, RunState, model_name
 from rnncells.training.schedule import learning_rate, training_complete
 from rnncells.training.stop import StopRequested
 from rnncells.training.tensorboard import Scalars, export_projector, run_hparams, write_hparams

@@ -8,9 +8,15 @@ import re
 
 import pytest
 
-from rnncells.cli import build_parser, generate_config, train_configs
+from rnncells.cli import build_parser
+from rnncells.config.dataset import DatasetConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.model import ModelConfig
 from rnncells.config.options import add_options, comma_list, flag_names, given_options
-from rnncells.config.settings import ConfigError, DatasetConfig, GenerateConfig, ModelConfig, TrainConfig, from_dict
+from rnncells.config.records import ConfigError, from_dict
+from rnncells.config.train import TrainConfig
+from rnncells.generation.command import generate_config
+from rnncells.training.command import train_configs
 
 # One value per field, different from its default and valid, given on the command line as text.
 MODEL_VALUES = {"cell": "gru", "layers": 3, "units": 64, "embedding_dim": 12, "dropout": 0.25, "max_layers": 6}
@@ -282,7 +288,7 @@ def test_a_config_file_out_of_range_names_the_file_and_table(tmp_path):
 
 
 def test_deep_and_huge_number_toml_files_are_one_line_naming_the_file(tmp_path):
-    from rnncells.config.settings import read_toml
+    from rnncells.config.records import read_toml
 
     deep = tmp_path / "deep.toml"
     deep.write_text("a = " + "[" * 10_000 + "]" * 10_000 + "\n")
@@ -339,7 +345,7 @@ def test_counts_given_as_plain_flags_are_bounded_too(argv, words, capsys):
 
 
 def test_a_grid_evaluate_span_is_bounded():
-    from rnncells.config.settings import EvaluateConfig
+    from rnncells.config.evaluate import EvaluateConfig
 
     with pytest.raises(ConfigError, match=r"g.toml \[evaluate\]: evaluate.span 100000 is out of range: allowed 2 to"):
         from_dict(EvaluateConfig, {"span": 100_000}, "g.toml [evaluate]")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config.settings import ConfigError, DatasetConfig
+from rnncells.config.dataset import DatasetConfig
+from rnncells.config.records import ConfigError
 from rnncells.data.build import DatasetError, build_dataset
 from rnncells.data.folder import DatasetFolder, DatasetFolderError
 from rnncells.data.windows import load_variant

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config.settings import DatasetConfig
+from rnncells.config.dataset import DatasetConfig
 from rnncells.data.folder import DatasetFolder, DatasetFolderError, check_variant, load_variant
 
 ROWS = [

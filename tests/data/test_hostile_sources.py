@@ -23,7 +23,7 @@ import mido
 import numpy as np
 import pytest
 
-from rnncells.config.settings import DatasetConfig
+from rnncells.config.dataset import DatasetConfig
 from rnncells.data.build import DatasetError, build_dataset
 from rnncells.data.folder import load_variant
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncells.config.settings import GenerateConfig
+from rnncells.config.generate import GenerateConfig
 from rnncells.evaluation.corpus import (
     CUT_VARIANT,
     corpus_likeness,

@@ -12,6 +12,7 @@ import pytest
 from music_geometry_eval import music_geometry_eval as mge
 from scipy import stats
 
+from rnncells.evaluation.columns import FEATURE_COLUMNS
 from rnncells.evaluation.evaluate import (
     EvaluationError,
     evaluate_song_sets,
@@ -19,7 +20,7 @@ from rnncells.evaluation.evaluate import (
     pairwise_tests,
     rank_biserial,
 )
-from rnncells.evaluation.folder import FEATURE_COLUMNS, EvaluationFolder
+from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.locks import LOCK_FILE
 from rnncells.music import metrics, yang_lerch
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnncells.evaluation.columns import FEATURE_COLUMNS, MEMORISATION_COLUMNS, METRICS, SONGS_LAYOUT
 from rnncells.evaluation.evaluate import EvaluationError, evaluate_song_sets
-from rnncells.evaluation.folder import FEATURE_COLUMNS, MEMORISATION_COLUMNS, METRICS, SONGS_LAYOUT
 from rnncells.music import metrics
 from rnncells.music.melody import melody_from_pitches
 from rnncells.music.midi import read_midi, write_midi

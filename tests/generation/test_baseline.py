@@ -7,7 +7,7 @@ import json
 import pytest
 
 from rnncells.cli import main
-from rnncells.config.settings import GenerateConfig
+from rnncells.config.generate import GenerateConfig
 from rnncells.data.folder import DatasetFolder
 from rnncells.evaluation.set_measures import set_scope
 from rnncells.generation.baseline import fit_ngram, generate_ngram, ngram_name

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config.settings import ConfigError, GenerateConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.records import ConfigError
 from rnncells.generation.clips import Clip, clip_notes, cut
 from rnncells.generation.generate import generate
 from rnncells.music.melody import Note, scale_pitch_classes

@@ -6,7 +6,10 @@ import mido
 import numpy as np
 import pytest
 
-from rnncells.config.settings import ConfigError, GenerateConfig, ModelConfig, TrainConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.records import ConfigError
+from rnncells.config.train import TrainConfig
 from rnncells.files import read_jsonl
 from rnncells.generation.generate import fit_to_bars, generate
 from rnncells.generation.keys import decode
@@ -157,7 +160,7 @@ def pair_runs(edm_dir, tmp_path_factory) -> dict:
     """pitch_duration runs (control and interval) on 40 EDM melodies."""
     import shutil
 
-    from rnncells.config.settings import DatasetConfig
+    from rnncells.config.dataset import DatasetConfig
     from rnncells.data.build import build_dataset
 
     source = tmp_path_factory.mktemp("edm40-pairs-source")

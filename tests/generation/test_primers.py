@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rnncells.config.settings import ConfigError
+from rnncells.config.records import ConfigError
 from rnncells.data.vocab import Vocabulary
 from rnncells.generation.primers import keyed_primer, midi_primer, parse_primer
 from rnncells.music.melody import Note

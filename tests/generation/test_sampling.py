@@ -10,7 +10,8 @@ import keras
 import numpy as np
 import pytest
 
-from rnncells.config.settings import GenerateConfig, ModelConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.model import ModelConfig
 from rnncells.generation.keys import MIDI_REGISTER, ScaleMask
 from rnncells.generation.sampling import (
     DurationTempered,

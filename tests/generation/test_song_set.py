@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config.settings import GenerateConfig
+from rnncells.config.generate import GenerateConfig
 from rnncells.generation.song_set import SongSetError, SongSetFolder, load_song_set, song_id
 from rnncells.music.melody import Note
 from rnncells.music.midi import read_midi

@@ -6,7 +6,10 @@ import json
 
 import pytest
 
-from rnncells.config.settings import ConfigError, GenerateConfig, ModelConfig, TrainConfig
+from rnncells.config.generate import GenerateConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.records import ConfigError
+from rnncells.config.train import TrainConfig
 from rnncells.generation.song_set import SongSetFolder, load_song_set
 from rnncells.grid.beside import generate_baselines, generate_final_songs
 from rnncells.grid.config import GridConfig

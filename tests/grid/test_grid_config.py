@@ -14,7 +14,8 @@ from pathlib import Path
 import keras
 import pytest
 
-from rnncells.config.settings import ModelConfig, TrainConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.train import TrainConfig
 from rnncells.data.windows import load_variant, per_song_windows, study_windows
 from rnncells.grid.grid_file import load_grid
 from rnncells.grid.paths import grid_paths

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config.settings import GenerateConfig
+from rnncells.config.generate import GenerateConfig
 from rnncells.errors import InputError
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.generation.generate import generate

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config.settings import ConfigError
+from rnncells.config.records import ConfigError
 from rnncells.grid.config import GridConfig
 from rnncells.grid.grid_file import load_grid
 from rnncells.grid.index import template, write_index
@@ -22,7 +22,8 @@ from rnncells.grid.selection import select_runs
 from rnncells.grid.status import best_score, format_status, status_rows
 from rnncells.grid.supervise import process_alive, stop_orphan, trainer_alive
 from rnncells.study.grid_folder import GridPaths
-from rnncells.training.run_folder import RunFolder, RunState
+from rnncells.training.run_folder import RunFolder
+from rnncells.training.run_types import RunState
 
 REPO = Path(__file__).resolve().parents[2]
 

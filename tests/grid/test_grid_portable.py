@@ -7,7 +7,8 @@ from pathlib import Path
 
 from rnncells.files import damaged_files, record_files, write_json_atomic
 from rnncells.grid.portable import make_records_portable
-from rnncells.training.run_folder import RunFolder, RunState
+from rnncells.training.run_folder import RunFolder
+from rnncells.training.run_types import RunState
 
 OLD = "/old/machine/out/paper"  # where the results folder lay when its records were written
 

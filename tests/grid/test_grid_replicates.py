@@ -80,7 +80,8 @@ def test_run_level_tables_aggregate_the_seeds_and_test_the_family(replicated):
 
 
 def test_replicate_configurations_gives_only_those_every_seed_and_selection_compares_the_seeds_in_common():
-    from rnncells.config.settings import ConfigError, DatasetConfig
+    from rnncells.config.dataset import DatasetConfig
+    from rnncells.config.records import ConfigError
     from rnncells.grid.config import GridConfig
     from rnncells.grid.plan import plan_runs
     from rnncells.grid.selection import _shared_seed_means

@@ -6,7 +6,8 @@ import json
 import shutil
 from dataclasses import asdict
 
-from rnncells.config.settings import ModelConfig, TrainConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.train import TrainConfig
 from rnncells.grid.reuse import content_key
 from tests.grid.test_grid_run import edm40, grid, tiny_grid  # noqa: F401 (edm40 is a fixture)
 

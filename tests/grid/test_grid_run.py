@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncells.config.settings import ConfigError
+from rnncells.config.records import ConfigError
 from rnncells.grid.grid_file import load_grid
 from rnncells.grid.plan import plan_runs
 from rnncells.grid.runner import grid_toml

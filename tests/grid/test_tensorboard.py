@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from rnncells.cli import main
-from rnncells.config.settings import ModelConfig, TrainConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.train import TrainConfig
 from rnncells.training.run_folder import RunFolder
 from rnncells.training.tensorboard import HPARAMS_FILE, SCALARS_FILE
 from rnncells.training.trainer import train

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from rnncells.config.settings import CELLS, ConfigError, ModelConfig
+from rnncells.config.model import CELLS, ModelConfig
+from rnncells.config.records import ConfigError
 from rnncells.models.cells import NASCell, UGRNNCell
 from rnncells.models.factory import (
     build_model,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnncells.cli import main
-from rnncells.config.settings import ModelConfig
+from rnncells.config.model import ModelConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.models.factory import build_model
 from rnncells.report.embedding import principal_components

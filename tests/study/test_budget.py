@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncells.config.settings import ModelConfig, TrainConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.train import TrainConfig
 from rnncells.study.budget import BudgetGrid, budget_sections, budget_text, depth_gap, is_budget, pairs
 from rnncells.study.grid_folder import GridPaths
-from rnncells.training.run_folder import RunConfig, RunFolder
+from rnncells.training.run_folder import RunFolder
+from rnncells.training.run_types import RunConfig
 
 PAPER = TrainConfig(epochs=6)
 LONGER = TrainConfig(epochs=10, lr_decay_steps=505, early_stopping_patience=2)

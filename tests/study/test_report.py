@@ -175,7 +175,7 @@ def test_what_differs_says_which_weights_the_tables_use():
 def test_depth_curve_leaves_out_baselines_and_final_weights():
     from types import SimpleNamespace
 
-    from rnncells.study.report import depth_curve
+    from rnncells.study.result import depth_curve
 
     names = ["control-lstm-1", "control-lstm-2", "control-lstm-1-final", "control-ngram-1", "dataset-train-cut"]
     songs = pd.DataFrame(

@@ -10,19 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnncells.config.settings import ConfigError, ModelConfig, TrainConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.records import ConfigError
+from rnncells.config.train import TrainConfig
 from rnncells.data.vocab import Vocabulary
 from rnncells.locks import LOCK_FILE
 from rnncells.training.damage import run_damage
-from rnncells.training.run_folder import (
-    ResumePoint,
-    RunConfig,
-    RunError,
-    RunFolder,
-    RunState,
-    write_resume_point,
-    write_views,
-)
+from rnncells.training.run_folder import RunError, RunFolder, write_resume_point, write_views
+from rnncells.training.run_types import ResumePoint, RunConfig, RunState
 
 ROW = {
     "epoch": 1,

@@ -6,7 +6,9 @@ import math
 
 import pytest
 
-from rnncells.config.settings import ConfigError, ModelConfig, TrainConfig, from_dict
+from rnncells.config.model import ModelConfig
+from rnncells.config.records import ConfigError, from_dict
+from rnncells.config.train import TrainConfig
 from rnncells.training.run_folder import RunFolder
 from rnncells.training.schedule import learning_rate, run_complete, stopped_early, training_complete
 

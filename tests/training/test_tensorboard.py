@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnncells.config.settings import ModelConfig, TrainConfig
+from rnncells.config.model import ModelConfig
+from rnncells.config.train import TrainConfig
 from rnncells.training.trainer import train
 
 pytest.importorskip("tensorboard")

@@ -15,7 +15,8 @@ import keras
 import numpy as np
 import pytest
 
-from rnncells.config.settings import CELLS, ModelConfig, TrainConfig
+from rnncells.config.model import CELLS, ModelConfig
+from rnncells.config.train import TrainConfig
 from rnncells.locks import LOCK_FILE
 from rnncells.training.damage import run_damage
 from rnncells.training.run_folder import RunError, RunFolder, load_run
