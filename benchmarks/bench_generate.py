@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from rnncells.config.generate import GenerateConfig  # noqa: E402
 from rnncells.config.model import ModelConfig  # noqa: E402
-from rnncells.generation.generate import sample_tokens  # noqa: E402
+from rnncells.generation.sampling import Stepper, sample_songs  # noqa: E402
 from rnncells.models.factory import build_model  # noqa: E402
 
 
@@ -35,17 +35,17 @@ def main() -> None:
     batched_model = build_model(model_config, args.vocab, batch_size=args.songs, stateful=True)
     single_model = build_model(model_config, args.vocab, batch_size=1, stateful=True)
     single_model.set_weights(batched_model.get_weights())
-    config = GenerateConfig(n_songs=args.songs, length=args.length)
-    sample_tokens(batched_model, primer, 2, config, np.random.default_rng(0))  # warm-up (tracing)
-    sample_tokens(single_model, primer, 2, GenerateConfig(n_songs=1), np.random.default_rng(0))
+    config, one = GenerateConfig(n_songs=args.songs, length=args.length), GenerateConfig(n_songs=1, length=args.length)
+    batched_stepper, single_stepper = Stepper(batched_model), Stepper(single_model)
+    sample_songs(batched_stepper, primer, args.songs, 2, config, np.random.default_rng(0))  # warm-up (tracing)
+    sample_songs(single_stepper, primer, 1, 2, one, np.random.default_rng(0))
 
     start = time.perf_counter()
-    sample_tokens(batched_model, primer, args.length, config, np.random.default_rng(0))
+    sample_songs(batched_stepper, primer, args.songs, args.length, config, np.random.default_rng(0))
     batched = time.perf_counter() - start
-    one = GenerateConfig(n_songs=1, length=args.length)
     start = time.perf_counter()
     for seed in range(args.songs):
-        sample_tokens(single_model, primer, args.length, one, np.random.default_rng(seed))
+        sample_songs(single_stepper, primer, 1, args.length, one, np.random.default_rng(seed))
     single = time.perf_counter() - start
     print(f"{args.cell} x{args.layers}, {args.songs} songs x {args.length} tokens")
     print(f"batched (one pass of {args.songs}): {batched:8.3f} s")
