@@ -18,7 +18,8 @@ now). :func:`compact_evaluations` rewrites the evaluation folders' tables (each 
 :class:`rnncells.evaluation.folder.EvaluationFolder`, which records the new checksums): floats with 7 significant
 digits, as evaluations write them now; tests.csv cut to the pairs within the test family (the selected
 configurations' runs and the sets that are no run of the grid: baselines, final weights), which are the pairs the
-tables and the report read, the Holm correction of the kept rows staying that of every pair tested; and the songs.csv
+tables and the report read, the Holm correction of the kept rows staying that of every pair tested (none of the
+cost-function validation's, whose checkpoints are read as means, and none of its box plots); and the songs.csv
 of an ``evaluation-<mode>/`` folder without the feature and memorisation columns that ``evaluation/songs.csv`` holds
 with the same values for every song (only the tonality scores depend on the mode; evaluation.json names where the
 columns are). PNG figures are
@@ -136,6 +137,8 @@ def make_light(paths: GridPaths) -> list[Path]:
         parts = [run / HPARAMS_FILE, run / SCALARS_FILE]
         parts += [run / "projector", run / PROJECTOR_CONFIG] if selected and run.name not in shown else []
         removed += [part for part in parts if _remove(part)]
+    # box plots of every checkpoint's set, which no page shows (the validation's own figure is cost_validation.png)
+    removed += [p for p in [paths.root / COST_VALIDATION_EVALUATION / "figures"] if _remove(p)]
     if selected:
         figures = unshown_run_figures(paths, shown_runs(paths))
         removed += [path for path in figures if _remove(path)]
@@ -159,7 +162,7 @@ def unselected_midi(paths: GridPaths, selected: list[str]) -> list[Path]:
 
 def evaluation_folders(paths: GridPaths) -> list[EvaluationFolder]:
     """The complete evaluation folders of a grid: ``evaluation/``, each ``evaluation-<mode>/`` and the cost-function
-    validation's (paper_scripts/08; its sets are checkpoints, no runs, so its tests all stay)."""
+    validation's (paper_scripts/08; its sets are checkpoints, read as checkpoint means, so no pairwise test stays)."""
     folders = [paths.evaluation, *sorted(paths.root.glob("evaluation-*")), paths.root / COST_VALIDATION_EVALUATION]
     return [EvaluationFolder(folder) for folder in folders if EvaluationFolder(folder).is_complete()]
 
@@ -184,7 +187,10 @@ def compact_evaluations(paths: GridPaths) -> list[Path]:
     """Rewrite each evaluation folder's tables as the module docstring says; returns the tables rewritten."""
     rewritten, main = [], EvaluationFolder(paths.evaluation)
     for folder in evaluation_folders(paths):
-        if paths.selected_runs():
+        if folder.path == paths.root / COST_VALIDATION_EVALUATION:  # read as checkpoint means, never pairwise
+            if folder.keep_tests(set()):
+                rewritten.append(folder.path / TESTS_FILE)
+        elif paths.selected_runs():
             models = folder.read_summary()["model_name"].astype(str).unique().tolist()
             if folder.keep_tests(family_models(paths, models)):
                 rewritten.append(folder.path / TESTS_FILE)

@@ -65,12 +65,16 @@ def test_event_files_and_the_unshown_runs_piano_rolls_go_songs_and_the_rest_stay
     drawn = [name + suffix for name in drawn for suffix in (".png", ".pdf")] + ["box_general.png", "span_x.png"]
     for name in drawn:
         (paths.figures / name).write_bytes(b"figure")
+    boxes = paths.root / "cost_validation" / "evaluation" / "figures"  # every checkpoint's box plots
+    boxes.mkdir(parents=True)
+    (boxes / "box_general.png").write_bytes(b"figure")
     songs = {p.relative_to(paths.root) for p in paths.songs.rglob("*") if p.is_file()}
     midi = {p for p in songs if p.parent.name == MODELS[1] and p.suffix == ".mid"}  # the unselected run's
     removed = {p.relative_to(paths.root).as_posix() for p in make_light(paths)}
     events = {f"runs/{model}/{part}" for model in MODELS for part in (HPARAMS_FILE, SCALARS_FILE)}
     figures = {f"figures/best_song_{MODELS[1]}.png", f"figures/best_song_{MODELS[1]}.pdf"}
-    assert removed == events | figures | {p.as_posix() for p in midi} and len(midi) == N_SONGS
+    expected = events | figures | {p.as_posix() for p in midi} | {"cost_validation/evaluation/figures"}
+    assert removed == expected and len(midi) == N_SONGS
     assert sorted(p.name for p in paths.figures.iterdir()) == sorted(
         ["box_general.png", "span_x.png", f"best_song_{MODELS[0]}.png", f"best_song_{MODELS[0]}.pdf"]
         + [f"representative_song_{model}{suffix}" for model in MODELS for suffix in (".png", ".pdf")]
@@ -107,7 +111,8 @@ def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
     tests_files = [f.path / "tests.csv" for f in (folder, corrected, checkpoints)]
     assert sorted(rewritten) == sorted([*tests_files, corrected.songs_path])  # the rest was written compact
     assert folder.damage() == [] and corrected.damage() == [] and checkpoints.damage() == []
-    assert len(checkpoints.read_tests()) == 4 and checkpoints.read_record().get("songs_columns_in") is None
+    assert checkpoints.read_tests().empty and checkpoints.read_record()["tests_kept"]["rows"] == 0  # means, not pairs
+    assert checkpoints.read_record().get("songs_columns_in") is None
     header = corrected.songs_path.read_text().splitlines()[0].split(",")
     assert "pitch_range" not in header and {"cmm", "general", "file"} <= set(header)  # features: in evaluation/
     pd.testing.assert_frame_equal(corrected.read_songs(), corrected_songs)  # joined back
