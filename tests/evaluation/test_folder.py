@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from rnncells.evaluation import columns
 from rnncells.evaluation import folder as evaluation
 from rnncells.evaluation.folder import EvaluationFolder, EvaluationFolderError, read_songs_table
 from rnncells.music.metrics import SCORE_COLUMNS
@@ -20,7 +21,7 @@ def songs_frame() -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["layers"] = pd.array(frame["layers"].tolist(), dtype="Int64")
     frame["song_id"] = ["song_000", "00003"]
-    for number, metric in enumerate(evaluation.METRICS):
+    for number, metric in enumerate(columns.METRICS):
         frame[metric] = [1.0 + number, 2.0 + number]
     frame["pitch_range"] = [12.0, 7.0]
     return frame
@@ -28,18 +29,18 @@ def songs_frame() -> pd.DataFrame:
 
 def summary_frame(songs: pd.DataFrame) -> pd.DataFrame:
     rows = [
-        {**row[list(evaluation.MODEL_COLUMNS)].to_dict(), "metric": m, "n": 1, "mean": row[m], "variance": 0.5}
+        {**row[list(columns.MODEL_COLUMNS)].to_dict(), "metric": m, "n": 1, "mean": row[m], "variance": 0.5}
         | {"std": 0.7, "min": row[m], "max": row[m]}
         for _, row in songs.iterrows()
-        for m in evaluation.METRICS
+        for m in columns.METRICS
     ]
     return pd.DataFrame(rows)
 
 
 def test_names_are_declared_once_and_fit_together():
-    assert evaluation.METRICS is SCORE_COLUMNS and evaluation.BASELINE_MODEL == "dataset"
-    assert evaluation.BEST_COLUMNS[-4:] == evaluation.METRICS
-    assert evaluation.REPRESENTATIVE_COLUMNS[-3:] == ("mean_cmm", "mean_lm", "mean_centr")
+    assert columns.METRICS is SCORE_COLUMNS and columns.BASELINE_MODEL == "dataset"
+    assert columns.BEST_COLUMNS[-4:] == columns.METRICS
+    assert columns.REPRESENTATIVE_COLUMNS[-3:] == ("mean_cmm", "mean_lm", "mean_centr")
     assert set(evaluation.TABLE_COLUMNS) == {
         "songs.csv",
         "summary.csv",
@@ -72,7 +73,7 @@ def test_write_puts_the_record_last_and_drops_stale_tables(tmp_path):
     assert (tmp_path / "eval" / "songs.csv").read_text() == songs.to_csv(index=False)  # short floats as they are
 
     summary = folder.read_summary()
-    baseline = summary[summary["model_name"] == evaluation.BASELINE_MODEL]
+    baseline = summary[summary["model_name"] == columns.BASELINE_MODEL]
     assert set(baseline["cell"]) == {""} and baseline["layers"].isna().all()
     assert list(folder.read_songs().columns) == list(songs.columns)
 
@@ -125,7 +126,7 @@ def pairwise_frame() -> pd.DataFrame:
         | {"rank_biserial": -0.2502, "significant": i == 0}
         for i, (a, b) in enumerate((a, b) for n, a in enumerate(names) for b in names[n + 1 :])
     ]
-    return pd.DataFrame(rows)[list(evaluation.TESTS_COLUMNS)]
+    return pd.DataFrame(rows)[list(columns.TESTS_COLUMNS)]
 
 
 def test_floats_are_written_with_seven_significant_digits_and_compact_rewrites_older_tables(tmp_path):
