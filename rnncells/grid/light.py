@@ -19,7 +19,8 @@ now). :func:`compact_evaluations` rewrites the evaluation folders' tables (each 
 digits, as evaluations write them now; tests.csv cut to the pairs within the test family (the selected
 configurations' runs and the sets that are no run of the grid: baselines, final weights), which are the pairs the
 tables and the report read, the Holm correction of the kept rows staying that of every pair tested (none of the
-cost-function validation's, whose checkpoints are read as means, and none of its box plots); and the songs.csv
+cost-function validation's, whose checkpoints are read as means, and none of its box plots, nor the figures drawn
+beside an ``evaluation-<mode>/`` folder); and the songs.csv
 of an ``evaluation-<mode>/`` folder without the feature and memorisation columns that ``evaluation/songs.csv`` holds
 with the same values for every song (only the tonality scores depend on the mode; evaluation.json names where the
 columns are). PNG figures are
@@ -137,8 +138,11 @@ def make_light(paths: GridPaths) -> list[Path]:
         parts = [run / HPARAMS_FILE, run / SCALARS_FILE]
         parts += [run / "projector", run / PROJECTOR_CONFIG] if selected and run.name not in shown else []
         removed += [part for part in parts if _remove(part)]
-    # box plots of every checkpoint's set, which no page shows (the validation's own figure is cost_validation.png)
-    removed += [p for p in [paths.root / COST_VALIDATION_EVALUATION / "figures"] if _remove(p)]
+    # box plots of every checkpoint's set, which no page shows (the validation's own figure is cost_validation.png),
+    # and the figures `rnncells evaluate` drew beside another mode's evaluation: no page shows them either, and
+    # their memorisation and distance figures are the grid's own (they do not depend on the mode)
+    unshown = [paths.root / COST_VALIDATION_EVALUATION / "figures", *paths.root.glob("evaluation-*/figures")]
+    removed += [p for p in unshown if _remove(p)]
     if selected:
         figures = unshown_run_figures(paths, shown_runs(paths))
         removed += [path for path in figures if _remove(path)]

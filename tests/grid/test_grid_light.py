@@ -68,12 +68,16 @@ def test_event_files_and_the_unshown_runs_piano_rolls_go_songs_and_the_rest_stay
     boxes = paths.root / "cost_validation" / "evaluation" / "figures"  # every checkpoint's box plots
     boxes.mkdir(parents=True)
     (boxes / "box_general.png").write_bytes(b"figure")
+    beside = paths.root / "evaluation-corrected" / "figures"  # drawn by `rnncells evaluate --mode corrected`
+    beside.mkdir(parents=True)
+    (beside / "memorisation.png").write_bytes(b"figure")
     songs = {p.relative_to(paths.root) for p in paths.songs.rglob("*") if p.is_file()}
     midi = {p for p in songs if p.parent.name == MODELS[1] and p.suffix == ".mid"}  # the unselected run's
     removed = {p.relative_to(paths.root).as_posix() for p in make_light(paths)}
     events = {f"runs/{model}/{part}" for model in MODELS for part in (HPARAMS_FILE, SCALARS_FILE)}
     figures = {f"figures/best_song_{MODELS[1]}.png", f"figures/best_song_{MODELS[1]}.pdf"}
-    expected = events | figures | {p.as_posix() for p in midi} | {"cost_validation/evaluation/figures"}
+    expected = events | figures | {p.as_posix() for p in midi}
+    expected |= {"cost_validation/evaluation/figures", "evaluation-corrected/figures"}
     assert removed == expected and len(midi) == N_SONGS
     assert sorted(p.name for p in paths.figures.iterdir()) == sorted(
         ["box_general.png", "span_x.png", f"best_song_{MODELS[0]}.png", f"best_song_{MODELS[0]}.pdf"]
