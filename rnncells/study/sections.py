@@ -186,6 +186,8 @@ def _training_loss_clause(table: pd.DataFrame, summary: dict) -> str:
     rho = spearmanr(measured["loss"], measured["general"])[0]
     interval = (summary.get("loss") or {}).get("interval_95") or [None, None]
     shown = f", interval {interval[0]:.2f} to {interval[1]:.2f}" if None not in interval else ""
+    if None not in interval and interval[0] <= 0 <= interval[1]:
+        return f" Against the training loss rho is {rho:.2f}{shown}: that interval holds 0 as well."
     return f" Against the training loss rho is {rho:.2f}{shown}: {_rho_meaning(rho)}."
 
 

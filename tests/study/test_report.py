@@ -161,6 +161,11 @@ def test_cost_validation_says_what_the_sign_of_rho_means(tmp_path: Path, general
     assert line.startswith("2 run(s) trained again with a checkpoint every 30 steps")
     rho = "1.00" if meaning == "more tonal" else "-1.00"
     assert f"Against the training loss rho is {rho}, interval 0.50 to 1.00: lower loss went with {meaning}" in line
+    (folder / "cost_validation.json").write_text(
+        '{"val_loss": {"interval_95": [-0.4, 0.9]}, "loss": {"interval_95": [-0.3, 0.6]}}'
+    )
+    line = cost_validation_section(GridPaths(tmp_path / "grid"), tmp_path / "report", "g").lines[0]
+    assert f"Against the training loss rho is {rho}, interval -0.30 to 0.60: that interval holds 0 as well." in line
 
 
 def test_what_differs_says_which_weights_the_tables_use():
