@@ -27,6 +27,7 @@ from rnncells.evaluation.columns import CONFIGURATION_COLUMNS, METRICS, RUN_TEST
 from rnncells.evaluation.mixed_model import Side, compare
 from rnncells.evaluation.statistics import holm
 from rnncells.generation.ngram import NGRAM_CELL
+from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
 
 HEADLINE_METRIC = "general"
 SEED_PART = re.compile(r"-seed(\d+)(?=-|$)")
@@ -216,8 +217,13 @@ def variance_decomposition(runs: pd.DataFrame, metric: str = HEADLINE_METRIC) ->
     """Sequential sums of squares of the trained models' run means: representation (variant), cell, depth
     (layers), then whatever else tells configurations apart (their interactions, other axes), then seed (the
     spread of runs of one configuration). One row per source: df, sum of squares, share of the total, F and p
-    against the seed row (NaN without a second seed). Sets without a cell (baselines) are left out."""
-    models = runs[(runs["cell"].fillna("").astype(str) != "") & runs[metric].notna()].reset_index(drop=True)
+    against the seed row (NaN without a second seed). Only trained models' sets count: the baselines (no cell, or
+    the n-gram's) and the final-weights sets (``<run>-final``: the same networks as their runs) are left out."""
+    cells = runs["cell"].fillna("").astype(str)
+    names = runs["model_name"] if "model_name" in runs else runs["configuration"]
+    finals = names.astype(str).str.endswith(FINAL_WEIGHTS_SUFFIX)
+    trained = (cells != "") & (cells != NGRAM_CELL) & ~finals & runs[metric].notna()
+    models = runs[trained].reset_index(drop=True)
     y = models[metric].to_numpy(float)
     factors = [models["variant"], models["cell"], models["layers"], models["configuration"]]
     columns: list[np.ndarray] = []

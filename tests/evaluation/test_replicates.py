@@ -123,7 +123,26 @@ def test_variance_decomposition_finds_the_factor_that_moves_the_means():
                             "general": 4.0 + shift + noise,
                         }
                     )
-    runs = pd.DataFrame(rows + [{"configuration": "dataset", "variant": "dataset", "cell": "", "general": 0.0}])
+    baselines = [
+        {"model_name": "dataset", "configuration": "dataset", "variant": "dataset", "cell": "", "general": 0.0},
+        {
+            "model_name": "control-ngram-2",
+            "configuration": "control-ngram-2",
+            "variant": "control",
+            "cell": "ngram",
+            "layers": 2,
+            "general": 9.0,
+        },  # a baseline, though it has a "cell"
+        {
+            "model_name": "control-lstm-1-seed0-final",
+            "configuration": "control-lstm-1-final",
+            "variant": "control",
+            "cell": "lstm",
+            "layers": 1,
+            "general": 7.0,
+        },  # the same network as control-lstm-1-seed0, other weights
+    ]
+    runs = pd.DataFrame([{"model_name": r["configuration"], **r} for r in rows] + baselines)
     table = variance_decomposition(runs).set_index("source")
     total = 16 * 1.5**2 + 16 * 0.1**2
     assert table["sum_sq"].sum() == pytest.approx(total)
