@@ -27,7 +27,9 @@ fi
 evaluation="${EVALUATION:-evaluation}"
 # score them as the evaluation did: its mode, and rhythm-aware where it was
 read -ra settings < <(python3 -c 'import json,sys; s = json.load(open(sys.argv[1]))["settings"]; print("--mode", s["mode"], "--rhythm" if s.get("rhythm") else "")' "$WORK/$evaluation/evaluation.json")
-# the song sets in the order the evaluation lists them (its rows follow that order)
-mapfile -t sets < <(python3 -c 'import json,sys; [print(i["model_name"]) for i in json.load(open(sys.argv[1]))["inputs"]]' "$WORK/$evaluation/evaluation.json")
-$RNNCELLS evaluate "${sets[@]/#/$WORK/songs/}" --dataset "$out/dataset" "${settings[@]}" --out "$out/$evaluation" >/dev/null
+# the song sets in the order the evaluation lists them (its rows follow that order); the dataset's splits cut to the
+# generated length are no folders: --cut-baselines scores them again, as the grid's evaluation did
+mapfile -t sets < <(python3 -c 'import json,sys; [print(i["model_name"]) for i in json.load(open(sys.argv[1]))["inputs"] if i.get("kind") != "dataset-cut"]' "$WORK/$evaluation/evaluation.json")
+cut=$(python3 -c 'import json,sys; print("--cut-baselines" if any(i.get("kind") == "dataset-cut" for i in json.load(open(sys.argv[1]))["inputs"]) else "")' "$WORK/$evaluation/evaluation.json")
+$RNNCELLS evaluate "${sets[@]/#/$WORK/songs/}" --dataset "$out/dataset" "${settings[@]}" $cut --out "$out/$evaluation" >/dev/null
 cmp "$WORK/$evaluation/summary.csv" "$out/$evaluation/summary.csv" && echo "summary.csv: byte for byte the same"
