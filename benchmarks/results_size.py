@@ -88,6 +88,12 @@ def run_count(files: dict[str, int]) -> int:
     return len({relative.split("/")[1] for relative in files if relative.startswith("runs/")})
 
 
+def seed_count(files: dict[str, int]) -> int:
+    """How many seeds the folder's runs have already (their names' ``-seedN``; 1 without replicates)."""
+    seeds = {m.group(1) for relative in files if (m := re.search(r"^runs/[^/]*-seed(\d+)", relative))}
+    return max(1, len(seeds))
+
+
 def other_sets(folder: Path, runs: int) -> int:
     """The scored sets of ``folder`` that are no run (dataset, n-gram, cut baselines), from evaluation/tests.csv."""
     tests = folder / "evaluation" / "tests.csv"
@@ -98,7 +104,7 @@ def other_sets(folder: Path, runs: int) -> int:
     return max(1, len(names) - runs)
 
 
-def estimate(kinds: dict[str, tuple[int, int, str]], seeds: int, others: int, family: int, light: bool) -> int:
+def estimate(kinds: dict[str, tuple[int, int, str]], seeds: float, others: int, family: int, light: bool) -> int:
     """The folder's bytes with ``seeds`` times its runs: per-run kinds scale with the runs, tests.csv with the
     pairs of tested sets (``family`` of them now: its runs and ``others`` baselines; with the light policy only
     the selected configurations' runs and the baselines), the rest stays; so do the light policy's per-run figures,
@@ -172,10 +178,11 @@ def main() -> None:
     runs, others = run_count(tracked), other_sets(REPO / target, run_count(tracked))
     print(f"\n{target}: {runs} runs, {others} other scored sets; per kind (KB/run: light, per trained run)")
     print_kinds(by_kind(tracked), by_kind(lighter), runs)
-    before = estimate(by_kind(tracked), args.seeds, others, runs + others, light=False)
-    after = estimate(by_kind(lighter), args.seeds, others, family or runs + others, light=True)
+    factor = args.seeds / seed_count(tracked)  # the folder may hold several seeds already
+    before = estimate(by_kind(tracked), factor, others, runs + others, light=False)
+    after = estimate(by_kind(lighter), factor, others, family or runs + others, light=True)
     rest, rest_light = total - sum(tracked.values()), total_light - sum(lighter.values())
-    print(f"\n{target} with {args.seeds} seeds ({runs * args.seeds} runs, every run's songs scored):")
+    print(f"\n{target} with {args.seeds} seeds ({round(runs * factor)} runs, every run's songs scored):")
     as_tracked = "with the other folders as tracked"
     print(f"  today's policy : {before / MB:6.2f} MB; results/ {(rest + before) / MB:6.2f} MB {as_tracked}")
     print(f"  light policy   : {after / MB:6.2f} MB; results/ {(rest + after) / MB:6.2f} MB {as_tracked},")
