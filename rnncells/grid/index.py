@@ -71,13 +71,17 @@ def results_rows(selection: dict, evaluation: EvaluationFolder) -> list[dict]:
     except (OSError, ValueError):
         summary = None
     comparison = evaluation.read_comparison() if evaluation.path.is_dir() else None
+    replicates = evaluation.read_replicates() if evaluation.is_complete() else None
     rows = []
     for group, entry in selection.items():
         model = entry.get("selected")
         if not model:
             continue
         row = {"group": group, "model": model, "tonality": "", "interval": "", "likeness": "", "n": ""}
-        if summary is not None and "metric" in summary:
+        seeded = [run for run in entry.get("runs") or [] if run != model]  # a configuration of replicated runs
+        if seeded and replicates is not None:
+            row |= _configuration_row(replicates["configurations"], model)
+        elif summary is not None and "metric" in summary:
             found = summary[(summary["model_name"] == model) & (summary["metric"] == "general")]
             if len(found):
                 first = found.iloc[0]
@@ -86,7 +90,7 @@ def results_rows(selection: dict, evaluation: EvaluationFolder) -> list[dict]:
                 if low in found and high in found:
                     row["interval"] = f"[{_number(first[low])}, {_number(first[high])}]"
         if comparison is not None and "overlapped_area" in comparison:
-            areas = comparison[comparison["model_name"] == model]["overlapped_area"]
+            areas = comparison[comparison["model_name"].isin([model, *seeded])]["overlapped_area"]
             row["likeness"] = _number(areas.mean()) if len(areas) else ""
         row["loss"] = _number(entry.get("score"), 4) if entry.get("select_by", "val_loss") == "val_loss" else ""
         row["score"] = _number(entry.get("score"), 4)
@@ -94,13 +98,30 @@ def results_rows(selection: dict, evaluation: EvaluationFolder) -> list[dict]:
     return rows
 
 
+def _configuration_row(configurations, configuration: str) -> dict:
+    """A replicated configuration's general tonality: the mean over seeds of its run means ± the between-seed SD,
+    with its hierarchical bootstrap interval (rnncells.evaluation.replicates)."""
+    found = configurations[(configurations["configuration"] == configuration) & (configurations["metric"] == "general")]
+    if not len(found):
+        return {}
+    first = found.iloc[0]
+    seeds = int(first["seeds"])
+    return {
+        "tonality": f"{_number(first['mean'])} ± {_number(first['seed_sd'])}",
+        "interval": f"[{_number(first['ci_low'])}, {_number(first['ci_high'])}]",
+        "n": f"{int(first['songs'])} songs of {seeds} seeds",
+    }
+
+
 def answer(rows: list[dict]) -> str:
-    """The page's first sentence: the most tonal selected model and the one with the lowest validation loss."""
+    """The page's first sentence: the most tonal selected model (lowest general tonality: docs/method.md §4) and
+    the one with the lowest validation loss."""
     tonal = [r for r in rows if r["tonality"]]
     if not tonal:
         return "No selected model has been scored yet."
-    best = max(tonal, key=lambda r: float(r["tonality"].split(" ")[0]))
-    text = f"Most tonal selected model: {best['model']} (general tonality {best['tonality']} over {best['n']} songs)."
+    best = min(tonal, key=lambda r: float(r["tonality"].split(" ")[0]))
+    songs = best["n"] if isinstance(best["n"], str) else f"{best['n']} songs"
+    text = f"Most tonal selected model: {best['model']} (general tonality {best['tonality']} over {songs})."
     losses = [r for r in rows if r["loss"]]
     if losses:
         lowest = min(losses, key=lambda r: float(r["loss"]))

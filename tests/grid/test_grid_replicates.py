@@ -111,3 +111,20 @@ def test_replicate_configurations_gives_only_those_every_seed_and_selection_comp
         plan_runs(grid(seeds=[0, 1], replicate_configurations=["control-gru-9"]))
     with pytest.raises(ConfigError, match="replicate_configurations needs seeds"):
         grid(replicate_configurations=["control-gru-2"]).validate()
+
+
+def test_the_index_answers_with_the_configurations_mean_over_seeds(replicated):
+    import re
+
+    from rnncells.grid.index import answer
+
+    page = (replicated / "index.html").read_text()
+    configurations = pd.read_csv(replicated / "evaluation" / "configurations.csv")
+    general = configurations[configurations["metric"] == "general"].set_index("configuration")
+    selected = json.loads((replicated / "selection.json").read_text())["control-gru"]["selected"]
+    mean, sd = general.loc[selected, "mean"], general.loc[selected, "seed_sd"]
+    assert f"Most tonal selected model: {selected} (general tonality {mean:.2f} ± {sd:.2f} over " in page
+    assert re.search(r"over \d+ songs of 2 seeds\)", page) and "lower is more tonal" in page
+    rows = [{"model": "a", "tonality": "4.50 ± 0.10", "n": 100, "loss": ""}]
+    rows += [{"model": "b", "tonality": "3.90 ± 0.20", "n": 100, "loss": ""}]
+    assert answer(rows).startswith("Most tonal selected model: b (general tonality 3.90 ± 0.20 over 100 songs)")
