@@ -50,7 +50,7 @@ from rnncells.study.sections import (
     training_cost,
     weights_difference,
 )
-from rnncells.study.seeds import seed_section, seed_sentence, seed_table
+from rnncells.study.seeds import seed_counts, seed_section, seed_sentence, seed_table
 from rnncells.study.verdict import decide, shown_family, variance_section, verdict_lines
 
 
@@ -181,7 +181,8 @@ def _verdict(result: GridResult) -> list[str]:
     scopes = dict(zip(result.summary["model_name"], result.summary.get("scope", ""), strict=True))
     lines = verdict_lines(result.name, verdict, models, scopes, corrected)
     by_seed = seed_table(result.selection, result.replicates["runs"])  # None with fewer than two seeds
-    seeds = [seed_sentence(by_seed, verdict.ties, verdict.leads)] if by_seed is not None else []
+    partial = by_seed is not None and len(set(seed_counts(result.selection).values())) > 1
+    seeds = [seed_sentence(by_seed, verdict.ties, verdict.leads, partial)] if by_seed is not None else []
     return lines[:1] + seeds + lines[1:]
 
 

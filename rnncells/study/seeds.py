@@ -97,8 +97,10 @@ def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def seed_sentence(table: pd.DataFrame, ties: list[str], leads: bool) -> str:
-    """The opening's sentence: whether every seed names the same leader and depths, and what their mean names."""
+def seed_sentence(table: pd.DataFrame, ties: list[str], leads: bool, partial: bool = False) -> str:
+    """The opening's sentence: whether every seed names the same leader and depths, and what their mean names;
+    ``partial``: some configurations have fewer seeds (``replicate_configurations``), so a later seed chooses among
+    the replicated configurations only, and its agreement says less."""
     per_seed = table[table["seeds"].str.startswith("seed ")]
     overall = table[table["seeds"] == ALL_SEEDS].iloc[0]
     labels = _names(list(per_seed["seeds"]))
@@ -114,6 +116,10 @@ def seed_sentence(table: pd.DataFrame, ties: list[str], leads: bool) -> str:
     text += f"; their mean names {overall['leader'] or 'no scored configuration'}{tied}"
     if changing:
         text += f"; selection's choice differs between seeds for {_names(changing)}"
+    elif partial:
+        text += (
+            "; the later seeds were run for the first seed's selected configurations only, so they repeat its choice"
+        )
     else:
         text += "; selection picks the same configuration in every seed"
     return text + " (table: the answer seed by seed)."
@@ -121,12 +127,13 @@ def seed_sentence(table: pd.DataFrame, ties: list[str], leads: bool) -> str:
 
 def unscored_choices(table: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
     """The runs a seed's own selection chose whose songs were not scored (generated only with ``--all-models``)."""
-    scored, missing = set(runs["model_name"]), []
+    scored = {(str(c), int(s)) for c, s in zip(runs["configuration"], runs["seed"]) if pd.notna(s)}
     groups = [column for column in table.columns if column not in ("seeds", "leader", HEADLINE_METRIC)]
+    missing = []
     for row in table[table["seeds"].str.startswith("seed ")].to_dict("records"):
-        seed = row["seeds"].removeprefix("seed ")
-        names = [f"{group}-{row[group]}-seed{seed}" for group in groups if row[group]]
-        missing += [name for name in names if name not in scored]
+        seed = int(row["seeds"].removeprefix("seed "))
+        chosen = [f"{group}-{row[group]}" for group in groups if row[group]]  # a run's name may put -seedN inside
+        missing += [f"{name} seed {seed}" for name in chosen if (name, seed) not in scored]
     return missing
 
 

@@ -101,7 +101,7 @@ def test_a_partly_finished_replicate_compares_like_with_like(tmp_path):
     saved = pd.read_csv(tmp_path / "g-seeds.csv", dtype=str)
     assert saved["seeds"].tolist() == ["seed 0", "seed 1", ALL_SEEDS, common]
     assert saved["leader"].tolist() == written["leader"].tolist()
-    assert "1 run(s) a seed chose on its own were not scored (control-lstm-1-seed1;" in " ".join(section.lines)
+    assert "1 run(s) a seed chose on its own were not scored (control-lstm-1 seed 1;" in " ".join(section.lines)
     caption, shown = section.tables[0]  # the report's table: a column per seed, a row per group
     assert list(shown.columns) == ["per seed", "seed 0", "seed 1", ALL_SEEDS, common]
     assert shown.set_index("per seed").loc["control-gru"].tolist() == ["2", "1", "2", "2"]
@@ -113,3 +113,25 @@ def test_one_seed_or_an_old_selection_gives_no_table():
     assert seed_table(one, runs_of({"control-gru-1": {0: 4.0}})) is None
     old = {"control-gru": {"selected": "control-gru-1", "candidates": {"control-gru-1": 1.0}}}
     assert seed_table(old, runs_of({})) is None and grid_seeds(old) == []
+
+
+def test_runs_named_with_another_axis_count_as_scored_and_a_partial_replicate_says_so():
+    """A grid sweeping units names its runs control-gru-1-seed1-units256: the seed sits inside the name, so a
+    seed's choice is looked up by configuration and seed, not by spelling the name; and when only the first seed's
+    selection got more seeds, the later seeds' agreement is said to be by construction."""
+    from rnncells.study.seeds import unscored_choices
+
+    scores = {"control-gru": {"control-gru-1-units256": {0: 1.0, 1: 1.1}, "control-gru-1-units128": {0: 1.5}}}
+    selection = selection_of(scores)
+    rows = [
+        ("control-gru-1-seed0-units256", "control-gru-1-units256", 0, 4.0),
+        ("control-gru-1-seed1-units256", "control-gru-1-units256", 1, 4.2),
+        ("control-gru-1-seed0-units128", "control-gru-1-units128", 0, 4.5),
+    ]
+    runs = pd.DataFrame(rows, columns=["model_name", "configuration", "seed", "general"])
+    table = seed_table(selection, runs)
+    assert unscored_choices(table, runs) == []
+    assert unscored_choices(table, runs[runs["seed"] == 0]) == ["control-gru-1-units256 seed 1"]
+    text = seed_sentence(table, [], leads=True, partial=True)
+    assert "the later seeds were run for the first seed's selected configurations only" in text
+    assert "selection picks the same configuration in every seed" not in text
