@@ -1,8 +1,8 @@
 """Make a finished results folder light enough to commit, by the audio policy of :mod:`rnncells.grid.listen`.
 
 Kept: every run's songs (songs.jsonl, generation.json), its metrics.csv and records, every evaluation table
-with every song's row, tables, figures; the MIDI files of the selected runs' songs, of the baselines and of the
-final weights (the other runs' are left out: rnncells.generation.song_set writes them back byte for byte); per
+with every song's row, tables, figures; the MIDI files of the selected runs' songs and of the n-gram baselines (the
+other runs' and the final weights' are left out: rnncells.generation.song_set writes them back byte for byte); per
 selected model the audio of its best and most representative song
 (``audio/<model>/song_NNN.ogg``); the TensorBoard projector files of the runs whose embeddings the study report
 shows only (rnncells.study.sections.embedding_runs: the selected LSTMs). Removed by :func:`make_light`: every other
@@ -39,7 +39,7 @@ from PIL import Image
 from rnncells.evaluation.columns import SONG_COLUMNS
 from rnncells.evaluation.folder import TESTS_FILE, EvaluationFolder
 from rnncells.files import write_bytes_atomic
-from rnncells.generation.song_set import SongSetFolder
+from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX, SongSetFolder
 from rnncells.grid.listen import AUDIO_DIR, AUDIO_SUFFIX, ROLES, audio_path, pick_rows
 from rnncells.study.grid_folder import GridFolderError, GridPaths, selected_runs
 from rnncells.study.sections import embedding_runs
@@ -151,13 +151,15 @@ def make_light(paths: GridPaths) -> list[Path]:
 
 
 def unselected_midi(paths: GridPaths, selected: list[str]) -> list[Path]:
-    """Leave out the MIDI files of the song sets of runs that were not selected (their songs.jsonl keeps every
-    note; `rnncells render SET` or `grid finish` writes them back byte for byte); returns the files removed."""
+    """Leave out the MIDI files of the song sets of runs that were not selected and of the selected runs' final
+    weights, which no page plays (their songs.jsonl keeps every note; `rnncells render SET` or `grid finish` writes
+    them back byte for byte); returns the files removed."""
     runs = {p.name for p in _run_folders(paths)}
     sets = sorted(p for p in paths.songs.iterdir() if p.is_dir()) if paths.songs.is_dir() else []
     removed = []
     for path in sets:
-        if path.name in runs and path.name not in selected:
+        final = path.name.endswith(FINAL_WEIGHTS_SUFFIX) and path.name.removesuffix(FINAL_WEIGHTS_SUFFIX) in runs
+        if (path.name in runs and path.name not in selected) or final:
             midi = sorted(path.glob("song_*.mid"))
             if SongSetFolder(path).leave_out_midi():
                 removed += midi

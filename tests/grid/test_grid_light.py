@@ -163,3 +163,13 @@ def test_the_left_out_midi_comes_back_byte_for_byte_by_render_and_the_index_says
     assert main(["render", str(unselected)]) == 0
     assert capsys.readouterr().out.strip() == f"{N_SONGS} mid -> {unselected}"
     assert {p.name: p.read_bytes() for p in unselected.glob("*.mid")} == drawn
+
+
+def test_a_selected_runs_final_weights_set_leaves_out_its_midi_too(results):  # noqa: F811
+    grid, paths = results
+    (paths.root / "selection.json").write_text(json.dumps(SELECTION))
+    final = paths.songs / f"{MODELS[0]}-final"
+    shutil.copytree(paths.songs / MODELS[0], final)  # as `score_final_weights` draws it, beside the run's own set
+    removed = make_light(paths)
+    assert {p.parent.name for p in removed if p.suffix == ".mid"} == {MODELS[1], final.name}
+    assert len(list((paths.songs / MODELS[0]).glob("*.mid"))) == N_SONGS  # the selected run keeps its MIDI
