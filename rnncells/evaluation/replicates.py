@@ -255,11 +255,17 @@ def replicate_tables(
 ) -> dict[str, pd.DataFrame]:
     """The run-level tables of one evaluation's songs: ``runs`` (per run means), ``configurations`` (per
     configuration and metric, with ``in_family``), ``run_tests`` (the family's run-level tests on general tonality)
-    and ``variance`` (its decomposition). The family is every configuration not in ``leave_out``."""
+    and ``variance`` (its decomposition). The family is every configuration not in ``leave_out`` but the
+    final-weights sets (``<run>-final``)."""
     runs = run_means(songs)
     configurations = configuration_stats(songs, runs, n_boot)
     left_out = set(leave_out)
-    family = [name for name in dict.fromkeys(runs["configuration"]) if name not in left_out]
+    # a final-weights set is the same network as its run: compared with it in the report, not a member of the family
+    family = [
+        name
+        for name in dict.fromkeys(runs["configuration"])
+        if name not in left_out and not str(name).endswith(FINAL_WEIGHTS_SUFFIX)
+    ]
     configurations["in_family"] = configurations["configuration"].isin(family)
     return {
         "runs": runs,

@@ -91,6 +91,7 @@ def test_replicate_tables_test_the_family_only():
             songs_of({f"c-gru-1-seed{s}": [1.0 + s, 2.0 + s] for s in range(3)}),
             songs_of({f"c-gru-2-seed{s}": [9.0 + s, 9.5 + s] for s in range(3)}, layers=2.0),
             songs_of({"dataset": [5.0, 6.0]}, variant="dataset", cell=""),
+            songs_of({"c-gru-1-seed0-final": [0.5, 1.0]}),  # the selected run's final weights: not tested
         ]
     )
     tables = replicate_tables(songs, leave_out=["c-gru-2"], n_boot=100)
@@ -105,7 +106,7 @@ def test_replicate_tables_test_the_family_only():
     assert test["seed_variance"] == pytest.approx(0.75, rel=1e-3)
     assert test["p_value"] == pytest.approx(2 * stats.t.sf(3 / math.sqrt(1 / 3 + 0.25), 2), rel=1e-3)
     family = tables["configurations"].drop_duplicates("configuration").set_index("configuration")["in_family"]
-    assert family.to_dict() == {"c-gru-1": True, "c-gru-2": False, "dataset": True}
+    assert family.to_dict() == {"c-gru-1": True, "c-gru-2": False, "dataset": True, "c-gru-1-final": False}
 
 
 def test_variance_decomposition_finds_the_factor_that_moves_the_means():
