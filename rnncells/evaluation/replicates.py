@@ -27,7 +27,7 @@ from rnncells.evaluation.columns import CONFIGURATION_COLUMNS, METRICS, RUN_TEST
 from rnncells.evaluation.mixed_model import Side, compare
 from rnncells.evaluation.statistics import holm
 from rnncells.generation.ngram import NGRAM_CELL
-from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
+from rnncells.generation.song_set import is_final_weights
 
 HEADLINE_METRIC = "general"
 SEED_PART = re.compile(r"-seed(\d+)(?=-|$)")
@@ -221,7 +221,7 @@ def variance_decomposition(runs: pd.DataFrame, metric: str = HEADLINE_METRIC) ->
     the n-gram's) and the final-weights sets (``<run>-final``: the same networks as their runs) are left out."""
     cells = runs["cell"].fillna("").astype(str)
     names = runs["model_name"] if "model_name" in runs else runs["configuration"]
-    finals = names.astype(str).str.endswith(FINAL_WEIGHTS_SUFFIX)
+    finals = names.map(is_final_weights).astype(bool)
     trained = (cells != "") & (cells != NGRAM_CELL) & ~finals & runs[metric].notna()
     models = runs[trained].reset_index(drop=True)
     y = models[metric].to_numpy(float)
@@ -262,9 +262,7 @@ def replicate_tables(
     left_out = set(leave_out)
     # a final-weights set is the same network as its run: compared with it in the report, not a member of the family
     family = [
-        name
-        for name in dict.fromkeys(runs["configuration"])
-        if name not in left_out and not str(name).endswith(FINAL_WEIGHTS_SUFFIX)
+        name for name in dict.fromkeys(runs["configuration"]) if name not in left_out and not is_final_weights(name)
     ]
     configurations["in_family"] = configurations["configuration"].isin(family)
     return {

@@ -28,7 +28,7 @@ from rnncells.data.vocab import UnknownTokenError, Vocabulary
 from rnncells.errors import InputError
 from rnncells.files import portable_path
 from rnncells.generation.clips import Clip, clip_notes, kept_clip, variation_clip
-from rnncells.generation.feel import accents, thin
+from rnncells.generation.feel import thin
 from rnncells.generation.keys import (
     MIDI_REGISTER,
     Register,
@@ -281,10 +281,7 @@ def write_decoded(
         if config.rests:
             notes = thin(notes, config.rests, feel_rng, plan.clip.kept_steps if plan.clip else 0)
             pitches, durations = [n.pitch for n in notes], [n.duration for n in notes]
-        velocities = accents(notes, config.accent) if config.accent else None
-        song_set.write_midi(
-            index, notes, bpm=bpm, program=config.program, name=f"{name} song {index}", velocities=velocities
-        )
+        song_set.write_song(index, notes, bpm=bpm, program=config.program, model=name, accent=config.accent)
         rows.append(
             {
                 "index": index,

@@ -68,6 +68,16 @@ class SongSetError(RnncellsError, ValueError):
     """A song set that cannot be read; the message names the file or folder and what is expected."""
 
 
+def song_track_name(model: str, index: int) -> str:
+    """``control-lstm-2 song 7``: the MIDI track name of a drawn song."""
+    return f"{model} song {index}"
+
+
+def is_final_weights(name: str) -> bool:
+    """A song set drawn from a run's final weights (``<run>-final``), beside the run's own best-weights set."""
+    return str(name).endswith(FINAL_WEIGHTS_SUFFIX)
+
+
 def song_id(index: int) -> str:
     """``song_007``: a generated song's name, as its MIDI file is called."""
     return f"song_{index:03d}"
@@ -142,6 +152,15 @@ class SongSetFolder:
         write_midi(path, notes, bpm=bpm, program=program, name=name, velocities=velocities)
         return path
 
+    def write_song(
+        self, index: int, notes: list[Note], *, bpm: float, program: int, model: str, accent: int = 0
+    ) -> Path:
+        """A drawn song as ``song_NNN.mid``: its track named after the model (:func:`song_track_name`), its notes
+        accented by ``accent`` (rnncells.generation.feel; 0: every note at velocity 80)."""
+        velocities = accents(notes, accent) if accent else None
+        name = song_track_name(model, index)
+        return self.write_midi(index, notes, bpm=bpm, program=program, name=name, velocities=velocities)
+
     def write_songs(self, rows: list[dict]) -> None:
         """songs.jsonl: the rows, each without ``tokens`` when they repeat its ``pitches`` (module docstring)."""
         write_jsonl_atomic(self.songs_path, [_without_repeated_tokens(row) for row in rows])
@@ -183,7 +202,7 @@ class SongSetFolder:
         if not files or "bpm" not in record:
             return 0
         track = written_track_name(files[0]) or ""
-        suffix = f" song {rows[0]['index']}" if rows else ""
+        suffix = song_track_name("", rows[0]["index"]) if rows else ""
         record = {**record, MIDI_TRACK: track.removesuffix(suffix)}
         with tempfile.TemporaryDirectory() as scratch:
             again = SongSetFolder(scratch)
@@ -216,15 +235,13 @@ class SongSetFolder:
             onsets = row.get("onsets") or laid_end_to_end(row["durations"])  # older sets: notes one after another
             steps = [max(int(d), 1) for d in row["durations"]]  # as drawn: a note lasts at least one step
             notes = [Note(*note) for note in zip(onsets, row["pitches"], steps, strict=True)]
-            velocities = accents(notes, config["accent"]) if config.get("accent") else None
-            name = f"{record[MIDI_TRACK]} song {row['index']}"
-            self.write_midi(
+            self.write_song(
                 row["index"],
                 notes,
                 bpm=record["bpm"],
                 program=config.get("program", 0),
-                name=name,
-                velocities=velocities,
+                model=record[MIDI_TRACK],
+                accent=config.get("accent") or 0,
             )
 
     def rename_model(self, model_name: str) -> None:

@@ -39,7 +39,7 @@ from PIL import Image
 from rnncells.evaluation.columns import SONG_COLUMNS
 from rnncells.evaluation.folder import TESTS_FILE, EvaluationFolder
 from rnncells.files import write_bytes_atomic
-from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX, SongSetFolder
+from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX, SongSetFolder, is_final_weights
 from rnncells.grid.listen import AUDIO_DIR, AUDIO_SUFFIX, ROLES, audio_path, pick_rows
 from rnncells.study.grid_folder import GridFolderError, GridPaths, selected_runs
 from rnncells.study.sections import embedding_runs
@@ -158,7 +158,7 @@ def unselected_midi(paths: GridPaths, selected: list[str]) -> list[Path]:
     sets = sorted(p for p in paths.songs.iterdir() if p.is_dir()) if paths.songs.is_dir() else []
     removed = []
     for path in sets:
-        final = path.name.endswith(FINAL_WEIGHTS_SUFFIX) and path.name.removesuffix(FINAL_WEIGHTS_SUFFIX) in runs
+        final = is_final_weights(path.name) and path.name.removesuffix(FINAL_WEIGHTS_SUFFIX) in runs
         if (path.name in runs and path.name not in selected) or final:
             midi = sorted(path.glob("song_*.mid"))
             if SongSetFolder(path).leave_out_midi():

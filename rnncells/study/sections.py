@@ -28,7 +28,7 @@ from rnncells.evaluation.columns import BASELINE_MODEL
 from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.generation.ngram import NGRAM_CELL
-from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
+from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX, is_final_weights
 from rnncells.report.published import PUBLISHED_RHYTHM_SELECTION, published_frame
 from rnncells.study.grid_folder import GridPaths, selected_runs
 from rnncells.training.run_folder import RunError, RunFolder, read_neighbours
@@ -57,7 +57,7 @@ class Section:
 def own_run_songs(songs: pd.DataFrame) -> pd.DataFrame:
     """The songs of a grid's own runs from their best weights: no dataset, n-gram, cut split or final-weights set."""
     ours = (songs["model_name"] != BASELINE_MODEL) & (songs["cell"] != NGRAM_CELL) & (songs["variant"] != CUT_VARIANT)
-    return songs[ours & ~songs["model_name"].astype(str).str.endswith(FINAL_WEIGHTS_SUFFIX)]
+    return songs[ours & ~songs["model_name"].map(is_final_weights).astype(bool)]
 
 
 def swept_axis(paths: GridPaths) -> str:
@@ -194,14 +194,7 @@ def _training_loss_clause(table: pd.DataFrame, summary: dict) -> str:
 def weights_difference(summaries: list[pd.DataFrame]) -> str:
     """Which weights the tables' songs come from, and whether the final weights were scored too (sets named
     ``<run>-final`` in any of the grids' ``summaries``)."""
-    finals = sorted(
-        {
-            str(name)
-            for summary in summaries
-            for name in summary["model_name"]
-            if str(name).endswith(FINAL_WEIGHTS_SUFFIX)
-        }
-    )
+    finals = sorted({str(name) for summary in summaries for name in summary["model_name"] if is_final_weights(name)})
     text = (
         "Weights: every table's models sample their run's best-validation weights (checkpoints/best.keras); the "
         "published study sampled the final weights. "
