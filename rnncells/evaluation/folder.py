@@ -29,7 +29,8 @@ in :mod:`rnncells.evaluation.columns`.
 Floats are written with 7 significant digits (:func:`rnncells.files.compact_csv`). A committed folder may be made
 lighter (rnncells.grid.light): tests.csv cut to a family of sets (``tests_kept`` in evaluation.json), and songs.csv
 without the columns another evaluation folder of the same songs holds alike (``songs_columns_in``; read_songs joins
-them back).
+them back); a folder read for a few song columns only (the cost-function validation's) keeps those and loses the
+tables nothing reads (``reduced``: what went and why).
 
 A model is any song set: a folder written by ``rnncells generate`` or a set of plain MIDI files (variant
 MIDI_VARIANT). The dataset's songs (its training split, or every split) are scored as one more model named
@@ -224,6 +225,34 @@ class EvaluationFolder:
             beside = {"folder": f"../{same.path.name}", "columns": drop, "order": list(ours.columns)}
             self._record_checksums({"songs_columns_in": beside})
         return drop
+
+    def keep_only(self, song_columns: Iterable[str], drop_tables: Iterable[str], why: str) -> list[str]:
+        """Reduce a complete folder that is read for some song columns only (the cost-function validation's, read as
+        checkpoint means): songs.csv keeps ID_COLUMNS, METRICS and ``song_columns``, ``drop_tables`` are removed,
+        and evaluation.json records what went and ``why`` (``reduced``). Returns the columns and tables removed."""
+        if not self.is_complete() or not self.songs_path.is_file():
+            return []
+        songs = _read_csv(self.songs_path, dtype=str, keep_default_na=False)
+        kept = {*ID_COLUMNS, *METRICS, *song_columns}
+        columns = [c for c in songs.columns if c not in kept]
+        tables = [name for name in drop_tables if name != SONGS_TABLE_FILE and (self.path / name).is_file()]
+        if not columns and not tables:
+            return []
+        if columns:
+            write_text_atomic(self.songs_path, songs.drop(columns=columns).to_csv(index=False))
+        for name in tables:
+            (self.path / name).unlink()
+        record = self.read_record()
+        earlier = record.get("reduced", {})
+        reduced = {
+            "song_columns_removed": [*earlier.get("song_columns_removed", []), *columns],
+            "tables_removed": sorted({*earlier.get("tables_removed", []), *tables}),
+            "why": why,
+        }
+        files = [name for name in record["files"] if name not in tables]
+        write_json_atomic(self.path / RECORD_FILE, {**record, "files": files})
+        self._record_checksums({"reduced": reduced})
+        return [*columns, *tables]
 
     def _record_checksums(self, extra: dict) -> None:
         record = {**self.read_record(), **extra}

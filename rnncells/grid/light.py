@@ -20,7 +20,9 @@ digits, as evaluations write them now; tests.csv cut to the pairs within the tes
 configurations' runs and the sets that are no run of the grid: baselines, final weights), which are the pairs the
 tables and the report read, the Holm correction of the kept rows staying that of every pair tested (none of the
 cost-function validation's, whose checkpoints are read as means, and none of its box plots, nor the figures drawn
-beside an ``evaluation-<mode>/`` folder); and the songs.csv
+beside an ``evaluation-<mode>/`` folder); the cost-function validation's songs.csv keeps only the columns its
+checkpoint means read, without its run-level tests and corpus comparison (its songs are not committed: paper_scripts/08
+draws and scores them again); and the songs.csv
 of an ``evaluation-<mode>/`` folder without the feature and memorisation columns that ``evaluation/songs.csv`` holds
 with the same values for every song (only the tonality scores depend on the mode; evaluation.json names where the
 columns are). PNG figures are
@@ -37,10 +39,11 @@ from pathlib import Path
 from PIL import Image
 
 from rnncells.evaluation.columns import SONG_COLUMNS
-from rnncells.evaluation.folder import TESTS_FILE, EvaluationFolder
+from rnncells.evaluation.folder import COMPARISON_FILE, RUN_TESTS_FILE, TESTS_FILE, EvaluationFolder
 from rnncells.files import write_bytes_atomic
 from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX, SongSetFolder, is_final_weights
 from rnncells.grid.listen import AUDIO_DIR, AUDIO_SUFFIX, ROLES, audio_path, pick_rows
+from rnncells.report.cost_validation import SONG_COLUMNS_READ
 from rnncells.study.grid_folder import GridFolderError, GridPaths, selected_runs
 from rnncells.study.sections import embedding_runs
 from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALARS_FILE
@@ -51,6 +54,12 @@ FIGURE_SUFFIXES = (".png", ".pdf")
 # and "copied", which the report's table of that mode reads
 SONGS_KEPT_BESIDE = (*SONG_COLUMNS, "copied")
 COST_VALIDATION_EVALUATION = Path("cost_validation") / "evaluation"  # paper_scripts/08_cost_function_validation.sh
+# its checkpoints are sets of one run, compared with nothing: no run-level tests, no corpus comparison per checkpoint
+COST_VALIDATION_TABLES_UNREAD = (RUN_TESTS_FILE, COMPARISON_FILE)
+COST_VALIDATION_WHY = (
+    "read as checkpoint means (rnncells.report.cost_validation); its songs are not committed, "
+    "paper_scripts/08 draws and scores them again"
+)
 
 
 def chosen_runs(paths: GridPaths) -> list[str]:
@@ -196,6 +205,8 @@ def compact_evaluations(paths: GridPaths) -> list[Path]:
         if folder.path == paths.root / COST_VALIDATION_EVALUATION:  # read as checkpoint means, never pairwise
             if folder.keep_tests(set()):
                 rewritten.append(folder.path / TESTS_FILE)
+            if folder.keep_only(SONG_COLUMNS_READ, COST_VALIDATION_TABLES_UNREAD, COST_VALIDATION_WHY):
+                rewritten.append(folder.songs_path)
         elif paths.selected_runs():
             models = folder.read_summary()["model_name"].astype(str).unique().tolist()
             if folder.keep_tests(family_models(paths, models)):

@@ -32,6 +32,7 @@ from rnncells.report.latex import number, to_latex
 CHECKPOINT_NAME = re.compile(r"(?:seed(?P<seed>\d+)-)?step-(?P<step>\d+)-loss-(?P<loss>\d+(\.\d+)?)")
 BOOTSTRAP_SAMPLES = 2000
 COLUMNS = {"general": "general tonality", "cmm": "CMM", "lm": "LM", "centr": "CENTR", "shared_run": "shared run"}
+SONG_COLUMNS_READ = (*COLUMNS, "copied")  # all checkpoint_table reads of songs.csv, beside the song's model
 
 
 def checkpoint_table(evaluation_dir: str | Path, losses: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -245,6 +245,17 @@ def write_report(result_dirs: list[Path], out: Path, pdf: bool = True) -> list[P
         write_json_atomic(out / "numbers.json", numbers),
         write_text_atomic(out / "report.tex", render_latex(sections, command)),
     ]
+    _remove_unshown_figures(out, sections)
     if pdf and shutil.which("pdflatex"):
         written.append(compile_pdf(out / "report.tex"))
     return written
+
+
+def _remove_unshown_figures(out: Path, sections: list[Section]) -> list[Path]:
+    """Remove the figures under ``out/figures`` that no section shows: those of an earlier report into the same
+    folder (a run renamed since, a grid left out), which would otherwise be committed beside the new ones."""
+    shown = {Path(figure.stem).name for section in sections for figure in section.figures}
+    stale = [p for p in sorted((out / "figures").glob("*")) if p.suffix in (".png", ".pdf") and p.stem not in shown]
+    for path in stale:
+        path.unlink()
+    return stale

@@ -172,3 +172,19 @@ def test_columns_another_folder_holds_alike_are_dropped_and_joined_back(tmp_path
         beside.read_songs(), read_songs_table(main.songs_path).assign(general=[9.5, 8.5], copied=[0, 0])
     )
     assert beside.drop_song_columns(main, keep=()) == []  # nothing left to drop
+
+
+def test_a_folder_read_for_a_few_columns_keeps_them_and_records_what_went(tmp_path):
+    folder = EvaluationFolder(tmp_path / "evaluation")
+    songs = songs_frame()
+    songs["copied"] = [0, 1]
+    folder.write({"songs.csv": songs, "summary.csv": summary_frame(songs), "tests.csv": pairwise_frame()}, {})
+    removed = folder.keep_only(["copied"], ["tests.csv", "songs.csv", "runs.csv"], why="read as means")
+    assert removed == ["pitch_range", "tests.csv"]  # songs.csv itself always stays
+    kept = folder.read_songs()
+    assert list(kept.columns) == [*songs.columns[:10], "copied"] and kept["copied"].tolist() == [0, 1]
+    assert kept["general"].tolist() == pytest.approx(songs["general"].tolist(), rel=1e-6)
+    record = folder.read_record()
+    assert record["reduced"]["tables_removed"] == ["tests.csv"] and "tests.csv" not in record["files"]
+    assert record["reduced"]["why"] == "read as means" and not (folder.path / "tests.csv").exists()
+    assert folder.damage() == [] and folder.keep_only(["copied"], ["tests.csv"], why="again") == []

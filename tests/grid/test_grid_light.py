@@ -11,6 +11,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from rnncells.evaluation.columns import ID_COLUMNS, METRICS
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import compact_number
@@ -111,9 +112,15 @@ def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
     corrected = EvaluationFolder(paths.root / "evaluation-corrected")
     corrected_songs = corrected.read_songs()
     checkpoints = EvaluationFolder(shutil.copytree(folder.path, paths.root / "cost_validation" / "evaluation"))
+    checkpoint_songs = checkpoints.read_songs()
     rewritten = compact_evaluations(paths)
     tests_files = [f.path / "tests.csv" for f in (folder, corrected, checkpoints)]
-    assert sorted(rewritten) == sorted([*tests_files, corrected.songs_path])  # the rest was written compact
+    expected = [*tests_files, corrected.songs_path, checkpoints.songs_path]
+    assert sorted(rewritten) == sorted(expected)  # the rest was written compact
+    reduced = checkpoints.read_songs()  # what the cost-function validation reads, and nothing else
+    assert list(reduced.columns) == [c for c in checkpoint_songs.columns if c in {*ID_COLUMNS, *METRICS, "copied"}]
+    pd.testing.assert_frame_equal(reduced, checkpoint_songs[reduced.columns], check_exact=False, rtol=1e-6)
+    assert "run_tests.csv" not in checkpoints.read_record()["files"]
     assert folder.damage() == [] and corrected.damage() == [] and checkpoints.damage() == []
     assert checkpoints.read_tests().empty and checkpoints.read_record()["tests_kept"]["rows"] == 0  # means, not pairs
     assert checkpoints.read_record().get("songs_columns_in") is None

@@ -68,6 +68,17 @@ def test_report_is_the_same_when_run_again(finished_grid, tmp_path):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
 
 
+def test_report_again_into_its_folder_keeps_only_the_figures_it_shows(finished_grid, tmp_path):
+    out = tmp_path / "report"
+    (out / "figures").mkdir(parents=True)
+    for suffix in (".png", ".pdf"):  # an earlier report's figure of a run renamed since
+        (out / "figures" / f"out-embedding-old-name{suffix}").write_bytes(b"old")
+    assert main(["report", str(finished_grid), "--out", str(out), "--no-pdf"]) == 0
+    tex = (out / "report.tex").read_text()
+    shown = {p.stem for p in (out / "figures").iterdir()}
+    assert "out-embedding-old-name" not in shown and shown and all(f"figures/{stem}" in tex for stem in shown)
+
+
 def test_report_on_a_folder_that_is_no_grid_is_one_line(tmp_path, capsys):
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "report")]) == 2
     assert "run `rnncells grid run` first" in capsys.readouterr().err
