@@ -6,8 +6,8 @@
 # of each selected model, the projector files of its selected runs only, no TensorBoard event files, the per-run
 # piano rolls of the shown run of each selected configuration only, evaluation tables with 7 significant digits,
 # song-level tests within the test family and no column an evaluation-<mode>/songs.csv repeats from evaluation/;
-# song sets without tokens that repeat their pitches; every PNG figure is stored with a 256-colour palette
-# (rnncells.grid.light); (3) each grid's index.html is written
+# song sets without the tokens, durations and onsets a reader derives again; every PNG figure is stored with a
+# 256-colour palette (rnncells.grid.light); (3) each grid's index.html is written
 # again from its folder (`rnncells grid index`). RESULTS defaults to results.
 # Afterwards: git add -A results; a git grep for absolute paths under results finds none.
 source "$(dirname "$0")/common.sh"
@@ -26,7 +26,7 @@ print(f"{len(make_records_portable(results))} records made relative under {resul
 for folder in sorted(p for p in results.iterdir() if (p / "grid.toml").is_file()):
     print(f"{folder}: {len(make_light(GridPaths(folder)))} audio, projector, event and figure files removed")
     print(f"{folder}: {len(compact_evaluations(GridPaths(folder)))} evaluation tables made compact")
-    print(f"{folder}: {len(compact_song_sets(GridPaths(folder)))} song sets without repeated tokens")
+    print(f"{folder}: {len(compact_song_sets(GridPaths(folder)))} song sets made compact")
 for folder in sorted(p for p in results.iterdir() if p.is_dir()):
     print(f"{folder}: {compress_figures(folder)} PNG figures stored with a 256-colour palette")
 PY

@@ -13,8 +13,9 @@ removed is a result: ``rnncells grid finish --audio all`` or ``rnncells render``
 MIDI files, ``rnncells tensorboard RESULTS`` rebuilds the event files, ``grid finish`` draws the piano rolls
 again from the songs, and a run's projector is written again when it is trained again.
 
-:func:`compact_song_sets` rewrites older song sets without the tokens that repeat their pitches (as sets are written
-now). :func:`compact_evaluations` rewrites the evaluation folders' tables (each through
+:func:`compact_song_sets` rewrites older song sets without the tokens, durations and onsets that their pitches,
+``note_steps`` and durations give again (as sets are written now: rnncells.generation.song_set, "Rows").
+:func:`compact_evaluations` rewrites the evaluation folders' tables (each through
 :class:`rnncells.evaluation.folder.EvaluationFolder`, which records the new checksums): floats with 7 significant
 digits, as evaluations write them now; tests.csv cut to the pairs within the test family (the selected
 configurations' runs and the sets that are no run of the grid: baselines, final weights), which are the pairs the
@@ -182,8 +183,8 @@ def family_models(paths: GridPaths, models: list[str]) -> set[str]:
 
 
 def compact_song_sets(paths: GridPaths) -> list[Path]:
-    """Each song set of the grid and of its cost-function validation without tokens that repeat the pitches, as
-    sets are written now (:meth:`SongSetFolder.compact`, which records the new checksums); returns the sets."""
+    """Each song set of the grid and of its cost-function validation without what a reader derives again, as sets
+    are written now (:meth:`SongSetFolder.compact`, which records the new checksums); returns the sets rewritten."""
     folders = [paths.songs, paths.root / COST_VALIDATION_EVALUATION.parent / "songs"]
     sets = [p for folder in folders if folder.is_dir() for p in sorted(folder.iterdir()) if p.is_dir()]
     return [path for path in sets if SongSetFolder(path).generation_path.is_file() and SongSetFolder(path).compact()]
