@@ -120,6 +120,7 @@ def light_copy(folder: Path, scratch: Path) -> Path:
     """A copy of ``folder`` made light by the policy of rnncells.grid.light (as paper_scripts/13 applies it)."""
     from rnncells.grid.light import (
         compact_evaluations,
+        compact_run_metrics,
         compact_song_sets,
         compress_figures,
         make_light,
@@ -132,6 +133,7 @@ def light_copy(folder: Path, scratch: Path) -> Path:
         make_light(GridPaths(copy))
         compact_evaluations(GridPaths(copy))
         compact_song_sets(GridPaths(copy))
+        compact_run_metrics(GridPaths(copy))
     compress_figures(copy)
     return copy
 

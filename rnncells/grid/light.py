@@ -15,6 +15,8 @@ again from the songs, and a run's projector is written again when it is trained 
 
 :func:`compact_song_sets` rewrites older song sets without the tokens, durations and onsets that their pitches,
 ``note_steps`` and durations give again (as sets are written now: rnncells.generation.song_set, "Rows").
+:func:`compact_run_metrics` rewrites older metrics.csv files without the perplexity columns, which the reader derives
+from the losses (as runs are written now: rnncells.training.run_folder).
 :func:`compact_evaluations` rewrites the evaluation folders' tables (each through
 :class:`rnncells.evaluation.folder.EvaluationFolder`, which records the new checksums): floats with 7 significant
 digits, as evaluations write them now; tests.csv cut to the pairs within the test family (the selected
@@ -44,6 +46,7 @@ from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX, SongSetFolder, is
 from rnncells.grid.listen import AUDIO_DIR, AUDIO_SUFFIX, ROLES, audio_path, pick_rows
 from rnncells.study.grid_folder import GridFolderError, GridPaths, selected_runs
 from rnncells.study.sections import embedding_runs
+from rnncells.training.run_folder import RunFolder
 from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALARS_FILE
 
 RUN_FIGURES = ("best_song_",)  # figures/<prefix><run>.png|.pdf, drawn per generated run by rnncells.grid.runner
@@ -188,6 +191,16 @@ def compact_song_sets(paths: GridPaths) -> list[Path]:
     folders = [paths.songs, paths.root / COST_VALIDATION_EVALUATION.parent / "songs"]
     sets = [p for folder in folders if folder.is_dir() for p in sorted(folder.iterdir()) if p.is_dir()]
     return [path for path in sets if SongSetFolder(path).generation_path.is_file() and SongSetFolder(path).compact()]
+
+
+def compact_run_metrics(paths: GridPaths) -> list[Path]:
+    """Each metrics.csv of the grid's runs and of its cost-function validation's (``run-seedN``) without the
+    perplexity columns, as runs are written now (:meth:`RunFolder.compact_metrics`, which records the new checksum
+    in state.json); returns the files rewritten."""
+    validation = paths.root / COST_VALIDATION_EVALUATION.parent
+    runs = _run_folders(paths) + (sorted(validation.glob("run*")) if validation.is_dir() else [])
+    folders = [RunFolder(path) for path in runs if RunFolder(path).is_run()]
+    return [folder.metrics_path for folder in folders if folder.compact_metrics()]
 
 
 def compact_evaluations(paths: GridPaths) -> list[Path]:
