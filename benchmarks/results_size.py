@@ -118,7 +118,13 @@ def estimate(kinds: dict[str, tuple[int, int, str]], seeds: float, others: int, 
 
 def light_copy(folder: Path, scratch: Path) -> Path:
     """A copy of ``folder`` made light by the policy of rnncells.grid.light (as paper_scripts/13 applies it)."""
-    from rnncells.grid.light import compact_evaluations, compress_figures, make_light
+    from rnncells.grid.light import (
+        compact_evaluations,
+        compact_run_metrics,
+        compact_song_sets,
+        compress_figures,
+        make_light,
+    )
     from rnncells.study.grid_folder import GridPaths
 
     copy = scratch / folder.name
@@ -126,6 +132,8 @@ def light_copy(folder: Path, scratch: Path) -> Path:
     if (copy / "grid.toml").is_file():
         make_light(GridPaths(copy))
         compact_evaluations(GridPaths(copy))
+        compact_song_sets(GridPaths(copy))
+        compact_run_metrics(GridPaths(copy))
     compress_figures(copy)
     return copy
 

@@ -6,8 +6,9 @@
 # of each selected model, the projector files of its selected runs only, no TensorBoard event files, the per-run
 # piano rolls of the shown run of each selected configuration only, evaluation tables with 7 significant digits,
 # song-level tests within the test family and no column an evaluation-<mode>/songs.csv repeats from evaluation/;
-# song sets without tokens that repeat their pitches; every PNG figure is stored with a 256-colour palette
-# (rnncells.grid.light); (3) each grid's index.html is written
+# song sets without the tokens, durations and onsets a reader derives again, run metrics without the perplexity
+# columns (exp of the losses); every PNG figure is stored with a 256-colour palette (rnncells.grid.light);
+# (3) each grid's index.html is written
 # again from its folder (`rnncells grid index`). RESULTS defaults to results.
 # Afterwards: git add -A results; a git grep for absolute paths under results finds none.
 source "$(dirname "$0")/common.sh"
@@ -17,7 +18,13 @@ PYTHON="${PYTHON:-python3}"
 import sys
 from pathlib import Path
 
-from rnncells.grid.light import compact_evaluations, compact_song_sets, compress_figures, make_light
+from rnncells.grid.light import (
+    compact_evaluations,
+    compact_run_metrics,
+    compact_song_sets,
+    compress_figures,
+    make_light,
+)
 from rnncells.study.grid_folder import GridPaths
 from rnncells.grid.portable import make_records_portable
 
@@ -26,7 +33,8 @@ print(f"{len(make_records_portable(results))} records made relative under {resul
 for folder in sorted(p for p in results.iterdir() if (p / "grid.toml").is_file()):
     print(f"{folder}: {len(make_light(GridPaths(folder)))} audio, projector, event and figure files removed")
     print(f"{folder}: {len(compact_evaluations(GridPaths(folder)))} evaluation tables made compact")
-    print(f"{folder}: {len(compact_song_sets(GridPaths(folder)))} song sets without repeated tokens")
+    print(f"{folder}: {len(compact_song_sets(GridPaths(folder)))} song sets made compact")
+    print(f"{folder}: {len(compact_run_metrics(GridPaths(folder)))} metrics.csv files without perplexity columns")
 for folder in sorted(p for p in results.iterdir() if p.is_dir()):
     print(f"{folder}: {compress_figures(folder)} PNG figures stored with a 256-colour palette")
 PY

@@ -119,18 +119,18 @@ SPLITS = {"train": ("train",), "validation": ("validation",), "test": ("test",),
 
 
 def read_songs(path: Path, split: str = "train") -> list[tuple[list[int], list[int]]]:
-    """``(pitches, onsets)`` of a song set folder (songs.jsonl: its onsets, else its durations laid end to end), a
-    dataset folder (its control variant's ``split`` songs, :data:`SPLITS`: "held-out" is validation and test) or a
-    folder of MIDI files (read as ``rnncells dataset build`` reads them)."""
-    import json
-
+    """``(pitches, onsets)`` of a song set folder (its songs.jsonl, read by
+    :meth:`rnncells.generation.song_set.SongSetFolder.read_songs`), a dataset folder (its control variant's ``split``
+    songs, :data:`SPLITS`: "held-out" is validation and test) or a folder of MIDI files (read as ``rnncells dataset
+    build`` reads them)."""
     from rnncells.data.folder import DatasetFolder
+    from rnncells.generation.song_set import SongSetFolder
     from rnncells.music.corpus import source_entries
     from rnncells.music.midi import MidiReadError, read_midi
 
-    if (path / "songs.jsonl").is_file():
-        rows = [json.loads(line) for line in (path / "songs.jsonl").read_text().splitlines() if line.strip()]
-        return [(row["pitches"], row.get("onsets") or laid_end_to_end(row["durations"])) for row in rows]
+    song_set = SongSetFolder(path)
+    if song_set.songs_path.is_file():
+        return [(row["pitches"], row["onsets"]) for row in song_set.read_songs()]
     dataset = DatasetFolder(path)
     if dataset.has_variant("control"):
         rows = [row for row in dataset.read_songs("control") if row.get("split") in SPLITS[split]]

@@ -291,7 +291,7 @@ def write_decoded(
                 "tokens": [list(t) if isinstance(t, tuple) else t for t in tokens],
             }
         )
-    song_set.write_songs(rows)
+    song_set.write_songs(rows, note_steps)
 
 
 def generate(

@@ -4,12 +4,20 @@
 
     song_NNN.mid       one MIDI file per song (NNN = the song's index, from 000)
     songs.jsonl        one song per line: index, pitches, durations (16th-note steps), onsets, and the model's
-                       tokens where they are not the pitches themselves (interval and rhythm variants)
+                       tokens; each field only where it says more than the others (see "Rows" below)
     generation.json    who made the songs (model_name, variant, cell, layers, units, representation, run,
                        dataset, checkpoint), bpm, note_steps, the primer used (source, base_note, tokens, moved),
                        what was generated (length sampled and why, bars, key, scale, octave, tonic, register,
                        sampling, mask_fallbacks), the generation config and ``files`` (size and sha256 of each
                        MIDI file and of songs.jsonl); written last, so its presence means the set is complete
+
+Rows. songs.jsonl leaves out what a reader derives again, so a committed results folder stays small: ``tokens``
+where they are the pitches themselves (pitch variants), ``durations`` where every note lasts the set's
+``note_steps`` (generation.json; pitch-only runs), and ``onsets`` where the notes lie end to end (each starts as the
+one before ends, :func:`rnncells.music.melody.laid_end_to_end`). :meth:`SongSetFolder.read_songs` puts durations
+and onsets back, so every reader sees each song's index, pitches, durations and onsets, and its tokens where they
+differ from the pitches; :meth:`SongSetFolder.compact` rewrites a set written before in this form. A row of an
+older set without onsets reads with its notes end to end, as they were drawn.
 
 A set may keep its songs without their MIDI files (``midi_left_out`` in generation.json, whose record then lists
 songs.jsonl only): a committed results folder keeps the MIDI of its selected models only
@@ -33,6 +41,7 @@ goes through this one to open these files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -161,19 +170,22 @@ class SongSetFolder:
         name = song_track_name(model, index)
         return self.write_midi(index, notes, bpm=bpm, program=program, name=name, velocities=velocities)
 
-    def write_songs(self, rows: list[dict]) -> None:
-        """songs.jsonl: the rows, each without ``tokens`` when they repeat its ``pitches`` (module docstring)."""
-        write_jsonl_atomic(self.songs_path, [_without_repeated_tokens(row) for row in rows])
+    def write_songs(self, rows: list[dict], note_steps: int | None = None) -> None:
+        """songs.jsonl: the rows, each without what a reader derives again (module docstring, "Rows");
+        ``note_steps`` is the set's, which generation.json records after (None: every row keeps its durations)."""
+        write_jsonl_atomic(self.songs_path, [_compact_row(row, note_steps) for row in rows])
 
     def compact(self) -> bool:
-        """Rewrite an older set's songs.jsonl without tokens that repeat the pitches, and generation.json's record
-        of the files with it (the songs are unchanged); returns whether anything was rewritten."""
-        rows = self.read_songs()
-        if all(row == _without_repeated_tokens(row) for row in rows):
-            return False
+        """Rewrite a sound set written before in the form sets are written now (module docstring, "Rows"), and
+        generation.json's record of the files with it; the songs read back the same. Returns whether anything was
+        rewritten (never for a damaged set: :meth:`damage` goes on naming what differs from its record)."""
         record = self.read_generation()
+        note_steps, written = _note_steps(record), self._read_rows()
+        rows = [_whole_row(row, note_steps) for row in written]
+        if written == [_compact_row(row, note_steps) for row in rows] or self.damage():
+            return False
         record.pop("files", None)
-        self.write_songs(rows)
+        self.write_songs(rows, note_steps)
         self.write_generation(record)
         return True
 
@@ -232,9 +244,8 @@ class SongSetFolder:
     def _write_midi_from(self, record: dict, rows: list[dict]) -> None:
         config = record.get("config") or {}
         for row in rows:
-            onsets = row.get("onsets") or laid_end_to_end(row["durations"])  # older sets: notes one after another
             steps = [max(int(d), 1) for d in row["durations"]]  # as drawn: a note lasts at least one step
-            notes = [Note(*note) for note in zip(onsets, row["pitches"], steps, strict=True)]
+            notes = [Note(*note) for note in zip(row["onsets"], row["pitches"], steps, strict=True)]
             self.write_song(
                 row["index"],
                 notes,
@@ -357,8 +368,18 @@ class SongSetFolder:
             raise SongSetError(f"{self.generation_path}: missing {', '.join(missing)}; expected {SONG_SET_HINT}")
         return record
 
-    def read_songs(self) -> list[dict]:
-        """The song rows of songs.jsonl, in file order."""
+    def read_songs(self, note_steps: int | None = None) -> list[dict]:
+        """The song rows of songs.jsonl in file order, each whole: the durations and onsets the file leaves out put
+        back (module docstring, "Rows"). ``note_steps``: the set's, for a set whose generation.json is not written
+        (the studio's); by default generation.json's, read only when a row has no durations."""
+        rows = self._read_rows()
+        if note_steps is None and any(isinstance(row, dict) and "durations" not in row for row in rows):
+            with contextlib.suppress(SongSetError):  # no record, no durations: the row reads as written
+                note_steps = _note_steps(self.read_generation())
+        return [_whole_row(row, note_steps) for row in rows]
+
+    def _read_rows(self) -> list[Any]:
+        """The rows as songs.jsonl holds them."""
         path = self.songs_path
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
@@ -404,10 +425,46 @@ class SongSetFolder:
         return recorded == wanted
 
 
-def _without_repeated_tokens(row: dict) -> dict:
-    if "tokens" in row and row["tokens"] == row.get("pitches"):
-        return {key: value for key, value in row.items() if key != "tokens"}
-    return row
+def _note_steps(record: dict) -> int | None:
+    """generation.json's ``note_steps`` (16ths a note of a pitch-only run); None in a record without it."""
+    value = record.get("note_steps")
+    return value if type(value) is int and value >= 1 else None
+
+
+def _ints(values: Any) -> bool:
+    """True for a list of whole numbers as JSON reads them back (no floats, no booleans)."""
+    return isinstance(values, list) and all(type(v) is int for v in values)
+
+
+def _compact_row(row: Any, note_steps: int | None) -> Any:
+    """``row`` without the fields :func:`_whole_row` puts back the same (module docstring, "Rows")."""
+    if not isinstance(row, dict):
+        return row
+    pitches, durations = row.get("pitches"), row.get("durations")
+    left_out = set()
+    if "tokens" in row and row["tokens"] == pitches:
+        left_out.add("tokens")
+    if isinstance(pitches, list) and note_steps is not None and _ints(durations):
+        if durations == [note_steps] * len(pitches):
+            left_out.add("durations")
+    if _ints(durations) and _ints(row.get("onsets")) and row["onsets"] == laid_end_to_end(durations):
+        left_out.add("onsets")
+    return {key: value for key, value in row.items() if key not in left_out}
+
+
+def _whole_row(row: Any, note_steps: int | None) -> Any:
+    """A row of songs.jsonl with the durations (every note ``note_steps``, when known) and onsets (notes end to end)
+    it leaves out; a row that cannot have them (no pitches list, durations not whole numbers) stays as it is, for
+    :func:`song_notes` to name."""
+    if not isinstance(row, dict):
+        return row
+    whole = dict(row)
+    if "durations" not in whole and note_steps is not None and isinstance(whole.get("pitches"), list):
+        whole["durations"] = [note_steps] * len(whole["pitches"])
+    if "onsets" not in whole and isinstance(whole.get("durations"), list):
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
+            whole["onsets"] = laid_end_to_end(whole["durations"])
+    return whole
 
 
 def _effective(values: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,11 @@ removed is a result: ``rnncells grid finish --audio all`` or ``rnncells render``
 MIDI files, ``rnncells tensorboard RESULTS`` rebuilds the event files, ``grid finish`` draws the piano rolls
 again from the songs, and a run's projector is written again when it is trained again.
 
-:func:`compact_song_sets` rewrites older song sets without the tokens that repeat their pitches (as sets are written
-now). :func:`compact_evaluations` rewrites the evaluation folders' tables (each through
+:func:`compact_song_sets` rewrites older song sets without the tokens, durations and onsets that their pitches,
+``note_steps`` and durations give again (as sets are written now: rnncells.generation.song_set, "Rows").
+:func:`compact_run_metrics` rewrites older metrics.csv files without the perplexity columns, which the reader derives
+from the losses (as runs are written now: rnncells.training.run_folder).
+:func:`compact_evaluations` rewrites the evaluation folders' tables (each through
 :class:`rnncells.evaluation.folder.EvaluationFolder`, which records the new checksums): floats with 7 significant
 digits, as evaluations write them now; tests.csv cut to the pairs within the test family (the selected
 configurations' runs and the sets that are no run of the grid: baselines, final weights), which are the pairs the
@@ -46,6 +49,7 @@ from rnncells.grid.listen import AUDIO_DIR, AUDIO_SUFFIX, ROLES, audio_path, pic
 from rnncells.report.cost_validation import SONG_COLUMNS_READ
 from rnncells.study.grid_folder import GridFolderError, GridPaths, selected_runs
 from rnncells.study.sections import embedding_runs
+from rnncells.training.run_folder import RunFolder
 from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALARS_FILE
 
 RUN_FIGURES = ("best_song_",)  # figures/<prefix><run>.png|.pdf, drawn per generated run by rnncells.grid.runner
@@ -191,11 +195,21 @@ def family_models(paths: GridPaths, models: list[str]) -> set[str]:
 
 
 def compact_song_sets(paths: GridPaths) -> list[Path]:
-    """Each song set of the grid and of its cost-function validation without tokens that repeat the pitches, as
-    sets are written now (:meth:`SongSetFolder.compact`, which records the new checksums); returns the sets."""
+    """Each song set of the grid and of its cost-function validation without what a reader derives again, as sets
+    are written now (:meth:`SongSetFolder.compact`, which records the new checksums); returns the sets rewritten."""
     folders = [paths.songs, paths.root / COST_VALIDATION_EVALUATION.parent / "songs"]
     sets = [p for folder in folders if folder.is_dir() for p in sorted(folder.iterdir()) if p.is_dir()]
     return [path for path in sets if SongSetFolder(path).generation_path.is_file() and SongSetFolder(path).compact()]
+
+
+def compact_run_metrics(paths: GridPaths) -> list[Path]:
+    """Each metrics.csv of the grid's runs and of its cost-function validation's (``run-seedN``) without the
+    perplexity columns, as runs are written now (:meth:`RunFolder.compact_metrics`, which records the new checksum
+    in state.json); returns the files rewritten."""
+    validation = paths.root / COST_VALIDATION_EVALUATION.parent
+    runs = _run_folders(paths) + (sorted(validation.glob("run*")) if validation.is_dir() else [])
+    folders = [RunFolder(path) for path in runs if RunFolder(path).is_run()]
+    return [folder.metrics_path for folder in folders if folder.compact_metrics()]
 
 
 def compact_evaluations(paths: GridPaths) -> list[Path]:

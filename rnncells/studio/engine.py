@@ -266,7 +266,7 @@ def make_melodies(request: Request, with_audio: bool = True, models: Models | No
         batch = write_song_set(request, models, Path(work))
         song_set = SongSetFolder(Path(work) / "songs")
         flats = uses_flats(request.key, request.scale)
-        for row in song_set.read_songs():
+        for row in song_set.read_songs(NOTE_STEPS):  # no generation.json in the studio's set
             index, pitches, durations = row["index"], row["pitches"], row["durations"]
             png = piano_roll_png(pitches, durations, f"Melody {index + 1}", request.bpm, flats)
             batch.melodies.append(Melody(index, pitches, durations, song_set.midi_path(index).read_bytes(), png))

@@ -8,7 +8,10 @@ A run folder holds everything needed to read, repeat or extend one training run:
     run.json               the run record: model name, variant, cell, layers, units, representation, dataset hash
                            and path (relative to the run folder), median BPM, seed, library versions
     vocabulary.json        token values in index order, and their labels
-    metrics.csv            one row per epoch (METRIC_COLUMNS): loss, accuracy, perplexity for train and validation
+    metrics.csv            one row per epoch (STORED_METRIC_COLUMNS): loss and accuracy for train and validation,
+                           learning rate, seconds; the reader adds perplexity and val_perplexity (exp of the
+                           losses), so every reader sees METRIC_COLUMNS. An older file also holds those two
+                           (:meth:`RunFolder.compact_metrics` rewrites it without them)
     state.json             epochs done, steps done, best score, and the size and sha256 of each file of the save
                            (RECORDED_FILES); written last of each save
     checkpoints/           last.keras, best.keras (lowest validation loss), step-NNNNNNN-loss-X.keras every N steps,
@@ -53,6 +56,7 @@ from rnncells.data.vocab import Vocabulary
 from rnncells.errors import RnncellsError
 from rnncells.files import (
     Damage,
+    damaged_files,
     file_digest,
     record_files,
     resolve_recorded,
@@ -82,6 +86,9 @@ METRIC_COLUMNS = (
     "learning_rate",
     "seconds",
 )
+# metrics.csv leaves out what the reader derives again: a perplexity is the exp of its loss
+DERIVED_METRICS = {"perplexity": "loss", "val_perplexity": "val_loss"}
+STORED_METRIC_COLUMNS = tuple(name for name in METRIC_COLUMNS if name not in DERIVED_METRICS)
 SELECT_BY = {"val_loss": "validation loss", "loss": "training loss"}
 RESUME_FILE = "checkpoints/resume.npz"
 # The files of each save whose size and sha256 state.json records. config.toml is rewritten when epochs grow, and
@@ -263,11 +270,15 @@ class RunFolder:
         """run.json replaced by ``text`` (the same record, its paths made relative: rnncells.grid.portable), and
         state.json's size and sha256 of it updated, so that the run is not taken for damaged."""
         write_text_atomic(self.path / RECORD_FILE, text)
+        self._record_again(RECORD_FILE)
+
+    def _record_again(self, name: str) -> None:
+        """state.json's size and sha256 of ``name`` updated after the file was rewritten with the same content."""
         files = self.recorded_files() if (self.path / STATE_FILE).is_file() else None
-        if files and RECORD_FILE in files:
+        if files and name in files:
             state = self.read_state()
             if state is not None:
-                self.write_state(state, {**files, **record_files(self.path, [RECORD_FILE])})
+                self.write_state(state, {**files, **record_files(self.path, [name])})
 
     @property
     def epochs_done(self) -> int:
@@ -275,27 +286,59 @@ class RunFolder:
         return state.epochs_done if state else 0
 
     def read_metrics(self) -> list[dict[str, float]]:
-        """The rows of metrics.csv as numbers (epoch and step as int)."""
+        """The rows of metrics.csv as numbers (epoch and step as int), each with every column of METRIC_COLUMNS: the
+        perplexities derived from the losses (:func:`perplexity`), in an older file too, so a row reads the same
+        before and after :meth:`compact_metrics`."""
         if not self.metrics_path.is_file():
             return []
         fix = f"run `rnncells train --out {self.path}` again to write it from the run's resume point"
         try:
             with open(self.metrics_path, newline="", encoding="utf-8") as handle:
                 reader = csv.DictReader(handle)
-                if tuple(reader.fieldnames or ()) != METRIC_COLUMNS:
+                if tuple(reader.fieldnames or ()) not in (STORED_METRIC_COLUMNS, METRIC_COLUMNS):
                     raise RunError(f"{self.metrics_path}: unexpected columns; {fix}")
-                return [{k: (int(v) if k in ("epoch", "step") else float(v)) for k, v in row.items()} for row in reader]
+                rows = [{k: (int(v) if k in ("epoch", "step") else float(v)) for k, v in row.items()} for row in reader]
         except (TypeError, ValueError, csv.Error) as error:  # UnicodeDecodeError is a ValueError
             if isinstance(error, RunError):
                 raise
             raise RunError(f"{self.metrics_path}: damaged ({type(error).__name__}); {fix}") from None
+        derived = [{**row, **{p: perplexity(row[loss]) for p, loss in DERIVED_METRICS.items()}} for row in rows]
+        return [{name: row[name] for name in METRIC_COLUMNS} for row in derived]
 
     def write_metrics(self, rows: list[dict]) -> None:
+        """metrics.csv: ``rows`` (every METRIC_COLUMNS value a row has) without the columns the reader derives."""
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, METRIC_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(buffer, STORED_METRIC_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: row[k] for k in METRIC_COLUMNS} for row in rows)
+        writer.writerows({k: row[k] for k in STORED_METRIC_COLUMNS} for row in rows)
         write_text_atomic(self.metrics_path, buffer.getvalue())
+
+    def compact_metrics(self) -> bool:
+        """Rewrite an older metrics.csv without the perplexity columns (every other cell's text kept as it is) and
+        state.json's record of it; returns whether it was rewritten. A file that differs from that record, or does
+        not read (:meth:`read_metrics`), is left as it is, for the damage check to name."""
+        if not self.metrics_path.is_file() or not self._metrics_sound():
+            return False
+        lines = [line for line in csv.reader(io.StringIO(self.metrics_path.read_text(encoding="utf-8"))) if line]
+        if not lines or tuple(lines[0]) != METRIC_COLUMNS:
+            return False
+        kept = [METRIC_COLUMNS.index(name) for name in STORED_METRIC_COLUMNS]
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows([line[i] for i in kept] for line in lines)
+        write_text_atomic(self.metrics_path, buffer.getvalue())
+        self._record_again(METRICS_FILE)
+        return True
+
+    def _metrics_sound(self) -> bool:
+        """True when metrics.csv reads and matches state.json's record of it (when there is one)."""
+        try:
+            self.read_metrics()
+            recorded = self.recorded_files() if (self.path / STATE_FILE).is_file() else None
+        except RunError:
+            return False
+        if isinstance(recorded, dict) and METRICS_FILE in recorded:
+            return not damaged_files(self.path, {METRICS_FILE: recorded[METRICS_FILE]})
+        return True
 
     # -- damage (rnncells.training.damage.run_damage reads the folder through the methods above) ------------------
     def can_redo(self, damage: list[Damage]) -> bool:
@@ -368,6 +411,15 @@ class RunFolder:
                     f"the file's {actual['sha256'][:12]}...), so it is another run's or damaged; {fix}"
                 )
         return path
+
+
+def perplexity(loss: float) -> float:
+    """A metrics row's perplexity: exp of its loss, to 6 decimals as the trainer writes its scores (NaN for a NaN
+    loss: an epoch without validation)."""
+    try:
+        return round(math.exp(loss), 6)
+    except OverflowError:
+        return math.inf
 
 
 def write_resume_point(folder: RunFolder, point: ResumePoint) -> None:

@@ -11,6 +11,7 @@ from rnncells.config.generate import GenerateConfig
 from rnncells.config.records import ConfigError
 from rnncells.generation.clips import Clip, clip_notes, cut
 from rnncells.generation.generate import generate
+from rnncells.generation.song_set import SongSetFolder
 from rnncells.music.melody import Note, scale_pitch_classes
 from rnncells.music.midi import read_midi, write_midi
 
@@ -39,7 +40,7 @@ def clip_file(tmp_path_factory) -> Path:
 
 
 def songs(folder: Path) -> list[dict]:
-    return [json.loads(line) for line in (folder / "songs.jsonl").read_text().splitlines()]
+    return SongSetFolder(folder).read_songs()
 
 
 def test_variations_keep_the_onsets_and_change_the_pitches(clip_file, tmp_path):

@@ -10,11 +10,11 @@ from rnncells.config.generate import GenerateConfig
 from rnncells.config.model import ModelConfig
 from rnncells.config.records import ConfigError
 from rnncells.config.train import TrainConfig
-from rnncells.files import read_jsonl
 from rnncells.generation.generate import fit_to_bars, generate
 from rnncells.generation.keys import decode
 from rnncells.generation.primers import parse_primer
 from rnncells.generation.sampling import sample
+from rnncells.generation.song_set import SongSetFolder
 from rnncells.locks import LOCK_FILE
 from rnncells.music.midi import read_midi
 from rnncells.training.trainer import train
@@ -36,6 +36,11 @@ def runs(small_dataset, tmp_path_factory) -> dict:
     return made
 
 
+def songs_of(folder) -> list[dict]:
+    """The whole rows of a generated set (songs.jsonl leaves out the durations and onsets a reader derives)."""
+    return SongSetFolder(folder).read_songs()
+
+
 def known_primer(run, count: int = 4) -> str:
     import json
 
@@ -46,10 +51,9 @@ def known_primer(run, count: int = 4) -> str:
 def test_batched_generation_equals_one_song_at_a_time(runs, tmp_path):
     primer = known_primer(runs["control"])
     config = GenerateConfig(n_songs=6, length=20, primer=primer, sampling="max")
-    batched = read_jsonl(generate(runs["control"], tmp_path / "batch", config) / "songs.jsonl")
-    single = read_jsonl(
+    batched = songs_of(generate(runs["control"], tmp_path / "batch", config))
+    single = songs_of(
         generate(runs["control"], tmp_path / "one", GenerateConfig(n_songs=1, length=20, primer=primer, sampling="max"))
-        / "songs.jsonl"
     )
     assert all(song["pitches"] == single[0]["pitches"] for song in batched)
     assert single[0]["pitches"][:4] == [int(v) for v in primer.split()]
@@ -58,8 +62,8 @@ def test_batched_generation_equals_one_song_at_a_time(runs, tmp_path):
 
 def test_roulette_is_seeded_and_songs_differ(runs, tmp_path):
     config = GenerateConfig(n_songs=20, length=30, primer=known_primer(runs["control"]), seed=5)
-    first = read_jsonl(generate(runs["control"], tmp_path / "a", config) / "songs.jsonl")
-    again = read_jsonl(generate(runs["control"], tmp_path / "b", config) / "songs.jsonl")
+    first = songs_of(generate(runs["control"], tmp_path / "a", config))
+    again = songs_of(generate(runs["control"], tmp_path / "b", config))
     assert first == again
     assert len({tuple(s["pitches"]) for s in first}) > 10
 
@@ -70,7 +74,7 @@ def test_midi_files_hold_the_songs(runs, tmp_path):
         tmp_path / "g",
         GenerateConfig(n_songs=3, length=10, primer=known_primer(runs["control"]), bpm=132),
     )
-    rows = read_jsonl(out / "songs.jsonl")
+    rows = songs_of(out)
     for row in rows:
         melody = read_midi(out / f"song_{row['index']:03d}.mid")
         assert melody.pitches == row["pitches"] and melody.bpm == 132.0
@@ -83,7 +87,7 @@ def test_interval_songs_decode_from_their_base_note(runs, tmp_path):
     intervals = json.loads((runs["interval"] / "vocabulary.json").read_text())["values"]
     primer = f"70 {intervals[0]} {intervals[-1]}"
     out = generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=10, length=40, primer=primer))
-    for row in read_jsonl(out / "songs.jsonl"):
+    for row in songs_of(out):
         pitches = row["pitches"]
         assert pitches[0] == 70 and len(pitches) == len(row["tokens"]) + 1
         assert all(0 <= p <= 127 for p in pitches)
@@ -145,7 +149,7 @@ def test_default_primer_is_the_study_primer_moved_into_the_vocabulary(runs, tmp_
     record = json.loads((out / "generation.json").read_text())
     used = record["primer"]["tokens"]
     assert [b - a for a, b in zip(used, used[1:])] == [2, 2, -2]
-    assert read_jsonl(out / "songs.jsonl")[0]["pitches"][:4] == used
+    assert songs_of(out)[0]["pitches"][:4] == used
     interval = json.loads(
         (
             generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=1, length=5)) / "generation.json"
@@ -211,7 +215,7 @@ def test_scale_masks_every_sampled_note_into_the_scale(runs, pair_runs, tmp_path
     assert (record["key"], record["scale"], record["mask_fallbacks"]) == ("D", "dorian", 0)
     low, high = record["register"]
     dorian = scale_pitch_classes("D", "dorian")
-    for row in read_jsonl(out / "songs.jsonl"):
+    for row in songs_of(out):
         assert row["pitches"][0] % 12 == 2  # the keyed primer starts on the tonic
         assert all(p % 12 in dorian for p in row["pitches"]) and all(low <= p <= high for p in row["pitches"])
         if variant == "interval":  # range keeping introduces no leap over an octave
@@ -222,7 +226,7 @@ def test_scale_masks_every_sampled_note_into_the_scale(runs, pair_runs, tmp_path
 
 def test_key_range_moves_notes_by_the_nearest_octave(runs, tmp_path):
     out = generate(runs["control"], tmp_path / "k", GenerateConfig(n_songs=10, length=40, key="F#", octave=1))
-    for row in read_jsonl(out / "songs.jsonl"):
+    for row in songs_of(out):
         pitches = row["pitches"]
         tokens = row.get("tokens", pitches)  # left out where they are the pitches themselves
         assert all(66 <= p <= 90 and p % 12 == t % 12 for p, t in zip(pitches, tokens))
@@ -245,12 +249,12 @@ def test_note_name_primers(runs, pair_runs, tmp_path):
     values = json.loads((runs["control"] / "vocabulary.json").read_text())["values"]
     names = [note_name(v) for v in values[len(values) // 2 : len(values) // 2 + 3]]
     out = generate(runs["control"], tmp_path / "n", GenerateConfig(n_songs=2, length=4, primer=" ".join(names)))
-    assert [note_name(p) for p in read_jsonl(out / "songs.jsonl")[0]["pitches"][:3]] == names
+    assert [note_name(p) for p in songs_of(out)[0]["pitches"][:3]] == names
     assert record_of(out)["primer"]["source"] == "text"
     pairs = json.loads((pair_runs["control"] / "vocabulary.json").read_text())["values"]
     primer = " ".join(f"{note_name(v)}:{d}" for v, d in pairs[:2])
     out = generate(pair_runs["control"], tmp_path / "p", GenerateConfig(n_songs=1, length=4, primer=primer))
-    assert read_jsonl(out / "songs.jsonl")[0]["tokens"][:2] == pairs[:2]
+    assert songs_of(out)[0]["tokens"][:2] == pairs[:2]
 
 
 def test_primer_midi_is_read_like_the_dataset_and_moved_to_known_octaves(runs, tmp_path):
@@ -266,7 +270,7 @@ def test_primer_midi_is_read_like_the_dataset_and_moved_to_known_octaves(runs, t
     out = generate(runs["control"], tmp_path / "m", GenerateConfig(n_songs=2, length=5, primer_midi=str(path)))
     record = record_of(out)
     assert record["primer"]["source"] == "midi" and record["primer"]["moved"] == 1
-    assert read_jsonl(out / "songs.jsonl")[0]["pitches"][:3] == [known - 12, known, known]
+    assert songs_of(out)[0]["pitches"][:3] == [known - 12, known, known]
     intervals = generate(runs["interval"], tmp_path / "i", GenerateConfig(n_songs=1, length=3, primer_midi=str(path)))
     assert record_of(intervals)["primer"]["base_note"] == known - 12
 
@@ -284,8 +288,8 @@ def test_beam_search_generates_every_song(runs, tmp_path):
     )
     out = generate(runs["interval"], tmp_path / "b", config)
     again = generate(runs["interval"], tmp_path / "b2", config)
-    rows = read_jsonl(out / "songs.jsonl")
-    assert rows == read_jsonl(again / "songs.jsonl")
+    rows = songs_of(out)
+    assert rows == songs_of(again)
     assert all(
         len(row["tokens"]) == 1 + 7 and all(p % 12 in {0, 2, 4, 5, 7, 9, 11} for p in row["pitches"]) for row in rows
     )
@@ -423,7 +427,7 @@ def test_duration_temperature_draws_lengths_apart_from_pitches_and_needs_duratio
 
     def lengths_per_song(out: str, **options) -> float:
         config = GenerateConfig(n_songs=12, length=16, key="F minor", seed=4, **options)
-        rows = read_jsonl(generate(DEFAULT_MODEL, tmp_path / out, config) / "songs.jsonl")
+        rows = songs_of(generate(DEFAULT_MODEL, tmp_path / out, config))
         return float(np.mean([len(set(row["durations"])) for row in rows]))
 
     assert lengths_per_song("low", duration_temperature=0.3) < lengths_per_song("plain") - 0.5

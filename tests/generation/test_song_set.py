@@ -10,7 +10,7 @@ import pytest
 
 from rnncells.config.generate import GenerateConfig
 from rnncells.generation.song_set import SongSetError, SongSetFolder, load_song_set, song_id
-from rnncells.music.melody import Note
+from rnncells.music.melody import Note, laid_end_to_end
 from rnncells.music.midi import read_midi
 
 CONFIG = GenerateConfig(n_songs=2, seed=3)
@@ -43,7 +43,8 @@ def test_a_written_set_reads_back(tmp_path):
     assert [n.pitch for n in read_midi(folder.midi_path(1)).notes] == [67, 65]
     assert folder.read_midi(0) == (folder.path / "song_000.mid").read_bytes()
     without_tokens = [{k: v for k, v in row.items() if k != "tokens"} for row in ROWS]  # they repeat the pitches
-    assert folder.read_song(1) == without_tokens[1] and folder.read_songs() == without_tokens
+    whole = [{**row, "onsets": onsets} for row, onsets in zip(without_tokens, ([0, 2, 4], [0, 4]), strict=True)]
+    assert folder.read_song(1) == whole[1] and folder.read_songs() == whole  # notes end to end, as drawn
     song_set = load_song_set(folder.path, rhythm=True)
     assert (song_set.model_name, song_set.variant, song_set.cell, song_set.layers) == (
         "control-lstm-2",
@@ -173,3 +174,70 @@ def test_tokens_are_kept_only_where_they_are_not_the_pitches_and_older_sets_comp
     assert older.songs_path.stat().st_size < size and older.damage() == []
     assert (after.pitches, after.durations, after.song_ids) == (before.pitches, before.durations, before.song_ids)
     assert older.made_with(CONFIG) and older.read_generation()["model_name"] == "control-lstm-2"
+
+
+def drawn_set(path: Path, rows: list[dict], note_steps: int = 2) -> tuple[SongSetFolder, dict[str, bytes]]:
+    """A set as `rnncells generate` draws it, written the way sets were written before: every row whole (durations,
+    onsets, tokens), its checksums in generation.json; and the bytes of its MIDI files."""
+    folder = SongSetFolder(path)
+    for row in rows:
+        notes = [Note(*note) for note in zip(row["onsets"], row["pitches"], row["durations"], strict=True)]
+        folder.write_song(row["index"], notes, bpm=126.0, program=81, model="control-lstm-2", accent=20)
+    text = "".join(json.dumps(row, sort_keys=True, separators=(",", ":")) + "\n" for row in rows)
+    folder.songs_path.write_text(text)
+    record = {"model_name": "control-lstm-2", "variant": "control", "cell": "lstm", "layers": 2, "bpm": 126.0}
+    config = asdict(replace(CONFIG, accent=20, program=81))
+    folder.write_generation({**record, "note_steps": note_steps, "config": config})
+    return folder, {p.name: p.read_bytes() for p in sorted(folder.path.glob("song_*.mid"))}
+
+
+def pitch_row(index: int, pitches: list[int], note_steps: int = 2, rests: int = 0) -> dict:
+    """A pitch-only song: every note ``note_steps`` long, a gap of ``rests`` steps before its last note."""
+    onsets = [note_steps * i + (rests if i == len(pitches) - 1 else 0) for i in range(len(pitches))]
+    return {"index": index, "pitches": pitches, "durations": [note_steps] * len(pitches), "onsets": onsets}
+
+
+def test_a_pitch_only_set_is_written_without_durations_and_onsets_and_reads_back_whole(tmp_path):
+    rows = [{**pitch_row(0, [60, 62, 64]), "tokens": [60, 62, 64]}, pitch_row(1, [67, 65, 64], rests=3)]
+    folder, _ = drawn_set(tmp_path / "songs", rows)
+    folder.write_songs(rows, note_steps=2)
+    written = [json.loads(line) for line in folder.songs_path.read_text().splitlines()]
+    # the second song's rest keeps its onsets; durations that are all note_steps go, as do tokens that are pitches
+    assert written[0] == {"index": 0, "pitches": [60, 62, 64]}
+    assert written[1] == {"index": 1, "pitches": [67, 65, 64], "onsets": [0, 2, 7]}
+    assert folder.read_songs() == [{k: v for k, v in row.items() if k != "tokens"} for row in rows]
+    assert load_song_set(folder.path, rhythm=True).durations == [[2, 2, 2], [2, 2, 2]]
+    # the studio's set has no generation.json yet: it gives the note_steps itself
+    folder.generation_path.unlink()
+    assert folder.read_songs(note_steps=2) == [{k: v for k, v in row.items() if k != "tokens"} for row in rows]
+    assert "durations" not in folder.read_songs()[0]  # none known: the row reads as written
+
+
+def test_a_rhythm_set_keeps_its_durations_and_onsets_only_where_notes_do_not_lie_end_to_end(tmp_path):
+    varied = {"index": 0, "pitches": [60, 62, 64], "durations": [3, 1, 4], "tokens": [[60, 3], [62, 1], [64, 4]]}
+    varied["onsets"] = laid_end_to_end(varied["durations"])
+    gap = {"index": 1, "pitches": [60, 62], "durations": [2, 4], "onsets": [0, 6], "tokens": [[60, 2], [62, 4]]}
+    folder, _ = drawn_set(tmp_path / "songs", [varied, gap])
+    folder.write_songs([varied, gap], note_steps=2)
+    written = [json.loads(line) for line in folder.songs_path.read_text().splitlines()]
+    assert written == [{k: v for k, v in varied.items() if k != "onsets"}, gap]
+    assert folder.read_songs() == [varied, gap] and folder.compact() is False
+
+
+def test_compact_rewrites_an_older_set_soundly_and_its_midi_comes_back_byte_for_byte(tmp_path):
+    rows = [{**pitch_row(i, [60 + i, 62, 64, 65]), "tokens": [60 + i, 62, 64, 65]} for i in range(3)]
+    rows[2] = {**rows[2], "durations": [2, 2, 2, 5]}  # cut to the bars: its durations stay
+    folder, drawn = drawn_set(tmp_path / "older", rows)
+    before, size = folder.read_songs(), folder.songs_path.stat().st_size
+    assert folder.compact() is True and folder.compact() is False
+    assert folder.damage() == [] and folder.songs_path.stat().st_size < size / 2
+    pitches_only = [{k: v for k, v in row.items() if k != "tokens"} for row in before]  # tokens that were pitches
+    assert folder.read_songs() == pitches_only and [("durations" in row) for row in folder._read_rows()] == [0, 0, 1]
+    assert folder.leave_out_midi() == 3 and not list(folder.path.glob("*.mid"))  # only when they come back the same
+    assert folder.write_midi_again() == 3 and folder.damage() == []
+    assert {p.name: p.read_bytes() for p in sorted(folder.path.glob("song_*.mid"))} == drawn
+    # a damaged set is left as it is, for damage() to go on naming
+    damaged, _ = drawn_set(tmp_path / "damaged", rows)
+    damaged.midi_path(0).write_bytes(b"MThd")
+    text = damaged.songs_path.read_text()
+    assert damaged.compact() is False and damaged.songs_path.read_text() == text and damaged.damage()

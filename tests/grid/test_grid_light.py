@@ -15,7 +15,7 @@ from rnncells.evaluation.columns import ID_COLUMNS, METRICS
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import compact_number
-from rnncells.grid.light import compact_evaluations, compact_song_sets, make_light
+from rnncells.grid.light import compact_evaluations, compact_run_metrics, compact_song_sets, make_light
 from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALARS_FILE
 from tests.grid.test_grid_listen import (  # noqa: F401 (fixtures)
     MODELS,
@@ -140,19 +140,36 @@ def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
     assert compact_evaluations(paths) == []
 
 
-def test_older_song_sets_lose_only_the_tokens_that_repeat_their_pitches(results):  # noqa: F811
+def test_older_song_sets_lose_only_what_their_rows_give_again(results):  # noqa: F811
     from rnncells.generation.song_set import SongSetFolder, load_song_set
 
     grid, paths = results
     older = SongSetFolder(paths.songs / MODELS[0])
     rows = older.read_songs()
+    assert all(set(row) == {"index", "pitches"} for row in older._read_rows())  # pitch-only: notes of note_steps
     older.songs_path.write_text("".join(json.dumps({**row, "tokens": row["pitches"]}) + "\n" for row in rows))
     record = older.read_generation()
     record.pop("files")
-    older.write_generation(record)  # as a set written before tokens were left out
-    before = load_song_set(older.path)
+    older.write_generation(record)  # as a set written before tokens, durations and onsets were left out
+    before = load_song_set(older.path, rhythm=True)
     assert compact_song_sets(paths) == [older.path] and compact_song_sets(paths) == []
-    assert older.read_songs() == rows and older.damage() == [] and load_song_set(older.path).pitches == before.pitches
+    assert older.read_songs() == rows and older.damage() == []
+    after = load_song_set(older.path, rhythm=True)
+    assert (after.pitches, after.durations) == (before.pitches, before.durations)
+
+
+def test_older_metrics_lose_only_their_perplexity_columns(results):  # noqa: F811
+    from rnncells.training.damage import run_damage
+    from tests.training.test_run_folder import older_metrics, saved_run
+
+    grid, paths = results
+    runs = [saved_run(paths.runs / "control-lstm-3"), saved_run(paths.root / "cost_validation" / "run-seed0")]
+    for run in runs:
+        older_metrics(run)  # as runs wrote metrics.csv before
+    rows = [run.read_metrics() for run in runs]
+    assert compact_run_metrics(paths) == [run.metrics_path for run in runs] and compact_run_metrics(paths) == []
+    assert [run.read_metrics() for run in runs] == rows and all(run_damage(run) == [] for run in runs)
+    assert not any("perplexity" in run.metrics_path.read_text() for run in runs)
 
 
 def test_the_left_out_midi_comes_back_byte_for_byte_by_render_and_the_index_says_how(results, capsys):  # noqa: F811

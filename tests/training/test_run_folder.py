@@ -14,9 +14,19 @@ from rnncells.config.model import ModelConfig
 from rnncells.config.records import ConfigError
 from rnncells.config.train import TrainConfig
 from rnncells.data.vocab import Vocabulary
+from rnncells.files import record_files
 from rnncells.locks import LOCK_FILE
 from rnncells.training.damage import run_damage
-from rnncells.training.run_folder import RunError, RunFolder, write_resume_point, write_views
+from rnncells.training.run_folder import (
+    METRIC_COLUMNS,
+    METRICS_FILE,
+    STORED_METRIC_COLUMNS,
+    RunError,
+    RunFolder,
+    read_resume_point,
+    write_resume_point,
+    write_views,
+)
 from rnncells.training.run_types import ResumePoint, RunConfig, RunState
 
 ROW = {
@@ -194,3 +204,61 @@ def test_a_generate_table_is_kept_checked_and_read_as_the_runs_sampling_defaults
     with pytest.raises(ConfigError, match=r"\[generate\]: scale_rule 'bend'"):
         folder.read_config()
     assert RunFolder(tmp_path / "none").generation_defaults() == {}
+
+
+def older_metrics(folder: RunFolder) -> str:
+    """metrics.csv as runs wrote it before: with the perplexity columns (exp of the unrounded losses, to 6 decimals),
+    recorded in state.json; returns the text."""
+    lines = folder.metrics_path.read_text().splitlines()
+    old = [",".join(METRIC_COLUMNS)]
+    for line in lines[1:]:
+        cells = dict(zip(STORED_METRIC_COLUMNS, line.split(","), strict=True))
+        cells["perplexity"] = str(round(math.exp(float(cells["loss"]) + 4e-7), 6))
+        cells["val_perplexity"] = str(round(math.exp(float(cells["val_loss"]) - 4e-7), 6))
+        old.append(",".join(cells[name] for name in METRIC_COLUMNS))
+    text = "\n".join(old) + "\n"
+    folder.metrics_path.write_text(text)
+    folder.write_state(folder.read_state(), {**folder.recorded_files(), **record_files(folder.path, [METRICS_FILE])})
+    return text
+
+
+def test_metrics_csv_leaves_out_the_perplexities_and_the_reader_puts_them_back(tmp_path):
+    folder = saved_run(tmp_path / "run")
+    header = folder.metrics_path.read_text().splitlines()[0]
+    assert header == "epoch,step,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds"
+    rows = folder.read_metrics()
+    assert [list(row) for row in rows] == [list(METRIC_COLUMNS)] * 2
+    assert all(row["perplexity"] == pytest.approx(math.exp(row["loss"]), rel=1e-6) for row in rows)  # to 6 decimals
+    assert all(
+        row["val_perplexity"] == pytest.approx(math.exp(row["val_loss"]), rel=1e-6) for row in rows
+    )  # to 6 decimals
+    folder.write_metrics([{**ROW, "val_loss": math.nan, "val_accuracy": math.nan}])  # an epoch without validation
+    [row] = folder.read_metrics()
+    assert math.isnan(row["val_perplexity"]) and row["perplexity"] == pytest.approx(math.exp(2.0))
+
+
+def test_an_older_metrics_csv_reads_compacts_and_resumes(tmp_path):
+    folder = saved_run(tmp_path / "run")
+    rows, text = folder.read_metrics(), older_metrics(folder)
+    assert run_damage(folder) == [] and folder.read_metrics() == rows  # perplexities derived in an older file too
+    assert folder.compact_metrics() is True and folder.compact_metrics() is False
+    stored = [METRIC_COLUMNS.index(name) for name in STORED_METRIC_COLUMNS]
+    kept = [",".join(line.split(",")[i] for i in stored) + "\n" for line in text.splitlines()]
+    assert folder.metrics_path.read_text() == "".join(kept)  # every other cell's text as it was
+    assert run_damage(folder) == [] and folder.read_metrics() == rows
+    # a run resumed on an older file writes its views compact, with every epoch
+    resumed = saved_run(tmp_path / "resumed")
+    older_metrics(resumed)
+    point = read_resume_point(resumed)
+    more = [*point.metrics, {**ROW, "epoch": 3, "step": 30, "loss": 1.5}]
+    point = ResumePoint(RunState(3, 30, 2.2), more, point.arrays)
+    write_resume_point(resumed, point)
+    write_views(resumed, point)
+    assert [row["epoch"] for row in resumed.read_metrics()] == [1, 2, 3] and run_damage(resumed) == []
+    assert resumed.read_metrics()[2]["perplexity"] == pytest.approx(math.exp(1.5))
+    # an older file that differs from state.json's record is left for the damage check to name
+    damaged = saved_run(tmp_path / "damaged")
+    text = older_metrics(damaged).replace("0.002", "0.003")
+    damaged.metrics_path.write_text(text)
+    assert damaged.compact_metrics() is False and damaged.metrics_path.read_text() == text
+    assert names(damaged) == ["metrics.csv"]

@@ -43,9 +43,11 @@ def test_every_cell_learns(small_dataset, tmp_path, cell):
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
     assert float(rows[-1]["val_loss"]) < float(rows[0]["val_loss"])
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
-    for row in rows:
-        assert float(row["perplexity"]) == pytest.approx(np.exp(float(row["loss"])), rel=1e-5)
-        assert 0 <= float(row["val_accuracy"]) <= 1
+    assert "perplexity" not in rows[0] and "val_perplexity" not in rows[0]  # the reader derives them
+    for row in RunFolder(run).read_metrics():
+        assert row["perplexity"] == pytest.approx(np.exp(row["loss"]), rel=1e-5)
+        assert row["val_perplexity"] == pytest.approx(np.exp(row["val_loss"]), rel=1e-5)
+        assert 0 <= row["val_accuracy"] <= 1
 
 
 def test_run_folder_holds_everything(small_dataset, tmp_path):
@@ -290,6 +292,20 @@ def test_a_stop_repeated_at_once_is_the_same_request_and_a_later_one_stops_at_on
     monkeypatch.setattr(StopRequested, "SAME_STOP_SECONDS", 0.0)
     with pytest.raises(KeyboardInterrupt):
         stop._handle(signal.SIGTERM, None)
+
+
+def test_a_run_continues_on_an_older_metrics_csv_and_writes_it_compact(small_dataset, tmp_path):
+    """A run trained before metrics.csv left out the perplexity columns continues; its views are written compact."""
+    from tests.training.test_run_folder import older_metrics
+
+    model, recipe = ModelConfig(units=8), TrainConfig(epochs=1, **SMALL)
+    folder = RunFolder(train(small_dataset, tmp_path / "run", model, recipe, progress=False))
+    first = folder.read_metrics()
+    assert "perplexity" in older_metrics(folder) and run_damage(folder) == []
+    train(small_dataset, folder.path, model, TrainConfig(epochs=2, **SMALL), progress=False)
+    rows = folder.read_metrics()
+    assert [row["epoch"] for row in rows] == [1, 2] and rows[0] == first[0]
+    assert "perplexity" not in folder.metrics_path.read_text() and run_damage(folder) == []
 
 
 def test_a_continued_run_keeps_its_generate_table(small_dataset, tmp_path):
