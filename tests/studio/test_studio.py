@@ -3,6 +3,7 @@ page itself in a browser: tests/studio/test_app.py)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import shutil
@@ -68,8 +69,9 @@ def test_find_runs_lists_the_shipped_model_with_its_lowest_validation_loss(tmp_p
     runs, problems = catalogue.find_runs(SHIPPED_RUN.parent)
     assert problems == []
     [run] = [r for r in runs if r.path == SHIPPED_RUN]
-    rows = [line.split(",") for line in (SHIPPED_RUN / "metrics.csv").read_text().splitlines()[1:]]
-    val_losses = {int(row[0]): float(row[5]) for row in rows}
+    with (SHIPPED_RUN / "metrics.csv").open(newline="") as handle:  # by name: the columns differ by format age
+        rows = list(csv.DictReader(handle))
+    val_losses = {int(row["epoch"]): float(row["val_loss"]) for row in rows}
     best_epoch = min(val_losses, key=val_losses.get)
     assert (run.variant, run.cell, run.layers, run.units) == ("control", "lstm", 2, 128)
     assert (run.best_val_loss, run.best_epoch, run.epochs) == (val_losses[best_epoch], best_epoch, len(rows))
