@@ -53,8 +53,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=4, help="the grid's first RUNS runs (default 4)")
     parser.add_argument("--epochs", type=int, default=30, help="epochs of each run (default 30)")
     parser.add_argument("--jobs", default="1,2", help="comma-separated J values (default 1,2)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a grid value, as `grid run --set`"
+    )
     args = parser.parse_args()
-    grid = load_grid(args.config, source=args.source)
+    # one seed, so the first RUNS runs are distinct shapes rather than one configuration's seeds
+    grid = load_grid(args.config, source=args.source, overrides=["seeds=[0]", *args.set])
     runs = [dataclasses.replace(r, train=dataclasses.replace(r.train, epochs=args.epochs)) for r in plan_runs(grid)]
     runs = runs[: args.runs]
     with tempfile.TemporaryDirectory() as tmp:

@@ -68,7 +68,8 @@ def grid(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
 
 def test_shipped_grids_plan_the_study():
     paper = plan_runs(load_grid(REPO / "configs" / "paper.toml"))
-    assert len(paper) == 45 and {r.model.cell for r in paper} == {"lstm", "gru", "rnn"}
+    assert len(paper) == 45 * 3 and {r.model.cell for r in paper} == {"lstm", "gru", "rnn"}  # seeds 0-2
+    assert {r.name.rsplit("-", 1)[1] for r in paper} == {"seed0", "seed1", "seed2"}
     assert {r.train.epochs for r in paper if r.train.variant == "transposed"} == {50}
     assert {r.train.epochs for r in paper if r.train.variant != "transposed"} == {300}
     assert {r.model.cell for r in plan_runs(load_grid(REPO / "configs" / "paper-nas-ugrnn.toml"))} == {
