@@ -35,7 +35,7 @@ from rnncells.evaluation.columns import (
     RANKINGS_COLUMNS,
     SCOPE_COLUMN,
 )
-from rnncells.generation.song_set import SongSet
+from rnncells.generation.song_arrays import SongSet
 from rnncells.music.yang_lerch import compare_feature
 
 CUT_VARIANT = "dataset-cut"  # the variant of the length-matched dataset sets

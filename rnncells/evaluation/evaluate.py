@@ -65,7 +65,8 @@ from rnncells.evaluation.replicates import replicate_tables
 from rnncells.evaluation.set_measures import compare_with_training, memorisation_summary, set_scope
 from rnncells.evaluation.statistics import EFFECT_SIZE, describe, holm, pairwise_tests, rank_biserial
 from rnncells.files import portable_path
-from rnncells.generation.song_set import SongSet, SongSetError, song_notes
+from rnncells.generation.song_arrays import SongSet, song_notes
+from rnncells.generation.song_set import SongSetError
 from rnncells.locks import locks_folder
 from rnncells.music import metrics
 from rnncells.music.features import MUSPY_FEATURES, muspy_features

@@ -3,7 +3,7 @@
 An input is one of
 
 - a folder written by ``rnncells generate`` (it holds generation.json): read by
-:func:`rnncells.generation.song_set.load_song_set`;
+:func:`rnncells.generation.song_arrays.load_song_set`;
 - a folder of MIDI files (.mid, .midi, .kar, read recursively in name order): one set named after the folder;
 - MIDI files named one after another (``other/*.mid``): one set named after the folder that holds the first;
 - a list file (.txt): one MIDI path per line, relative to the list's folder (blank lines and ``#`` comments are
@@ -21,15 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rnncells.evaluation.columns import MIDI_VARIANT
-from rnncells.generation.song_set import (
-    GENERATION_FILE,
-    SONG_SET_HINT,
-    SONGS_FILE,
-    SongSet,
-    SongSetError,
-    load_song_set,
-    looks_unfinished,
-)
+from rnncells.generation.song_arrays import SongSet, load_song_set
+from rnncells.generation.song_set import GENERATION_FILE, SONG_SET_HINT, SONGS_FILE, SongSetError, looks_unfinished
 from rnncells.music.corpus import MIDI_SUFFIXES, Skipped, SourceError, read_midi_folder
 from rnncells.music.melody import Melody
 

@@ -27,7 +27,7 @@ from rnncells.evaluation.columns import (
     MODEL_COLUMNS,
     baseline_scope,
 )
-from rnncells.generation.song_set import SongSet
+from rnncells.generation.song_arrays import SongSet
 from rnncells.music.yang_lerch import COMPARISON_MEASURES, compare_feature
 
 TRAIN_SPLIT = "train"

@@ -44,7 +44,7 @@ from rnncells.generation.song_set import SongSetFolder
 from rnncells.locks import folder_lock
 from rnncells.models.factory import build_model, load_checkpoint_weights
 from rnncells.music.melody import STEPS_PER_BAR, Note, note_name, scale_pitch_classes, uses_flats
-from rnncells.training.run_folder import Run, load_run
+from rnncells.training.run import Run, load_run
 
 
 @dataclass

@@ -35,8 +35,10 @@ that staging folder, which the next ``generate`` into NAME removes.
 Files named like a song (``song_NNN.*``, e.g. a rendered ``song_000.wav``) belong to the set:
 :meth:`SongSetFolder.clear` removes them with it.
 
-Evaluation reads a set as a :class:`SongSet`; the studio reads its songs and MIDI bytes. Every other module
-goes through this one to open these files.
+Evaluation reads a set as a :class:`rnncells.generation.song_arrays.SongSet` (its ``load_song_set`` goes through
+:class:`SongSetFolder`); the studio reads its songs and MIDI bytes. Every other module goes through this one to open
+these files. How a row is left compact and made whole again is coded in rnncells.generation.song_rows (pure
+functions, used here).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +57,10 @@ from rnncells.config.generate import GenerateConfig
 from rnncells.errors import RnncellsError
 from rnncells.files import Damage, damaged_files, record_files, write_json_atomic, write_jsonl_atomic
 from rnncells.generation.feel import accents
+from rnncells.generation.song_rows import compact_row, note_steps_of, whole_row
 from rnncells.locks import LOCK_FILE
-from rnncells.music.melody import Note, laid_end_to_end
-from rnncells.music.midi import MAX_NOTE_STEPS, MAX_SONG_STEPS, write_midi, written_track_name
+from rnncells.music.melody import Note
+from rnncells.music.midi import write_midi, written_track_name
 
 SONGS_FILE = "songs.jsonl"
 GENERATE_FIELDS = frozenset(f.name for f in fields(GenerateConfig))
@@ -90,46 +93,6 @@ def is_final_weights(name: str) -> bool:
 def song_id(index: int) -> str:
     """``song_007``: a generated song's name, as its MIDI file is called."""
     return f"song_{index:03d}"
-
-
-@dataclass
-class SongSet:
-    """The songs of one model (or of the dataset baseline) and who made them."""
-
-    model_name: str
-    variant: str
-    cell: str
-    layers: int | None
-    source: Path
-    pitches: list[list[int]]
-    durations: list[list[int]]
-    indices: list[int]
-    song_ids: list[str]
-    info: dict[str, Any] = field(default_factory=dict)
-    songs_path: Path | None = None  # the file the songs came from, for messages
-    files: list[str] = field(default_factory=list)  # per song, the file it came from (its MIDI file's name)
-    splits: list[str] = field(default_factory=list)  # per song, its dataset split (dataset songs only)
-
-
-def song_notes(row: dict, where: str, rhythm: bool) -> tuple[list[int], list[int]]:
-    """A song row's pitches (at least 2) and durations (as many as pitches when ``rhythm``)."""
-    pitches = row.get("pitches")
-    durations = row.get("durations") or []
-    if not isinstance(pitches, list) or len(pitches) < 2:
-        raise SongSetError(f"{where}: a song needs a 'pitches' list of at least 2 notes")
-    if rhythm and len(durations) != len(pitches):
-        raise SongSetError(f"{where}: rhythm=True needs a 'durations' list as long as 'pitches'")
-    try:
-        values, steps = [int(p) for p in pitches], [int(d) for d in durations]
-    except (TypeError, ValueError, OverflowError):
-        raise SongSetError(f"{where}: 'pitches' and 'durations' must hold whole numbers") from None
-    # Bounded as `dataset build` bounds a MIDI file's notes (reason "too long"): later steps size arrays by them.
-    if steps and (max(steps) > MAX_NOTE_STEPS or sum(steps) > MAX_SONG_STEPS):
-        raise SongSetError(
-            f"{where}: a note of {max(steps)} 16ths or {sum(steps)} 16ths in all, more than a melody "
-            f"({MAX_NOTE_STEPS} a note, {MAX_SONG_STEPS} in all); build or generate it again"
-        )
-    return values, steps
 
 
 class SongSetFolder:
@@ -173,16 +136,16 @@ class SongSetFolder:
     def write_songs(self, rows: list[dict], note_steps: int | None = None) -> None:
         """songs.jsonl: the rows, each without what a reader derives again (module docstring, "Rows");
         ``note_steps`` is the set's, which generation.json records after (None: every row keeps its durations)."""
-        write_jsonl_atomic(self.songs_path, [_compact_row(row, note_steps) for row in rows])
+        write_jsonl_atomic(self.songs_path, [compact_row(row, note_steps) for row in rows])
 
     def compact(self) -> bool:
         """Rewrite a sound set written before in the form sets are written now (module docstring, "Rows"), and
         generation.json's record of the files with it; the songs read back the same. Returns whether anything was
         rewritten (never for a damaged set: :meth:`damage` goes on naming what differs from its record)."""
         record = self.read_generation()
-        note_steps, written = _note_steps(record), self._read_rows()
-        rows = [_whole_row(row, note_steps) for row in written]
-        if written == [_compact_row(row, note_steps) for row in rows] or self.damage():
+        note_steps, written = note_steps_of(record), self._read_rows()
+        rows = [whole_row(row, note_steps) for row in written]
+        if written == [compact_row(row, note_steps) for row in rows] or self.damage():
             return False
         record.pop("files", None)
         self.write_songs(rows, note_steps)
@@ -375,8 +338,8 @@ class SongSetFolder:
         rows = self._read_rows()
         if note_steps is None and any(isinstance(row, dict) and "durations" not in row for row in rows):
             with contextlib.suppress(SongSetError):  # no record, no durations: the row reads as written
-                note_steps = _note_steps(self.read_generation())
-        return [_whole_row(row, note_steps) for row in rows]
+                note_steps = note_steps_of(self.read_generation())
+        return [whole_row(row, note_steps) for row in rows]
 
     def _read_rows(self) -> list[Any]:
         """The rows as songs.jsonl holds them."""
@@ -425,48 +388,6 @@ class SongSetFolder:
         return recorded == wanted
 
 
-def _note_steps(record: dict) -> int | None:
-    """generation.json's ``note_steps`` (16ths a note of a pitch-only run); None in a record without it."""
-    value = record.get("note_steps")
-    return value if type(value) is int and value >= 1 else None
-
-
-def _ints(values: Any) -> bool:
-    """True for a list of whole numbers as JSON reads them back (no floats, no booleans)."""
-    return isinstance(values, list) and all(type(v) is int for v in values)
-
-
-def _compact_row(row: Any, note_steps: int | None) -> Any:
-    """``row`` without the fields :func:`_whole_row` puts back the same (module docstring, "Rows")."""
-    if not isinstance(row, dict):
-        return row
-    pitches, durations = row.get("pitches"), row.get("durations")
-    left_out = set()
-    if "tokens" in row and row["tokens"] == pitches:
-        left_out.add("tokens")
-    if isinstance(pitches, list) and note_steps is not None and _ints(durations):
-        if durations == [note_steps] * len(pitches):
-            left_out.add("durations")
-    if _ints(durations) and _ints(row.get("onsets")) and row["onsets"] == laid_end_to_end(durations):
-        left_out.add("onsets")
-    return {key: value for key, value in row.items() if key not in left_out}
-
-
-def _whole_row(row: Any, note_steps: int | None) -> Any:
-    """A row of songs.jsonl with the durations (every note ``note_steps``, when known) and onsets (notes end to end)
-    it leaves out; a row that cannot have them (no pitches list, durations not whole numbers) stays as it is, for
-    :func:`song_notes` to name."""
-    if not isinstance(row, dict):
-        return row
-    whole = dict(row)
-    if "durations" not in whole and note_steps is not None and isinstance(whole.get("pitches"), list):
-        whole["durations"] = [note_steps] * len(whole["pitches"])
-    if "onsets" not in whole and isinstance(whole.get("durations"), list):
-        with contextlib.suppress(TypeError, ValueError, OverflowError):
-            whole["onsets"] = laid_end_to_end(whole["durations"])
-    return whole
-
-
 def _effective(values: dict[str, Any]) -> dict[str, Any]:
     """GenerateConfig values as they act: a field a set's record lacks (it was written before the field existed) is
     taken at its default, and the scale is the one sampled in (no key and no scale is the chromatic scale)."""
@@ -482,33 +403,3 @@ def looks_unfinished(folder: str | Path) -> bool:
     if (path / GENERATION_FILE).is_file() or not path.is_dir():
         return False
     return any(p.name == SONGS_FILE or SONG_FILE.match(p.name) for p in path.iterdir())
-
-
-def load_song_set(song_dir: str | Path, *, rhythm: bool = False) -> SongSet:
-    """Read one generated song set folder as a :class:`SongSet` (every song needs at least 2 notes)."""
-    folder = SongSetFolder(song_dir)
-    folder.check()
-    generation = folder.read_generation()
-    rows = folder.read_songs()
-    if not rows:
-        raise SongSetError(f"{folder.songs_path}: no songs (empty file); expected one JSON song per line")
-    pitches, durations, indices = [], [], []
-    for line, row in enumerate(rows, start=1):
-        notes, steps = song_notes(row, f"{folder.songs_path} line {line}", rhythm)
-        pitches.append(notes)
-        durations.append(steps)
-        indices.append(int(row.get("index", line - 1)))
-    return SongSet(
-        model_name=str(generation["model_name"]),
-        variant=str(generation["variant"]),
-        cell=str(generation["cell"]),
-        layers=int(generation["layers"]),
-        source=folder.path,
-        pitches=pitches,
-        durations=durations,
-        indices=indices,
-        song_ids=[song_id(index) for index in indices],
-        info=generation,
-        songs_path=folder.songs_path,
-        files=[folder.midi_path(index).name for index in indices],
-    )

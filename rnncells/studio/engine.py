@@ -236,7 +236,7 @@ def write_song_set(request: Request, models: Models, work: Path, checkpoint: str
     returns the batch without its melodies. Raises what generation raises (ConfigError, RunError, ValueError)."""
     from rnncells.generation.generate import plan_generation, write_songs
     from rnncells.generation.song_set import SongSetFolder
-    from rnncells.training.run_folder import load_run
+    from rnncells.training.run import load_run
 
     primer = None
     if request.primer_midi is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from rnncells.data.folder import load_variant
 from rnncells.errors import InputError
 from rnncells.models.factory import build_model, load_checkpoint_weights
-from rnncells.training.run_folder import load_run
+from rnncells.training.run import load_run
 from rnncells.training.trainer import masked_scores, validation_windows
 
 STEP_CHECKPOINT = re.compile(r"step-(?P<step>\d+)-loss-(?P<loss>\d+(\.\d+)?)")

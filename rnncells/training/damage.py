@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rnncells.config.records import ConfigError
 from rnncells.files import Damage, damaged_files
+from rnncells.training.resume_point import read_resume_point
 from rnncells.training.run_folder import (
     CONFIG_FILE,
     METRICS_FILE,
@@ -21,7 +22,6 @@ from rnncells.training.run_folder import (
     VOCABULARY_FILE,
     RunError,
     RunFolder,
-    read_resume_point,
 )
 
 

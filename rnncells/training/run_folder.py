@@ -25,7 +25,9 @@ A run folder holds everything needed to read, repeat or extend one training run:
 A grid (or a user) may write ``config.toml`` alone into a new folder and hand it to ``rnncells train --config``;
 such a folder counts as fresh. ``run.json`` is written after the config and the vocabulary, so its presence marks a
 started run; ``state.json`` is written last of each save, so its presence marks finished epochs.
-Every other module goes through this one to open these files.
+Every other module goes through this one to open these files, except the resume point (checkpoints/resume.npz),
+read and written only by rnncells.training.resume_point (the views it says go through :class:`RunFolder`). A
+trained run is read back as a whole by :func:`rnncells.training.run.load_run`, through this module.
 
 Damage. :func:`rnncells.training.damage.run_damage` lists what no longer matches state.json's record (a file
 missing, truncated or, read in full, changed) or cannot be read (run.json, config.toml, vocabulary.json,
@@ -42,7 +44,7 @@ import json
 import math
 import os
 import stat
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +61,11 @@ from rnncells.files import (
     damaged_files,
     file_digest,
     record_files,
-    resolve_recorded,
-    write_atomic,
     write_json_atomic,
     write_text_atomic,
 )
 from rnncells.locks import LOCK_FILE
-from rnncells.training.run_types import ResumePoint, RunConfig, RunState
+from rnncells.training.run_types import RunConfig, RunState
 
 CONFIG_FILE = "config.toml"
 # projector/'s files, written by rnncells.training.tensorboard
@@ -130,7 +130,7 @@ def _read_json(path: Path, what: str) -> Any:
 
 
 class RunFolder:
-    """The files of one run folder (module docstring), read and written only here."""
+    """The files of one run folder (module docstring), read and written only here (resume.npz aside)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -420,79 +420,6 @@ def perplexity(loss: float) -> float:
         return round(math.exp(loss), 6)
     except OverflowError:
         return math.inf
-
-
-def write_resume_point(folder: RunFolder, point: ResumePoint) -> None:
-    """Commit ``point`` as one atomic file; the views (:func:`write_views`) follow once the checkpoints are out."""
-    meta = json.dumps({"state": asdict(point.state), "metrics": point.metrics}, allow_nan=True)
-    arrays = {**point.arrays, "__meta__": np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)}
-    write_atomic(folder.resume_path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
-
-
-def write_views(folder: RunFolder, point: ResumePoint) -> None:
-    """metrics.csv and state.json as the resume point says; state.json goes last, so once it names an epoch,
-    everything of that epoch (resume point, checkpoints, metrics) is on disk, and it records the size and sha256
-    of each (RECORDED_FILES) for :meth:`RunFolder.damage`."""
-    folder.write_metrics(point.metrics)
-    recorded = [name for name in RECORDED_FILES if (folder.path / name).is_file()]
-    folder.write_state(point.state, record_files(folder.path, recorded))
-
-
-def committed_state(folder: RunFolder) -> RunState | None:
-    """The state of the last committed resume point (None before the first commit)."""
-    return read_resume_point(folder).state if folder.resume_path.is_file() else None
-
-
-def read_resume_point(folder: RunFolder) -> ResumePoint:
-    """The last committed resume point of a run folder."""
-    path = folder.resume_path
-    fix = f"delete {folder.path} and train it again"
-    if not path.is_file():
-        raise RunError(f"{path}: missing, so the run cannot continue; {fix}")
-    try:
-        with np.load(path) as saved:
-            arrays = {name: saved[name] for name in saved.files}
-        meta = json.loads(arrays.pop("__meta__").tobytes().decode("utf-8"))
-        state = RunState(**meta["state"])
-    except Exception as error:  # a truncated or foreign file: name it, never a traceback
-        raise RunError(f"{path}: damaged ({type(error).__name__}); {fix}") from None
-    return ResumePoint(state, meta["metrics"], arrays)
-
-
-@dataclass
-class Run:
-    """A trained run read back from its folder."""
-
-    folder: RunFolder
-    info: dict
-    model_config: ModelConfig
-    train_config: TrainConfig
-    vocabulary: Vocabulary
-
-    @property
-    def path(self) -> Path:
-        return self.folder.path
-
-    @property
-    def model_name(self) -> str:
-        return self.info["model_name"]
-
-    def checkpoint(self, which: str = "best") -> Path:
-        return self.folder.checkpoint(which)
-
-    @property
-    def dataset_dir(self) -> Path:
-        """The dataset the run trained on: run.json records it relative to the run folder (or, in older records,
-        as an absolute path)."""
-        return resolve_recorded(self.info["dataset"], self.path)
-
-
-def load_run(path: str | Path) -> Run:
-    """Read a run folder written by ``rnncells train``."""
-    folder = RunFolder(path)
-    info = folder.read_record()
-    config = folder.read_config()
-    return Run(folder, info, config.model, config.train, folder.read_vocabulary())
 
 
 def read_neighbours(projector: Path) -> list[list[str]]:

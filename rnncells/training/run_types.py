@@ -64,7 +64,7 @@ class RunState:
 @dataclass
 class ResumePoint:
     """Everything a run needs to continue exactly, committed as one file (the run folder's resume point,
-    :func:`rnncells.training.run_folder.write_resume_point`).
+    :func:`rnncells.training.resume_point.write_resume_point`).
 
     ``arrays`` holds the model's and optimizer's variables by name; ``state`` and ``metrics`` are the run's
     progress and its metrics rows up to ``state.epochs_done``. One atomic rename writes them all, so a kill at

@@ -44,15 +44,8 @@ from rnncells.files import portable_path, remove_stale_temp_files, write_atomic
 from rnncells.locks import folder_lock
 from rnncells.models.factory import build_model, copy_trainable_weights, reset_states, track_carried_state
 from rnncells.training.damage import run_damage
-from rnncells.training.run_folder import (
-    VOCABULARY_FILE,
-    RunError,
-    RunFolder,
-    committed_state,
-    read_resume_point,
-    write_resume_point,
-    write_views,
-)
+from rnncells.training.resume_point import committed_state, read_resume_point, write_resume_point, write_views
+from rnncells.training.run_folder import VOCABULARY_FILE, RunError, RunFolder
 from rnncells.training.run_types import ResumePoint, RunConfig, RunState, model_name
 from rnncells.training.schedule import learning_rate, training_complete
 from rnncells.training.stop import StopRequested
@@ -180,7 +173,7 @@ class _Trainer:
 
     def commit(self, final: bool = False) -> None:
         """Write the resume point (one atomic file), then last.keras, best.keras, the projector when ``final``,
-        and the views last (:func:`rnncells.training.run_folder.write_views`)."""
+        and the views last (:func:`rnncells.training.resume_point.write_views`)."""
         self.settle()
         arrays = {f"{p}_{i}": a for p, vs in self._variable_groups().items() for i, a in enumerate(_numpy(vs))}
         arrays |= {f"best_{i}": a for i, a in enumerate(self.best_weights)}

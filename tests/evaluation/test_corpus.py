@@ -19,7 +19,7 @@ from rnncells.evaluation.corpus import (
 )
 from rnncells.evaluation.evaluate import _features, evaluate_song_sets
 from rnncells.evaluation.folder import EvaluationFolder
-from rnncells.generation.song_set import SongSet
+from rnncells.generation.song_arrays import SongSet
 
 
 def song_set(name: str, pitches: list[list[int]], splits: list[str] | None = None, variant: str = "control") -> SongSet:

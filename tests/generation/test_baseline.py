@@ -11,7 +11,8 @@ from rnncells.config.generate import GenerateConfig
 from rnncells.data.folder import DatasetFolder
 from rnncells.evaluation.set_measures import set_scope
 from rnncells.generation.baseline import fit_ngram, generate_ngram, ngram_name
-from rnncells.generation.song_set import SongSetFolder, load_song_set
+from rnncells.generation.song_arrays import load_song_set
+from rnncells.generation.song_set import SongSetFolder
 
 
 def test_ngram_song_set(small_dataset, tmp_path):

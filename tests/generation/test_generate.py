@@ -442,7 +442,8 @@ def test_duration_temperature_draws_lengths_apart_from_pitches_and_needs_duratio
 def test_midi_left_out_is_written_back_byte_for_byte(runs, tmp_path, variant, settings):
     """A set keeps its songs without their MIDI files (a committed results folder's unselected runs); the files
     come back from songs.jsonl exactly as drawn, whatever the accents, rests, tempo, instrument and a later rename."""
-    from rnncells.generation.song_set import SongSetError, SongSetFolder, load_song_set
+    from rnncells.generation.song_arrays import load_song_set
+    from rnncells.generation.song_set import SongSetError, SongSetFolder
 
     config = GenerateConfig(n_songs=6, length=24, seed=2, **settings)
     folder = SongSetFolder(generate(runs[variant], tmp_path / "songs", config, name=f"{variant}-seed3"))

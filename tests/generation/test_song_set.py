@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from rnncells.config.generate import GenerateConfig
-from rnncells.generation.song_set import SongSetError, SongSetFolder, load_song_set, song_id
+from rnncells.generation.song_arrays import load_song_set
+from rnncells.generation.song_set import SongSetError, SongSetFolder, song_id
 from rnncells.music.melody import Note, laid_end_to_end
 from rnncells.music.midi import read_midi
 

@@ -10,7 +10,8 @@ from rnncells.config.generate import GenerateConfig
 from rnncells.config.model import ModelConfig
 from rnncells.config.records import ConfigError
 from rnncells.config.train import TrainConfig
-from rnncells.generation.song_set import SongSetFolder, load_song_set
+from rnncells.generation.song_arrays import load_song_set
+from rnncells.generation.song_set import SongSetFolder
 from rnncells.grid.beside import generate_baselines, generate_final_songs
 from rnncells.grid.config import GridConfig
 from rnncells.grid.grid_file import load_grid

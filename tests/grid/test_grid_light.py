@@ -141,7 +141,8 @@ def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
 
 
 def test_older_song_sets_lose_only_what_their_rows_give_again(results):  # noqa: F811
-    from rnncells.generation.song_set import SongSetFolder, load_song_set
+    from rnncells.generation.song_arrays import load_song_set
+    from rnncells.generation.song_set import SongSetFolder
 
     grid, paths = results
     older = SongSetFolder(paths.songs / MODELS[0])

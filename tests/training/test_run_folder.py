@@ -17,15 +17,13 @@ from rnncells.data.vocab import Vocabulary
 from rnncells.files import record_files
 from rnncells.locks import LOCK_FILE
 from rnncells.training.damage import run_damage
+from rnncells.training.resume_point import read_resume_point, write_resume_point, write_views
 from rnncells.training.run_folder import (
     METRIC_COLUMNS,
     METRICS_FILE,
     STORED_METRIC_COLUMNS,
     RunError,
     RunFolder,
-    read_resume_point,
-    write_resume_point,
-    write_views,
 )
 from rnncells.training.run_types import ResumePoint, RunConfig, RunState
 

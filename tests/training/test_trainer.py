@@ -19,7 +19,8 @@ from rnncells.config.model import CELLS, ModelConfig
 from rnncells.config.train import TrainConfig
 from rnncells.locks import LOCK_FILE
 from rnncells.training.damage import run_damage
-from rnncells.training.run_folder import RunError, RunFolder, load_run
+from rnncells.training.run import load_run
+from rnncells.training.run_folder import RunError, RunFolder
 from rnncells.training.trainer import train
 
 SMALL = {"batch_size": 8, "seq_length": 16, "learning_rate": 0.01}
@@ -211,7 +212,8 @@ def test_resume_is_exact_after_a_kill_at_each_kind_of_write(small_dataset, tmp_p
     resume: the final resume point (weights, optimizer, RNG state, best weights) and metrics equal an unbroken
     run's bit for bit (same backend)."""
     from rnncells import files
-    from rnncells.training.run_folder import RunFolder, read_resume_point
+    from rnncells.training.resume_point import read_resume_point
+    from rnncells.training.run_folder import RunFolder
 
     model = ModelConfig(units=12, layers=2, dropout=0.1)
     recipe = TrainConfig(epochs=2, save_every_seconds=0, checkpoint_every_steps=40, keep_checkpoints=1, **SMALL)
@@ -249,7 +251,8 @@ def test_resume_is_exact_after_a_kill_at_each_kind_of_write(small_dataset, tmp_p
 
 
 def test_damaged_views_are_made_again_from_the_resume_point_without_training(small_dataset, tmp_path):
-    from rnncells.training.run_folder import RunFolder, read_resume_point
+    from rnncells.training.resume_point import read_resume_point
+    from rnncells.training.run_folder import RunFolder
 
     model, recipe = ModelConfig(units=8), TrainConfig(epochs=1, **SMALL)
     folder = RunFolder(train(small_dataset, tmp_path / "run", model, recipe, progress=False))
