@@ -51,7 +51,7 @@ from rnncells.study.sections import (
     weights_difference,
 )
 from rnncells.study.seeds import seed_counts, seed_section, seed_sentence, seed_table
-from rnncells.study.verdict import decide, shown_family, variance_section, verdict_lines
+from rnncells.study.verdict import decide, likeness_lines, shown_family, variance_section, verdict_lines
 
 
 def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
@@ -162,6 +162,7 @@ def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Sect
             f"from `{name}`: the {variant} representation, {cell} cell, {best['setting']}, mean general tonality "
             f"{best[HEADLINE_METRIC]:.3f} (lower is more tonal)."
         )
+        lines += _unequal_seeds(results, names, tables)
         for variant_name in sorted({row["group"].rsplit("-", 1)[0] for _, row in rows}):
             ours = [(n, r) for n, r in rows if r["group"].rsplit("-", 1)[0] == variant_name]
             leader = min(ours, key=lambda item: item[1][HEADLINE_METRIC])[1]
@@ -169,6 +170,24 @@ def _overall(results: list[GridResult], tables: dict[str, pd.DataFrame]) -> Sect
     if len(scorings) > 1:
         lines.append("Grids scored differently are answered apart: their numbers measure different things.")
     return Section("The answer", lines)
+
+
+def _unequal_seeds(results: list[GridResult], names: list[str], tables: dict[str, pd.DataFrame]) -> list[str]:
+    """A caveat when grids compared across hold different numbers of seeds: a one-seed mean is one run, and one run
+    of a replicated grid's selected configurations can land far from their means."""
+    seeds = {name: int(tables[name]["seeds"].max()) for name in names}
+    if len(set(seeds.values())) < 2:
+        return []
+    most = max(seeds, key=seeds.get)
+    result = next(r for r in results if r.name == most)
+    runs = result.replicates["runs"]
+    runs = runs[runs["configuration"].isin(selected_models(result.selection))][HEADLINE_METRIC]
+    counts = ", ".join(f"`{name}` {count}" for name, count in seeds.items())
+    return [
+        f"These grids hold different numbers of seeds per configuration ({counts}): a one-seed mean is a single "
+        f"run, and the single runs of `{most}`'s selected configurations range from {runs.min():.3f} to "
+        f"{runs.max():.3f}, so this ranking across grids is provisional."
+    ]
 
 
 def _verdict(result: GridResult) -> list[str]:
@@ -180,6 +199,7 @@ def _verdict(result: GridResult) -> list[str]:
     corrected = decide(result.others["corrected"].replicates, models) if "corrected" in result.others else None
     scopes = dict(zip(result.summary["model_name"], result.summary.get("scope", ""), strict=True))
     lines = verdict_lines(result.name, verdict, models, scopes, corrected)
+    lines += likeness_lines(verdict, result.rankings, models)
     by_seed = seed_table(result.selection, result.replicates["runs"])  # None with fewer than two seeds
     partial = by_seed is not None and len(set(seed_counts(result.selection).values())) > 1
     seeds = [seed_sentence(by_seed, verdict.ties, verdict.leads, partial)] if by_seed is not None else []

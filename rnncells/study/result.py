@@ -45,6 +45,7 @@ class GridResult:
     sizes: dict = field(default_factory=dict)  # each run's value of axis, when it is not layers
     replicates: dict = field(default_factory=dict)  # run-level tables (rnncells.evaluation.replicates)
     others: dict = field(default_factory=dict)  # {mode: GridResult} of the evaluation-<mode> folders, read once
+    rankings: pd.DataFrame | None = None  # rankings.csv: each set's tonality and corpus-likeness ranks
 
     @property
     def name(self) -> str:
@@ -63,6 +64,7 @@ def read_result(root: Path) -> GridResult:
     sizes = {} if axis == "layers" else axis_values(paths, axis)
     tests, replicates = evaluation.read_tests(), run_level(selection, songs)
     result = GridResult(paths, selection, summary, tests, songs, record, axis, sizes, replicates)
+    result.rankings = evaluation.read_rankings()
     for mode, other in other_evaluations(paths):  # scored in another mode: the same grid, other songs.csv
         other_songs = other.read_songs()
         result.others[mode] = GridResult(

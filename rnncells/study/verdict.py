@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnncells.evaluation.replicates import HEADLINE_METRIC
+from rnncells.evaluation.replicates import HEADLINE_METRIC, split_replicate
 from rnncells.study.figures import variance_plot
 from rnncells.study.sections import FigureRef, Section
 
@@ -202,6 +202,35 @@ def _uneven_seeds(family: pd.DataFrame, models: set[str], most: int) -> list[str
         f"Not every configuration has all {most} seeds yet ({_listed(fewer, 6)}): each is compared over the seeds "
         "it has, the mixed model pooling the seed variance of both sides."
     ]
+
+
+def likeness_lines(verdict: Verdict, rankings: pd.DataFrame | None, models: set[str]) -> list[str]:
+    """The second ranking (rankings.csv, rnncells.evaluation.corpus): each selected configuration's corpus-likeness,
+    the mean over its runs of the overlapped area with the training songs' feature distributions, and where the
+    tonality leader stands in it; the test songs, cut alike, as the human ceiling. Empty without rankings."""
+    if rankings is None or rankings.empty or rankings["corpus_likeness"].isna().all():
+        return []
+    table = rankings.assign(configuration=[split_replicate(str(n))[0] for n in rankings["model_name"]])
+    ours = table[table["configuration"].isin(models)].groupby("configuration")["corpus_likeness"].mean()
+    ours = ours.dropna().sort_values(ascending=False, kind="stable")
+    if verdict.leader not in ours.index:
+        return []
+    first, features = table.iloc[0], str(table.iloc[0]["features"]).split(";")
+    how = (
+        f"the mean overlapped area of {len(features)} per-song feature distributions with the training songs', every "
+        f"song cut to {int(first['cut_length'])} notes; higher is more like the corpus"
+    )
+    place = list(ours.index).index(verdict.leader) + 1
+    if place == 1:
+        line = f"By the second ranking, corpus-likeness ({how}), the tonality leader is also the most corpus-like"
+    else:
+        line = (
+            f"By the second ranking, corpus-likeness ({how}), the most corpus-like selected configuration is "
+            f"**{ours.index[0]}** ({ours.iloc[0]:.3f}); the tonality leader ranks {place} of {len(ours)}"
+        )
+    line += f" ({ours[verdict.leader]:.3f})"
+    test = table[table["model_name"] == "dataset-test-cut"]["corpus_likeness"]
+    return [line + (f"; the test songs, cut alike, reach {test.iloc[0]:.3f}." if len(test) else ".")]
 
 
 def _corrected_line(verdict: Verdict, corrected: Verdict) -> str:

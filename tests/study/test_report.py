@@ -275,3 +275,14 @@ def test_report_sets_a_budget_grid_beside_the_study_recipe(finished_grid, tmp_pa
     numbers = json.loads((tmp_path / "report" / "numbers.json").read_text())
     [pair] = numbers["budget_comparison"]["longer"]
     assert pair["reference"] == "out" and len(pair["rows"]) == 8  # 2 grids x 2 variants x 2 depths
+
+
+def test_grids_with_unequal_seeds_are_ranked_together_with_a_caveat(finished_grid, replicated_grid, tmp_path):
+    out = tmp_path / "report"
+    assert main(["report", str(replicated_grid), str(finished_grid), "--out", str(out), "--no-pdf"]) == 0
+    opening = (out / "README.md").read_text().split("## The answer")[1].split("\n## ")[0]
+    runs = pd.read_csv(replicated_grid / "evaluation" / "runs.csv")
+    selected = {e["selected"] for e in json.loads((replicated_grid / "selection.json").read_text()).values()}
+    general = runs[runs["configuration"].isin(selected)]["general"]
+    assert "different numbers of seeds per configuration (`both` 2, `out` 1)" in opening
+    assert f"range from {general.min():.3f} to {general.max():.3f}" in opening

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rnncells.evaluation.replicates import replicate_tables
-from rnncells.study.verdict import decide, verdict_lines
+from rnncells.study.verdict import decide, likeness_lines, verdict_lines
 
 
 def songs(means: dict[str, list[float]], per_run: int = 5) -> pd.DataFrame:
@@ -125,3 +125,30 @@ def test_the_verdict_says_whether_it_holds_in_corrected_mode():
     assert lines[-1].endswith("; control-gru-2 is 0.300 higher there.")
     lines, _ = lines_for(paper, paper)
     assert lines[-1].startswith("In corrected mode (evaluation-corrected/) the same configuration has the lowest")
+
+
+def test_the_second_ranking_averages_each_configurations_runs_and_places_the_leader():
+    _, verdict = lines_for(
+        {"control-gru-2": [4.0, 4.1, 4.2], "control-lstm-1": [4.1, 4.2, 4.3], "interval-gru-1": [4.3]}
+    )
+    likeness = {"control-gru-2": [0.70, 0.80, 0.75], "control-lstm-1": [0.90, 0.80, 0.85], "interval-gru-1": [0.60]}
+    rows = [
+        {"model_name": f"{name}-seed{seed}" if len(values) > 1 else name, "corpus_likeness": value}
+        for name, values in likeness.items()
+        for seed, value in enumerate(values)
+    ]
+    rows += [
+        {"model_name": "dataset-test-cut", "corpus_likeness": 0.95},
+        {"model_name": "dataset", "corpus_likeness": 1},
+    ]
+    rankings = pd.DataFrame(rows).assign(cut_length=34, features="pitch_range;pitch_entropy")
+    [line] = likeness_lines(verdict, rankings, MODELS)
+    assert verdict.leader == "control-gru-2"
+    assert "2 per-song feature distributions" in line and "cut to 34 notes" in line
+    assert "most corpus-like selected configuration is **control-lstm-1** (0.850)" in line
+    assert "the tonality leader ranks 2 of 3 (0.750); the test songs, cut alike, reach 0.950." in line
+    top = rankings.assign(
+        corpus_likeness=rankings["corpus_likeness"].where(rankings["model_name"] != "control-lstm-1-seed0", 0.0)
+    )
+    assert "the tonality leader is also the most corpus-like (0.750)" in likeness_lines(verdict, top, MODELS)[0]
+    assert likeness_lines(verdict, None, MODELS) == []
