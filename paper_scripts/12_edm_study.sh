@@ -15,14 +15,16 @@ RHYTHM_REPLICATED="${RHYTHM_REPLICATED:-["control-gru-1-units256", "control-lstm
 paper=results/edm-paper; nas=results/edm-nas-ugrnn; rhythm=results/edm-rhythm; budget=results/edm-budget
 study=results/edm-study
 $RNNCELLS grid run configs/paper.toml --source "$SOURCE" --out "$paper" --jobs "$JOBS" --all-models --set "seeds=$SEEDS"
-$RNNCELLS evaluate "$paper"/songs/* --dataset "$paper/dataset" --mode corrected --out "$paper/evaluation-corrected"
+$RNNCELLS evaluate "$paper"/songs/* --dataset "$paper/dataset" --mode corrected --cut-baselines $(passed_over "$paper") \
+    --out "$paper/evaluation-corrected"
 # the selected control LSTM again, a checkpoint every 30 steps (ten epochs of 3 steps: 250 would give 3 points)
 layers=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["control-lstm"]["selected"].rsplit("-", 1)[1])' "$paper/selection.json")
 WORK="$paper" LAYERS="$layers" STEPS=30 SONGS=100 SEEDS="0 1 2" bash paper_scripts/08_cost_function_validation.sh
 shallow=$(python3 -c 'print(", ".join(f"\"{v}-{c}-{n}\"" for v in ("control", "interval", "transposed") for c in ("lstm", "nas", "ugrnn") for n in (1, 2, 3)))')
 $RNNCELLS grid run configs/paper-nas-ugrnn.toml --source "$SOURCE" --out "$nas" --jobs "$JOBS" --all-models --reuse "$paper" \
     --set "seeds=$SEEDS" --set "replicate_configurations=[$shallow]"
-$RNNCELLS evaluate "$nas"/songs/* --dataset "$nas/dataset" --mode corrected --out "$nas/evaluation-corrected"
+$RNNCELLS evaluate "$nas"/songs/* --dataset "$nas/dataset" --mode corrected --cut-baselines $(passed_over "$nas") \
+    --out "$nas/evaluation-corrected"
 $RNNCELLS grid run configs/paper-rhythm.toml --source "$SOURCE" --out "$rhythm" --jobs "$JOBS" --all-models \
     --set "axes.units=$UNITS" --set "seeds=$SEEDS" --set "replicate_configurations=$RHYTHM_REPLICATED"
 $RNNCELLS grid run configs/paper-budget.toml --source "$SOURCE" --out "$budget" --jobs "$JOBS" --all-models

@@ -12,3 +12,6 @@ RNNCELLS="${RNNCELLS:-rnncells}"
 selected_runs() {  # the runs chosen per (variant, cell) (every seed of the chosen configuration), one per line
   python3 -c 'import json,sys; print("\n".join(r for v in json.load(open(sys.argv[1])).values() if v["selected"] for r in v.get("runs") or [v["selected"]]))' "$WORK/selection.json"
 }
+passed_over() {  # --leave-out for each configuration selection.json of results folder $1 passed over
+  python3 -c 'import json,sys; [print("--leave-out", c) for v in json.load(open(sys.argv[1])).values() for c in sorted(v.get("candidates") or {}) if c != v["selected"]]' "$1/selection.json"
+}

@@ -163,6 +163,15 @@ def add_evaluate_command(commands) -> None:
         action="store_true",
         help="with --dataset: also score its train, validation and test songs cut to the generated length",
     )
+    parser.add_argument(
+        "--leave-out",
+        action="append",
+        default=[],
+        metavar="CONFIGURATION",
+        help="a configuration (a set's name without -seedN) kept out of the run-level tests' family, e.g. one a "
+        "grid's selection passed over, as `grid run` scores it; repeat for each (paper_scripts/common.sh: "
+        "passed_over)",
+    )
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -191,6 +200,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         baseline=args.baseline,
         cut_baselines_too=args.cut_baselines,
         copy_threshold=args.copy_threshold,
+        leave_out=args.leave_out,
     )
     folder = EvaluationFolder(out)
     figures = evaluation_figures(out, out / "figures")

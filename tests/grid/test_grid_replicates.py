@@ -128,3 +128,20 @@ def test_the_index_answers_with_the_configurations_mean_over_seeds(replicated):
     rows = [{"model": "a", "tonality": "4.50 ± 0.10", "n": 100, "loss": ""}]
     rows += [{"model": "b", "tonality": "3.90 ± 0.20", "n": 100, "loss": ""}]
     assert answer(rows).startswith("Most tonal selected model: b (general tonality 3.90 ± 0.20 over 100 songs)")
+
+
+def test_evaluate_scores_another_mode_with_the_grids_family(replicated, tmp_path):
+    """`rnncells evaluate --leave-out` (paper_scripts/12's corrected mode): the configurations selection passed over
+    stay out of the run-level family, as in the grid's own evaluation."""
+    from rnncells.cli import main
+
+    selection = json.loads((replicated / "selection.json").read_text())["control-gru"]
+    [passed_over] = [c for c in CONFIGURATIONS if c != selection["selected"]]
+    sets = [str(p) for p in sorted((replicated / "songs").iterdir())]
+    for name, extra in (("all", []), ("family", ["--leave-out", passed_over])):
+        command = ["evaluate", *sets, "--dataset", str(replicated / "dataset"), "--mode", "corrected", *extra]
+        assert main([*command, "--out", str(tmp_path / name)]) == 0
+    every, family = (EvaluationFolder(tmp_path / n).read_replicates()["run_tests"] for n in ("all", "family"))
+    named = set(family["configuration_a"]) | set(family["configuration_b"])
+    assert named == {selection["selected"], "dataset"} and len(family) == 1
+    assert passed_over in set(every["configuration_a"]) | set(every["configuration_b"]) and len(every) == 3
