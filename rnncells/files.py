@@ -92,9 +92,13 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
-def write_json_atomic(path: str | Path, obj: Any) -> Path:
-    """Write ``obj`` as indented, key-sorted JSON (stable bytes for identical content)."""
-    return write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+def write_json_atomic(path: str | Path, obj: Any, indent: int | None = 2) -> Path:
+    """Write ``obj`` as key-sorted JSON (stable bytes for identical content), indented unless ``indent`` is None
+    (then without spaces: a file for programs, not for reading)."""
+    separators = None if indent is not None else (",", ":")
+    return write_text_atomic(
+        path, json.dumps(obj, indent=indent, sort_keys=True, ensure_ascii=False, separators=separators) + "\n"
+    )
 
 
 def write_jsonl_atomic(path: str | Path, rows: Iterable[Any]) -> Path:

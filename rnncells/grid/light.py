@@ -1,8 +1,9 @@
 """Make a finished results folder light enough to commit, by the audio policy of :mod:`rnncells.grid.listen`.
 
 Kept: every run's songs (songs.jsonl, generation.json), its metrics.csv and records, every evaluation table
-with every song's row, tables, figures; the MIDI files of the selected runs' songs and of the n-gram baselines (the
-other runs' and the final weights' are left out: rnncells.generation.song_set writes them back byte for byte); per
+with every song's row, tables, figures; the MIDI files of the first seed of each selected configuration (the run
+the tables, audio and pages show) and of the n-gram baselines (the other runs', later seeds' and the final weights'
+are left out: rnncells.generation.song_set writes them back byte for byte); per
 selected model the audio of its best and most representative song
 (``audio/<model>/song_NNN.ogg``); the TensorBoard projector files of the runs whose embeddings the study report
 shows only (rnncells.study.sections.embedding_runs: the selected LSTMs). Removed by :func:`make_light`: every other
@@ -159,14 +160,15 @@ def make_light(paths: GridPaths) -> list[Path]:
     if selected:
         figures = unshown_run_figures(paths, shown_runs(paths))
         removed += [path for path in figures if _remove(path)]
-        removed += unselected_midi(paths, selected)
+        removed += unselected_midi(paths, shown_runs(paths))  # later seeds' MIDI: songs.jsonl has them
     return removed
 
 
 def unselected_midi(paths: GridPaths, selected: list[str]) -> list[Path]:
-    """Leave out the MIDI files of the song sets of runs that were not selected and of the selected runs' final
-    weights, which no page plays (their songs.jsonl keeps every note; `rnncells render SET` or `grid finish` writes
-    them back byte for byte); returns the files removed."""
+    """Leave out the MIDI files of the song sets of runs not in ``selected`` (make_light passes the first seed of
+    each selected configuration, the run the pages play) and of the selected runs' final weights, which no page
+    plays (their songs.jsonl keeps every note; `rnncells render SET` or `grid finish` writes them back byte for
+    byte); returns the files removed."""
     runs = {p.name for p in _run_folders(paths)}
     sets = sorted(p for p in paths.songs.iterdir() if p.is_dir()) if paths.songs.is_dir() else []
     removed = []

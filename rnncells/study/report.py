@@ -262,7 +262,7 @@ def write_report(result_dirs: list[Path], out: Path, pdf: bool = True) -> list[P
     command = "rnncells report " + " ".join(str(d) for d in result_dirs) + " --out <this folder>"
     written = [
         write_text_atomic(out / "README.md", render_markdown(sections, command)),
-        write_json_atomic(out / "numbers.json", numbers),
+        write_json_atomic(out / "numbers.json", numbers, indent=None),  # for programs: README and PDF are the pages
         write_text_atomic(out / "report.tex", render_latex(sections, command)),
     ]
     _remove_unshown_figures(out, sections)

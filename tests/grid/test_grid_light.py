@@ -198,3 +198,17 @@ def test_a_selected_runs_final_weights_set_leaves_out_its_midi_too(results):  # 
     removed = make_light(paths)
     assert {p.parent.name for p in removed if p.suffix == ".mid"} == {MODELS[1], final.name}
     assert len(list((paths.songs / MODELS[0]).glob("*.mid"))) == N_SONGS  # the selected run keeps its MIDI
+
+
+def test_later_seeds_of_a_selected_configuration_leave_out_their_midi(replicated_grid, tmp_path):
+    from rnncells.generation.song_set import SongSetFolder
+    from rnncells.study.grid_folder import GridPaths
+
+    root = shutil.copytree(replicated_grid, tmp_path / "grid")
+    selected = json.loads((root / "selection.json").read_text())["control-gru"]["selected"]
+    first, later = (SongSetFolder(root / "songs" / f"{selected}-seed{seed}") for seed in (0, 1))
+    drawn = later.read_midi(0)
+    make_light(GridPaths(root))
+    assert not first.midi_left_out and len(list(first.path.glob("song_*.mid"))) == len(first.read_songs())
+    assert later.midi_left_out and not list(later.path.glob("song_*.mid")) and later.damage() == []
+    assert later.write_midi_again() == len(later.read_songs()) and later.read_midi(0) == drawn  # byte for byte
