@@ -61,7 +61,7 @@ from rnncells.evaluation.folder import (
 )
 from rnncells.evaluation.memorisation import MemorisationError, TrainingIndex, check_threshold, measure
 from rnncells.evaluation.midi_sets import load_inputs
-from rnncells.evaluation.replicates import replicate_tables
+from rnncells.evaluation.replicates import replicate_tables, split_replicate
 from rnncells.evaluation.set_measures import compare_with_training, memorisation_summary, set_scope
 from rnncells.evaluation.statistics import EFFECT_SIZE, describe, holm, pairwise_tests, rank_biserial
 from rnncells.files import portable_path
@@ -262,6 +262,19 @@ def _load_inputs(
     return sets
 
 
+def _check_left_out(leave_out: Iterable[str], sets: list[SongSet]) -> None:
+    """Refuse a configuration to leave out of the test family that no song set has (a typo would leave it in)."""
+    configurations = sorted({split_replicate(s.model_name)[0] for s in sets})
+    unknown = sorted(set(leave_out) - set(configurations))
+    if unknown:
+        more = f", … ({len(configurations)} in all)" if len(configurations) > 5 else ""
+        shown = ", ".join(configurations[:5]) + more
+        raise EvaluationError(
+            f"--leave-out {', '.join(unknown)}: no song set has that configuration (a set's name without -seedN); "
+            f"name one of: {shown or 'none, there are no song sets'}"
+        )
+
+
 def _here(path: Path, out_dir: Path) -> str:
     """``path`` relative to the evaluation folder (no machine path in evaluation.json)."""
     return portable_path(Path(path).resolve(), Path(out_dir).resolve())
@@ -351,6 +364,7 @@ def evaluate_song_sets(
     """
     threshold = _check_options(baseline, copy_threshold)
     sets = _load_inputs([Path(d) for d in song_dirs], dataset_dir, rhythm, names, track)
+    _check_left_out(leave_out, sets)
     reference = dataset = None
     if dataset_dir is not None:
         reference = load_dataset_songs(dataset_dir, BASELINE_SPLIT, rhythm=rhythm)

@@ -249,9 +249,7 @@ class EvaluationFolder:
             "tables_removed": sorted({*earlier.get("tables_removed", []), *tables}),
             "why": why,
         }
-        files = [name for name in record["files"] if name not in tables]
-        write_json_atomic(self.path / RECORD_FILE, {**record, "files": files})
-        self._record_checksums({"reduced": reduced})
+        self._record_checksums({"reduced": reduced, "files": [name for name in record["files"] if name not in tables]})
         return [*columns, *tables]
 
     def _record_checksums(self, extra: dict) -> None:

@@ -289,9 +289,10 @@ def _finish(
     selected = [name for entry in selection.values() for name in selected_runs(entry)]  # every seed's run
     chosen = list(selected)
     picked = {entry["selected"] for entry in selection.values() if entry["selected"]}
-    leave_out = sorted({run.configuration for run in runs} - picked)  # not selected: outside the test family
     if generate_all or grid.generate_all:
         chosen = [run.name for run in runs if is_finished(paths, run)]
+    # the scored configurations selection did not pick: outside the test family
+    leave_out = sorted({run.configuration for run in runs if run.name in chosen} - picked)
     if not chosen:
         raise InputError(f"{paths.root}: no finished run to generate from; see `rnncells grid status`")
     _say(progress, f"generating {grid.generate.n_songs} songs with {len(chosen)} model(s)")

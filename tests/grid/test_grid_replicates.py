@@ -130,7 +130,7 @@ def test_the_index_answers_with_the_configurations_mean_over_seeds(replicated):
     assert answer(rows).startswith("Most tonal selected model: b (general tonality 3.90 ± 0.20 over 100 songs)")
 
 
-def test_evaluate_scores_another_mode_with_the_grids_family(replicated, tmp_path):
+def test_evaluate_scores_another_mode_with_the_grids_family(replicated, tmp_path, capsys):
     """`rnncells evaluate --leave-out` (paper_scripts/12's corrected mode): the configurations selection passed over
     stay out of the run-level family, as in the grid's own evaluation."""
     from rnncells.cli import main
@@ -145,3 +145,9 @@ def test_evaluate_scores_another_mode_with_the_grids_family(replicated, tmp_path
     named = set(family["configuration_a"]) | set(family["configuration_b"])
     assert named == {selection["selected"], "dataset"} and len(family) == 1
     assert passed_over in set(every["configuration_a"]) | set(every["configuration_b"]) and len(every) == 3
+
+    command = ["evaluate", *sets, "--dataset", str(replicated / "dataset"), "--leave-out", "control-gru-9"]
+    assert main([*command, "--out", str(tmp_path / "typo")]) == 2  # a typo would keep the family whole
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and "--leave-out control-gru-9: no song set has that configuration" in said[0]
+    assert f"name one of: {', '.join(sorted(CONFIGURATIONS))}" in said[0] and not (tmp_path / "typo").exists()
