@@ -5,7 +5,8 @@
 # (rnncells.grid.portable); (2) each grid results folder keeps, of its audio, the best and most representative song
 # of each selected model, the projector files of its selected runs only, no TensorBoard event files, the per-run
 # piano rolls of the shown run of each selected configuration only, evaluation tables with 7 significant digits,
-# song-level tests within the test family and no column an evaluation-<mode>/songs.csv repeats from evaluation/;
+# song-level tests within the test family, no column an evaluation-<mode>/songs.csv repeats from evaluation/ and
+# no songs.csv column that follows from one it keeps (a model's variant, cell, layers; a song's file);
 # song sets without the tokens, durations and onsets a reader derives again, run metrics without the perplexity
 # columns (exp of the losses); every PNG figure is stored with a 256-colour palette (rnncells.grid.light);
 # (3) each grid's index.html is written

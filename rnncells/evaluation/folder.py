@@ -28,9 +28,11 @@ in :mod:`rnncells.evaluation.columns`.
 
 Floats are written with 7 significant digits (:func:`rnncells.files.compact_csv`). A committed folder may be made
 lighter (rnncells.grid.light): tests.csv cut to a family of sets (``tests_kept`` in evaluation.json), and songs.csv
-without the columns another evaluation folder of the same songs holds alike (``songs_columns_in``; read_songs joins
-them back); a folder read for a few song columns only (the cost-function validation's) keeps those and loses the
-tables nothing reads (``reduced``: what went and why).
+without the columns another evaluation folder of the same songs holds alike (``songs_columns_in``) and those that
+follow from a column it keeps (``songs_columns_derived``: a model's variant, cell and layers, a song's file, paper
+mode's ``mean_abs_interval``; :mod:`rnncells.evaluation.derived_columns`); read_songs_table puts both back; a
+folder read for a few song columns only (the cost-function validation's) keeps those and loses the tables nothing
+reads (``reduced``: what went and why).
 
 A model is any song set: a folder written by ``rnncells generate`` or a set of plain MIDI files (variant
 MIDI_VARIANT). The dataset's songs (its training split, or every split) are scored as one more model named
@@ -40,6 +42,7 @@ The tables and figures read the folder through this module; every other module g
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -66,6 +69,7 @@ from rnncells.evaluation.columns import (
     TEXT_COLUMNS,
     VARIANCE_COLUMNS,
 )
+from rnncells.evaluation.derived_columns import find_derivations, restore
 from rnncells.files import (
     Damage,
     compact_csv,
@@ -123,17 +127,44 @@ def _read_csv(path: Path, **options) -> pd.DataFrame:
 
 
 def read_songs_table(path: str | Path) -> pd.DataFrame:
-    """A songs.csv (at any path), checked to hold SONGS_REQUIRED; empty cells are NaN."""
+    """A songs.csv (at any path), checked to hold SONGS_REQUIRED; empty cells are NaN. The columns a lighter folder
+    left out (in another evaluation folder, or derived from columns it keeps) are put back, in their order."""
     path = Path(path)
     if not path.is_file():
         raise EvaluationFolderError(f"{path.parent}: no {path.name}; expected {HINT}")
-    table = _read_csv(path)
+    record = _record_of(path)
+    if record.get("songs_columns_in") or record.get("songs_columns_derived"):
+        table = _read_csv(io.StringIO(_song_text(path).to_csv(index=False)))
+    else:
+        table = _read_csv(path)
     missing = [column for column in SONGS_REQUIRED if column not in table.columns]
     if missing:
         raise EvaluationFolderError(
             f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(SONGS_REQUIRED)}"
         )
     return table
+
+
+def _record_of(songs_path: Path) -> dict:
+    """evaluation.json beside a songs.csv, or {} where there is none or it is damaged (damage() names it)."""
+    try:
+        return json.loads((songs_path.parent / RECORD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _song_text(path: Path) -> pd.DataFrame:
+    """songs.csv as text (what was written, character for character), with the columns left in another folder
+    (``songs_columns_in``) joined back and the derived ones (``songs_columns_derived``) restored."""
+    table = _read_csv(path, dtype=str, keep_default_na=False)
+    record = _record_of(path)
+    beside, derived = record.get("songs_columns_in"), record.get("songs_columns_derived")
+    if beside:
+        other = _song_text((path.parent / beside["folder"]).resolve() / SONGS_TABLE_FILE)
+        table = table.merge(other[[*SONG_KEYS, *beside["columns"]]], on=SONG_KEYS, how="left").fillna("")
+    if derived:
+        return restore(table, derived["columns"], derived["order"])
+    return table[[c for c in beside["order"] if c in table.columns]] if beside else table
 
 
 class EvaluationFolder:
@@ -214,17 +245,44 @@ class EvaluationFolder:
         them back. Returns the columns removed."""
         if not self.is_complete() or not same.songs_path.is_file() or not self.songs_path.is_file():
             return []
-        ours, theirs = (_read_csv(f.songs_path, dtype=str, keep_default_na=False) for f in (self, same))
-        candidates = [c for c in ours.columns if c not in {*ID_COLUMNS, *METRICS, *keep} and c in theirs.columns]
+        ours, theirs = _song_text(self.songs_path), _song_text(same.songs_path)
+        beside = self.read_record().get("songs_columns_in") or {"columns": []}
+        candidates = [c for c in ours.columns if c not in {*ID_COLUMNS, *METRICS, *keep, *beside["columns"]}]
+        candidates = [c for c in candidates if c in theirs.columns]
         if not candidates or ours.duplicated(SONG_KEYS).any() or theirs.duplicated(SONG_KEYS).any():
             return []
         merged = ours[SONG_KEYS].merge(theirs[[*SONG_KEYS, *candidates]], on=SONG_KEYS, how="left")
         drop = [c for c in candidates if merged[c].fillna("\0").tolist() == ours[c].tolist()]
         if drop:
-            write_text_atomic(self.songs_path, ours.drop(columns=drop).to_csv(index=False))
-            beside = {"folder": f"../{same.path.name}", "columns": drop, "order": list(ours.columns)}
-            self._record_checksums({"songs_columns_in": beside})
+            columns = [c for c in ours.columns if c in {*beside["columns"], *drop}]
+            beside = {"folder": f"../{same.path.name}", "columns": columns, "order": list(ours.columns)}
+            self._write_light_songs(ours, beside, self.read_record().get("songs_columns_derived"))
         return drop
+
+    def derive_song_columns(self, keep: Iterable[str]) -> list[str]:
+        """Remove from songs.csv the columns, other than ``keep``, SONG_KEYS and METRICS, that follow from a column
+        it keeps (:mod:`rnncells.evaluation.derived_columns`); evaluation.json records how
+        (``songs_columns_derived``) and :meth:`read_songs` restores them. Returns the columns removed."""
+        if not self.is_complete() or not self.songs_path.is_file():
+            return []
+        full, record = _song_text(self.songs_path), self.read_record()
+        beside = record.get("songs_columns_in")
+        left_beside = set(beside["columns"]) if beside else set()
+        found = find_derivations(full, (*SONG_KEYS, *METRICS, *keep))
+        derivations = {column: how for column, how in found.items() if column not in left_beside}
+        written = _read_csv(self.songs_path, nrows=0).columns
+        drop = [column for column in written if column in derivations]
+        if drop:
+            self._write_light_songs(full, beside, {"columns": derivations, "order": list(full.columns)})
+        return drop
+
+    def _write_light_songs(self, full: pd.DataFrame, beside: dict | None, derived: dict | None) -> None:
+        """Write songs.csv (text) without the columns ``beside`` and ``derived`` account for, and record them."""
+        left_out = {*(beside or {}).get("columns", []), *(derived or {}).get("columns", {})}
+        written = full.drop(columns=[c for c in full.columns if c in left_out])
+        write_text_atomic(self.songs_path, written.to_csv(index=False))
+        record = {**self.read_record(), "songs_columns_in": beside, "songs_columns_derived": derived}
+        self._record_checksums({k: v for k, v in record.items() if v is not None}, replace=True)
 
     def keep_only(self, song_columns: Iterable[str], drop_tables: Iterable[str], why: str) -> list[str]:
         """Reduce a complete folder that is read for some song columns only (the cost-function validation's, read as
@@ -232,14 +290,14 @@ class EvaluationFolder:
         and evaluation.json records what went and ``why`` (``reduced``). Returns the columns and tables removed."""
         if not self.is_complete() or not self.songs_path.is_file():
             return []
-        songs = _read_csv(self.songs_path, dtype=str, keep_default_na=False)
+        songs = _song_text(self.songs_path)
         kept = {*ID_COLUMNS, *METRICS, *song_columns}
         columns = [c for c in songs.columns if c not in kept]
         tables = [name for name in drop_tables if name != SONGS_TABLE_FILE and (self.path / name).is_file()]
         if not columns and not tables:
             return []
         if columns:
-            write_text_atomic(self.songs_path, songs.drop(columns=columns).to_csv(index=False))
+            self._write_light_songs(songs.drop(columns=columns), None, None)
         for name in tables:
             (self.path / name).unlink()
         record = self.read_record()
@@ -252,8 +310,8 @@ class EvaluationFolder:
         self._record_checksums({"reduced": reduced, "files": [name for name in record["files"] if name not in tables]})
         return [*columns, *tables]
 
-    def _record_checksums(self, extra: dict) -> None:
-        record = {**self.read_record(), **extra}
+    def _record_checksums(self, extra: dict, replace: bool = False) -> None:
+        record = dict(extra) if replace else {**self.read_record(), **extra}
         record["checksums"] = record_files(self.path, [name for name in record["files"] if name != RECORD_FILE])
         write_json_atomic(self.path / RECORD_FILE, record)
 
@@ -287,18 +345,8 @@ class EvaluationFolder:
         return table
 
     def read_songs(self) -> pd.DataFrame:
-        """songs.csv, checked like :func:`read_songs_table`, with the columns :meth:`drop_song_columns` left in
-        another evaluation folder joined back, in their order."""
-        songs = read_songs_table(self.songs_path)
-        try:
-            beside = self.read_record().get("songs_columns_in") if self.is_complete() else None
-        except EvaluationFolderError:  # a damaged record: songs.csv as it is (damage() names the record)
-            beside = None
-        if not beside:
-            return songs
-        other = read_songs_table((self.path / beside["folder"]).resolve() / SONGS_TABLE_FILE)
-        joined = songs.merge(other[[*SONG_KEYS, *beside["columns"]]], on=SONG_KEYS, how="left")
-        return joined[[c for c in beside["order"] if c in joined.columns]]
+        """songs.csv as :func:`read_songs_table` reads it: every column it was written with."""
+        return read_songs_table(self.songs_path)
 
     def read_summary(self) -> pd.DataFrame:
         return self._read_model_table(SUMMARY_FILE)

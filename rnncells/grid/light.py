@@ -29,7 +29,9 @@ checkpoint means read, without its run-level tests and corpus comparison (its so
 draws and scores them again); and the songs.csv
 of an ``evaluation-<mode>/`` folder without the feature and memorisation columns that ``evaluation/songs.csv`` holds
 with the same values for every song (only the tonality scores depend on the mode; evaluation.json names where the
-columns are). PNG figures are
+columns are); and every songs.csv without the columns that follow from one it keeps (a model's variant, cell and
+layers; a song's file; paper mode's ``mean_abs_interval``, which is its CMM: rnncells.evaluation.derived_columns),
+which every reader puts back. PNG figures are
 stored with a 256-colour palette (:func:`compress_png`: a third of the bytes, no visible change; each PDF keeps the
 exact figure).
 """
@@ -230,5 +232,7 @@ def compact_evaluations(paths: GridPaths) -> list[Path]:
         rewritten += [path for path in folder.compact() if path not in rewritten]
         beside = folder.path.name.startswith(f"{paths.evaluation.name}-")  # compact by now: equal values, equal text
         if beside and folder.drop_song_columns(main, SONGS_KEPT_BESIDE) and folder.songs_path not in rewritten:
+            rewritten.append(folder.songs_path)
+        if folder.derive_song_columns(keep=()) and folder.songs_path not in rewritten:
             rewritten.append(folder.songs_path)
     return rewritten

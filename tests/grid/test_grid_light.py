@@ -115,8 +115,12 @@ def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
     checkpoint_songs = checkpoints.read_songs()
     rewritten = compact_evaluations(paths)
     tests_files = [f.path / "tests.csv" for f in (folder, corrected, checkpoints)]
-    expected = [*tests_files, corrected.songs_path, checkpoints.songs_path]
+    expected = [*tests_files, folder.songs_path, corrected.songs_path, checkpoints.songs_path]
     assert sorted(rewritten) == sorted(expected)  # the rest was written compact
+    pd.testing.assert_frame_equal(folder.read_songs(), songs)  # the derived columns put back, value for value
+    derived = folder.read_record()["songs_columns_derived"]["columns"]
+    assert derived["n_pitch_classes_used"] == {"same_as": "pitch_class_count"}  # one feature, two names
+    assert not set(derived) & set(folder.songs_path.read_text().splitlines()[0].split(","))
     reduced = checkpoints.read_songs()  # what the cost-function validation reads, and nothing else
     assert list(reduced.columns) == [c for c in checkpoint_songs.columns if c in {*ID_COLUMNS, *METRICS, "copied"}]
     pd.testing.assert_frame_equal(reduced, checkpoint_songs[reduced.columns], check_exact=False, rtol=1e-6)
@@ -125,7 +129,7 @@ def test_the_evaluation_keeps_every_song_and_the_family_tests(with_baseline):
     assert checkpoints.read_tests().empty and checkpoints.read_record()["tests_kept"]["rows"] == 0  # means, not pairs
     assert checkpoints.read_record().get("songs_columns_in") is None
     header = corrected.songs_path.read_text().splitlines()[0].split(",")
-    assert "pitch_range" not in header and {"cmm", "general", "file"} <= set(header)  # features: in evaluation/
+    assert "pitch_range" not in header and {"cmm", "general"} <= set(header)  # features: in evaluation/
     pd.testing.assert_frame_equal(corrected.read_songs(), corrected_songs)  # joined back
     assert not corrected_songs["general"].equals(songs["general"])  # the scores are the mode's own
     kept = folder.read_tests()
