@@ -33,7 +33,7 @@ columns are); and every songs.csv without the columns that follow from one it ke
 layers; a song's file; paper mode's ``mean_abs_interval``, which is its CMM: rnncells.evaluation.derived_columns),
 which every reader puts back. PNG figures are
 stored with a 256-colour palette (:func:`compress_png`: a third of the bytes, no visible change; each PDF keeps the
-exact figure).
+exact figure), and one wider or taller than MAX_PNG_SIDE pixels scaled down to it where that saves bytes.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ FIGURE_SUFFIXES = (".png", ".pdf")
 # what songs.csv of an evaluation-<mode>/ folder keeps of the columns evaluation/songs.csv repeats: the file and split,
 # and "copied", which the report's table of that mode reads
 SONGS_KEPT_BESIDE = (*SONG_COLUMNS, "copied")
+MAX_PNG_SIDE = 4000  # pixels: 20 inches at 200 dpi, the widest figure a screen shows without scrolling far
 COST_VALIDATION_EVALUATION = Path("cost_validation") / "evaluation"  # paper_scripts/08_cost_function_validation.sh
 # its checkpoints are sets of one run, compared with nothing: no run-level tests, no corpus comparison per checkpoint
 COST_VALIDATION_TABLES_UNREAD = (RUN_TESTS_FILE, COMPARISON_FILE)
@@ -87,10 +88,18 @@ def kept_audio(paths: GridPaths, selected: list[str]) -> set[Path]:
 
 def compress_png(path: Path) -> bool:
     """Store a figure with a palette of 256 colours when that makes it smaller (matplotlib's plots use few colours;
-    the mean change is below one level in 255); returns whether the file was rewritten."""
+    the mean change is below one level in 255), scaled down to MAX_PNG_SIDE pixels on its longer side where it is
+    larger and that makes it smaller (a memorisation figure of 150 sets is 8,000 pixels wide at 200 dpi; its PDF
+    keeps every detail); returns whether the file was rewritten."""
     with Image.open(path) as image:
-        if image.mode == "P":
-            return False  # already a palette
+        scale = MAX_PNG_SIDE / max(image.size)
+        if image.mode == "P" and scale >= 1:
+            return False  # already a palette, and small enough
+        if scale < 1:
+            size = (round(image.width * scale), round(image.height * scale))
+            image = image.convert("RGBA" if image.has_transparency_data else "RGB").resize(
+                size, Image.Resampling.LANCZOS
+            )
         opaque = image.mode != "RGBA" or image.getchannel("A").getextrema()[0] == 255
         if opaque:
             palette = image.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
@@ -98,7 +107,7 @@ def compress_png(path: Path) -> bool:
             palette = image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     data = io.BytesIO()
     palette.save(data, "PNG", optimize=True)
-    if data.tell() >= path.stat().st_size:
+    if data.tell() >= path.stat().st_size:  # scaling by a little blurs every edge: more bytes, not fewer
         return False
     write_bytes_atomic(path, data.getvalue())
     return True

@@ -10,12 +10,21 @@ import shutil
 
 import pandas as pd
 import pytest
+from PIL import Image
 
 from rnncells.evaluation.columns import ID_COLUMNS, METRICS
 from rnncells.evaluation.evaluate import evaluate_song_sets
 from rnncells.evaluation.folder import EvaluationFolder
 from rnncells.files import compact_number
-from rnncells.grid.light import compact_evaluations, compact_run_metrics, compact_song_sets, make_light
+from rnncells.grid.light import (
+    MAX_PNG_SIDE,
+    compact_evaluations,
+    compact_run_metrics,
+    compact_song_sets,
+    compress_png,
+    make_light,
+)
+from rnncells.report.figure_base import new_figure, save_figure
 from rnncells.training.tensorboard import HPARAMS_FILE, PROJECTOR_CONFIG, SCALARS_FILE
 from tests.grid.test_grid_listen import (  # noqa: F401 (fixtures)
     MODELS,
@@ -216,3 +225,20 @@ def test_later_seeds_of_a_selected_configuration_leave_out_their_midi(replicated
     assert not first.midi_left_out and len(list(first.path.glob("song_*.mid"))) == len(first.read_songs())
     assert later.midi_left_out and not list(later.path.glob("song_*.mid")) and later.damage() == []
     assert later.write_midi_again() == len(later.read_songs()) and later.read_midi(0) == drawn  # byte for byte
+
+
+def test_a_figure_is_stored_with_a_palette_and_a_very_wide_one_scaled_down(tmp_path):
+    paths = {}
+    for name, width in (("small", 6.0), ("wide", 40.0)):  # 1,200 and 8,000 pixels wide at 200 dpi
+        figure, axes = new_figure(width, 3.0)
+        axes.plot(range(50), [i % 7 for i in range(50)], label="a line")
+        axes.set_title(f"{name} figure")
+        paths[name] = save_figure(figure, tmp_path / name)[0]
+    sizes = {name: Image.open(path).size for name, path in paths.items()}
+    assert sizes["wide"][0] > 2 * MAX_PNG_SIDE
+    assert compress_png(paths["small"]) and compress_png(paths["wide"])
+    with Image.open(paths["small"]) as small, Image.open(paths["wide"]) as wide:
+        assert small.mode == wide.mode == "P" and small.size == sizes["small"]  # a palette; the small one keeps size
+        assert max(wide.size) == MAX_PNG_SIDE
+        assert abs(wide.width / wide.height - sizes["wide"][0] / sizes["wide"][1]) < 0.01  # same proportions
+    assert not compress_png(paths["small"]) and not compress_png(paths["wide"])  # done once
