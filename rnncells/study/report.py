@@ -50,7 +50,7 @@ from rnncells.study.sections import (
     training_cost,
     weights_difference,
 )
-from rnncells.study.seeds import seed_counts, seed_section, seed_sentence, seed_table
+from rnncells.study.seeds import replicated_scope, seed_counts, seed_section, seed_sentence, seed_table
 from rnncells.study.verdict import decide, likeness_lines, shown_family, variance_section, verdict_lines
 
 
@@ -202,7 +202,8 @@ def _verdict(result: GridResult) -> list[str]:
     lines += likeness_lines(verdict, result.rankings, models)
     by_seed = seed_table(result.selection, result.replicates["runs"])  # None with fewer than two seeds
     partial = by_seed is not None and len(set(seed_counts(result.selection).values())) > 1
-    seeds = [seed_sentence(by_seed, verdict.ties, verdict.leads, partial)] if by_seed is not None else []
+    scope = replicated_scope(result.selection) if partial else None
+    seeds = [seed_sentence(by_seed, verdict.ties, verdict.leads, partial, scope)] if by_seed is not None else []
     return lines[:1] + seeds + lines[1:]
 
 

@@ -93,14 +93,29 @@ def seed_counts(selection: dict) -> dict[str, int]:
     return {name: len(runs) for group in _seed_scores(selection).values() for name, runs in group.items()}
 
 
+def replicated_scope(selection: dict) -> tuple[int, int, bool]:
+    """(configurations with the most seeds, all configurations, whether some (variant, cell) has more than one of
+    them, so that a later seed's selection had a choice to make)."""
+    counts = {
+        group: [len(runs) for runs in configurations.values()]
+        for group, configurations in _seed_scores(selection).items()
+    }
+    most = max((n for group in counts.values() for n in group), default=0)
+    replicated = {group: sum(n == most for n in seeds) for group, seeds in counts.items()}
+    total = sum(len(seeds) for seeds in counts.values())
+    return sum(replicated.values()), total, any(n > 1 for n in replicated.values())
+
+
 def _names(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def seed_sentence(table: pd.DataFrame, ties: list[str], leads: bool, partial: bool = False) -> str:
+def seed_sentence(
+    table: pd.DataFrame, ties: list[str], leads: bool, partial: bool = False, scope: tuple[int, int, bool] | None = None
+) -> str:
     """The opening's sentence: whether every seed names the same leader and depths, and what their mean names;
     ``partial``: some configurations have fewer seeds (``replicate_configurations``), so a later seed chooses among
-    the replicated configurations only, and its agreement says less."""
+    the replicated configurations only, and its agreement says less; ``scope``: :func:`replicated_scope`."""
     per_seed = table[table["seeds"].str.startswith("seed ")]
     overall = table[table["seeds"] == ALL_SEEDS].iloc[0]
     labels = _names(list(per_seed["seeds"]))
@@ -116,6 +131,11 @@ def seed_sentence(table: pd.DataFrame, ties: list[str], leads: bool, partial: bo
     text += f"; their mean names {overall['leader'] or 'no scored configuration'}{tied}"
     if changing:
         text += f"; selection's choice differs between seeds for {_names(changing)}"
+    elif partial and scope and scope[2]:
+        text += (
+            f"; the later seeds were run for {scope[0]} of the {scope[1]} configurations, and among those selection"
+            " picks the same configuration in every seed"
+        )
     elif partial:
         text += (
             "; the later seeds were run for the first seed's selected configurations only, so they repeat its choice"

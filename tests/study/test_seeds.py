@@ -7,7 +7,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rnncells.study.seeds import ALL_SEEDS, grid_seeds, seed_counts, seed_section, seed_sentence, seed_table
+from rnncells.study.seeds import (
+    ALL_SEEDS,
+    grid_seeds,
+    replicated_scope,
+    seed_counts,
+    seed_section,
+    seed_sentence,
+    seed_table,
+)
 
 
 def selection_of(scores: dict[str, dict[str, dict[int, float]]]) -> dict:
@@ -135,3 +143,31 @@ def test_runs_named_with_another_axis_count_as_scored_and_a_partial_replicate_sa
     text = seed_sentence(table, [], leads=True, partial=True)
     assert "the later seeds were run for the first seed's selected configurations only" in text
     assert "selection picks the same configuration in every seed" not in text
+
+
+def test_later_seeds_run_for_several_depths_had_a_choice_and_the_sentence_says_among_how_many():
+    """Seeds 1-2 run for depths 1-2 of each group (depth 3 on seed 0 only): every seed still chooses between two
+    depths, so agreement is a finding, not a construction, and the sentence counts the configurations."""
+    scores = {
+        "control-gru": {
+            "control-gru-1": {0: 1.0, 1: 1.1, 2: 1.0},
+            "control-gru-2": {0: 1.5, 1: 1.4, 2: 1.6},
+            "control-gru-3": {0: 2.0},
+        },
+        "control-lstm": {"control-lstm-1": {0: 1.2, 1: 1.2, 2: 1.3}, "control-lstm-2": {0: 1.9, 1: 1.8, 2: 1.7}},
+    }
+    selection = selection_of(scores)
+    assert replicated_scope(selection) == (4, 5, True)
+    tonality = {
+        name: {seed: 4.0 + seed / 10 + len(name) / 100 for seed in runs}
+        for c in scores.values()
+        for name, runs in c.items()
+    }
+    table = seed_table(selection, runs_of(tonality))
+    text = seed_sentence(table, [], leads=True, partial=True, scope=replicated_scope(selection))
+    assert "the later seeds were run for 4 of the 5 configurations, and among those selection picks the same" in text
+    assert "repeat its choice" not in text
+    only_selected = selection_of(
+        {g: {n: r for n, r in c.items() if n.endswith("-1") or len(r) == 1} for g, c in scores.items()}
+    )
+    assert replicated_scope(only_selected)[2] is False  # one replicated configuration a group: no choice
