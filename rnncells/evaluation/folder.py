@@ -138,6 +138,11 @@ def read_songs_table(path: str | Path) -> pd.DataFrame:
     else:
         table = _read_csv(path)
     missing = [column for column in SONGS_REQUIRED if column not in table.columns]
+    if missing and (path.parent / RECORD_FILE).is_file() and not record:
+        raise EvaluationFolderError(
+            f"{path}: missing column(s) {', '.join(missing)}, and {RECORD_FILE} beside it, which says how to put them "
+            "back, is damaged; run `rnncells evaluate` again"
+        )
     if missing:
         raise EvaluationFolderError(
             f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(SONGS_REQUIRED)}"

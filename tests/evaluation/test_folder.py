@@ -188,3 +188,40 @@ def test_a_folder_read_for_a_few_columns_keeps_them_and_records_what_went(tmp_pa
     assert record["reduced"]["tables_removed"] == ["tests.csv"] and "tests.csv" not in record["files"]
     assert record["reduced"]["why"] == "read as means" and not (folder.path / "tests.csv").exists()
     assert folder.damage() == [] and folder.keep_only(["copied"], ["tests.csv"], why="again") == []
+
+
+def many_songs() -> pd.DataFrame:
+    """Two models of 20 songs: variant, cell and layers follow from the model; the file follows from the song id
+    too, but 20 pairs for 40 rows would save too little to leave it out."""
+    frame = pd.concat([songs_frame().iloc[[0]]] * 20 + [songs_frame().iloc[[1]]] * 20, ignore_index=True)
+    frame["model_name"] = ["control-lstm-1"] * 20 + ["control-gru-2"] * 20
+    frame["cell"], frame["layers"] = ["lstm"] * 20 + ["gru"] * 20, pd.array([1] * 20 + [2] * 20, dtype="Int64")
+    frame["variant"], frame["index"] = "control", list(range(20)) * 2
+    frame["song_id"] = [f"song_{i:03d}" for i in range(20)] * 2
+    frame["cmm"] = [1.0 + i / 3 for i in range(40)]
+    frame["file"] = frame["song_id"] + ".mid"
+    frame["mean_abs_interval"] = frame["cmm"]
+    frame["pitch_range"] = [float(i % 9) for i in range(40)]
+    return frame
+
+
+def test_derived_columns_are_left_out_and_every_reader_puts_them_back(tmp_path):
+    main, beside = EvaluationFolder(tmp_path / "evaluation"), EvaluationFolder(tmp_path / "evaluation-corrected")
+    songs = many_songs()
+    main.write({"songs.csv": songs, "summary.csv": summary_frame(songs)}, {})
+    beside.write({"songs.csv": songs.assign(general=9.0), "summary.csv": summary_frame(songs)}, {})
+    before = main.read_songs()
+    assert main.derive_song_columns(keep=()) == ["variant", "cell", "layers", "mean_abs_interval"]
+    header = main.songs_path.read_text().splitlines()[0].split(",")
+    assert header == ["model_name", "index", "song_id", "cmm", "lm", "centr", "general", "pitch_range", "file"]
+    assert main.damage() == [] and main.derive_song_columns(keep=()) == []  # recorded, checksummed, done once
+    pd.testing.assert_frame_equal(main.read_songs(), before)
+    pd.testing.assert_frame_equal(read_songs_table(main.songs_path), before)  # the path alone is enough
+    # a folder beside it still finds what it holds alike, from the restored columns
+    assert beside.drop_song_columns(main, keep=()) == ["pitch_range", "file", "mean_abs_interval"]
+    assert beside.derive_song_columns(keep=()) == ["variant", "cell", "layers"]
+    pd.testing.assert_frame_equal(beside.read_songs(), before.assign(general=9.0))
+    # without the record that says how, the reader names it and the fix instead of guessing
+    (main.path / "evaluation.json").write_text("{ damaged")
+    with pytest.raises(EvaluationFolderError, match="evaluation.json beside it.*damaged; run `rnncells evaluate`"):
+        main.read_songs()
