@@ -114,7 +114,8 @@ def test_nan_and_out_of_range_numbers_are_refused_on_every_command():
         (["generate", "--run", "r", "--out", "o", "--bpm", "0"], "bpm 0.0"),
         (["generate", "--run", "r", "--out", "o", "--top-k", "0"], "top_k 0"),
         (["dataset", "build", "--source", "s", "--out", "o", "--variants", ","], "variants []"),
-        (["evaluate", "--out", "o", "--span", "1"], "--span: 1: expected a whole number >= 2"),
+        (["evaluate", "--out", "o", "--span", "1"], "span = 1 (flag --span) is out of range: allowed 2 to 4096"),
+        (["evaluate", "--out", "o", "--span", "1000000"], "span = 1000000 (flag --span) is out of range"),
     ):
         assert message in one_line_error(rnncells(*args)), args
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rnncells.config.options import whole_number
+from rnncells.config.evaluate import EvaluateConfig
+from rnncells.config.options import add_options, given_options
+from rnncells.config.records import from_dict
 from rnncells.locks import folder_lock
 
 
@@ -148,21 +150,7 @@ def add_evaluate_command(commands) -> None:
         help="a song whose longest run of intervals shared with a training song is this long counts as copied "
         "(default 16)",
     )
-    parser.add_argument(
-        "--mode",
-        default="paper",
-        choices=["paper", "corrected"],
-        help="paper: music_geometry_eval exactly; corrected: pitch classes, [5, 8], centricity",
-    )
-    parser.add_argument(
-        "--span", type=whole_number(2, 4096), default=12, help="window length of LM and CENTR (default 12)"
-    )
-    parser.add_argument("--rhythm", action="store_true", help="rhythm-aware LM and CENTR on the 16th grid")
-    parser.add_argument(
-        "--cut-baselines",
-        action="store_true",
-        help="with --dataset: also score its train, validation and test songs cut to the generated length",
-    )
+    add_options(parser.add_argument_group("scoring ([evaluate] table of a grid file)"), EvaluateConfig)
     parser.add_argument(
         "--leave-out",
         action="append",
@@ -188,17 +176,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     from rnncells.evaluation.folder import EvaluationFolder
     from rnncells.report.set_figures import evaluation_figures
 
+    config = from_dict(EvaluateConfig, given_options(args, EvaluateConfig), "rnncells evaluate")
     out = evaluate_song_sets(
         args.song_dirs,
         args.dataset,
         args.out,
-        mode=args.mode,
-        span=args.span,
-        rhythm=args.rhythm,
+        mode=config.mode,
+        span=config.span,
+        rhythm=config.rhythm,
         names=args.name,
         track=args.track,
         baseline=args.baseline,
-        cut_baselines_too=args.cut_baselines,
+        cut_baselines_too=config.cut_baselines,
         copy_threshold=args.copy_threshold,
         leave_out=args.leave_out,
     )

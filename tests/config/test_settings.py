@@ -10,6 +10,7 @@ import pytest
 
 from rnncells.cli import build_parser
 from rnncells.config.dataset import DatasetConfig
+from rnncells.config.evaluate import EvaluateConfig
 from rnncells.config.generate import GenerateConfig
 from rnncells.config.model import ModelConfig
 from rnncells.config.options import add_options, comma_list, flag_names, given_options
@@ -105,7 +106,8 @@ def test_the_value_tables_cover_every_field():
 
 
 @pytest.mark.parametrize(
-    ("command", "classes"), [("train", (ModelConfig, TrainConfig)), ("generate", (GenerateConfig,))]
+    ("command", "classes"),
+    [("train", (ModelConfig, TrainConfig)), ("generate", (GenerateConfig,)), ("evaluate", (EvaluateConfig,))],
 )
 def test_every_field_has_a_flag_whose_help_shows_its_default(command, classes, capsys, monkeypatch):
     helps = option_help(command, capsys, monkeypatch)
@@ -115,7 +117,8 @@ def test_every_field_has_a_flag_whose_help_shows_its_default(command, classes, c
             assert line is not None, f"{command} has no flag for {spec.name}"
             assert spec.metadata["help"] in line
             default = getattr(cls(), spec.name)
-            shown = spec.metadata.get("default_help", default)
+            described = ("off" if default is False else "on") if isinstance(default, bool) else default
+            shown = spec.metadata.get("default_help", described)
             assert f"(default: {shown})" in line, line
 
 
@@ -332,7 +335,6 @@ def test_note_steps_is_bounded_like_a_note(capsys):
     [
         (["dataset", "build", "--source", "s", "--out", "o", "--jobs", "1000000"], "--jobs: 1000000"),
         (["train", "--dataset", "d", "--out", "o", "--threads", "1000000"], "--threads: 1000000"),
-        (["evaluate", "--out", "o", "--span", "1000000"], "--span: 1000000"),
     ],
 )
 def test_counts_given_as_plain_flags_are_bounded_too(argv, words, capsys):
@@ -347,7 +349,9 @@ def test_counts_given_as_plain_flags_are_bounded_too(argv, words, capsys):
 def test_a_grid_evaluate_span_is_bounded():
     from rnncells.config.evaluate import EvaluateConfig
 
-    with pytest.raises(ConfigError, match=r"g.toml \[evaluate\]: evaluate.span 100000 is out of range: allowed 2 to"):
+    with pytest.raises(
+        ConfigError, match=r"g.toml \[evaluate\]: evaluate.span = 100000 \(flag --span\) is out of range: allowed 2 to"
+    ):
         from_dict(EvaluateConfig, {"span": 100_000}, "g.toml [evaluate]")
 
 

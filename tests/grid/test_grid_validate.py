@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
         ("[generate]\ntemperature = nan\n", " [generate]: temperature = nan: expected a finite number"),
         ('[generate]\nbars = "4"\n', ' [generate]: bars = "4": expected a whole number (or left out)'),
         ("[dataset]\nvariants = []\n", " [dataset]: variants []: name each variant once"),
-        ("[evaluate]\nspan = 1\n", " [evaluate]: evaluate.span 1 must be at least 2"),
+        ("[evaluate]\nspan = 1\n", " [evaluate]: evaluate.span = 1 (flag --span) is out of range: allowed 2 to 4096"),
     ],
 )
 def test_every_wrong_value_of_a_grid_file_is_one_line_naming_table_key_value_and_expectation(tmp_path, text, message):
