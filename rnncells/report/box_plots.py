@@ -16,8 +16,11 @@ from matplotlib.patches import Patch
 
 from rnncells.config.dataset import VARIANTS
 from rnncells.config.model import CELLS
-from rnncells.evaluation.columns import BASELINE_MODEL, METRICS, MIDI_VARIANT, baseline_label
+from rnncells.evaluation.columns import BASELINE_MODEL, METRICS, MIDI_VARIANT, SPLIT_ORDER, baseline_label
+from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import EvaluationFolderError, read_songs_table
+from rnncells.evaluation.replicates import split_replicate
+from rnncells.generation.song_set import FINAL_WEIGHTS_SUFFIX
 from rnncells.report.figure_base import FigureError, figure_style, new_figure, save_figure
 
 METRIC_LABELS = {
@@ -41,16 +44,23 @@ BASELINE_GID = "baseline-mean"  # lets callers (and tests) find the baseline lin
 BASELINE_DASHES = ("--", (0, (8, 3)), (0, (2, 2)))
 
 
+def _cut_split(name: str) -> str:
+    """The split of a cut dataset set: ``dataset-train-cut`` -> ``train``."""
+    return name.removeprefix(f"{BASELINE_MODEL}-").removesuffix("-cut")
+
+
 def _model_order_key(info: dict) -> tuple:
-    variant, cell = str(info["variant"]), str(info["cell"])
+    variant, cell, name = str(info["variant"]), str(info["cell"]), str(info["model_name"])
     layers = info["layers"]
+    split = _cut_split(name) if variant == CUT_VARIANT else ""
     return (
         VARIANTS.index(variant) if variant in VARIANTS else len(VARIANTS),
         variant,
         CELLS.index(cell) if cell in CELLS else len(CELLS),
         cell,
         layers if isinstance(layers, (int, float)) and not math.isnan(layers) else math.inf,
-        str(info["model_name"]),
+        SPLIT_ORDER.index(split) if split in SPLIT_ORDER else len(SPLIT_ORDER),
+        name,
     )
 
 
@@ -90,7 +100,9 @@ def set_groups(
 
 
 def _set_color(info: dict) -> str:
-    """A model's cell colour; MIDI sets (and unknown cells) share one colour."""
+    """A model's cell colour; MIDI sets (and unknown cells) share one colour, the cut dataset sets the baseline's."""
+    if str(info["variant"]) == CUT_VARIANT:
+        return BASELINE_COLOR
     return CELL_COLORS.get(str(info["cell"]), MIDI_COLOR) if str(info["variant"]) != MIDI_VARIANT else MIDI_COLOR
 
 
@@ -112,22 +124,39 @@ def _draw_boxes(axes, values: list, colors: list[str]) -> None:
 
 
 def _short_label(info: dict) -> str:
-    """A model's label inside its variant's panel: the depth, or the name without the variant."""
+    """A model's label inside its variant's panel: the depth (``2f`` for final weights), the split of a cut dataset
+    set, or the name without the variant."""
     name, variant = str(info["model_name"]), str(info["variant"])
-    return name.removeprefix(f"{variant}-").removeprefix(f"{info['cell']}-")
+    if variant == CUT_VARIANT:
+        return _cut_split(name)
+    label = name.removeprefix(f"{variant}-").removeprefix(f"{info['cell']}-")
+    return label.removesuffix(FINAL_WEIGHTS_SUFFIX) + "f" if label.endswith(FINAL_WEIGHTS_SUFFIX) else label
+
+
+def pooled_by_configuration(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``table`` with each run named by its configuration (``control-gru-2-seed1`` -> ``control-gru-2``), so that
+    a box holds every seed's songs; and the most seeds a configuration has (1: nothing pooled)."""
+    configurations = [split_replicate(str(name))[0] for name in table["model_name"]]
+    pooled = table.assign(model_name=configurations)
+    runs = pd.DataFrame({"configuration": configurations, "run": table["model_name"].astype(str)}).drop_duplicates()
+    return pooled, int(runs.groupby("configuration")["run"].nunique().max()) if len(runs) else 1
 
 
 def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
     """The box plot of a large grid, legible at column width: a panel of the dataset baseline(s), then one panel
-    per dataset variant with its models grouped by cell (colour, name under the group) and labelled by depth;
-    the baseline mean dashed across every panel."""
+    per dataset variant with its models grouped by cell (colour, name under the group) and labelled by depth
+    (``f``: final weights); the baseline mean dashed across every panel. The seeds of a configuration share one
+    box (their songs pooled)."""
+    table, seeds = pooled_by_configuration(table)
     baselines, models = set_groups(table)
     variants = list(dict.fromkeys(str(info["variant"]) for _, _, info in models))
     panels = [("dataset", [(label, rows, None) for label, rows in baselines])] * bool(baselines)
     panels += [(v, [m for m in models if str(m[2]["variant"]) == v]) for v in variants]
     ratios = [max(len(sets), 1) + 1 for _, sets in panels]
     with figure_style():
-        figure, axes_list = new_figure(7.0, 3.4, ncols=len(panels), sharey=True, width_ratios=ratios)
+        figure, axes_list = new_figure(
+            min(max(7.0, 0.17 * sum(ratios) + 1.5), 10.0), 3.6, ncols=len(panels), sharey=True, width_ratios=ratios
+        )
         axes_list = list(axes_list) if len(panels) > 1 else [axes_list]
         means = [(label, float(rows[metric].mean())) for label, rows in baselines]
         for axes, (title, sets) in zip(axes_list, panels, strict=True):
@@ -139,18 +168,22 @@ def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
                 axes.axhline(mean, color=BASELINE_COLOR, linestyle=dashes, linewidth=1.0, zorder=0, gid=BASELINE_GID)
             infos = [info for _, _, info in sets]
             labels = ["" if info is None else _short_label(info) for info in infos]
-            axes.set_xticks(range(1, len(sets) + 1), labels)
-            axes.set_title(title)
-            cells = [None if info is None else str(info["cell"]) for info in infos]
-            for cell in dict.fromkeys(c for c in cells if c):
+            rotate = any(len(label) > 5 for label in labels)
+            axes.set_xticks(range(1, len(sets) + 1), labels, rotation=90 if rotate else 0)
+            axes.set_title(title.replace(CUT_VARIANT, "dataset, cut"))
+            cells = [None if info is None or title == CUT_VARIANT else str(info["cell"]) for info in infos]
+            # the cell's name under its group, below the depth labels (rotated ones reach further down)
+            below = 8 + 5.5 * max(map(len, labels)) if rotate else 16
+            for cell in dict.fromkeys(c for c in cells if c and c.lower() != "nan"):
                 where = [i + 1 for i, c in enumerate(cells) if c == cell]
-                axes.text(
-                    (where[0] + where[-1]) / 2,
-                    -0.11,
+                axes.annotate(
                     cell.upper(),
+                    xy=((where[0] + where[-1]) / 2, 0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(0, -below),
+                    textcoords="offset points",
                     ha="center",
                     va="top",
-                    transform=axes.get_xaxis_transform(),
                     fontsize=8,
                 )
         axes_list[0].set_ylabel(METRIC_LABELS[metric])
@@ -161,7 +194,12 @@ def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
         handles += [
             Line2D([], [], marker="D", linestyle="", markerfacecolor="white", markeredgecolor="black", label="mean")
         ]
-        figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+        if seeds > 1:
+            text = f"a box: one configuration, its seeds' songs pooled (up to {seeds} seeds)"
+            handles.append(Line2D([], [], linestyle="", label=text))
+        if any(str(name).endswith(FINAL_WEIGHTS_SUFFIX) for name, _, _ in models):
+            handles.append(Line2D([], [], linestyle="", label="1f, 2f, ...: songs of the final weights"))
+        figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
     return figure
 
 

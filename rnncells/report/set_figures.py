@@ -26,7 +26,7 @@ from rnncells.evaluation.folder import EvaluationFolder, EvaluationFolderError
 from rnncells.evaluation.memorisation import COPY_THRESHOLD
 from rnncells.evaluation.set_measures import training_rows
 from rnncells.music.yang_lerch import distance_curves
-from rnncells.report.box_plots import BASELINE_COLOR, box_plots, read_songs_csv, set_groups
+from rnncells.report.box_plots import BASELINE_COLOR, box_plots, pooled_by_configuration, read_songs_csv, set_groups
 from rnncells.report.figure_base import FigureError, figure_style, new_figure, save_figure
 from rnncells.report.set_tables import FEATURE_LABELS
 
@@ -45,6 +45,7 @@ def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) ->
     """The memorisation figure of a songs.csv table holding the memorisation columns (module docstring)."""
     if "shared_run" not in table:
         raise FigureError("songs.csv has no memorisation columns; evaluate with --dataset to measure copying")
+    table, seeds = pooled_by_configuration(table)  # a grid of 3 seeds: 50 boxes, not 150
     baselines, models = _ordered_sets(table)
     sets = baselines + models
     labels = [label for label, _ in sets]
@@ -55,7 +56,7 @@ def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) ->
         # an all-zero "songs copied" panel carries nothing: drawn only when some generated song is copied
         nrows = 3 if any(copied[len(baselines) :]) else 2
         figure, panels = new_figure(
-            min(max(6.0, 0.4 * len(sets) + 2.5), 40.0), 8.0 * nrows / 3, nrows=nrows, sharex=True
+            min(max(6.0, 0.3 * len(sets) + 2.5), 24.0), 8.0 * nrows / 3, nrows=nrows, sharex=True
         )
         runs, tonality = panels[0], panels[-1]
         boxes = runs.boxplot([rows["shared_run"].to_numpy(float) for _, rows in sets], patch_artist=True, widths=0.6)
@@ -96,8 +97,10 @@ def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) ->
         for axes in panels:
             axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
             axes.set_axisbelow(True)
+        pooled = f", a configuration's seeds pooled (up to {seeds})" if seeds > 1 else ""
         runs.set_title(
-            "Memorisation of the training songs, per song set" + ("" if nrows == 3 else " (no generated song copied)")
+            f"Memorisation of the training songs, per song set{pooled}"
+            + ("" if nrows == 3 else " (no generated song copied)")
         )
     return figure
 

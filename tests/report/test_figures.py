@@ -6,6 +6,7 @@ import json
 import struct
 from pathlib import Path
 
+import matplotlib.colors
 import numpy as np
 import pandas as pd
 import pytest
@@ -302,3 +303,39 @@ def test_an_all_zero_copied_panel_is_dropped(tmp_path):
     figure = memorisation_figure(table)
     assert len(figure.axes) == 2 and "no generated song copied" in figure.axes[0].get_title()
     assert not [patch for axes in figure.axes for patch in axes.patches if patch.get_gid() == "copied-share"]
+
+
+def test_a_replicated_grid_draws_one_box_per_configuration_with_its_seeds_pooled(tmp_path):
+    """Three seeds of 18 configurations, a final-weights set and the cut dataset sets: 18 boxes, not 54; a box's
+    median is that of every seed's songs together; final weights read ``1f``; the cut sets sit in their own panel
+    labelled by split, in split order, grey like the dataset."""
+    rng = np.random.default_rng(5)
+    rows = [{"model_name": "dataset", "variant": "dataset", "cell": "", "layers": None, "index": i} for i in range(10)]
+    names = [
+        (f"{v}-{c}-{n}", v, c, n)
+        for v in ("control", "interval", "transposed")
+        for c in ("lstm", "gru")
+        for n in (1, 2, 3)
+    ]
+    runs = [(f"{name}-seed{seed}", v, c, n) for name, v, c, n in names for seed in range(3)]
+    runs += [("control-lstm-1-seed2-final", "control", "lstm", 1)]
+    runs += [(f"dataset-{split}-cut", "dataset-cut", "", None) for split in ("test", "train", "validation")]
+    for run, variant, cell, layers in runs:
+        rows += [{"model_name": run, "variant": variant, "cell": cell, "layers": layers, "index": i} for i in range(10)]
+    table = pd.DataFrame(rows)
+    for metric in ("cmm", "lm", "centr"):
+        table[metric] = rng.uniform(0.5, 3.0, len(table))
+    table["general"] = table["cmm"] + table["lm"] + table["centr"]
+    table.to_csv(tmp_path / "songs.csv", index=False)
+    figure = figures.box_plot_figure(figures.read_songs_csv(tmp_path / "songs.csv"), "general")
+    titles = [axes.get_title() for axes in figure.axes]
+    assert titles == ["dataset", "control", "interval", "transposed", "dataset, cut"]
+    control, cut = figure.axes[1], figure.axes[4]
+    assert [label.get_text() for label in control.get_xticklabels()] == ["1", "1f", "2", "3", "1", "2", "3"]
+    medians = [line.get_ydata()[0] for line in control.lines if line.get_gid() == "median"]
+    pooled = table[table["model_name"].str.startswith("control-gru-2-seed")]["general"].median()
+    assert medians[5] == pytest.approx(pooled)  # control GRU x 2: thirty songs of three seeds in one box
+    assert [label.get_text() for label in cut.get_xticklabels()] == ["train", "validation", "test"]
+    assert {patch.get_facecolor()[:3] for patch in cut.patches} == {matplotlib.colors.to_rgb(figures.BASELINE_COLOR)}
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert any("pooled (up to 3 seeds)" in text for text in legend) and any("final weights" in text for text in legend)
