@@ -339,3 +339,17 @@ def test_a_replicated_grid_draws_one_box_per_configuration_with_its_seeds_pooled
     assert {patch.get_facecolor()[:3] for patch in cut.patches} == {matplotlib.colors.to_rgb(figures.BASELINE_COLOR)}
     legend = [text.get_text() for text in figure.legends[0].get_texts()]
     assert any("pooled (up to 3 seeds)" in text for text in legend) and any("final weights" in text for text in legend)
+
+
+def test_the_memorisation_figure_pools_a_configurations_seeds_too(tmp_path):
+    from rnncells.report.set_figures import memorisation_figure
+
+    table = write_songs_csv(tmp_path / "songs.csv")
+    generated = table["model_name"] != "dataset"
+    seeds = pd.concat([table[generated].assign(model_name=table["model_name"] + f"-seed{s}") for s in (0, 1)])
+    table = pd.concat([table[~generated], seeds], ignore_index=True)
+    table["shared_run"], table["copied"] = 5, 0
+    figure = memorisation_figure(table)
+    labels = [label.get_text() for label in figure.axes[-1].get_xticklabels()]
+    assert len(labels) == 1 + len(MODELS) and not any("seed" in label for label in labels)  # two seeds, one box
+    assert "a configuration's seeds pooled (up to 2)" in figure.axes[0].get_title()
