@@ -99,7 +99,7 @@ def set_groups(
     return baselines, models
 
 
-def _set_color(info: dict) -> str:
+def set_color(info: dict) -> str:
     """A model's cell colour; MIDI sets (and unknown cells) share one colour, the cut dataset sets the baseline's."""
     if str(info["variant"]) == CUT_VARIANT:
         return BASELINE_COLOR
@@ -161,7 +161,7 @@ def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
         means = [(label, float(rows[metric].mean())) for label, rows in baselines]
         for axes, (title, sets) in zip(axes_list, panels, strict=True):
             values = [rows[metric].dropna().to_numpy(float) for _, rows, _ in sets]
-            colors = [BASELINE_COLOR if info is None else _set_color(info) for _, _, info in sets]
+            colors = [BASELINE_COLOR if info is None else set_color(info) for _, _, info in sets]
             _draw_boxes(axes, values, colors)
             for number, (_, mean) in enumerate(means):
                 dashes = BASELINE_DASHES[number % len(BASELINE_DASHES)]
@@ -213,7 +213,7 @@ def box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
     if len(models) > FACET_ABOVE and len({str(info["variant"]) for _, _, info in models}) > 1:
         return faceted_box_plot_figure(table, metric)
     labels = [label for label, _ in baselines] + [name for name, _, _ in models]
-    colors = [BASELINE_COLOR] * len(baselines) + [_set_color(info) for _, _, info in models]
+    colors = [BASELINE_COLOR] * len(baselines) + [set_color(info) for _, _, info in models]
     values = [rows[metric].dropna().to_numpy(float) for _, rows in baselines]
     values += [rows[metric].dropna().to_numpy(float) for _, rows, _ in models]
     # dotted separators where the dataset variant changes, so the representations read as groups

@@ -22,17 +22,26 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from rnncells.evaluation.columns import BASELINE_MODEL
+from rnncells.evaluation.corpus import CUT_VARIANT
 from rnncells.evaluation.folder import EvaluationFolder, EvaluationFolderError
 from rnncells.evaluation.memorisation import COPY_THRESHOLD
 from rnncells.evaluation.set_measures import training_rows
 from rnncells.music.yang_lerch import distance_curves
-from rnncells.report.box_plots import BASELINE_COLOR, box_plots, pooled_by_configuration, read_songs_csv, set_groups
+from rnncells.report.box_plots import (
+    BASELINE_COLOR,
+    box_plots,
+    pooled_by_configuration,
+    read_songs_csv,
+    set_color,
+    set_groups,
+)
 from rnncells.report.figure_base import FigureError, figure_style, new_figure, save_figure
 from rnncells.report.set_tables import FEATURE_LABELS
 
 CURVE_POINTS = 256
 SET_COLOR = "#1f77b4"
 MAX_INTRA_CURVES = 8  # above this many sets, each set's own intra-set curve would hide the rest
+MAX_SETS_NAMED = 10  # above this many sets, a colour and a legend entry per cell, not per set
 
 
 def _ordered_sets(table: pd.DataFrame) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple[str, pd.DataFrame]]]:
@@ -106,43 +115,62 @@ def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) ->
 
 
 def distances_figure(table: pd.DataFrame) -> Figure:
-    """Yang & Lerch's distance densities, one panel per feature (module docstring)."""
+    """Yang & Lerch's distance densities, one panel per feature (module docstring). A configuration's seeds are
+    pooled; above MAX_SETS_NAMED sets the curves are coloured by cell and the legend names the cells, not the sets."""
     reference = training_rows(table)
     features = [name for name in FEATURE_LABELS if name in table]
-    sets = _ordered_sets(table)[1]
+    table, seeds = pooled_by_configuration(table)
+    sets = set_groups(table)[1]
     if len(reference) < 2 or not features or not sets:
         raise FigureError("songs.csv needs the features of at least 2 training songs and of one song set")
-    colors = matplotlib.colormaps["tab10" if len(sets) <= 10 else "tab20"]
+    by_cell = len(sets) > MAX_SETS_NAMED
+    palette = matplotlib.colormaps["tab10"]
+    colors = [set_color(info) if by_cell else palette(n % palette.N) for n, (_, _, info) in enumerate(sets)]
     columns = 2
     rows_of_panels = -(-len(features) // columns)
     with figure_style():
         figure, axes = new_figure(9.0, 2.1 * rows_of_panels + 0.6, nrows=rows_of_panels, ncols=columns, squeeze=False)
         for panel, feature in zip(axes.flat, features, strict=False):
             trained = reference[feature].dropna().to_numpy(float)
-            for number, (label, rows) in enumerate(sets):
+            for number, (label, rows, _) in enumerate(sets):
                 values = rows[feature].dropna().to_numpy(float)
                 if len(values) < 1 or len(trained) < 2:
                     continue
                 curves = distance_curves(values, trained, CURVE_POINTS)
                 if number == 0:
                     panel.fill_between(curves["distance"], curves["train_intra"], color=BASELINE_COLOR, alpha=0.35)
-                color = colors(number % colors.N)
-                panel.plot(curves["distance"], curves["inter"], color=color, linewidth=1.2, gid=f"inter:{label}")
+                style = {"linewidth": 0.8, "alpha": 0.6} if by_cell else {"linewidth": 1.2}
+                panel.plot(curves["distance"], curves["inter"], color=colors[number], gid=f"inter:{label}", **style)
                 if len(sets) <= MAX_INTRA_CURVES:
-                    panel.plot(curves["distance"], curves["set_intra"], color=color, linestyle=":", linewidth=1.0)
+                    panel.plot(
+                        curves["distance"], curves["set_intra"], color=colors[number], linestyle=":", linewidth=1
+                    )
             panel.set_title(feature, fontsize=9)
             panel.set_yticks([])
         for panel in list(axes.flat)[len(features) :]:
             panel.set_visible(False)
         handles = [Patch(facecolor=BASELINE_COLOR, alpha=0.35, label=f"training songs, intra-set ({len(reference)})")]
-        handles += [Line2D([], [], color=colors(n % colors.N), label=label) for n, (label, _) in enumerate(sets)]
-        handles.append(Line2D([], [], color="black", label="set to training songs (inter-set)"))
+        if by_cell:  # one entry per colour: the cells, the cut dataset sets
+            entries = list({color: _cell_label(info) for color, (_, _, info) in zip(colors, sets, strict=True)}.items())
+        else:
+            entries = [(color, label) for color, (label, _, _) in zip(colors, sets, strict=True)]
+        handles += [Line2D([], [], color=color, label=name) for color, name in entries]
+        pooled = f", a configuration's seeds pooled (up to {seeds})" if seeds > 1 else ""
+        handles.append(Line2D([], [], color="black", label=f"set to training songs (inter-set{pooled})"))
         if len(sets) <= MAX_INTRA_CURVES:
             handles.append(Line2D([], [], color="black", linestyle=":", label="within the set (intra-set)"))
-        figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
-        figure.supxlabel("Distance between two songs' feature values")
-        figure.suptitle("Yang & Lerch: distance distributions per feature (densities)")
+        figure.legend(handles=handles, loc="outside lower center", ncols=2 if len(handles) < 8 else 3, frameon=False)
+        # the axis title goes with the title: a figure-wide x label would sit under the legend's first row
+        figure.suptitle(
+            "Yang & Lerch: distance distributions per feature (densities)\n"
+            "x: the distance between two songs' feature values"
+        )
     return figure
+
+
+def _cell_label(info: dict) -> str:
+    """The legend's name for a colour of sets drawn by cell."""
+    return "dataset, cut to length" if str(info["variant"]) == CUT_VARIANT else f"{str(info['cell']).upper()} sets"
 
 
 def _threshold(folder: EvaluationFolder) -> int:

@@ -81,6 +81,27 @@ def test_distances_figure_has_a_panel_per_feature_and_a_curve_per_set(evaluated)
     assert gids == {"inter:control-lstm-1", "inter:copies", "inter:magenta"}
 
 
+def test_distances_of_many_runs_pool_their_seeds_and_are_coloured_by_cell(evaluated):
+    """24 runs of twelve configurations (two seeds each): twelve curves a panel, more than MAX_SETS_NAMED, so one
+    colour per cell and a legend that names the cells instead of the runs."""
+    songs = evaluated["songs"]
+    model = songs[songs["model_name"] == "control-lstm-1"]
+    runs = [
+        model.assign(model_name=f"control-{cell}-{layers}-seed{seed}", cell=cell, layers=layers)
+        for cell in ("lstm", "gru")
+        for layers in range(1, 7)
+        for seed in (0, 1)
+    ]
+    table = pd.concat([songs[songs["model_name"] == "dataset"], *runs], ignore_index=True)
+    figure = distances_figure(table)
+    curves = [line for line in figure.axes[0].lines if str(line.get_gid()).startswith("inter:")]
+    assert sorted(line.get_gid() for line in curves)[:2] == ["inter:control-gru-1", "inter:control-gru-2"]
+    assert len(curves) == 12 and len({line.get_color() for line in curves}) == 2  # LSTM and GRU
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert "LSTM sets" in legend and "GRU sets" in legend and not any("-seed" in text for text in legend)
+    assert any("seeds pooled (up to 2)" in text for text in legend)
+
+
 def test_evaluation_figures_writes_every_figure_it_has_data_for(evaluated, tmp_path):
     paths = evaluation_figures(evaluated["out"], tmp_path / "figures")
     stems = [p.stem for p in paths if p.suffix == ".png"]
