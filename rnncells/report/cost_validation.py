@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 from scipy.stats import spearmanr
 
 from rnncells.errors import InputError
@@ -121,9 +122,16 @@ def cost_validation_figure(table: pd.DataFrame, title: str = ""):
         low, high = block_bootstrap_interval(table, column, x, samples=500)
         axis.set_xlabel(("validation" if x == "val_loss" else "training") + " loss at the checkpoint")
         axis.set_ylabel(COLUMNS[column] + (" (lower: more tonal)" if column == "general" else " (intervals)"))
-        axis.set_title(f"rho {rho:.2f} [{low:.2f}, {high:.2f}]" if np.isfinite(rho) else "too few checkpoints")
+        axis.set_title(f"Spearman rho {rho:.2f} [{low:.2f}, {high:.2f}]" if np.isfinite(rho) else "too few checkpoints")
         axis.invert_xaxis()  # training goes left to right
     figure.colorbar(points, ax=axes[0].tolist(), label="training step")
+    seeds = sorted(table["seed"].dropna().unique())
+    if len(seeds) > 1:
+        handles = [
+            Line2D([], [], marker=markers[n % len(markers)], linestyle="", color="#555555", label=f"seed {int(seed)}")
+            for n, seed in enumerate(seeds)
+        ]
+        figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     if title:
         figure.suptitle(title)
     return figure

@@ -16,7 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncells.report.cost_validation import block_bootstrap_interval, checkpoint_table, rank_correlation
+from rnncells.report.cost_validation import (
+    block_bootstrap_interval,
+    checkpoint_table,
+    cost_validation_figure,
+    rank_correlation,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -124,3 +129,12 @@ def test_song_sets_not_named_after_checkpoints_are_refused(tmp_path):
     )
     with pytest.raises(ValueError, match="not named after a step checkpoint"):
         checkpoint_table(folder)
+
+
+def test_the_figure_names_each_seeds_marker_and_the_correlation():
+    table = synthetic_checkpoints(np.random.default_rng(2), slope=2.0, noise=0.05)
+    table["loss"] = table["val_loss"] - 0.3
+    figure = cost_validation_figure(table, "control-lstm-1")
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == ["seed 0", "seed 1", "seed 2"]
+    assert figure.axes[0].get_title().startswith("Spearman rho ")  # the first panel: validation loss
+    assert figure.axes[0].get_xlabel() == "validation loss at the checkpoint"
