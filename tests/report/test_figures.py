@@ -257,6 +257,16 @@ def test_piano_roll_rejects_bad_melodies(tmp_path, pitches, durations, bpm, mess
         figures.piano_roll(pitches, durations, tmp_path / "roll", bpm=bpm)
 
 
+def general_box_plot(rows: list[dict], rng: np.random.Generator, tmp_path: Path):
+    """The songs table of ``rows`` with random scores, written as songs.csv, and its general-tonality box plot."""
+    table = pd.DataFrame(rows)
+    for metric in ("cmm", "lm", "centr"):
+        table[metric] = rng.uniform(0.5, 3.0, len(table))
+    table["general"] = table["cmm"] + table["lm"] + table["centr"]
+    table.to_csv(tmp_path / "songs.csv", index=False)
+    return table, figures.box_plot_figure(figures.read_songs_csv(tmp_path / "songs.csv"), "general")
+
+
 def test_a_large_grid_is_faceted_by_variant_with_depths_as_labels(tmp_path):
     rng = np.random.default_rng(3)
     rows = [{"model_name": "dataset", "variant": "control", "cell": "", "layers": None, "index": i} for i in range(10)]
@@ -268,12 +278,7 @@ def test_a_large_grid_is_faceted_by_variant_with_depths_as_labels(tmp_path):
                     {"model_name": name, "variant": variant, "cell": cell, "layers": layers, "index": i}
                     for i in range(10)
                 ]
-    table = pd.DataFrame(rows)
-    for metric in ("cmm", "lm", "centr"):
-        table[metric] = rng.uniform(0.5, 3.0, len(table))
-    table["general"] = table["cmm"] + table["lm"] + table["centr"]
-    table.to_csv(tmp_path / "songs.csv", index=False)
-    figure = figures.box_plot_figure(figures.read_songs_csv(tmp_path / "songs.csv"), "general")
+    table, figure = general_box_plot(rows, rng, tmp_path)
     assert [axes.get_title() for axes in figure.axes] == ["dataset", "control", "interval", "transposed"]
     interval = figure.axes[2]
     assert [label.get_text() for label in interval.get_xticklabels()] == ["1", "2", "3"] * 2  # depth, cell below
@@ -322,12 +327,7 @@ def test_a_replicated_grid_draws_one_box_per_configuration_with_its_seeds_pooled
     runs += [(f"dataset-{split}-cut", "dataset-cut", "", None) for split in ("test", "train", "validation")]
     for run, variant, cell, layers in runs:
         rows += [{"model_name": run, "variant": variant, "cell": cell, "layers": layers, "index": i} for i in range(10)]
-    table = pd.DataFrame(rows)
-    for metric in ("cmm", "lm", "centr"):
-        table[metric] = rng.uniform(0.5, 3.0, len(table))
-    table["general"] = table["cmm"] + table["lm"] + table["centr"]
-    table.to_csv(tmp_path / "songs.csv", index=False)
-    figure = figures.box_plot_figure(figures.read_songs_csv(tmp_path / "songs.csv"), "general")
+    table, figure = general_box_plot(rows, rng, tmp_path)
     titles = [axes.get_title() for axes in figure.axes]
     assert titles == ["dataset", "control", "interval", "transposed", "dataset, cut"]
     control, cut = figure.axes[1], figure.axes[4]
