@@ -71,8 +71,8 @@ def _grid_sections(result: GridResult, out: Path) -> tuple[list[Section], dict]:
     )
     spans = [p.stem for p in sorted(result.paths.figures.glob("span_*.png"))]
     for stem, caption in [
-        ("box_general", "general tonality of every scored set"),
-        ("memorisation", "longest run shared with a training song"),
+        ("box_general", "general tonality of every scored set (a configuration's seeds in one box)"),
+        ("memorisation", "longest run shared with a training song (a configuration's seeds pooled)"),
         *[(span, f"LM and CENTR of {span[5:]}'s best song against the window size (span)") for span in spans],
     ]:
         figure = copy_figure(result.paths.figures / stem, out, f"{name}-{stem}", f"{name}: {caption}")
