@@ -142,6 +142,66 @@ def pooled_by_configuration(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return pooled, int(runs.groupby("configuration")["run"].nunique().max()) if len(runs) else 1
 
 
+Panel = tuple[str, list[tuple[str, pd.DataFrame, dict | None]]]  # a facet's title and its sets (info None: baseline)
+
+
+def is_large(models: list) -> bool:
+    """Whether a grid's sets are drawn faceted: more than FACET_ABOVE generated sets over several variants."""
+    return len(models) > FACET_ABOVE and len({str(info["variant"]) for _, _, info in models}) > 1
+
+
+def facets(table: pd.DataFrame) -> tuple[list[Panel], list[int]]:
+    """The panels of a faceted figure (the dataset baseline(s), then one per dataset variant with its models in
+    plotting order) and their width ratios."""
+    baselines, models = set_groups(table)
+    variants = list(dict.fromkeys(str(info["variant"]) for _, _, info in models))
+    panels = [("dataset", [(label, rows, None) for label, rows in baselines])] * bool(baselines)
+    panels += [(v, [m for m in models if str(m[2]["variant"]) == v]) for v in variants]
+    return panels, [max(len(sets), 1) + 1 for _, sets in panels]
+
+
+def facet_width(ratios: list[int]) -> float:
+    """A faceted figure's width in inches: a text width, wider for a grid of many sets, at most 10."""
+    return min(max(7.0, 0.17 * sum(ratios) + 1.5), 10.0)
+
+
+def label_facet(axes, title: str, sets: list) -> None:
+    """A panel's title, its sets' short labels (depth, ``1f``, split) and each cell's name under its group."""
+    infos = [info for _, _, info in sets]
+    labels = ["" if info is None else _short_label(info) for info in infos]
+    rotate = any(len(label) > 5 for label in labels)
+    axes.set_xticks(range(1, len(sets) + 1), labels, rotation=90 if rotate else 0)
+    axes.set_title(title.replace(CUT_VARIANT, "dataset, cut"))
+    cells = [None if info is None or title == CUT_VARIANT else str(info["cell"]) for info in infos]
+    below = 8 + 5.5 * max(map(len, labels)) if rotate else 16  # rotated labels reach further down
+    for cell in dict.fromkeys(c for c in cells if c and c.lower() != "nan"):
+        where = [i + 1 for i, c in enumerate(cells) if c == cell]
+        axes.annotate(
+            cell.upper(),
+            xy=((where[0] + where[-1]) / 2, 0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, -below),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=8,
+        )
+
+
+def facet_notes(models: list, seeds: int) -> list[Line2D]:
+    """Legend lines saying what a box holds and what ``1f`` means, where they apply."""
+    notes = []
+    if seeds > 1:
+        notes.append(
+            Line2D(
+                [], [], linestyle="", label=f"a box: one configuration, its seeds' songs pooled (up to {seeds} seeds)"
+            )
+        )
+    if any(str(name).endswith(FINAL_WEIGHTS_SUFFIX) for name, _, _ in models):
+        notes.append(Line2D([], [], linestyle="", label="1f, 2f, ...: songs of the final weights"))
+    return notes
+
+
 def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
     """The box plot of a large grid, legible at column width: a panel of the dataset baseline(s), then one panel
     per dataset variant with its models grouped by cell (colour, name under the group) and labelled by depth
@@ -149,14 +209,9 @@ def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
     box (their songs pooled)."""
     table, seeds = pooled_by_configuration(table)
     baselines, models = set_groups(table)
-    variants = list(dict.fromkeys(str(info["variant"]) for _, _, info in models))
-    panels = [("dataset", [(label, rows, None) for label, rows in baselines])] * bool(baselines)
-    panels += [(v, [m for m in models if str(m[2]["variant"]) == v]) for v in variants]
-    ratios = [max(len(sets), 1) + 1 for _, sets in panels]
+    panels, ratios = facets(table)
     with figure_style():
-        figure, axes_list = new_figure(
-            min(max(7.0, 0.17 * sum(ratios) + 1.5), 10.0), 3.6, ncols=len(panels), sharey=True, width_ratios=ratios
-        )
+        figure, axes_list = new_figure(facet_width(ratios), 3.6, ncols=len(panels), sharey=True, width_ratios=ratios)
         axes_list = list(axes_list) if len(panels) > 1 else [axes_list]
         means = [(label, float(rows[metric].mean())) for label, rows in baselines]
         for axes, (title, sets) in zip(axes_list, panels, strict=True):
@@ -166,26 +221,7 @@ def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
             for number, (_, mean) in enumerate(means):
                 dashes = BASELINE_DASHES[number % len(BASELINE_DASHES)]
                 axes.axhline(mean, color=BASELINE_COLOR, linestyle=dashes, linewidth=1.0, zorder=0, gid=BASELINE_GID)
-            infos = [info for _, _, info in sets]
-            labels = ["" if info is None else _short_label(info) for info in infos]
-            rotate = any(len(label) > 5 for label in labels)
-            axes.set_xticks(range(1, len(sets) + 1), labels, rotation=90 if rotate else 0)
-            axes.set_title(title.replace(CUT_VARIANT, "dataset, cut"))
-            cells = [None if info is None or title == CUT_VARIANT else str(info["cell"]) for info in infos]
-            # the cell's name under its group, below the depth labels (rotated ones reach further down)
-            below = 8 + 5.5 * max(map(len, labels)) if rotate else 16
-            for cell in dict.fromkeys(c for c in cells if c and c.lower() != "nan"):
-                where = [i + 1 for i, c in enumerate(cells) if c == cell]
-                axes.annotate(
-                    cell.upper(),
-                    xy=((where[0] + where[-1]) / 2, 0),
-                    xycoords=("data", "axes fraction"),
-                    xytext=(0, -below),
-                    textcoords="offset points",
-                    ha="center",
-                    va="top",
-                    fontsize=8,
-                )
+            label_facet(axes, title, sets)
         axes_list[0].set_ylabel(METRIC_LABELS[metric])
         handles = [
             Line2D([], [], color=BASELINE_COLOR, linestyle=BASELINE_DASHES[n % 3], label=f"{label} mean = {m:.3g}")
@@ -194,11 +230,7 @@ def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
         handles += [
             Line2D([], [], marker="D", linestyle="", markerfacecolor="white", markeredgecolor="black", label="mean")
         ]
-        if seeds > 1:
-            text = f"a box: one configuration, its seeds' songs pooled (up to {seeds} seeds)"
-            handles.append(Line2D([], [], linestyle="", label=text))
-        if any(str(name).endswith(FINAL_WEIGHTS_SUFFIX) for name, _, _ in models):
-            handles.append(Line2D([], [], linestyle="", label="1f, 2f, ...: songs of the final weights"))
+        handles += facet_notes(models, seeds)
         figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
     return figure
 
@@ -210,7 +242,7 @@ def box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
     if metric not in METRICS:
         raise FigureError(f"metric {metric!r} has no box plot; use one of {', '.join(METRICS)}")
     baselines, models = set_groups(table)
-    if len(models) > FACET_ABOVE and len({str(info["variant"]) for _, _, info in models}) > 1:
+    if is_large(models):
         return faceted_box_plot_figure(table, metric)
     labels = [label for label, _ in baselines] + [name for name, _, _ in models]
     colors = [BASELINE_COLOR] * len(baselines) + [set_color(info) for _, _, info in models]

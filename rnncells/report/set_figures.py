@@ -30,6 +30,11 @@ from rnncells.music.yang_lerch import distance_curves
 from rnncells.report.box_plots import (
     BASELINE_COLOR,
     box_plots,
+    facet_notes,
+    facet_width,
+    facets,
+    is_large,
+    label_facet,
     pooled_by_configuration,
     read_songs_csv,
     set_color,
@@ -55,6 +60,8 @@ def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) ->
     if "shared_run" not in table:
         raise FigureError("songs.csv has no memorisation columns; evaluate with --dataset to measure copying")
     table, seeds = pooled_by_configuration(table)  # a grid of 3 seeds: 50 boxes, not 150
+    if is_large(set_groups(table)[1]):
+        return faceted_memorisation_figure(table, threshold, seeds)
     baselines, models = _ordered_sets(table)
     sets = baselines + models
     labels = [label for label, _ in sets]
@@ -111,6 +118,81 @@ def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) ->
             f"Memorisation of the training songs, per song set{pooled}"
             + ("" if nrows == 3 else " (no generated song copied)")
         )
+    return figure
+
+
+def faceted_memorisation_figure(table: pd.DataFrame, threshold: int, seeds: int) -> Figure:
+    """The memorisation figure of a large grid (``table`` pooled by configuration), faceted as its box plots are:
+    a column of panels per dataset variant, the sets labelled by depth, the cells named under their groups."""
+    panels, ratios = facets(table)
+    copied = {label: 100 * rows["copied"].mean() for _, sets in panels for label, rows, _ in sets}
+    generated = [name for _, sets in panels for name, _, info in sets if info and info["variant"] != CUT_VARIANT]
+    any_copied = any(copied[name] for name in generated)  # an all-zero panel carries nothing
+    rows_drawn = ["runs", "shares", "tonality"] if any_copied else ["runs", "tonality"]
+    with figure_style():
+        figure, grid = new_figure(
+            facet_width(ratios),
+            2.2 * len(rows_drawn) + 0.8,
+            nrows=len(rows_drawn),
+            ncols=len(panels),
+            sharex="col",
+            sharey="row",
+            width_ratios=ratios,
+            squeeze=False,
+        )
+        for column, (title, sets) in enumerate(panels):
+            axes = dict(zip(rows_drawn, grid[:, column], strict=True))
+            colors = [BASELINE_COLOR if info is None else set_color(info) for _, _, info in sets]
+            positions = np.arange(1, len(sets) + 1)
+            boxes = axes["runs"].boxplot(
+                [r["shared_run"].to_numpy(float) for _, r, _ in sets], patch_artist=True, widths=0.6
+            )
+            for box, color in zip(boxes["boxes"], colors, strict=True):
+                box.set_facecolor(color)
+                box.set_alpha(0.7)
+            axes["runs"].axhline(threshold, color="#d62728", linestyle="--", linewidth=1.0, gid="copy-threshold")
+            if "shares" in axes:
+                shares = [copied[label] for label, _, _ in sets]
+                axes["shares"].bar(positions, shares, color=colors, alpha=0.75, width=0.6, gid="copied-share")
+            every = [r["general"].mean() for _, r, _ in sets]
+            novel = [r.loc[r["copied"] == 0, "general"].mean() for _, r, _ in sets]
+            axes["tonality"].plot(positions - 0.15, every, "o", color="black", markersize=3.5, gid="general-all")
+            axes["tonality"].plot(
+                positions + 0.15,
+                novel,
+                "o",
+                markerfacecolor="white",
+                markeredgecolor="#d62728",
+                markersize=3.5,
+                gid="general-not-copied",
+            )
+            label_facet(axes["tonality"], title, sets)
+            axes["tonality"].set_title("")
+            axes["runs"].set_title(title.replace(CUT_VARIANT, "dataset, cut"))
+            for panel in axes.values():
+                panel.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+                panel.set_axisbelow(True)
+        grid[0, 0].set_ylabel("Longest shared run\n(intervals)")
+        if "shares" in rows_drawn:
+            grid[1, 0].set_ylabel("Songs copied (%)")
+        grid[-1, 0].set_ylabel("General tonality\n(mean, lower = more tonal)")
+        handles = [
+            Line2D([], [], color="#d62728", linestyle="--", label=f"copied at >= {threshold} intervals"),
+            Line2D([], [], marker="o", linestyle="", color="black", label="mean of all songs"),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markerfacecolor="white",
+                markeredgecolor="#d62728",
+                label="mean of the songs not copied",
+            ),
+            *facet_notes(set_groups(table)[1], seeds),
+        ]
+        figure.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+        copies = "" if "shares" in rows_drawn else " (no generated song copied)"
+        figure.suptitle(f"Memorisation of the training songs, per configuration{copies}")
     return figure
 
 

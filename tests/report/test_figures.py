@@ -353,3 +353,30 @@ def test_the_memorisation_figure_pools_a_configurations_seeds_too(tmp_path):
     labels = [label.get_text() for label in figure.axes[-1].get_xticklabels()]
     assert len(labels) == 1 + len(MODELS) and not any("seed" in label for label in labels)  # two seeds, one box
     assert "a configuration's seeds pooled (up to 2)" in figure.axes[0].get_title()
+
+
+def test_a_large_grids_memorisation_figure_is_faceted_like_its_box_plots(tmp_path):
+    from rnncells.report.set_figures import memorisation_figure
+
+    rng = np.random.default_rng(9)
+    rows = [{"model_name": "dataset", "variant": "dataset", "cell": "", "layers": None, "index": i} for i in range(10)]
+    for variant in ("control", "interval", "transposed"):
+        for cell, layers, seed in ((c, n, s) for c in ("lstm", "gru") for n in (1, 2, 3) for s in (0, 1)):
+            name = f"{variant}-{cell}-{layers}-seed{seed}"
+            rows += [
+                {"model_name": name, "variant": variant, "cell": cell, "layers": layers, "index": i} for i in range(10)
+            ]
+    table, _ = general_box_plot(rows, rng, tmp_path)
+    table["shared_run"] = rng.integers(3, 12, len(table))
+    table["copied"] = (table["model_name"] == "interval-gru-2-seed1") & (table["index"] == 0)  # one song copied
+    figure = memorisation_figure(table, threshold=16)
+    axes = [a for a in figure.axes if a.get_visible()]
+    assert len(axes) == 3 * 4  # runs, copied share, tonality x dataset and three variants
+    assert [a.get_title() for a in axes[:4]] == ["dataset", "control", "interval", "transposed"]
+    interval_bottom = axes[4 * 2 + 2]
+    assert [label.get_text() for label in interval_bottom.get_xticklabels()] == ["1", "2", "3"] * 2
+    shares = [patch.get_height() for patch in axes[4 + 2].patches if patch.get_gid() == "copied-share"]
+    assert shares == pytest.approx([0, 0, 0, 0, 5.0, 0])  # interval GRU x 2: 1 of its 20 pooled songs
+    assert all(any(line.get_gid() == "copy-threshold" for line in a.lines) for a in axes[:4])
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert any("pooled (up to 2 seeds)" in text for text in legend)
