@@ -134,7 +134,7 @@ def read_songs_table(path: str | Path) -> pd.DataFrame:
         raise EvaluationFolderError(f"{path.parent}: no {path.name}; expected {HINT}")
     record = _record_of(path)
     if record.get("songs_columns_in") or record.get("songs_columns_derived"):
-        table = _read_csv(io.StringIO(_song_text(path).to_csv(index=False)))
+        table = _read_csv(io.StringIO(_song_text(path, record).to_csv(index=False)))
     else:
         table = _read_csv(path)
     missing = [column for column in SONGS_REQUIRED if column not in table.columns]
@@ -158,11 +158,12 @@ def _record_of(songs_path: Path) -> dict:
         return {}
 
 
-def _song_text(path: Path) -> pd.DataFrame:
+def _song_text(path: Path, record: dict | None = None) -> pd.DataFrame:
     """songs.csv as text (what was written, character for character), with the columns left in another folder
-    (``songs_columns_in``) joined back and the derived ones (``songs_columns_derived``) restored."""
+    (``songs_columns_in``) joined back and the derived ones (``songs_columns_derived``) restored; ``record``: its
+    evaluation.json when the caller has read it."""
     table = _read_csv(path, dtype=str, keep_default_na=False)
-    record = _record_of(path)
+    record = _record_of(path) if record is None else record
     beside, derived = record.get("songs_columns_in"), record.get("songs_columns_derived")
     if beside:
         other = _song_text((path.parent / beside["folder"]).resolve() / SONGS_TABLE_FILE)
@@ -250,8 +251,9 @@ class EvaluationFolder:
         them back. Returns the columns removed."""
         if not self.is_complete() or not same.songs_path.is_file() or not self.songs_path.is_file():
             return []
-        ours, theirs = _song_text(self.songs_path), _song_text(same.songs_path)
-        beside = self.read_record().get("songs_columns_in") or {"columns": []}
+        record = self.read_record()
+        ours, theirs = _song_text(self.songs_path, record), _song_text(same.songs_path)
+        beside = record.get("songs_columns_in") or {"columns": []}
         candidates = [c for c in ours.columns if c not in {*ID_COLUMNS, *METRICS, *keep, *beside["columns"]}]
         candidates = [c for c in candidates if c in theirs.columns]
         if not candidates or ours.duplicated(SONG_KEYS).any() or theirs.duplicated(SONG_KEYS).any():
@@ -261,7 +263,7 @@ class EvaluationFolder:
         if drop:
             columns = [c for c in ours.columns if c in {*beside["columns"], *drop}]
             beside = {"folder": f"../{same.path.name}", "columns": columns, "order": list(ours.columns)}
-            self._write_light_songs(ours, beside, self.read_record().get("songs_columns_derived"))
+            self._write_light_songs(ours, beside, record.get("songs_columns_derived"))
         return drop
 
     def derive_song_columns(self, keep: Iterable[str]) -> list[str]:
@@ -270,7 +272,8 @@ class EvaluationFolder:
         (``songs_columns_derived``) and :meth:`read_songs` restores them. Returns the columns removed."""
         if not self.is_complete() or not self.songs_path.is_file():
             return []
-        full, record = _song_text(self.songs_path), self.read_record()
+        record = self.read_record()
+        full = _song_text(self.songs_path, record)
         beside = record.get("songs_columns_in")
         left_beside = set(beside["columns"]) if beside else set()
         found = find_derivations(full, (*SONG_KEYS, *METRICS, *keep))

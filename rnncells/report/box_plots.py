@@ -165,13 +165,17 @@ def facet_width(ratios: list[int]) -> float:
     return min(max(7.0, 0.17 * sum(ratios) + 1.5), 10.0)
 
 
+def facet_title(title: str) -> str:
+    """A panel's title as shown: the variant, ``dataset`` or ``dataset, cut``."""
+    return title.replace(CUT_VARIANT, "dataset, cut")
+
+
 def label_facet(axes, title: str, sets: list) -> None:
-    """A panel's title, its sets' short labels (depth, ``1f``, split) and each cell's name under its group."""
+    """A panel's sets' short labels (depth, ``1f``, split) and each cell's name under its group."""
     infos = [info for _, _, info in sets]
     labels = ["" if info is None else _short_label(info) for info in infos]
     rotate = any(len(label) > 5 for label in labels)
     axes.set_xticks(range(1, len(sets) + 1), labels, rotation=90 if rotate else 0)
-    axes.set_title(title.replace(CUT_VARIANT, "dataset, cut"))
     cells = [None if info is None or title == CUT_VARIANT else str(info["cell"]) for info in infos]
     below = 8 + 5.5 * max(map(len, labels)) if rotate else 16  # rotated labels reach further down
     for cell in dict.fromkeys(c for c in cells if c and c.lower() != "nan"):
@@ -202,12 +206,11 @@ def facet_notes(models: list, seeds: int) -> list[Line2D]:
     return notes
 
 
-def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
-    """The box plot of a large grid, legible at column width: a panel of the dataset baseline(s), then one panel
-    per dataset variant with its models grouped by cell (colour, name under the group) and labelled by depth
-    (``f``: final weights); the baseline mean dashed across every panel. The seeds of a configuration share one
-    box (their songs pooled)."""
-    table, seeds = pooled_by_configuration(table)
+def faceted_box_plot_figure(table: pd.DataFrame, metric: str, seeds: int) -> Figure:
+    """The box plot of a large grid (``table`` pooled by configuration, ``seeds`` the most a configuration has),
+    legible at column width: a panel of the dataset baseline(s), then one panel per dataset variant with its models
+    grouped by cell (colour, name under the group) and labelled by depth (``f``: final weights); the baseline mean
+    dashed across every panel."""
     baselines, models = set_groups(table)
     panels, ratios = facets(table)
     with figure_style():
@@ -221,6 +224,7 @@ def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
             for number, (_, mean) in enumerate(means):
                 dashes = BASELINE_DASHES[number % len(BASELINE_DASHES)]
                 axes.axhline(mean, color=BASELINE_COLOR, linestyle=dashes, linewidth=1.0, zorder=0, gid=BASELINE_GID)
+            axes.set_title(facet_title(title))
             label_facet(axes, title, sets)
         axes_list[0].set_ylabel(METRIC_LABELS[metric])
         handles = [
@@ -237,13 +241,15 @@ def faceted_box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
 
 def box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
     """The box plot of one metric from a songs.csv table (see :func:`box_plots`); a grid of more than
-    FACET_ABOVE sets over several variants is drawn faceted (:func:`faceted_box_plot_figure`)."""
+    FACET_ABOVE sets over several variants is drawn faceted (:func:`faceted_box_plot_figure`). A configuration's
+    seeds share one box (their songs pooled)."""
     # Long on purpose: one figure drawn top to bottom (axes, data, labels, legend); split, it reads worse.
     if metric not in METRICS:
         raise FigureError(f"metric {metric!r} has no box plot; use one of {', '.join(METRICS)}")
+    table, seeds = pooled_by_configuration(table)  # a configuration's seeds in one box, as every set figure draws
     baselines, models = set_groups(table)
     if is_large(models):
-        return faceted_box_plot_figure(table, metric)
+        return faceted_box_plot_figure(table, metric, seeds)
     labels = [label for label, _ in baselines] + [name for name, _, _ in models]
     colors = [BASELINE_COLOR] * len(baselines) + [set_color(info) for _, _, info in models]
     values = [rows[metric].dropna().to_numpy(float) for _, rows in baselines]
@@ -296,6 +302,7 @@ def box_plot_figure(table: pd.DataFrame, metric: str) -> Figure:
                 label="mean",
             )
         )
+        handles += facet_notes([], seeds)  # the sets keep their names here: only the pooling needs saying
         rotate = len(labels) > 6 or max(len(label) for label in labels) > 14
         axes.set_xticks(
             range(1, len(labels) + 1),

@@ -31,6 +31,7 @@ from rnncells.report.box_plots import (
     BASELINE_COLOR,
     box_plots,
     facet_notes,
+    facet_title,
     facet_width,
     facets,
     is_large,
@@ -49,20 +50,15 @@ MAX_INTRA_CURVES = 8  # above this many sets, each set's own intra-set curve wou
 MAX_SETS_NAMED = 10  # above this many sets, a colour and a legend entry per cell, not per set
 
 
-def _ordered_sets(table: pd.DataFrame) -> tuple[list[tuple[str, pd.DataFrame]], list[tuple[str, pd.DataFrame]]]:
-    """(label, rows) of the baseline(s), labelled with their scope, and of the sets in the box plots' order."""
-    baselines, models = set_groups(table)
-    return baselines, [(name, rows) for name, rows, _ in models]
-
-
 def memorisation_figure(table: pd.DataFrame, threshold: int = COPY_THRESHOLD) -> Figure:
     """The memorisation figure of a songs.csv table holding the memorisation columns (module docstring)."""
     if "shared_run" not in table:
         raise FigureError("songs.csv has no memorisation columns; evaluate with --dataset to measure copying")
     table, seeds = pooled_by_configuration(table)  # a grid of 3 seeds: 50 boxes, not 150
-    if is_large(set_groups(table)[1]):
+    baselines, groups = set_groups(table)
+    if is_large(groups):
         return faceted_memorisation_figure(table, threshold, seeds)
-    baselines, models = _ordered_sets(table)
+    models = [(name, rows) for name, rows, _ in groups]
     sets = baselines + models
     labels = [label for label, _ in sets]
     colors = [BASELINE_COLOR] * len(baselines) + [SET_COLOR] * len(models)
@@ -125,8 +121,9 @@ def faceted_memorisation_figure(table: pd.DataFrame, threshold: int, seeds: int)
     """The memorisation figure of a large grid (``table`` pooled by configuration), faceted as its box plots are:
     a column of panels per dataset variant, the sets labelled by depth, the cells named under their groups."""
     panels, ratios = facets(table)
+    models = [entry for _, sets in panels for entry in sets if entry[2] is not None]
     copied = {label: 100 * rows["copied"].mean() for _, sets in panels for label, rows, _ in sets}
-    generated = [name for _, sets in panels for name, _, info in sets if info and info["variant"] != CUT_VARIANT]
+    generated = [name for name, _, info in models if info["variant"] != CUT_VARIANT]
     any_copied = any(copied[name] for name in generated)  # an all-zero panel carries nothing
     rows_drawn = ["runs", "shares", "tonality"] if any_copied else ["runs", "tonality"]
     with figure_style():
@@ -167,8 +164,7 @@ def faceted_memorisation_figure(table: pd.DataFrame, threshold: int, seeds: int)
                 gid="general-not-copied",
             )
             label_facet(axes["tonality"], title, sets)
-            axes["tonality"].set_title("")
-            axes["runs"].set_title(title.replace(CUT_VARIANT, "dataset, cut"))
+            axes["runs"].set_title(facet_title(title))
             for panel in axes.values():
                 panel.grid(axis="y", color="#e5e5e5", linewidth=0.8)
                 panel.set_axisbelow(True)
@@ -188,7 +184,7 @@ def faceted_memorisation_figure(table: pd.DataFrame, threshold: int, seeds: int)
                 markeredgecolor="#d62728",
                 label="mean of the songs not copied",
             ),
-            *facet_notes(set_groups(table)[1], seeds),
+            *facet_notes(models, seeds),
         ]
         figure.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         copies = "" if "shares" in rows_drawn else " (no generated song copied)"
